@@ -1,0 +1,132 @@
+"""REST API of accounts: registration, JWT, users, profiles and follows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.models import User
+from accounts.pagination import BoundedLimitOffsetPagination
+from accounts.serializers import (
+    MeSerializer,
+    ProfileUpdateInputSerializer,
+    RegisteredUserSerializer,
+    RegisterInputSerializer,
+    UserProfileSerializer,
+    UserSearchInputSerializer,
+    UserSummarySerializer,
+)
+
+
+def user_or_404(username: str) -> User:
+    """The active user with that exact username, or a 404 (also for names no user can have)."""
+    # PostgreSQL refuses NUL in text parameters (a 500); such a name cannot exist anyway.
+    if "\x00" in username or len(username) > 150:
+        raise NotFound("User not found.")
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise NotFound("User not found.")
+    return user
+
+
+class RegisterView(APIView):
+    """Create an account. Open to anyone; the response never contains the password."""
+
+    permission_classes = [AllowAny]
+    # No session authentication: a logged-in browser must not need a CSRF token to register someone else.
+    authentication_classes: list = []
+
+    @extend_schema(request=RegisterInputSerializer, responses={201: RegisteredUserSerializer}, auth=[])
+    def post(self, request: Request) -> Response:
+        serializer = RegisterInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_register(**serializer.validated_data)
+        return Response(RegisteredUserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("search", str, description="Part of a username or display name.")]),
+)
+class UserViewSet(viewsets.GenericViewSet):
+    """Users and their profiles; `/me/` is the requester; follow/unfollow and the follow lists."""
+
+    serializer_class = UserSummarySerializer
+    pagination_class = BoundedLimitOffsetPagination
+    lookup_field = "username"
+    lookup_value_regex = r"[^/]+"
+
+    def get_queryset(self) -> QuerySet[User]:
+        return selectors.user_profiles(viewer=self.request.user)
+
+    def _profile(self, username: str) -> User:
+        if "\x00" in username:
+            raise NotFound("User not found.")
+        profile = selectors.user_profile_get(username=username, viewer=self.request.user)
+        if profile is None:
+            raise NotFound("User not found.")
+        return profile
+
+    def _page(self, queryset: QuerySet[User]) -> Response:
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(UserSummarySerializer(page, many=True).data)
+
+    def list(self, request: Request) -> Response:
+        params = UserSearchInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return self._page(selectors.user_list(search=params.validated_data["search"]))
+
+    @extend_schema(responses=UserProfileSerializer)
+    def retrieve(self, request: Request, username: str) -> Response:
+        return Response(UserProfileSerializer(self._profile(username)).data)
+
+    @extend_schema(methods=["GET"], responses=MeSerializer)
+    @extend_schema(methods=["PATCH"], request=ProfileUpdateInputSerializer, responses=MeSerializer)
+    @action(detail=False, methods=["get", "patch"], url_path="me")
+    def me(self, request: Request) -> Response:
+        if request.method == "PATCH":
+            serializer = ProfileUpdateInputSerializer(data=request.data, partial=True)
+            serializer.is_valid(raise_exception=True)
+            services.user_profile_update(user=request.user, data=serializer.validated_data)
+        return Response(MeSerializer(self._profile(request.user.username)).data)
+
+    @extend_schema(
+        methods=["POST"],
+        request=None,
+        responses={200: UserProfileSerializer, 201: UserProfileSerializer, 400: OpenApiResponse(description="Following yourself.")},
+        description="Follow the user. Idempotent: 201 when the follow is new, 200 when it already existed.",
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None}, description="Unfollow the user. Idempotent.")
+    @action(detail=True, methods=["post", "delete"])
+    def follow(self, request: Request, username: str) -> Response:
+        followee = user_or_404(username)
+        if request.method == "DELETE":
+            services.follow_delete(follower=request.user, followee=followee)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        _, created = services.follow_create(follower=request.user, followee=followee)
+        return Response(
+            UserProfileSerializer(self._profile(followee.username)).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(responses=UserSummarySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def followers(self, request: Request, username: str) -> Response:
+        return self._page(selectors.followers_of(user=user_or_404(username)))
+
+    @extend_schema(responses=UserSummarySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def following(self, request: Request, username: str) -> Response:
+        return self._page(selectors.following_of(user=user_or_404(username)))
+
+    def get_serializer_class(self) -> Any:
+        return UserProfileSerializer if self.action == "retrieve" else UserSummarySerializer

@@ -1,0 +1,143 @@
+"""REST for chat, mounted at /api/chat/. Same services as the socket.
+
+Non-members get 404 for a conversation (its existence is not revealed).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from chat import selectors, services
+from chat.serializers import (
+    ConversationCreateInput,
+    ConversationOutput,
+    MessageCreateInput,
+    MessageOutput,
+    MessagePageOutput,
+    MessagePageQuery,
+    ReadInput,
+    ReadOutput,
+)
+from realtime.errors import InvalidInput
+
+User = get_user_model()
+
+NOT_FOUND = OpenApiResponse(description="Unknown conversation, or you are not a member.")
+
+
+def _member_conversation_id(request: Request, pk: int) -> int:
+    return selectors.conversation_for_member(conversation_id=pk, user=request.user, hide_existence=True).pk
+
+
+def _conversation_out(request: Request, pk: int) -> dict:
+    conversation = selectors.conversation_list_for_user(user=request.user).get(pk=pk)
+    return ConversationOutput(conversation).data
+
+
+class ConversationListView(ListAPIView):
+    serializer_class = ConversationOutput
+
+    def get_queryset(self):
+        return selectors.conversation_list_for_user(user=self.request.user)
+
+    @extend_schema(summary="Your conversations, most recent activity first, with last message and unread count")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Start a direct conversation (returns the existing one) or create a group",
+        request=ConversationCreateInput,
+        responses={201: ConversationOutput, 200: ConversationOutput},
+    )
+    def post(self, request: Request) -> Response:
+        body = ConversationCreateInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        if "user" in data:
+            other = User.objects.filter(username=data["user"], is_active=True).first()
+            if other is None:
+                raise InvalidInput("No such user.", field="user", code="unknown_user")
+            conversation, created = services.conversation_get_or_create_direct(user=request.user, other=other)
+        else:
+            names = list(dict.fromkeys(data["members"]))
+            people = list(User.objects.filter(username__in=names, is_active=True))
+            missing = sorted(set(names) - {u.username for u in people})
+            if missing:
+                raise InvalidInput(f"Unknown users: {', '.join(missing[:10])}.", field="members", code="unknown_user")
+            conversation = services.conversation_create_group(creator=request.user, title=data["title"], members=people)
+            created = True
+        return Response(_conversation_out(request, conversation.pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ConversationDetailView(GenericAPIView):
+    serializer_class = ConversationOutput
+
+    @extend_schema(summary="One conversation", responses={200: ConversationOutput, 404: NOT_FOUND})
+    def get(self, request: Request, pk: int) -> Response:
+        _member_conversation_id(request, pk)
+        return Response(_conversation_out(request, pk))
+
+
+class MessageListView(GenericAPIView):
+    serializer_class = MessageOutput
+
+    @extend_schema(
+        summary="A page of messages, oldest first",
+        description="No cursor: the newest `limit`. `?before=<id>`: the `limit` messages before it (older history). "
+        "`?after=<id>`: the `limit` messages after it (catching up). `limit` is 1..100, default 50.",
+        parameters=[
+            OpenApiParameter("before", int, description="Messages with a smaller id."),
+            OpenApiParameter("after", int, description="Messages with a larger id."),
+            OpenApiParameter("limit", int, description="Page size, at most 100."),
+        ],
+        responses={200: MessagePageOutput, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        cid = _member_conversation_id(request, pk)
+        query = MessagePageQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        rows, has_more = selectors.message_page(conversation_id=cid, before=q.get("before"), after=q.get("after"), limit=q["limit"])
+        body = {
+            "results": rows,
+            "has_more": has_more,
+            "oldest_id": rows[0].pk if rows else None,
+            "newest_id": rows[-1].pk if rows else None,
+        }
+        return Response(MessagePageOutput(body).data)
+
+    @extend_schema(
+        summary="Send a message (idempotent per client_id)",
+        description="201 with the new message; 200 with the stored one when `client_id` was already used by you here (nothing is sent again).",
+        request=MessageCreateInput,
+        responses={201: MessageOutput, 200: MessageOutput, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        cid = _member_conversation_id(request, pk)
+        body = MessageCreateInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        message, created = services.message_create(
+            sender=request.user, conversation_id=cid, text=body.validated_data["text"], client_id=body.validated_data.get("client_id")
+        )
+        return Response(MessageOutput(message).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ReadView(GenericAPIView):
+    serializer_class = ReadOutput
+
+    @extend_schema(
+        summary="Mark messages read up to message_id (read implies delivered; never moves back)",
+        request=ReadInput,
+        responses={200: ReadOutput, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        cid = _member_conversation_id(request, pk)
+        body = ReadInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.message_mark_read(user=request.user, conversation_id=cid, message_id=body.validated_data["message_id"])
+        return Response(ReadOutput(result).data)

@@ -1,0 +1,211 @@
+"""`/ws/chat/<conversation_id>/`: one conversation's live socket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import DatabaseSyncToAsync
+from django.conf import settings
+from django.db import connections
+
+from chat import events, selectors, services
+from chat.serializers import MessageCreateInput, MessageRefInput, TypingInput
+from realtime import closecodes
+from realtime.consumers import BaseConsumer, Reject
+from realtime.errors import Forbidden
+from realtime.groups import conversation_group, presence_group
+from realtime.presence import get_presence_store
+from realtime.publish import apublish
+
+logger = logging.getLogger(__name__)
+
+BACKLOG_CHUNK = 200
+
+
+class PooledDatabaseSyncToAsync(DatabaseSyncToAsync):
+    """DatabaseSyncToAsync that always hands a pooled connection back when the call ends.
+
+    Channels closes old connections around each call, which returns a pooled connection; but
+    `channels.testing` turns that into a no-op, and then every pool thread would keep its
+    connection and drain the pool. Closing a pooled connection only returns it to the pool.
+    """
+
+    def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        finally:
+            for conn in connections.all(initialized_only=True):
+                if conn.connection is not None and getattr(conn, "pool", None) is not None and not conn.in_atomic_block:
+                    conn.close()
+
+
+def db(func: Any) -> Any:
+    """Run an ORM call off the event loop on a pool thread, not on the process's one sync thread.
+
+    `database_sync_to_async` defaults to thread_sensitive=True: every call of the whole process
+    queues for ONE thread, which capped a process at ~15 chat messages/s (bench/chat_fanout). The
+    chat services hold no thread-bound state, Channels closes (= returns to the psycopg pool) the
+    thread's connection around each call, and per-conversation order comes from the row lock in
+    `message_create`, so calls of different sockets may run in parallel. One socket still handles
+    its frames one at a time (Channels awaits each handler), so a sender's messages stay in order.
+
+    SQLite (the `make run` default) has one writer at a time anyway, and parallel writers only
+    meet "database is locked": there the calls stay on the one sync thread.
+    """
+    return PooledDatabaseSyncToAsync(func, thread_sensitive=connections["default"].vendor == "sqlite")
+
+
+class ChatConsumer(BaseConsumer):
+    """A member's socket on one conversation.
+
+    Connect: unknown conversation -> 4404, not a member -> 4403. Then `connection_established`,
+    then (with `?after=<id>`) every stored message after that id, oldest first, then live ones.
+
+    Resume without gap or duplicate: the socket joins the conversation group *before* reading
+    the backlog. Channels dispatches one event at a time, so group events that arrive while
+    `on_connect` runs wait in the channel layer (the buffer) and are handled after it. Live
+    `chat_message`s whose id is <= the last backlog id were already sent and are dropped; ids
+    above it are new. (The filter uses the backlog's high-water mark, not "last id sent", so
+    two live messages that arrive out of order from two server processes are both delivered.)
+
+    Client events: chat_message, typing, message_delivered, mark_read (see chat/events.py).
+    Fan-out: group events are forwarded as pre-encoded text; no query per delivery.
+    """
+
+    handlers = {
+        "chat_message": ("receive_chat_message", MessageCreateInput),
+        "typing": ("receive_typing", TypingInput),
+        "message_delivered": ("receive_message_delivered", MessageRefInput),
+        "mark_read": ("receive_mark_read", MessageRefInput),
+    }
+
+    async def on_connect(self) -> None:
+        self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
+        self.backlog_high_water = 0
+        self.typing_timer: asyncio.Task | None = None
+        after = await self._after_param()
+        conversation, memberships = await db(selectors.conversation_state_for_member)(
+            conversation_id=self.conversation_id, user=self.user
+        )
+        others = [m.user_id for m in memberships if m.user_id != self.user.pk]
+        # Join first, read second: nothing published from here on can be missed.
+        await self.join_group(conversation_group(self.conversation_id))
+        for uid in others:
+            await self.join_group(presence_group(uid))
+        await self.join_presence(services.presence_scope(self.conversation_id), str(self.user.pk))
+        store = get_presence_store()
+        present = await asyncio.gather(*(store.is_present("user", str(m.user_id)) for m in memberships))
+        online = {m.user_id: bool(p) for m, p in zip(memberships, present, strict=True)}
+        online[self.user.pk] = True
+        await self.send_event(
+            events.CONNECTION_ESTABLISHED,
+            events.connection_established_data(conversation=conversation, memberships=memberships, online=online),
+        )
+        if after is not None:
+            await self._send_backlog(after)
+
+    async def _after_param(self) -> int | None:
+        """`?after=<message id>` (0 = from the start). A malformed value gets an error frame and no backlog."""
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin1")).get("after")
+        if not values:
+            return None
+        raw = values[0]
+        if not raw.isdigit() or int(raw) > selectors.MAX_DB_ID:
+            await self.send_error("invalid_after", "after must be a message id (a non-negative integer); no backlog sent.")
+            return None
+        return int(raw)
+
+    async def _send_backlog(self, after: int) -> None:
+        cursor = after
+        while True:
+            chunk = await db(selectors.messages_after)(
+                conversation_id=self.conversation_id, after_id=cursor, limit=BACKLOG_CHUNK
+            )
+            for message in chunk:
+                await self.send_event(events.CHAT_MESSAGE, events.message_data(message), event_id=message.pk)
+            if chunk:
+                cursor = chunk[-1].pk
+            if len(chunk) < BACKLOG_CHUNK:
+                break
+        self.backlog_high_water = cursor
+
+    async def deliver(self, message: dict[str, Any]) -> None:
+        message_id = (message.get("meta") or {}).get("message_id")
+        if message_id is not None and message_id <= self.backlog_high_water:
+            return  # already sent from the backlog
+        await self.send(text_data=message["text"])
+
+    async def on_disconnect(self, code: int) -> None:
+        if getattr(self, "typing_timer", None) is not None:
+            await self._stop_typing()
+
+    # --- client events -------------------------------------------------------------
+
+    async def receive_chat_message(self, data: dict[str, Any]) -> None:
+        # Presence is read here, on the event loop, so the write never waits for Redis under the lock.
+        viewing = await services.conversation_viewers(self.conversation_id)
+        try:
+            message, created = await db(services.message_create)(
+                sender=self.user, conversation_id=self.conversation_id, text=data["text"], client_id=data.get("client_id"), viewing=viewing
+            )
+        except Forbidden as exc:  # removed from the conversation since connecting
+            await self.send_error(exc.code, exc.message, type="chat_message")
+            raise Reject(closecodes.FORBIDDEN, "not a member")
+        if not created:
+            # A resend: this client missed the echo; confirm to it alone, tell nobody else again.
+            await self.send_event(events.CHAT_MESSAGE, events.message_data(message), event_id=message.pk)
+        if self.typing_timer is not None:
+            await self._stop_typing()
+
+    async def receive_typing(self, data: dict[str, Any]) -> None:
+        if data["is_typing"]:
+            if self.typing_timer is not None:
+                self.typing_timer.cancel()
+            # The receiving side can't be trusted to time out, so this socket sends the "stopped".
+            self.typing_timer = asyncio.ensure_future(self._typing_expires())
+            await self._publish_typing(True)
+        elif self.typing_timer is not None:
+            await self._stop_typing()
+
+    async def receive_message_delivered(self, data: dict[str, Any]) -> None:
+        await db(services.message_mark_delivered)(
+            user=self.user, message_id=data["message_id"], conversation_id=self.conversation_id
+        )
+
+    async def receive_mark_read(self, data: dict[str, Any]) -> None:
+        await db(services.message_mark_read)(
+            user=self.user, conversation_id=self.conversation_id, message_id=data["message_id"]
+        )
+
+    # --- typing --------------------------------------------------------------------
+
+    async def _publish_typing(self, is_typing: bool) -> None:
+        await apublish(
+            conversation_group(self.conversation_id),
+            events.TYPING,
+            events.typing_data(conversation_id=self.conversation_id, user_id=self.user.pk, is_typing=is_typing),
+            exclude_user=self.user.pk,
+        )
+
+    async def _typing_expires(self) -> None:
+        try:
+            await asyncio.sleep(settings.CHAT_TYPING_TIMEOUT_SECONDS)
+        except asyncio.CancelledError:
+            return
+        self.typing_timer = None
+        try:
+            await self._publish_typing(False)
+        except Exception:
+            logger.exception("chat_typing_expiry_failed", extra={"conversation": self.conversation_id})
+
+    async def _stop_typing(self) -> None:
+        timer, self.typing_timer = self.typing_timer, None
+        if timer is not None:
+            timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timer
+        await self._publish_typing(False)

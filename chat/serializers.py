@@ -1,0 +1,114 @@
+"""Input serializers (socket frames and REST bodies) and REST output serializers.
+
+Input fields are strict about JSON types: `"text": 5` or `"is_typing": "yes"` is an error,
+not silently coerced. Limits that depend on settings (text length, member count) are
+checked by the services, so both transports share one rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from chat.selectors import MAX_DB_ID
+from realtime.fields import StrictBooleanField, StrictCharField, StrictIdField
+
+# --- inputs ---------------------------------------------------------------------
+
+
+class MessageCreateInput(serializers.Serializer):
+    text = StrictCharField(trim_whitespace=False, allow_blank=True, help_text="Non-blank, at most CHAT_MAX_MESSAGE_LENGTH characters.")
+    client_id = StrictCharField(
+        required=False, allow_null=True, allow_blank=True, max_length=64, help_text="Client-chosen id; resending it returns the stored message."
+    )
+
+
+class TypingInput(serializers.Serializer):
+    is_typing = StrictBooleanField()
+
+
+class MessageRefInput(serializers.Serializer):
+    message_id = StrictIdField()
+
+
+class ConversationCreateInput(serializers.Serializer):
+    user = StrictCharField(required=False, max_length=150, help_text="Username: create or return the direct conversation with them.")
+    title = StrictCharField(required=False, max_length=120, help_text="Group title (with `members`).")
+    members = serializers.ListField(
+        child=StrictCharField(max_length=150), required=False, max_length=200, help_text="Usernames of the other group members."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("user" in attrs) == ("members" in attrs):
+            raise serializers.ValidationError('Send either {"user": <username>} or {"title", "members": [<username>, ...]}.')
+        if "members" in attrs and not attrs.get("title", "").strip():
+            raise serializers.ValidationError({"title": ["A group needs a title."]})
+        return attrs
+
+
+class MessagePageQuery(serializers.Serializer):
+    before = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DB_ID)
+    after = serializers.IntegerField(required=False, min_value=0, max_value=MAX_DB_ID)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "before" in attrs and "after" in attrs:
+            raise serializers.ValidationError("Use either before or after, not both.")
+        return attrs
+
+
+# --- outputs --------------------------------------------------------------------
+
+
+class UserBriefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class MessageOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    conversation = serializers.IntegerField(source="conversation_id")
+    sender = UserBriefOutput()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    client_id = serializers.CharField(allow_null=True)
+
+
+class MemberOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="user_id")
+    username = serializers.CharField(source="user.username")
+    last_delivered_message_id = serializers.IntegerField()
+    last_read_message_id = serializers.IntegerField()
+
+
+class ConversationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    last_message_at = serializers.DateTimeField(allow_null=True, help_text="Last activity (creation or latest message).")
+    last_message = MessageOutput(allow_null=True)
+    unread_count = serializers.IntegerField()
+    last_read_message_id = serializers.IntegerField(source="my_last_read")
+    last_delivered_message_id = serializers.IntegerField(source="my_last_delivered")
+    members = MemberOutput(many=True, source="memberships.all")
+
+
+class MessagePageOutput(serializers.Serializer):
+    results = MessageOutput(many=True)
+    has_more = serializers.BooleanField(help_text="More messages exist in the paging direction (older for before/none, newer for after).")
+    oldest_id = serializers.IntegerField(allow_null=True, help_text="Pass as ?before= for the previous (older) page.")
+    newest_id = serializers.IntegerField(allow_null=True, help_text="Pass as ?after= for the next (newer) page.")
+
+
+class ReadInput(serializers.Serializer):
+    message_id = StrictIdField()
+
+
+class ReadOutput(serializers.Serializer):
+    conversation = serializers.IntegerField()
+    user = serializers.IntegerField()
+    last_read_message_id = serializers.IntegerField()
+    last_delivered_message_id = serializers.IntegerField()
+    unread_count = serializers.IntegerField()

@@ -1,0 +1,287 @@
+"""Every chat write. One transaction each; events are published after commit.
+
+The socket consumer and the REST API call the same functions, so a message sent
+either way passes the same checks and produces the same events.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from chat import events, selectors
+from chat.models import Conversation, Membership, Message
+from chat.selectors import MAX_DB_ID, unread_count
+from chat.signals import message_created
+from realtime.errors import Forbidden, InvalidInput, NotFound
+from realtime.groups import conversation_group, user_group
+from realtime.presence import get_presence_store
+from realtime.publish import build_message, publish, publish_messages
+
+User = get_user_model()
+logger = logging.getLogger(__name__)
+
+
+def presence_scope(conversation_id: int) -> str:
+    """Presence scope of the sockets open on a conversation (member = str(user id))."""
+    return f"conversation:{conversation_id}"
+
+
+# --- conversations ---------------------------------------------------------------
+
+
+def conversation_get_or_create_direct(*, user: Any, other: Any) -> tuple[Conversation, bool]:
+    """The one direct conversation between `user` and `other`, created if missing.
+
+    Returns (conversation, created). Unique per pair (the database enforces it through
+    `direct_key`), so two concurrent calls end with the same row.
+    """
+    if other is None or not getattr(other, "is_active", False):
+        raise NotFound("No such user.", field="user")
+    if other.pk == user.pk:
+        raise InvalidInput("You cannot start a conversation with yourself.", field="user")
+    key = Conversation.direct_key_for(user.pk, other.pk)
+    existing = Conversation.objects.filter(direct_key=key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(kind=Conversation.Kind.DIRECT, direct_key=key, last_message_at=timezone.now())
+            Membership.objects.bulk_create([Membership(conversation=conversation, user=user), Membership(conversation=conversation, user=other)])
+    except IntegrityError:  # lost a race with the other side: theirs is the conversation
+        return Conversation.objects.get(direct_key=key), False
+    return conversation, True
+
+
+def conversation_create_group(*, creator: Any, title: str, members: list[Any]) -> Conversation:
+    """A group conversation of `creator` plus `members` (deduplicated), at most CHAT_GROUP_MAX_MEMBERS in all."""
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput("A group needs a title.", field="title")
+    if len(title) > 120:
+        raise InvalidInput("Title is longer than 120 characters.", field="title")
+    people: dict[int, Any] = {creator.pk: creator}
+    for member in members:
+        if not getattr(member, "is_active", False):
+            raise InvalidInput("Every member must be an active user.", field="members")
+        people.setdefault(member.pk, member)
+    if len(people) < 2:
+        raise InvalidInput("A group needs at least one member besides you.", field="members")
+    limit = settings.CHAT_GROUP_MAX_MEMBERS
+    if len(people) > limit:
+        raise InvalidInput(f"A group has at most {limit} members (you included).", field="members")
+    with transaction.atomic():
+        conversation = Conversation.objects.create(kind=Conversation.Kind.GROUP, title=title, last_message_at=timezone.now())
+        Membership.objects.bulk_create([Membership(conversation=conversation, user=u) for u in people.values()])
+    return conversation
+
+
+# --- messages -----------------------------------------------------------------
+
+
+def _validate_text(text: Any) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput("Message text must not be blank.", field="text", code="blank")
+    limit = settings.CHAT_MAX_MESSAGE_LENGTH
+    if len(text) > limit:
+        raise InvalidInput(f"Message text is longer than {limit} characters.", field="text", code="too_long")
+    return text
+
+
+def _validate_client_id(client_id: Any) -> str | None:
+    if client_id is None or client_id == "":
+        return None
+    if not isinstance(client_id, str) or len(client_id) > 64:
+        raise InvalidInput("client_id must be a string of at most 64 characters.", field="client_id")
+    return client_id
+
+
+async def conversation_viewers(conversation_id: int) -> set[int]:
+    """Ids of the users with a chat socket open on the conversation (any process).
+
+    Advisory: if presence is unavailable everybody counts as "not viewing" (they get a
+    notification rather than nothing). The socket calls this on its own event loop before
+    writing, so the write itself never waits for Redis.
+    """
+    try:
+        present = await get_presence_store().members(presence_scope(conversation_id))
+    except Exception:
+        logger.warning("chat_presence_lookup_failed", extra={"conversation": conversation_id}, exc_info=True)
+        return set()
+    return {int(m) for m in present if str(m).isdigit()}
+
+
+def _existing_message(*, sender: Any, conversation_id: int, message_id: int) -> Message:
+    existing = Message.objects.get(pk=message_id, conversation_id=conversation_id)
+    existing.sender = sender
+    return existing
+
+
+def message_create(
+    *, sender: Any, conversation_id: int, text: str, client_id: str | None = None, viewing: Collection[int] | None = None
+) -> tuple[Message, bool]:
+    """Store a message from a member and announce it. Returns (message, created).
+
+    - Membership is checked here, on every write (NotFound / Forbidden).
+    - Idempotent per (conversation, sender, client_id): resending a known client_id returns
+      the stored message with created=False and publishes nothing; the caller acknowledges it
+      to its own client (REST: 200 instead of 201; socket: the frame goes to that socket only).
+    - The conversation row is locked while the message is inserted, so within a conversation
+      ids commit in increasing order: a reader that sees id N sees every id below it
+      (what makes `?after=` resume gap-free).
+    - After commit: `chat_message` to the conversation group, `chat_update` with each member's
+      own unread count to each member's personal group.
+    - Sends `chat.signals.message_created` in the transaction, with the members that have no chat
+      socket open on the conversation. `viewing` = the ids of those that do (the socket passes what
+      it looked up with `conversation_viewers`); None = look it up here, before the transaction.
+    - Five queries in all, whatever the group size: lock, members + unread counts + idempotency
+      check, insert, conversation's last message, sender's positions. None of them per member.
+    """
+    text = _validate_text(text)
+    client_id = _validate_client_id(client_id)
+    if not 0 < int(conversation_id) <= MAX_DB_ID:
+        raise NotFound("Conversation not found.")
+    if viewing is None:
+        # Outside the transaction: the conversation row is never locked while Redis answers.
+        viewing = _conversation_viewers_sync(conversation_id)
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
+        if conversation is None:
+            raise NotFound("Conversation not found.")
+        # Read after the lock is held, so this statement sees every message committed before ours.
+        members = selectors.members_for_new_message(conversation_id=conversation_id, sender_id=sender.pk, client_id=client_id)
+        me = next((m for m in members if m["user_id"] == sender.pk), None)
+        if me is None:
+            raise Forbidden("You are not a member of this conversation.", code="not_a_member")
+        if me["existing_id"] is not None:
+            return _existing_message(sender=sender, conversation_id=conversation_id, message_id=me["existing_id"]), False
+        message = Message.objects.create(conversation=conversation, sender=sender, text=text, client_id=client_id)
+        conversation.last_message = message
+        conversation.last_message_at = message.created_at
+        Conversation.objects.filter(pk=conversation_id).update(last_message=message, last_message_at=message.created_at)
+        # The sender has seen their own message: their positions move with it.
+        Membership.objects.filter(conversation_id=conversation_id, user_id=sender.pk).update(
+            last_read_message_id=message.pk, last_delivered_message_id=message.pk
+        )
+        # Counts read before the insert: the new message adds one for everybody else; the
+        # sender's read position is now the newest message, so nothing is unread for them.
+        counts = {m["user_id"]: 0 if m["user_id"] == sender.pk else m["unread"] + 1 for m in members}
+        data = events.message_data(message)
+        pairs = [(conversation_group(conversation_id), build_message(events.CHAT_MESSAGE, data, event_id=message.pk, meta={"message_id": message.pk}))]
+        pairs += [
+            (
+                user_group(uid),
+                build_message(
+                    events.CHAT_UPDATE,
+                    events.chat_update_data(conversation_id=conversation_id, last_message=data, unread_count=unread),
+                ),
+            )
+            for uid, unread in counts.items()
+        ]
+        publish_messages(pairs)
+        message_created.send(
+            sender=Message,
+            message=message,
+            conversation=conversation,
+            recipients_not_viewing=[uid for uid in counts if uid != sender.pk and uid not in viewing],
+        )
+    return message, True
+
+
+def _conversation_viewers_sync(conversation_id: int) -> set[int]:
+    try:
+        return async_to_sync(conversation_viewers)(conversation_id)
+    except Exception:  # advisory, as above (e.g. no event loop bridge available)
+        logger.warning("chat_presence_lookup_failed", extra={"conversation": conversation_id}, exc_info=True)
+        return set()
+
+
+def _message_in_conversation(*, message_id: int, conversation_id: int | None) -> Message:
+    if not isinstance(message_id, int) or isinstance(message_id, bool) or not 0 < message_id <= MAX_DB_ID:
+        raise InvalidInput("message_id must be a positive integer.", field="message_id")
+    message = Message.objects.filter(pk=message_id).only("id", "conversation_id", "sender_id").first()
+    if message is None:
+        raise NotFound("Message not found.", field="message_id")
+    if conversation_id is not None and message.conversation_id != int(conversation_id):
+        raise InvalidInput("That message belongs to another conversation.", field="message_id", code="wrong_conversation")
+    return message
+
+
+def message_mark_delivered(*, user: Any, message_id: int, conversation_id: int | None = None) -> bool:
+    """Record that `message_id` reached `user` (a member). Positions only move forward.
+
+    Returns whether the position moved; only then `message_delivered` goes to the conversation
+    group (so the sender sees the tick). Own messages are already delivered: a no-op.
+    `conversation_id`, when given (the socket's conversation), must be the message's.
+    """
+    message = _message_in_conversation(message_id=message_id, conversation_id=conversation_id)
+    with transaction.atomic():
+        if not Membership.objects.filter(conversation_id=message.conversation_id, user_id=user.pk).exists():
+            raise NotFound("Message not found.", field="message_id")
+        if message.sender_id == user.pk:
+            return False
+        moved = Membership.objects.filter(
+            conversation_id=message.conversation_id, user_id=user.pk, last_delivered_message_id__lt=message.pk
+        ).update(last_delivered_message_id=message.pk)
+        if moved:
+            publish(
+                conversation_group(message.conversation_id),
+                events.MESSAGE_DELIVERED,
+                events.delivered_data(message_id=message.pk, user_id=user.pk, conversation_id=message.conversation_id),
+            )
+    return bool(moved)
+
+
+def message_mark_read(*, user: Any, conversation_id: int, message_id: int) -> dict[str, int]:
+    """Mark everything up to `message_id` in the conversation read by `user` (read implies delivered).
+
+    Positions only move forward. If the read position moved: `messages_read` {user, conversation,
+    up_to} to the conversation group, and a `chat_update` with the new unread count to the user's
+    personal group (their other tabs' chat lists). Returns the user's positions and unread count.
+    A message of another conversation -> InvalidInput (code wrong_conversation).
+    """
+    if not 0 < int(conversation_id) <= MAX_DB_ID:
+        raise NotFound("Conversation not found.")
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().filter(conversation_id=conversation_id, user_id=user.pk).first()
+        if membership is None:
+            if Conversation.objects.filter(pk=conversation_id).exists():
+                raise Forbidden("You are not a member of this conversation.", code="not_a_member")
+            raise NotFound("Conversation not found.")
+        message = _message_in_conversation(message_id=message_id, conversation_id=conversation_id)
+        moved = message.pk > membership.last_read_message_id
+        if moved:
+            Membership.objects.filter(pk=membership.pk).update(
+                last_read_message_id=message.pk, last_delivered_message_id=Greatest("last_delivered_message_id", Value(message.pk))
+            )
+            membership.refresh_from_db(fields=["last_read_message_id", "last_delivered_message_id"])
+        unread = unread_count(conversation_id=conversation_id, user=user)
+        if moved:
+            publish(
+                conversation_group(conversation_id),
+                events.MESSAGES_READ,
+                events.read_data(user_id=user.pk, conversation_id=conversation_id, up_to=message.pk),
+            )
+            last = Conversation.objects.filter(pk=conversation_id).select_related("last_message__sender").first()
+            last_data = events.message_data(last.last_message) if last and last.last_message else None
+            publish(
+                user_group(user.pk),
+                events.CHAT_UPDATE,
+                events.chat_update_data(conversation_id=conversation_id, last_message=last_data, unread_count=unread),
+            )
+    return {
+        "conversation": int(conversation_id),
+        "user": user.pk,
+        "last_read_message_id": membership.last_read_message_id,
+        "last_delivered_message_id": membership.last_delivered_message_id,
+        "unread_count": unread,
+    }

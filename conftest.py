@@ -1,0 +1,229 @@
+"""Shared fixtures.
+
+Real components: tests marked `e2e` start real daphne processes (scripts/cluster.py)
+against the pytest-django test database on PostgreSQL and a real Redis. When those
+are missing, the tests skip on a developer machine and FAIL in CI (CI=true), so a
+green CI run always means they ran.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.dispatch import Signal
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# One namespace per test session in Redis, shared with the server processes the
+# session starts, so concurrent runs and leftover keys never interfere.
+SESSION_NS = f"t{uuid.uuid4().hex[:10]}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{SESSION_NS}-asgi"
+    settings.PRESENCE_PREFIX = f"{SESSION_NS}-presence"
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"required service missing in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _redis_ok(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    from django.conf import settings
+
+    url = settings.REDIS_URL
+    if not url:
+        _unavailable("REDIS_URL is not set")
+    if not _redis_ok(url):
+        _unavailable(f"Redis at {url} does not answer")
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_required() -> None:
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        _unavailable("DATABASE_URL does not point at PostgreSQL")
+
+
+@pytest.fixture(scope="session")
+def server_env(django_db_setup: Any, django_db_blocker: Any, redis_url: str, postgres_required: None) -> dict[str, str]:
+    """Environment for server processes: the test database, the session's Redis namespace."""
+    from django.db import connection
+
+    params = connection.settings_dict
+    user = params.get("USER") or "postgres"
+    password = f":{params['PASSWORD']}" if params.get("PASSWORD") else ""
+    host = params.get("HOST") or "127.0.0.1"
+    port = params.get("PORT") or 5432
+    return {
+        "DATABASE_URL": f"postgres://{user}{password}@{host}:{port}/{params['NAME']}",
+        "REDIS_URL": redis_url,
+        "CHANNEL_LAYER_PREFIX": f"{SESSION_NS}-asgi",
+        "PRESENCE_PREFIX": f"{SESSION_NS}-presence",
+        "DEBUG": "true",
+        "ALLOWED_HOSTS": "localhost,127.0.0.1",
+        "LOG_LEVEL": os.environ.get("SERVER_LOG_LEVEL", "INFO"),
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+    }
+
+
+@pytest.fixture(scope="session")
+def cluster(server_env: dict[str, str], django_db_blocker: Any) -> Iterator[Any]:
+    """Two real daphne processes (plus a task worker) shared by the session's e2e tests.
+
+    Tests using it must also use `transactional_db` (or `live_db`) so the rows they
+    create are committed and visible to the servers.
+    """
+    from scripts.cluster import Cluster
+
+    c = Cluster(size=2, env=server_env, worker=True)
+    with django_db_blocker.unblock():
+        c.start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def cluster_factory(server_env: dict[str, str]) -> Iterator[Callable[..., Any]]:
+    """Start a dedicated cluster with extra settings, e.g. cluster_factory(1, LIVE_MAX_VIEWERS="2")."""
+    from scripts.cluster import Cluster
+
+    started: list[Any] = []
+
+    def start(size: int = 1, worker: bool = False, **overrides: str) -> Any:
+        c = Cluster(size=size, env={**server_env, **{k: str(v) for k, v in overrides.items()}}, worker=worker)
+        started.append(c)
+        return c.start()
+
+    yield start
+    for c in started:
+        c.stop()
+
+
+@pytest.fixture
+def live_db(transactional_db: None) -> None:
+    """Alias that reads better in e2e tests: rows are committed for other processes."""
+
+
+# --- users and API clients -----------------------------------------------------
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., Any]:
+    from django.contrib.auth import get_user_model
+
+    counter = {"n": 0}
+
+    def make(username: str | None = None, **extra: Any) -> Any:
+        counter["n"] += 1
+        name = username or f"user{counter['n']}_{uuid.uuid4().hex[:6]}"
+        return get_user_model().objects.create_user(username=name, password=PASSWORD, email=f"{name}@example.com", **extra)
+
+    return make
+
+
+@pytest.fixture
+def api_client() -> Any:
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def auth_client(make_user: Callable[..., Any]) -> Callable[[Any], Any]:
+    """auth_client(user) -> an APIClient authenticated as that user (force_authenticate)."""
+    from rest_framework.test import APIClient
+
+    def make(user: Any) -> Any:
+        client = APIClient()
+        client.force_authenticate(user=user)
+        client.user = user
+        return client
+
+    return make
+
+
+def access_token(user: Any) -> str:
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    return str(AccessToken.for_user(user))
+
+
+@pytest.fixture
+def token_for() -> Callable[[Any], str]:
+    """token_for(user) -> a JWT access token string, for WebSocket clients."""
+    return access_token
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_db_sessions(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Before the test database is dropped, end sessions that server processes or
+    async test threads left open, so teardown never fails with "database in use"."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+# --- domain signals -------------------------------------------------------------
+
+
+class SignalLog:
+    """Records every send of the signals it listens to, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Signal, dict[str, Any]]] = []
+        self._connected: list[tuple[Signal, Callable[..., None]]] = []
+
+    def listen(self, *signals: Signal) -> SignalLog:
+        for signal in signals:
+
+            def receiver(sender: Any, signal: Signal = signal, **kwargs: Any) -> None:
+                kwargs.pop("signal", None)
+                self.calls.append((signal, {"sender": sender, **kwargs}))
+
+            signal.connect(receiver, weak=False)
+            self._connected.append((signal, receiver))
+        return self
+
+    def of(self, signal: Signal) -> list[dict[str, Any]]:
+        return [kwargs for s, kwargs in self.calls if s is signal]
+
+    def disconnect(self) -> None:
+        for signal, receiver in self._connected:
+            signal.disconnect(receiver)
+
+
+@pytest.fixture
+def signal_log() -> Iterator[SignalLog]:
+    log = SignalLog()
+    yield log
+    log.disconnect()

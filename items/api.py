@@ -1,0 +1,192 @@
+"""REST API of items: /api/items/ (CRUD), /bulk/, /bulk/status/, /<id>/process/.
+
+Views validate input with a serializer, call one service or selector and
+serialize the result. Others' items are outside the queryset, hence 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from items import selectors, services
+from items.models import Item, ItemStatus
+from items.serializers import (
+    ItemBulkCreateResponseSerializer,
+    ItemBulkCreateSerializer,
+    ItemBulkStatusResponseSerializer,
+    ItemBulkStatusSerializer,
+    ItemInputSerializer,
+    ItemListQuerySerializer,
+    ItemSerializer,
+    ItemUpdateSerializer,
+)
+
+
+class FullBodyPatchSchema(AutoSchema):
+    """PATCH /bulk/status/ takes a complete body; spectacular would mark every PATCH body field optional."""
+
+    def _get_request_for_media_type(self, serializer: Any, direction: str = "request") -> Any:
+        method = self.method
+        self.method = "POST"
+        try:
+            return super()._get_request_for_media_type(serializer, direction)
+        finally:
+            self.method = method
+
+
+class ItemPagination(LimitOffsetPagination):
+    """limit/offset; a value that is not a non-negative integer is a 400 (DRF would silently ignore it)."""
+
+    default_limit = 20
+    max_limit = 100
+
+    def get_limit(self, request: Request) -> int | None:
+        self._check_int(request, self.limit_query_param, minimum=1)
+        return super().get_limit(request)
+
+    def get_offset(self, request: Request) -> int:
+        self._check_int(request, self.offset_query_param, minimum=0)
+        return super().get_offset(request)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1 if parameter["name"] == self.limit_query_param else 0
+        return parameters
+
+    @staticmethod
+    def _check_int(request: Request, name: str, *, minimum: int) -> None:
+        for raw in request.query_params.getlist(name):
+            if not raw.isascii() or not raw.isdigit() or int(raw) < minimum:
+                raise ValidationError({name: [f"Must be an integer of at least {minimum}."]})
+
+
+ERROR_RESPONSE = OpenApiResponse(OpenApiTypes.OBJECT, description='`{"detail", "code", "errors"?}`')
+
+STATUS_PARAMETER = OpenApiParameter(
+    "status",
+    str,
+    enum=ItemStatus.values,
+    required=False,
+    description="Only items in this status. Any other value is a 400 naming the allowed values.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[STATUS_PARAMETER], responses={200: ItemSerializer(many=True), 400: ERROR_RESPONSE}),
+    retrieve=extend_schema(responses={200: ItemSerializer, 404: ERROR_RESPONSE}),
+    create=extend_schema(request=ItemInputSerializer, responses={201: ItemSerializer, 400: ERROR_RESPONSE}),
+    update=extend_schema(request=ItemUpdateSerializer, responses={200: ItemSerializer, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE}),
+    partial_update=extend_schema(request=ItemUpdateSerializer, responses={200: ItemSerializer, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE}),
+    destroy=extend_schema(responses={204: None, 404: ERROR_RESPONSE}),
+)
+class ItemViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Items of the current user (staff: all items)."""
+
+    serializer_class = ItemSerializer
+    pagination_class = ItemPagination
+    # JSON only: with form data an empty "status" would silently mean "the default".
+    parser_classes = [JSONParser]
+    queryset = Item.objects.none()  # for schema generation; requests use get_queryset()
+    # Any path segment reaches the view, so "/api/items/0.5/" is the API's JSON 404, not an HTML page.
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self) -> QuerySet[Item]:
+        if getattr(self, "swagger_fake_view", False):
+            return Item.objects.none()
+        if self.action == "list":
+            query = ItemListQuerySerializer(data=self.request.query_params)
+            query.is_valid(raise_exception=True)
+            return selectors.item_list_for_user(user=self.request.user, status=query.validated_data.get("status"))
+        return selectors.item_visible_to(user=self.request.user)
+
+    def create(self, request: Request) -> Response:
+        data = ItemInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.item_create(owner=request.user, **data.validated_data)
+        return Response(ItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, pk: str | None = None) -> Response:
+        return self._update(request, partial=False)
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        return self._update(request, partial=True)
+
+    def _update(self, request: Request, *, partial: bool) -> Response:
+        item = self.get_object()
+        data = ItemUpdateSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        item = services.item_update(item=item, **data.validated_data)
+        return Response(ItemSerializer(item).data)
+
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        services.item_delete(item=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=ItemBulkCreateSerializer,
+        responses={201: ItemBulkCreateResponseSerializer, 400: ERROR_RESPONSE},
+        description=(
+            "Create 1..500 items at once, all or nothing, with one INSERT. Body: "
+            '`{"items": [{"title": ..., "description"?: ..., "status"?: ...}, ...]}`. '
+            "A 400 names the index and field of every error and creates nothing: "
+            '`{"detail", "code": "invalid", "errors": {"items": {"3": {"title": ["This field is required."]}}}}`.'
+        ),
+        examples=[
+            OpenApiExample("two items", value={"items": [{"title": "First"}, {"title": "Second", "status": "pending"}]}, request_only=True),
+        ],
+    )
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk_create(self, request: Request) -> Response:
+        data = ItemBulkCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        items = services.item_bulk_create(owner=request.user, items=data.validated_data["items"])
+        for item in items:
+            item.owner = request.user  # for owner_username without a query
+        body = {"count": len(items), "items": ItemSerializer(items, many=True).data}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ItemBulkStatusSerializer,
+        responses={200: ItemBulkStatusResponseSerializer, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE},
+        description=(
+            "Set one status on up to 500 of your items with one UPDATE. If any id does not exist or is not "
+            'yours, nothing changes and the 404 names them: `{"detail": "These items do not exist or are not yours: 7, 9.", '
+            '"code": "not_found"}`. Malformed input is a 400 naming the field.'
+        ),
+    )
+    @action(detail=False, methods=["patch"], url_path="bulk/status", schema=FullBodyPatchSchema())
+    def bulk_status(self, request: Request) -> Response:
+        data = ItemBulkStatusSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = list(dict.fromkeys(data.validated_data["ids"]))
+        updated = services.item_bulk_status_update(user=request.user, ids=ids, status=data.validated_data["status"])
+        return Response({"updated": updated, "ids": ids, "status": data.validated_data["status"]})
+
+    @extend_schema(
+        request=None,
+        responses={202: ItemSerializer, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+        description="Queue background processing. 202 with the item (status `queued`); 409 if it is already queued or processing.",
+    )
+    @action(detail=True, methods=["post"])
+    def process(self, request: Request, pk: str | None = None) -> Response:
+        current = self.get_object()
+        item = services.item_process_request(user=request.user, item=current)
+        item.owner = current.owner  # already loaded by select_related
+        return Response(ItemSerializer(item).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,96 @@
+"""Input and output serializers of the items API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from items.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, USER_STATUSES, Item, ItemStatus
+from items.services import BULK_MAX_ITEMS
+
+INT64_MAX = 2**63 - 1
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and booleans instead of turning them into text."""
+
+    default_error_messages = {"not_a_string": "Not a valid string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+def _user_status_field(**kwargs: Any) -> serializers.ChoiceField:
+    allowed = ", ".join(USER_STATUSES)
+    return serializers.ChoiceField(
+        choices=list(USER_STATUSES),
+        error_messages={"invalid_choice": f'"{{input}}" is not a status you can set. Allowed: {allowed}.'},
+        **kwargs,
+    )
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    """Output: an item as the API returns it."""
+
+    owner_username = serializers.CharField(source="owner.username", read_only=True)
+
+    class Meta:
+        model = Item
+        fields = ["id", "owner", "owner_username", "title", "description", "status", "processed_at", "last_error", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class ItemInputSerializer(serializers.Serializer):
+    """Input for create (and each entry of a bulk create)."""
+
+    title = StrictCharField(max_length=TITLE_MAX_LENGTH)
+    description = StrictCharField(max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, required=False, default="")
+    status = _user_status_field(required=False, default=ItemStatus.ACTIVE)
+
+
+class ItemUpdateSerializer(serializers.Serializer):
+    """Input for PUT (title required) and PATCH (all optional). Absent fields stay unchanged,
+    so a PUT that only edits text does not reset (and cancel) a processing status."""
+
+    title = StrictCharField(max_length=TITLE_MAX_LENGTH)
+    description = StrictCharField(max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, required=False)
+    status = _user_status_field(required=False)
+
+
+class ItemBulkCreateSerializer(serializers.Serializer):
+    """Input of POST /api/items/bulk/: {"items": [ {title, description?, status?}, ... ]} (1..500)."""
+
+    items = serializers.ListField(child=ItemInputSerializer(), allow_empty=False, min_length=1, max_length=BULK_MAX_ITEMS)
+
+
+class ItemBulkCreateResponseSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    items = ItemSerializer(many=True)
+
+
+class ItemBulkStatusSerializer(serializers.Serializer):
+    """Input of PATCH /api/items/bulk/status/."""
+
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=INT64_MAX), allow_empty=False, min_length=1, max_length=BULK_MAX_ITEMS
+    )
+    status = _user_status_field()
+
+
+class ItemBulkStatusResponseSerializer(serializers.Serializer):
+    updated = serializers.IntegerField()
+    ids = serializers.ListField(child=serializers.IntegerField())
+    status = serializers.ChoiceField(choices=list(USER_STATUSES))
+
+
+class ItemListQuerySerializer(serializers.Serializer):
+    """Query parameters of GET /api/items/."""
+
+    status = serializers.ChoiceField(
+        choices=ItemStatus.choices,
+        required=False,
+        error_messages={"invalid_choice": f'"{{input}}" is not a valid status. Allowed: {", ".join(ItemStatus.values)}.'},
+    )

@@ -1,0 +1,127 @@
+"""REST API of live streams, mounted at /api/live/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from livestream import selectors, services
+from livestream.models import ChannelRole
+from livestream.serializers import (
+    ChannelRoleOutputSerializer,
+    CommentOutputSerializer,
+    ModerationResultSerializer,
+    StreamCreateSerializer,
+    StreamOutputSerializer,
+    UsernameSerializer,
+)
+
+
+class StreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Streams: live ones first, then scheduled, then ended; newest first."""
+
+    serializer_class = StreamOutputSerializer
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> Any:
+        return selectors.stream_list()
+
+    @extend_schema(request=StreamCreateSerializer, responses={201: StreamOutputSerializer})
+    def create(self, request: Request) -> Response:
+        data = StreamCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        stream = services.stream_create(streamer=request.user, title=data.validated_data["title"])
+        return Response(StreamOutputSerializer(selectors.stream_get(stream_id=stream.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: StreamOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: str) -> Response:
+        services.stream_start(stream_id=int(pk), user=request.user)
+        return Response(StreamOutputSerializer(selectors.stream_get(stream_id=int(pk))).data)
+
+    @extend_schema(request=None, responses={200: StreamOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: str) -> Response:
+        stream = services.stream_end(stream_id=int(pk), user=request.user)
+        return Response(StreamOutputSerializer(stream).data)
+
+    @extend_schema(responses={200: CommentOutputSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def comments(self, request: Request, pk: str) -> Response:
+        queryset = selectors.comment_list(stream_id=int(pk))
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(CommentOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=UsernameSerializer, responses={200: ModerationResultSerializer})
+    @action(detail=True, methods=["post"])
+    def kick(self, request: Request, pk: str) -> Response:
+        target = self._target(request)
+        services.user_kick(stream_id=int(pk), actor=request.user, target=target)
+        return Response({"stream": int(pk), "user": {"id": target.pk, "username": target.username}, "action": "kicked"})
+
+    @extend_schema(request=UsernameSerializer, responses={200: ModerationResultSerializer})
+    @action(detail=True, methods=["post"])
+    def ban(self, request: Request, pk: str) -> Response:
+        target = self._target(request)
+        services.user_ban(stream_id=int(pk), actor=request.user, target=target)
+        return Response({"stream": int(pk), "user": {"id": target.pk, "username": target.username}, "action": "banned"})
+
+    def _target(self, request: Request) -> Any:
+        data = UsernameSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return selectors.user_by_username(username=data.validated_data["username"])
+
+
+class _ChannelRoleView(APIView):
+    """The requesting user's own channel: list, add (POST {username}), remove (DELETE {username} or ?username=)."""
+
+    role: str = ""
+
+    def get(self, request: Request) -> Response:
+        roles = selectors.channel_role_list(streamer=request.user, role=self.role)
+        return Response(ChannelRoleOutputSerializer(roles, many=True).data)
+
+    def post(self, request: Request) -> Response:
+        data = UsernameSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.channel_role_add(streamer=request.user, username=data.validated_data["username"], role=self.role)
+        roles = selectors.channel_role_list(streamer=request.user, role=self.role)
+        return Response(ChannelRoleOutputSerializer(roles, many=True).data, status=status.HTTP_201_CREATED)
+
+    def delete(self, request: Request) -> Response:
+        payload = request.data if isinstance(request.data, dict) and request.data.get("username") else request.query_params
+        data = UsernameSerializer(data={"username": payload.get("username")})
+        data.is_valid(raise_exception=True)
+        services.channel_role_remove(streamer=request.user, username=data.validated_data["username"], role=self.role)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+_role_params = [OpenApiParameter("username", str, required=False, description="for DELETE, instead of a body")]
+
+
+@extend_schema(
+    request=UsernameSerializer, responses={200: ChannelRoleOutputSerializer(many=True), 201: ChannelRoleOutputSerializer(many=True)}
+)
+class ModeratorsView(_ChannelRoleView):
+    role = ChannelRole.Role.MODERATOR
+
+    @extend_schema(parameters=_role_params, request=UsernameSerializer, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        return super().delete(request)
+
+
+@extend_schema(
+    request=UsernameSerializer, responses={200: ChannelRoleOutputSerializer(many=True), 201: ChannelRoleOutputSerializer(many=True)}
+)
+class VipsView(_ChannelRoleView):
+    role = ChannelRole.Role.VIP
+
+    @extend_schema(parameters=_role_params, request=UsernameSerializer, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        return super().delete(request)

@@ -1,0 +1,127 @@
+"""Who is watching / streaming, across processes, and what happens when they go.
+
+Presence scopes (realtime.presence, heartbeat TTL):
+* `stream:<id>`       member = viewer user id: the viewer count (a user with 3 tabs counts once);
+* `streamer:<id>`     member = streamer user id: is the streamer connected at all (grace timer);
+* `stream_peer:<id>`  member = a viewer *socket* (connection id): valid signaling targets;
+* `stream_host:<id>`  member = a streamer socket: where viewers' answers/candidates go.
+
+Announcements happen only when a member's presence flips (first socket in, last
+socket out), so counts never go negative and every `user_left` follows a
+`user_joined`. A process that crashes runs no disconnect code: the sweeper
+(realtime.heartbeat) reports its members once their TTL lapses, and the
+handlers below announce them as gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from livestream import events
+from livestream.models import Stream
+from livestream.services import stream_streamer_absent, stream_viewers_set
+from realtime.groups import connection_group, stream_group
+from realtime.heartbeat import on_presence_expired
+from realtime.presence import get_presence_store
+from realtime.publish import apublish
+
+logger = logging.getLogger(__name__)
+
+_grace_tasks: set[asyncio.Task] = set()
+
+
+def viewer_scope(stream_id: int) -> str:
+    return f"stream:{stream_id}"
+
+
+def streamer_scope(stream_id: int) -> str:
+    return f"streamer:{stream_id}"
+
+
+def peer_scope(stream_id: int) -> str:
+    return f"stream_peer:{stream_id}"
+
+
+def host_scope(stream_id: int) -> str:
+    return f"stream_host:{stream_id}"
+
+
+async def publish_to_streamer(stream_id: int, event_type: str, data: dict) -> int:
+    """Send to every socket of the streamer in this stream, by connection group (any process)."""
+    hosts = await get_presence_store().members(host_scope(stream_id))
+    for conn in hosts:
+        await apublish(connection_group(conn), event_type, data)
+    return len(hosts)
+
+
+async def announce_viewer_joined(*, stream_id: int, user_id: int, username: str, peer: str, role: str, count: int) -> None:
+    await publish_to_streamer(
+        stream_id, events.USER_JOINED, {"user": events.user_brief(user_id, username), "peer": peer, "role": role, "viewers": count}
+    )
+    await apublish(stream_group(stream_id), events.VIEWERS_UPDATE, {"count": count})
+    await database_sync_to_async(stream_viewers_set)(stream_id=stream_id, count=count)
+
+
+async def announce_viewer_left(*, stream_id: int, user_id: int, username: str | None, count: int, peer: str | None = None) -> None:
+    count = max(0, count)
+    await publish_to_streamer(stream_id, events.USER_LEFT, {"user": events.user_brief(user_id, username), "peer": peer, "viewers": count})
+    await apublish(stream_group(stream_id), events.VIEWERS_UPDATE, {"count": count})
+    await database_sync_to_async(stream_viewers_set)(stream_id=stream_id, count=count)
+
+
+async def check_streamer_absent(stream_id: int) -> str:
+    """End the stream if its streamer has been away longer than the grace period (any process may call)."""
+    streamer_id = await database_sync_to_async(_streamer_id)(stream_id)
+    if streamer_id is None:
+        return "noop"
+    if await get_presence_store().is_present(streamer_scope(stream_id), str(streamer_id)):
+        return "present"
+    return await database_sync_to_async(stream_streamer_absent)(stream_id=stream_id)
+
+
+def schedule_grace_check(stream_id: int) -> None:
+    """Re-check after the grace period. If this process dies first, viewers' heartbeats
+    (LiveConsumer.on_heartbeat) notice the absent streamer and finish the job."""
+
+    async def run() -> None:
+        try:
+            await asyncio.sleep(float(settings.LIVE_STREAMER_GRACE_SECONDS) + 0.25)
+            result = await check_streamer_absent(stream_id)
+            if result == "waiting":  # the streamer came back and left again: that departure's timer decides
+                return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("live_grace_check_failed", extra={"stream": stream_id})
+
+    task = asyncio.ensure_future(run())
+    _grace_tasks.add(task)
+    task.add_done_callback(_grace_tasks.discard)
+
+
+def _streamer_id(stream_id: int) -> int | None:
+    return Stream.objects.filter(pk=stream_id).values_list("streamer_id", flat=True).first()
+
+
+def _username(user_id: int) -> str | None:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=user_id).values_list("username", flat=True).first()
+
+
+@on_presence_expired("stream")
+async def _viewer_expired(scope: str, member: str, remaining: int) -> None:
+    stream_id, user_id = int(scope.split(":", 1)[1]), int(member)
+    username = await database_sync_to_async(_username)(user_id)
+    await announce_viewer_left(stream_id=stream_id, user_id=user_id, username=username, count=remaining)
+
+
+@on_presence_expired("streamer")
+async def _streamer_expired(scope: str, member: str, remaining: int) -> None:
+    stream_id = int(scope.split(":", 1)[1])
+    if await check_streamer_absent(stream_id) == "marked":
+        schedule_grace_check(stream_id)

@@ -1,0 +1,263 @@
+"""Every write of the live-stream app. Events go to `stream_group(id)` after commit.
+
+Moderation model: a *kick* removes a user from one stream (disconnected now,
+cannot rejoin that stream); a *ban* is per streamer (disconnected now, cannot
+join any of the streamer's streams). Both are allowed to the streamer and the
+streamer's moderators; nobody can kick or ban the streamer.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from livestream import events
+from livestream.models import Ban, ChannelRole, Kick, LiveComment, Stream, StreamStatus
+from livestream.selectors import badge_for, can_moderate, is_barred, user_by_username
+from livestream.signals import stream_started
+from realtime import closecodes
+from realtime.errors import Conflict, Forbidden, InvalidInput, NotFound
+from realtime.groups import stream_group
+from realtime.publish import publish
+
+TITLE_MAX_LENGTH = 140
+
+
+def comment_max_length() -> int:
+    return settings.LIVE_COMMENT_MAX_LENGTH
+
+
+def _locked_stream(stream_id: int) -> Stream:
+    stream = Stream.objects.select_for_update().filter(pk=stream_id).first()
+    if stream is None:
+        raise NotFound("No such stream.", code="stream_not_found")
+    return stream
+
+
+def stream_create(*, streamer: Any, title: str) -> Stream:
+    """Schedule a stream (status `scheduled`). Nothing is published."""
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput("The title cannot be blank.", field="title")
+    if len(title) > TITLE_MAX_LENGTH:
+        raise InvalidInput(f"The title is longer than {TITLE_MAX_LENGTH} characters.", field="title")
+    with transaction.atomic():
+        stream = Stream.objects.create(streamer=streamer, title=title)
+    return stream
+
+
+def stream_start(*, stream_id: int, user: Any) -> Stream:
+    """Streamer only: scheduled -> live. Sends `stream_started` (signal, for followers' notifications)
+    and publishes `stream_started` to everyone connected to the stream."""
+    with transaction.atomic():
+        stream = _locked_stream(stream_id)
+        if stream.streamer_id != user.pk:
+            raise Forbidden("Only the streamer can start the stream.")
+        if stream.status != StreamStatus.SCHEDULED:
+            raise Conflict(f"The stream is {stream.status}; only a scheduled stream can start.", code="invalid_status")
+        stream.status = StreamStatus.LIVE
+        stream.started_at = timezone.now()
+        stream.streamer_left_at = None
+        stream.save(update_fields=["status", "started_at", "streamer_left_at"])
+        stream.streamer = user
+        stream_started.send(sender=Stream, stream=stream)
+        publish(stream_group(stream.pk), events.STREAM_STARTED, {"stream": events.stream_payload(stream)})
+    return stream
+
+
+def stream_end(*, stream_id: int, user: Any | None, reason: str = "ended_by_streamer") -> Stream:
+    """-> ended. `user=None` is the system (the streamer's grace period ran out).
+
+    Publishes `stream_ended` to the stream group with close code 4410, which
+    closes every socket of the stream on every process.
+    """
+    with transaction.atomic():
+        stream = _locked_stream(stream_id)
+        if user is not None and stream.streamer_id != user.pk:
+            raise Forbidden("Only the streamer can end the stream.")
+        if stream.status == StreamStatus.ENDED:
+            raise Conflict("The stream has already ended.", code="invalid_status")
+        stream.status = StreamStatus.ENDED
+        stream.ended_at = timezone.now()
+        stream.current_viewers = 0
+        stream.save(update_fields=["status", "ended_at", "current_viewers"])
+        stream = Stream.objects.select_related("streamer").get(pk=stream.pk)
+        publish(
+            stream_group(stream.pk),
+            events.STREAM_ENDED,
+            {"stream": events.stream_payload(stream), "reason": reason},
+            close_code=closecodes.GONE,
+        )
+    return stream
+
+
+def stream_streamer_returned(*, stream_id: int) -> None:
+    """The streamer has a socket again: the grace timer stops."""
+    with transaction.atomic():
+        Stream.objects.filter(pk=stream_id, streamer_left_at__isnull=False).update(streamer_left_at=None)
+
+
+def stream_streamer_absent(*, stream_id: int) -> str:
+    """Called when the streamer is seen without a socket. Starts the grace timer (first call)
+    or ends the stream if it has run out. Returns "marked", "waiting", "ended" or "noop".
+
+    Idempotent and safe from any process: the row lock serialises concurrent callers.
+    """
+    grace = timedelta(seconds=float(settings.LIVE_STREAMER_GRACE_SECONDS))
+    with transaction.atomic():
+        stream = Stream.objects.select_for_update().filter(pk=stream_id).first()
+        if stream is None or stream.status != StreamStatus.LIVE:
+            return "noop"
+        now = timezone.now()
+        if stream.streamer_left_at is None:
+            stream.streamer_left_at = now
+            stream.save(update_fields=["streamer_left_at"])
+            if grace.total_seconds() > 0:
+                return "marked"
+        if now - stream.streamer_left_at < grace:
+            return "waiting"
+    stream_end(stream_id=stream_id, user=None, reason="streamer_left")
+    return "ended"
+
+
+def stream_viewers_set(*, stream_id: int, count: int) -> None:
+    """Store the current viewer count (from presence) and raise the peak if needed."""
+    count = max(0, int(count))
+    with transaction.atomic():
+        Stream.objects.filter(pk=stream_id, status=StreamStatus.LIVE).update(
+            current_viewers=count, peak_viewers=Greatest(F("peak_viewers"), count)
+        )
+
+
+# --- channel roles -------------------------------------------------------------
+
+
+def channel_role_add(*, streamer: Any, username: str, role: str) -> ChannelRole:
+    user = user_by_username(username=username)
+    if user.pk == streamer.pk:
+        raise InvalidInput("You cannot give yourself a role in your own channel.", field="username")
+    with transaction.atomic():
+        obj, _ = ChannelRole.objects.get_or_create(streamer=streamer, user=user, role=role)
+    return obj
+
+
+def channel_role_remove(*, streamer: Any, username: str, role: str) -> None:
+    user = user_by_username(username=username)
+    with transaction.atomic():
+        deleted, _ = ChannelRole.objects.filter(streamer=streamer, user=user, role=role).delete()
+    if not deleted:
+        raise NotFound(f"{username} is not a {role} of your channel.", code="role_not_found")
+
+
+def moderator_add(*, streamer: Any, username: str) -> ChannelRole:
+    return channel_role_add(streamer=streamer, username=username, role=ChannelRole.Role.MODERATOR)
+
+
+def moderator_remove(*, streamer: Any, username: str) -> None:
+    channel_role_remove(streamer=streamer, username=username, role=ChannelRole.Role.MODERATOR)
+
+
+def vip_add(*, streamer: Any, username: str) -> ChannelRole:
+    return channel_role_add(streamer=streamer, username=username, role=ChannelRole.Role.VIP)
+
+
+def vip_remove(*, streamer: Any, username: str) -> None:
+    channel_role_remove(streamer=streamer, username=username, role=ChannelRole.Role.VIP)
+
+
+# --- moderation ------------------------------------------------------------------
+
+
+def _check_moderation(*, stream: Stream, actor: Any, target: Any) -> None:
+    if not can_moderate(streamer_id=stream.streamer_id, user_id=actor.pk):
+        raise Forbidden("Only the streamer and moderators can do that.")
+    if target.pk == stream.streamer_id:
+        raise Forbidden("The streamer cannot be removed from their own stream.")
+    if target.pk == actor.pk:
+        raise InvalidInput("You cannot remove yourself.", field="username")
+
+
+def user_kick(*, stream_id: int, actor: Any, target: Any) -> Kick:
+    """Disconnect `target` from this stream (their sockets get `kicked`, then close 4403);
+    they cannot rejoin this stream."""
+    with transaction.atomic():
+        stream = _locked_stream(stream_id)
+        _check_moderation(stream=stream, actor=actor, target=target)
+        kick, _ = Kick.objects.get_or_create(stream=stream, user=target, defaults={"kicked_by": actor})
+        publish(
+            stream_group(stream.pk),
+            events.KICKED,
+            {"stream": stream.pk, "reason": "kicked", "user": events.user_brief(target.pk, target.username)},
+            only_user=target.pk,
+            close_code=closecodes.FORBIDDEN,
+        )
+    return kick
+
+
+def user_ban(*, stream_id: int, actor: Any, target: Any) -> Ban:
+    """Ban `target` from all of the streamer's streams and disconnect them from this one."""
+    with transaction.atomic():
+        stream = _locked_stream(stream_id)
+        _check_moderation(stream=stream, actor=actor, target=target)
+        try:
+            with transaction.atomic():
+                ban, _ = Ban.objects.get_or_create(streamer_id=stream.streamer_id, user=target, defaults={"banned_by": actor})
+        except IntegrityError:  # a concurrent ban of the same user won
+            ban = Ban.objects.get(streamer_id=stream.streamer_id, user=target)
+        publish(
+            stream_group(stream.pk),
+            events.KICKED,
+            {"stream": stream.pk, "reason": "banned", "user": events.user_brief(target.pk, target.username)},
+            only_user=target.pk,
+            close_code=closecodes.FORBIDDEN,
+        )
+    return ban
+
+
+# --- comments ----------------------------------------------------------------------
+
+
+def comment_create(*, stream_id: int, author: Any, text: str) -> LiveComment:
+    """Store a comment on a live stream and broadcast `comment` with the author's badge."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("The comment cannot be blank.", field="text")
+    limit = comment_max_length()
+    if len(text) > limit:
+        raise InvalidInput(f"The comment is longer than {limit} characters.", field="text")
+    with transaction.atomic():
+        stream = Stream.objects.filter(pk=stream_id).first()
+        if stream is None:
+            raise NotFound("No such stream.", code="stream_not_found")
+        if stream.status != StreamStatus.LIVE:
+            raise Conflict("Comments are open only while the stream is live.", code="not_live")
+        if is_barred(stream=stream, user_id=author.pk):
+            raise Forbidden("You were removed from this stream.", code="banned")
+        comment = LiveComment.objects.create(
+            stream=stream, author=author, text=text, badge=badge_for(streamer_id=stream.streamer_id, user_id=author.pk)
+        )
+        comment.author = author
+        publish(stream_group(stream.pk), events.COMMENT, events.comment_payload(comment), event_id=comment.pk)
+    return comment
+
+
+def comment_delete(*, comment_id: int, actor: Any, stream_id: int | None = None) -> LiveComment:
+    """Moderators and the streamer hide a comment; everyone gets `comment_deleted` {id}."""
+    with transaction.atomic():
+        comment = LiveComment.objects.select_for_update().select_related("stream").filter(pk=comment_id).first()
+        if comment is None or (stream_id is not None and comment.stream_id != stream_id):
+            raise NotFound("No such comment.", code="comment_not_found")
+        if not can_moderate(streamer_id=comment.stream.streamer_id, user_id=actor.pk):
+            raise Forbidden("Only the streamer and moderators can delete comments.")
+        if comment.deleted_at is None:
+            comment.deleted_at = timezone.now()
+            comment.deleted_by = actor
+            comment.save(update_fields=["deleted_at", "deleted_by"])
+            publish(stream_group(comment.stream_id), events.COMMENT_DELETED, {"id": comment.pk})
+    return comment

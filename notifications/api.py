@@ -1,0 +1,87 @@
+"""REST API of notifications. Same services as the socket's `mark_read` / `mark_all_read`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from notifications import selectors, services
+from notifications.serializers import (
+    MarkAllReadResultSerializer,
+    NotificationGroupSerializer,
+    NotificationListQuerySerializer,
+    NotificationSerializer,
+    UnreadCountSerializer,
+)
+
+LIST_PARAMETERS = [
+    OpenApiParameter("unread", bool, description="Only unread notifications."),
+    OpenApiParameter(
+        "grouped",
+        bool,
+        description='One entry per group_key ("alice and 3 others liked your post") instead of one per notification.',
+    ),
+    OpenApiParameter("limit", int),
+    OpenApiParameter("offset", int),
+]
+
+
+class NotificationPagination(LimitOffsetPagination):
+    # Without a ceiling ?limit=10**20 reaches PostgreSQL as a LIMIT that overflows bigint.
+    max_limit = 100
+
+
+class NotificationListView(APIView):
+    permission_classes = [IsAuthenticated]
+    pagination_class = NotificationPagination
+
+    @extend_schema(
+        parameters=LIST_PARAMETERS,
+        responses={200: NotificationSerializer(many=True)},
+        description="Newest first, paginated (limit/offset). With grouped=true each entry is a group (see NotificationGroup).",
+    )
+    def get(self, request: Request) -> Response:
+        query = NotificationListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        paginator = self.pagination_class()
+        unread_only = query.validated_data["unread"]
+        if query.validated_data["grouped"]:
+            groups = paginator.paginate_queryset(selectors.notification_group_list(user=request.user, unread_only=unread_only), request, view=self)
+            expanded = selectors.notification_groups_expand(user=request.user, groups=list(groups or []), unread_only=unread_only)
+            return paginator.get_paginated_response(NotificationGroupSerializer(expanded, many=True).data)
+        page = paginator.paginate_queryset(selectors.notification_list(user=request.user, unread_only=unread_only), request, view=self)
+        return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
+
+
+class UnreadCountView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: UnreadCountSerializer})
+    def get(self, request: Request) -> Response:
+        return Response({"count": selectors.unread_count(user_id=request.user.pk)})
+
+
+class MarkReadView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: NotificationSerializer, 404: OpenApiResponse(description="Not yours or unknown.")})
+    def post(self, request: Request, notification_id: int) -> Response:
+        notification = services.notification_mark_read(user=request.user, notification_id=notification_id)
+        return Response(NotificationSerializer(notification).data)
+
+
+class MarkAllReadView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: MarkAllReadResultSerializer})
+    def post(self, request: Request) -> Response:
+        marked = services.notification_mark_all_read(user=request.user)
+        data: dict[str, Any] = {"marked": marked, "count": selectors.unread_count(user_id=request.user.pk)}
+        return Response(data, status=status.HTTP_200_OK)

@@ -1,0 +1,142 @@
+"""The user's personal socket: /ws/notifications/."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from rest_framework import serializers
+
+from notifications import events, selectors, services
+from notifications.models import Priority
+from realtime.consumers import BaseConsumer, EmptySerializer
+from realtime.envelope import encode, server_frame
+from realtime.fields import StrictIdField
+
+RESUME_LIMIT = 200
+BATCHED_PRIORITIES = frozenset({Priority.MEDIUM, Priority.LOW})
+
+
+class MarkReadSerializer(serializers.Serializer):
+    id = StrictIdField()
+
+
+class NotificationConsumer(BaseConsumer):
+    """Every socket of a user joins `user_group(user)` and receives everything published there.
+
+    Contract:
+    * connect: `connection_established` {user}, then `unread_count` {count}; with
+      `?after=<id>` then every notification with a larger id, oldest first, as
+      `new_notification`, before any live event (live events queue while the backlog
+      is sent, and notifications already sent are dropped by id: no gap, no duplicate);
+    * `new_notification` of high priority is forwarded at once; medium/low ones are
+      held per socket for NOTIFICATIONS_BATCH_WINDOW_SECONDS from the first one and
+      sent as one `notification_batch` (or a lone `new_notification`); `unread_count`
+      frames arriving while a batch is held are coalesced into the newest one, sent
+      right after the batch;
+    * everything else on the group (`notification_read`, `mark_all_read`,
+      `notifications_removed`, chat's `chat_update`, items' `item_updated` …) is forwarded untouched;
+    * client `mark_read` {id} / `mark_all_read` {}: someone else's id -> `error` frame, nothing changes.
+    """
+
+    joins_user_group = True
+    handlers = {
+        "mark_read": ("mark_read", MarkReadSerializer),
+        "mark_all_read": ("mark_all_read", EmptySerializer),
+    }
+
+    async def on_connect(self) -> None:
+        self.pending: list[str] = []
+        self.pending_unread: str | None = None
+        self.flush_task: asyncio.Task | None = None
+        self.sent_up_to = 0
+        await self.send_event("connection_established", {"user": {"id": self.user.pk, "username": self.user.username}})
+        count = await database_sync_to_async(selectors.unread_count)(user_id=self.user.pk)
+        await self.send_event(events.UNREAD_COUNT, events.unread_count_payload(count))
+        after = _parse_after(self.scope.get("query_string", b""))
+        if after is not None:
+            backlog = await database_sync_to_async(_backlog_frames)(self.user.pk, after)
+            for notification_id, text in backlog:
+                await self.send(text_data=text)
+                self.sent_up_to = notification_id
+
+    async def on_disconnect(self, code: int) -> None:
+        if getattr(self, "flush_task", None) is not None:
+            self.flush_task.cancel()
+
+    # --- client frames ---------------------------------------------------------
+
+    async def mark_read(self, data: dict[str, Any]) -> None:
+        await database_sync_to_async(services.notification_mark_read)(user=self.user, notification_id=data["id"])
+
+    async def mark_all_read(self, data: dict[str, Any]) -> None:
+        await database_sync_to_async(services.notification_mark_all_read)(user=self.user)
+
+    # --- group events -----------------------------------------------------------
+
+    async def deliver(self, message: dict[str, Any]) -> None:
+        meta = message.get("meta") or {}
+        event = message.get("event")
+        if event == events.NEW_NOTIFICATION:
+            notification_id = meta.get("notification_id") or 0
+            if notification_id and notification_id <= self.sent_up_to:
+                return  # already sent in the resume backlog
+            if meta.get("priority") in BATCHED_PRIORITIES:
+                self.pending.append(message["text"])
+                if self.flush_task is None:
+                    self.flush_task = asyncio.ensure_future(self._flush_later())
+                return
+            await self.send(text_data=message["text"])
+            return
+        if event == events.UNREAD_COUNT and self.pending:
+            self.pending_unread = message["text"]  # the newest count wins
+            return
+        await self.send(text_data=message["text"])
+
+    async def _flush_later(self) -> None:
+        try:
+            await asyncio.sleep(float(getattr(settings, "NOTIFICATIONS_BATCH_WINDOW_SECONDS", 2.0)))
+        except asyncio.CancelledError:
+            return
+        self.flush_task = None
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Send the held notifications as one frame, then the newest held unread_count."""
+        pending, self.pending = self.pending, []
+        unread, self.pending_unread = self.pending_unread, None
+        if len(pending) == 1:
+            await self.send_raw(pending[0])
+        elif pending:
+            items = [json.loads(text)["data"] for text in pending]
+            await self.send_raw(encode(server_frame(events.NOTIFICATION_BATCH, events.notification_batch_payload(items))))
+        if unread is not None:
+            await self.send_raw(unread)
+
+    async def send_raw(self, text: str) -> None:
+        if not self.closed:
+            await self.send(text_data=text)
+
+
+def _parse_after(query_string: bytes) -> int | None:
+    from urllib.parse import parse_qs
+
+    values = parse_qs(query_string.decode("latin-1")).get("after")
+    if not values:
+        return None
+    try:
+        value = int(values[0])
+    except ValueError:
+        return None
+    return value if 0 <= value < 2**63 else None
+
+
+def _backlog_frames(user_id: int, after: int) -> list[tuple[int, str]]:
+    notifications = selectors.notification_backlog(user_id=user_id, after_id=after, limit=RESUME_LIMIT)
+    return [
+        (n.pk, encode(server_frame(events.NEW_NOTIFICATION, events.new_notification_payload(n), event_id=n.pk)))
+        for n in notifications
+    ]

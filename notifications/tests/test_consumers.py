@@ -1,0 +1,190 @@
+"""/ws/notifications/ with WebsocketCommunicator on the real channel layer."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.test import override_settings
+
+from accounts.models import Follow
+from notifications import routing, services
+from notifications.models import Notification
+from realtime.auth import websocket_stack
+from realtime.groups import user_group
+from realtime.publish import apublish
+from social.models import Comment, Like, Post
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+app = websocket_stack(URLRouter(routing.websocket_urlpatterns))
+
+
+async def connect(token: str, query: str = "") -> WebsocketCommunicator:
+    comm = WebsocketCommunicator(app, f"/ws/notifications/?token={token}{query}")
+    connected, _ = await comm.connect(timeout=5)
+    assert connected
+    return comm
+
+
+async def recv(comm: WebsocketCommunicator, timeout: float = 5) -> dict:
+    return json.loads(await comm.receive_from(timeout=timeout))
+
+
+async def recv_all(comm: WebsocketCommunicator, quiet: float = 0.6) -> list[dict]:
+    """Every frame until the socket stays quiet for `quiet` seconds."""
+    frames = []
+    # receive_nothing, not a receive timeout: a timeout cancels the application under test.
+    while not await comm.receive_nothing(timeout=quiet):
+        frames.append(await recv(comm))
+    return frames
+
+
+async def handshake(comm: WebsocketCommunicator) -> int:
+    first, second = await recv(comm), await recv(comm)
+    assert first["type"] == "connection_established"
+    assert second["type"] == "unread_count"
+    return second["data"]["count"]
+
+
+def make_likes(post: Post, users: list) -> None:
+    for user in users:
+        like = Like.objects.create(user=user, post=post)
+        services.notification_create_for_like(like=like, post=post, user=user)
+
+
+def make_comment(post: Post, author) -> Comment:
+    comment = Comment.objects.create(post=post, author=author, text="hi there")
+    services.notification_create_for_comment(comment=comment, post=post)
+    return comment
+
+
+def make_follow(follower, followee) -> None:
+    follow = Follow.objects.create(follower=follower, followee=followee)
+    services.notification_create_for_follow(follow=follow, follower=follower, followee=followee)
+
+
+@pytest.fixture
+def people(make_user, token_for):
+    alice = make_user("alice_ws")
+    others = [make_user(f"fan{i}_ws") for i in range(6)]
+    post = Post.objects.create(author=alice, text="post")
+    return alice, token_for(alice), others, post
+
+
+async def test_connect_sends_established_then_unread_count(people):
+    alice, token, others, post = people
+    await sync_to_async(make_likes)(post, others[:2])
+    comm = await connect(token)
+    established = await recv(comm)
+    assert established["type"] == "connection_established"
+    assert established["data"]["user"] == {"id": alice.pk, "username": "alice_ws"}
+    count = await recv(comm)
+    assert (count["type"], count["data"]) == ("unread_count", {"count": 2})
+    await comm.disconnect()
+
+
+@override_settings(NOTIFICATIONS_BATCH_WINDOW_SECONDS=1.0)
+async def test_low_priority_notifications_arrive_as_one_batch_then_one_count(people):
+    _alice, token, others, post = people
+    comm = await connect(token)
+    await handshake(comm)
+    await sync_to_async(make_likes)(post, others[:5])
+    frames = await recv_all(comm, quiet=1.5)
+    assert [f["type"] for f in frames] == ["notification_batch", "unread_count"]
+    batch = frames[0]["data"]
+    assert batch["count"] == 5
+    assert [n["actor"]["username"] for n in batch["notifications"]] == [f"fan{i}_ws" for i in range(5)]
+    assert {n["type"] for n in batch["notifications"]} == {"like"}
+    assert frames[1]["data"] == {"count": 5}
+    await comm.disconnect()
+
+
+@override_settings(NOTIFICATIONS_BATCH_WINDOW_SECONDS=1.0)
+async def test_high_priority_is_sent_at_once_while_low_ones_wait(people):
+    alice, token, others, post = people
+    comm = await connect(token)
+    await handshake(comm)
+    await sync_to_async(make_follow)(others[0], alice)  # medium: held
+    await sync_to_async(make_comment)(post, others[1])  # high: at once
+    assert not await comm.receive_nothing(timeout=0.8)
+    first = await recv(comm)
+    assert first["type"] == "new_notification" and first["data"]["type"] == "comment" and first["data"]["priority"] == "high"
+    rest = await recv_all(comm, quiet=1.5)
+    # The lone held follow comes as a plain new_notification, then the newest count.
+    assert [(f["type"], f["data"].get("type")) for f in rest] == [("new_notification", "follow"), ("unread_count", None)]
+    assert rest[-1]["data"] == {"count": 2}
+    await comm.disconnect()
+
+
+async def test_mark_read_in_one_socket_updates_the_other(people, make_user, token_for):
+    alice, token, others, post = people
+    comment = await sync_to_async(make_comment)(post, others[0])
+    assert comment
+    notification = await Notification.objects.aget(recipient=alice)
+    tab1, tab2 = await connect(token), await connect(token)
+    assert await handshake(tab1) == 1 and await handshake(tab2) == 1
+    await tab1.send_json_to({"type": "mark_read", "data": {"id": notification.pk}})
+    for tab in (tab1, tab2):
+        frames = [await recv(tab), await recv(tab)]
+        assert [(f["type"], f["data"]) for f in frames] == [("notification_read", {"id": notification.pk}), ("unread_count", {"count": 0})]
+    await tab2.send_json_to({"type": "mark_all_read", "data": {}})
+    assert await recv_all(tab2) == []  # nothing unread: nothing changes, nothing sent
+    await tab1.disconnect()
+    await tab2.disconnect()
+
+
+async def test_someone_elses_id_gets_an_error_frame_and_changes_nothing(people, make_user, token_for):
+    alice, _token, others, post = people
+    await sync_to_async(make_comment)(post, others[0])
+    notification = await Notification.objects.aget(recipient=alice)
+    mallory_token = await sync_to_async(token_for)(others[1])
+    comm = await connect(mallory_token)
+    await handshake(comm)
+    for bad in (notification.pk, 10**12, "x", None):
+        await comm.send_json_to({"type": "mark_read", "data": {"id": bad}})
+        frame = await recv(comm)
+        assert frame["type"] == "error" and frame["data"]["code"] in {"notification_not_found", "invalid"}, bad
+    await comm.send_json_to({"type": "ping", "data": {}})
+    assert (await recv(comm))["type"] == "pong"
+    await notification.arefresh_from_db()
+    assert notification.read_at is None
+    await comm.disconnect()
+
+
+async def test_resume_with_after_sends_missed_in_order_then_live_without_duplicates(people):
+    alice, token, others, post = people
+    await sync_to_async(make_comment)(post, others[0])
+    seen = await Notification.objects.filter(recipient=alice).alatest("id")
+    for user in others[1:4]:
+        await sync_to_async(make_comment)(post, user)
+    missed = [n.pk async for n in Notification.objects.filter(recipient=alice, pk__gt=seen.pk).order_by("id")]
+    comm = await connect(token, f"&after={seen.pk}")
+    assert await handshake(comm) == 4
+    resumed = [await recv(comm) for _ in missed]
+    assert [f["id"] for f in resumed] == missed
+    assert all(f["type"] == "new_notification" for f in resumed)
+    await sync_to_async(make_comment)(post, others[4])
+    live = [f for f in await recv_all(comm) if f["type"] == "new_notification"]
+    assert len(live) == 1 and live[0]["id"] > missed[-1]
+    await comm.disconnect()
+
+
+async def test_other_apps_events_on_the_personal_group_are_forwarded(people):
+    alice, token, _others, _post = people
+    comm = await connect(token)
+    await handshake(comm)
+    await apublish(user_group(alice.pk), "chat_update", {"conversation": 1, "unread_count": 3})
+    frame = await recv(comm)
+    assert frame["type"] == "chat_update" and frame["data"] == {"conversation": 1, "unread_count": 3}
+    await comm.disconnect()
+
+
+async def test_anonymous_socket_is_refused_4401():
+    comm = WebsocketCommunicator(app, "/ws/notifications/")
+    await comm.connect()
+    assert (await recv(comm))["data"]["code"] == "unauthenticated"
+    assert (await comm.receive_output(timeout=2))["code"] == 4401

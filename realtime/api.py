@@ -1,0 +1,107 @@
+"""DRF glue shared by every app: one error body shape, logged without secrets."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from realtime.errors import ServiceError
+
+logger = logging.getLogger("api")
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Turn service and Django errors into DRF responses with a clear body.
+
+    Body: `{"detail": "...", "code": "..."}` or, for field errors,
+    `{"detail": "Invalid input.", "code": "invalid", "errors": {...}}`.
+    """
+    if isinstance(exc, ServiceError):
+        exc = exc.as_api_exception()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = response.data
+        response.data = {"detail": _first_message(errors), "code": "invalid", "errors": errors}
+    elif isinstance(response.data, dict) and "detail" in response.data:
+        detail = response.data["detail"]
+        response.data = {"detail": str(detail), "code": getattr(detail, "code", None) or _code_for(response.status_code)}
+    view = context.get("view")
+    logger.info(
+        "api_error",
+        extra={"status": response.status_code, "view": type(view).__name__ if view else None, "code": response.data.get("code")},
+    )
+    return response
+
+
+def _first_message(errors: Any, path: str = "") -> str:
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            label = f"{path}.{key}" if path else str(key)
+            if key == "non_field_errors":
+                label = path
+            return _first_message(value, label)
+    if isinstance(errors, list) and errors:
+        if all(isinstance(e, (str,)) or hasattr(e, "code") for e in errors):
+            text = str(errors[0])
+            return f"{path}: {text}" if path else text
+        for index, value in enumerate(errors):
+            if value:
+                return _first_message(value, f"{path}[{index}]" if path else f"[{index}]")
+    return "Invalid input."
+
+
+def _code_for(status_code: int) -> str:
+    return {
+        status.HTTP_401_UNAUTHORIZED: "not_authenticated",
+        status.HTTP_403_FORBIDDEN: "permission_denied",
+        status.HTTP_404_NOT_FOUND: "not_found",
+        status.HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
+        status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
+    }.get(status_code, "error")
+
+
+class ApiRootView(APIView):
+    """Entry point of the browsable API: links to every resource. WebSocket events: docs/protocol.md."""
+
+    permission_classes = [AllowAny]
+    schema = None
+
+    ENDPOINTS = {
+        "register": "/api/auth/register/",
+        "token": "/api/auth/token/",
+        "token_refresh": "/api/auth/token/refresh/",
+        "users": "/api/users/",
+        "me": "/api/users/me/",
+        "posts": "/api/posts/",
+        "feed": "/api/feed/",
+        "items": "/api/items/",
+        "chat_conversations": "/api/chat/conversations/",
+        "notifications": "/api/notifications/",
+        "live_streams": "/api/live/streams/",
+        "rtc_rooms": "/api/rtc/rooms/",
+        "rtc_config": "/api/rtc/config/",
+        "schema": "/api/schema/",
+        "docs": "/api/docs/",
+    }
+
+    def get(self, request: Request) -> Response:
+        return Response({name: request.build_absolute_uri(path) for name, path in self.ENDPOINTS.items()})

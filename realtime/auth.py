@@ -1,0 +1,101 @@
+"""WebSocket authentication and origin checks (wrapped around every socket route).
+
+Auth order: a JWT if the client sent one (`?token=<access>` or the subprotocol
+pair `bearer, <access>`), else the session cookie. A JWT that is present but
+invalid or expired leaves the user anonymous and records why in
+`scope["auth_error"]`; the consumer then closes with 4401.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from channels.auth import AuthMiddleware
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from channels.security.websocket import OriginValidator, WebsocketDenier
+from channels.sessions import CookieMiddleware, SessionMiddleware
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+logger = logging.getLogger(__name__)
+
+
+def token_from_scope(scope: dict[str, Any]) -> str | None:
+    protocols = scope.get("subprotocols") or []
+    if len(protocols) >= 2 and protocols[0].lower() == "bearer":
+        return protocols[1]
+    query = parse_qs(scope.get("query_string", b"").decode("latin1"))
+    values = query.get("token")
+    return values[0] if values else None
+
+
+@database_sync_to_async
+def _user_for_token(raw: str) -> tuple[Any, str | None]:
+    try:
+        token = AccessToken(raw)
+    except TokenError as exc:
+        reason = "token_expired" if "expired" in str(exc).lower() else "token_invalid"
+        return AnonymousUser(), reason
+    user_id = token.get(settings.SIMPLE_JWT.get("USER_ID_CLAIM", "user_id"))
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return AnonymousUser(), "token_invalid"
+    return user, None
+
+
+class JWTOrSessionAuthMiddleware(BaseMiddleware):
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.session_auth = AuthMiddleware(inner)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        raw = token_from_scope(scope)
+        if raw:
+            scope = dict(scope)
+            user, error = await _user_for_token(raw)
+            scope["user"] = user
+            scope["auth_method"] = "jwt"
+            if error:
+                scope["auth_error"] = error
+            return await self.inner(scope, receive, send)
+        scope = dict(scope, auth_method="session")
+        return await self.session_auth(scope, receive, send)
+
+
+class BrowserOriginValidator(OriginValidator):
+    """Refuses sockets whose Origin is not ours.
+
+    Browsers always send Origin on WebSocket handshakes, so a page on another
+    origin cannot ride the user's cookie. Clients that send no Origin are not
+    browsers; they have no ambient cookie and must authenticate with a JWT.
+    """
+
+    def valid_origin(self, parsed_origin: Any) -> bool:
+        if parsed_origin is None:
+            return True
+        return self.validate_origin(parsed_origin)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        origin = dict(scope.get("headers", [])).get(b"origin")
+        if origin is not None and not self.valid_origin(urlparse(origin.decode("latin1"))):
+            logger.warning("ws_origin_rejected", extra={"origin": origin.decode("latin1")[:200], "path": scope.get("path")})
+            return await WebsocketDenier()(scope, receive, send)
+        return await self.application(scope, receive, send)
+
+
+def allowed_ws_origins() -> list[str]:
+    if settings.WS_ALLOWED_ORIGINS:
+        return list(settings.WS_ALLOWED_ORIGINS)
+    hosts = list(settings.ALLOWED_HOSTS) or (["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
+    return hosts + list(settings.CSRF_TRUSTED_ORIGINS)
+
+
+def websocket_stack(inner: Any) -> Any:
+    """Origin check, then cookies and session, then JWT-or-session auth."""
+    return BrowserOriginValidator(CookieMiddleware(SessionMiddleware(JWTOrSessionAuthMiddleware(inner))), allowed_ws_origins())

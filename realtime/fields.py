@@ -1,0 +1,51 @@
+"""Strict serializer fields for client input (REST bodies and WebSocket frames).
+
+DRF coerces `5` to `"5"` and `"5"` to `5`; for frames a client builds by hand that
+hides mistakes and stores what nobody meant. These fields accept only the JSON
+type they name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+# Largest value of a PostgreSQL bigint primary key: larger ids are invalid, not a 500.
+MAX_DB_ID = 2**63 - 1
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only: numbers and booleans are invalid (`"text": 5`)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: strings, floats and booleans are invalid (`"id": "5"`)."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIdField(StrictIntegerField):
+    """A database id: a JSON integer in 1..MAX_DB_ID."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_DB_ID)
+        super().__init__(**kwargs)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON boolean only: `"true"`, `1` and `"on"` are invalid."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data

@@ -1,0 +1,213 @@
+"""Unit tests of the shared consumer: envelope, errors, limits, auth, presence."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.test import override_settings
+from django.urls import path
+from rest_framework import serializers
+
+from realtime import closecodes
+from realtime.auth import websocket_stack
+from realtime.consumers import BaseConsumer
+from realtime.groups import presence_group
+from realtime.presence import get_presence_store
+from realtime.publish import apublish
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+class EchoSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10)
+
+
+class EchoConsumer(BaseConsumer):
+    handlers = {"echo": ("echo", EchoSerializer), "boom": ("boom", serializers.Serializer)}
+
+    async def echo(self, data):
+        await self.send_event("echo", {"text": data["text"]})
+
+    async def boom(self, data):
+        raise RuntimeError("kaboom")
+
+
+class WatcherConsumer(BaseConsumer):
+    tracks_user_presence = False
+
+    async def on_connect(self):
+        await self.join_group(presence_group(int(self.scope["url_route"]["kwargs"]["uid"])))
+
+
+app = websocket_stack(URLRouter([path("ws/echo/", EchoConsumer.as_asgi()), path("ws/watch/<int:uid>/", WatcherConsumer.as_asgi())]))
+
+
+async def connect(token: str | None, path_: str = "/ws/echo/", headers=None, subprotocols=None):
+    url = path_ + (f"?token={token}" if token else "")
+    comm = WebsocketCommunicator(app, url, headers=headers or [], subprotocols=subprotocols)
+    connected, subprotocol = await comm.connect()
+    return comm, connected, subprotocol
+
+
+async def recv(comm):
+    return json.loads(await comm.receive_from(timeout=2))
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user(username="echo", password="x-very-secret")
+
+
+async def test_anonymous_socket_is_closed_with_4401():
+    comm, connected, _ = await connect(None)
+    assert connected
+    frame = await recv(comm)
+    assert frame["type"] == "error" and frame["data"]["code"] == "unauthenticated"
+    assert (await comm.receive_output(timeout=2))["code"] == closecodes.UNAUTHENTICATED
+
+
+async def test_bad_token_is_closed_with_4401():
+    comm, _, _ = await connect("not-a-jwt")
+    await recv(comm)
+    assert (await comm.receive_output(timeout=2))["code"] == closecodes.UNAUTHENTICATED
+
+
+async def test_bearer_subprotocol_is_answered_without_echoing_token(user, token_for):
+    from asgiref.sync import sync_to_async
+
+    token = await sync_to_async(token_for)(user)
+    comm, connected, subprotocol = await connect(None, subprotocols=["bearer", token])
+    assert connected
+    assert subprotocol == "bearer"
+    await comm.send_json_to({"type": "echo", "data": {"text": "hi"}})
+    frame = await recv(comm)
+    assert frame["type"] == "echo" and frame["data"] == {"text": "hi"}
+    assert frame["timestamp"].endswith("Z")
+    await comm.disconnect()
+
+
+async def test_bad_frames_get_error_frames_and_socket_stays_usable(user, token_for):
+    from asgiref.sync import sync_to_async
+
+    token = await sync_to_async(token_for)(user)
+    comm, _, _ = await connect(token)
+    cases = [
+        ("{not json", "invalid_json"),
+        (json.dumps([1, 2]), "invalid_frame"),
+        (json.dumps({"type": "echo", "data": "x"}), "invalid_frame"),
+        (json.dumps({"type": "nope", "data": {}}), "unknown_type"),
+        (json.dumps({"type": "echo", "data": {"text": 5.5j if False else ["x"]}}), "invalid"),
+        (json.dumps({"type": "echo", "data": {"text": "x" * 11}}), "invalid"),
+        (json.dumps({"type": "echo", "data": {"text": "x" * 70000}}), "frame_too_large"),
+    ]
+    for raw, code in cases:
+        await comm.send_to(text_data=raw)
+        frame = await recv(comm)
+        assert frame["type"] == "error", raw
+        assert frame["data"]["code"] == code, (raw, frame)
+        assert frame["data"]["message"]
+    await comm.send_json_to({"type": "ping", "data": {"ts": 1}})
+    assert (await recv(comm))["type"] == "pong"
+    await comm.send_json_to({"type": "echo", "data": {"text": "still"}})
+    assert (await recv(comm))["data"] == {"text": "still"}
+    await comm.disconnect()
+
+
+async def test_unexpected_error_closes_with_1011(user, token_for):
+    from asgiref.sync import sync_to_async
+
+    token = await sync_to_async(token_for)(user)
+    comm, _, _ = await connect(token)
+    await comm.send_json_to({"type": "boom", "data": {}})
+    frame = await recv(comm)
+    assert frame["data"]["code"] == "internal_error"
+    assert (await comm.receive_output(timeout=2))["code"] == closecodes.INTERNAL_ERROR
+
+
+@override_settings(WS_RATE_LIMIT_PER_SECOND=1, WS_RATE_LIMIT_BURST=2, WS_RATE_LIMIT_STRIKES=3)
+async def test_rate_limit_errors_then_closes_4429(user, token_for):
+    from asgiref.sync import sync_to_async
+
+    token = await sync_to_async(token_for)(user)
+    comm, _, _ = await connect(token)
+    codes = []
+    for _ in range(5):
+        await comm.send_json_to({"type": "ping", "data": {}})
+        codes.append((await recv(comm))["type"])
+    assert codes[:2] == ["pong", "pong"]
+    assert codes[2:] == ["error", "error", "error"]
+    assert (await comm.receive_output(timeout=2))["code"] == closecodes.TOO_MANY
+
+
+@override_settings(WS_MAX_CONNECTIONS_PER_USER=2)
+async def test_connection_cap_per_user(user, token_for):
+    from asgiref.sync import sync_to_async
+
+    token = await sync_to_async(token_for)(user)
+    first, _, _ = await connect(token)
+    second, _, _ = await connect(token)
+    third, _, _ = await connect(token)
+    assert (await recv(third))["data"]["code"] == "too_many_connections"
+    assert (await third.receive_output(timeout=2))["code"] == closecodes.TOO_MANY
+    await first.disconnect()
+    await second.disconnect()
+
+
+async def test_foreign_origin_is_refused_and_own_origin_accepted(user, token_for):
+    from asgiref.sync import sync_to_async
+
+    token = await sync_to_async(token_for)(user)
+    comm, connected, _ = await connect(token, headers=[(b"origin", b"http://evil.example")])
+    assert not connected
+    comm, connected, _ = await connect(token, headers=[(b"origin", b"http://localhost:8000")])
+    assert connected
+    await comm.disconnect()
+
+
+async def test_presence_online_survives_second_tab_and_goes_offline_after_last(user, token_for, django_user_model):
+    from asgiref.sync import sync_to_async
+
+    other = await sync_to_async(django_user_model.objects.create_user)(username="watcher", password="x-very-secret")
+    watcher, _, _ = await connect(await sync_to_async(token_for)(other), f"/ws/watch/{user.pk}/")
+    token = await sync_to_async(token_for)(user)
+    tab1, _, _ = await connect(token)
+    assert (await recv(watcher))["type"] == "user_online"
+    tab2, _, _ = await connect(token)
+    assert await get_presence_store().is_present("user", str(user.pk))
+    await tab1.disconnect()
+    assert await watcher.receive_nothing(timeout=0.3)
+    await tab2.disconnect()
+    frame = await recv(watcher)
+    assert frame["type"] == "user_offline" and frame["data"]["user_id"] == user.pk
+    assert not await get_presence_store().is_present("user", str(user.pk))
+    await watcher.disconnect()
+
+
+async def test_group_events_respect_exclude_user_only_user_and_close_code(user, token_for, django_user_model):
+    from asgiref.sync import sync_to_async
+
+    other = await sync_to_async(django_user_model.objects.create_user)(username="second", password="x-very-secret")
+    mine, _, _ = await connect(await sync_to_async(token_for)(user), f"/ws/watch/{user.pk}/")
+    theirs, _, _ = await connect(await sync_to_async(token_for)(other), f"/ws/watch/{user.pk}/")
+    for comm in (mine, theirs):  # a pong proves on_connect (group join) has finished
+        await comm.send_json_to({"type": "ping", "data": {}})
+        assert (await recv(comm))["type"] == "pong"
+    group = presence_group(user.pk)
+
+    await apublish(group, "for_others", {"n": 1}, exclude_user=user.pk)
+    assert (await recv(theirs))["type"] == "for_others"
+    assert await mine.receive_nothing(timeout=0.3)
+
+    await apublish(group, "for_me", {"n": 2}, only_user=user.pk)
+    assert (await recv(mine))["data"] == {"n": 2}
+    assert await theirs.receive_nothing(timeout=0.3)
+
+    await apublish(group, "kicked", {}, only_user=other.pk, close_code=closecodes.FORBIDDEN)
+    assert (await recv(theirs))["type"] == "kicked"
+    assert (await theirs.receive_output(timeout=2))["code"] == closecodes.FORBIDDEN
+    await mine.send_json_to({"type": "ping", "data": {}})
+    assert (await recv(mine))["type"] == "pong", "the other socket is unaffected"
+    await mine.disconnect()

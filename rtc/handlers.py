@@ -1,0 +1,19 @@
+"""Presence-expiry handler: a peer whose process died is announced as gone.
+
+Imported from `RtcConfig.ready()` so every process registers it before its
+sweeper runs.
+"""
+
+from __future__ import annotations
+
+from realtime.groups import room_group
+from realtime.heartbeat import on_presence_expired
+from realtime.publish import apublish
+from rtc import events
+from rtc.services import ROOM_SCOPE_PREFIX, room_id_from_scope
+
+
+@on_presence_expired(ROOM_SCOPE_PREFIX)
+async def room_peer_expired(scope: str, member: str, remaining: int) -> None:
+    """The sweeper removed `member` (a peer id) from `room:<id>`: tell the others."""
+    await apublish(room_group(room_id_from_scope(scope)), events.PEER_LEFT, events.peer_left_payload(member, reason="expired"))

@@ -1,0 +1,83 @@
+"""Input serializers of room frames and output serializers of the REST API (no DB access).
+
+Input fields are strict about JSON types: `"sdp": 5` or `"sdpMLineIndex": "0"` is an
+`invalid` error, not silently coerced into something that is then relayed.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from realtime.fields import StrictCharField, StrictIntegerField
+
+PEER_ID_FIELD = {"max_length": 64, "allow_blank": False}
+# An RTCIceCandidateInit's candidate line is ~100-200 bytes; 2 KiB leaves room for any real one.
+MAX_CANDIDATE_LENGTH = 2048
+
+
+class SessionDescriptionSerializer(serializers.Serializer):
+    """`offer` / `answer`: `{target, sdp}`. Size is checked in the handler (its own error code)."""
+
+    target = StrictCharField(**PEER_ID_FIELD)
+    sdp = StrictCharField(allow_blank=False, trim_whitespace=False)
+
+
+class CandidateInitSerializer(serializers.Serializer):
+    """An RTCIceCandidateInit (what `RTCIceCandidate.toJSON()` gives); other keys are dropped."""
+
+    candidate = StrictCharField(allow_blank=True, trim_whitespace=False, max_length=MAX_CANDIDATE_LENGTH)
+    sdpMid = StrictCharField(allow_null=True, allow_blank=True, required=False, max_length=64)  # noqa: N815 - WebRTC's name
+    sdpMLineIndex = StrictIntegerField(allow_null=True, required=False, min_value=0, max_value=65535)  # noqa: N815
+    usernameFragment = StrictCharField(allow_null=True, allow_blank=True, required=False, max_length=256)  # noqa: N815
+
+
+class IceCandidateSerializer(serializers.Serializer):
+    """`ice_candidate`: `{target, candidate}`; candidate is an RTCIceCandidateInit object, or null for end-of-candidates."""
+
+    target = StrictCharField(**PEER_ID_FIELD)
+    candidate = CandidateInitSerializer(allow_null=True)
+
+
+class BroadcastSerializer(serializers.Serializer):
+    """`broadcast`: `{data}`, any JSON value, relayed as-is to every other peer (size checked in the handler)."""
+
+    data = serializers.JSONField()
+
+
+# --- REST output ----------------------------------------------------------------
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    username = serializers.CharField(allow_null=True)
+
+
+class PeerSerializer(serializers.Serializer):
+    peer_id = serializers.CharField()
+    user = UserRefSerializer()
+
+
+class RoomSerializer(serializers.Serializer):
+    room_id = serializers.CharField()
+    participants = serializers.IntegerField()
+
+
+class RoomParticipantsSerializer(serializers.Serializer):
+    room_id = serializers.CharField()
+    count = serializers.IntegerField()
+    max_participants = serializers.IntegerField()
+    participants = PeerSerializer(many=True)
+
+
+class IceServerSerializer(serializers.Serializer):
+    urls = serializers.ListField(child=serializers.CharField())
+    username = serializers.CharField(required=False)
+    credential = serializers.CharField(required=False)
+
+
+class IceConfigSerializer(serializers.Serializer):
+    iceServers = IceServerSerializer(many=True)  # noqa: N815 - the RTCConfiguration field name
+    iceTransportPolicy = serializers.ChoiceField(choices=["all", "relay"])  # noqa: N815
+    bundlePolicy = serializers.CharField()  # noqa: N815
+    rtcpMuxPolicy = serializers.CharField()  # noqa: N815
+    ttl = serializers.IntegerField(help_text="Lifetime of the TURN credentials in seconds.")

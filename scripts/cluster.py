@@ -1,0 +1,172 @@
+#!/usr/bin/env python
+"""Start N real ASGI server processes (daphne, as `make run` uses) sharing one
+database and one Redis, wait until each answers /ready/, and stop them.
+
+Used by the test suite (see `conftest.py`: `cluster`, `cluster_factory`) and
+from the shell to run the multi-process topology natively, without Docker:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/social \
+    REDIS_URL=redis://127.0.0.1:6379/0 python scripts/cluster.py -n 2 --worker
+
+It prints the URLs and runs until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+
+@dataclass
+class Cluster:
+    """N daphne processes (and optionally one task worker) with a shared environment."""
+
+    size: int = 2
+    env: dict[str, str] = field(default_factory=dict)
+    worker: bool = False
+    log_dir: Path = field(default_factory=lambda: Path(os.environ.get("CLUSTER_LOG_DIR", "/tmp")))
+    servers: list[Server] = field(default_factory=list)
+    worker_process: subprocess.Popen | None = None
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+        env.update(self.env)
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def start(self, timeout: float = 60.0) -> Cluster:
+        env = self._env()
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for _ in range(self.size):
+            port = free_port()
+            log_path = self.log_dir / f"cluster-{os.getpid()}-{port}.log"
+            log_file = log_path.open("wb")
+            process = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            self.servers.append(Server(port=port, process=process, log_path=log_path))
+        if self.worker:
+            log_path = self.log_dir / f"cluster-{os.getpid()}-worker.log"
+            worker = f"{shlex.quote(sys.executable)} manage.py db_worker --interval 0.2 --no-startup-delay --no-reload"
+            # Supervised like `restart: unless-stopped` in docker-compose: a worker that dies is started again.
+            self.worker_process = subprocess.Popen(
+                ["bash", "-c", f"while true; do {worker}; sleep 0.5; done"],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=log_path.open("wb"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        for server in self.servers:
+            self._wait_ready(server, deadline)
+        return self
+
+    def _wait_ready(self, server: Server, deadline: float) -> None:
+        last_error = ""
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                raise RuntimeError(f"server on port {server.port} exited early:\n{server.log()[-4000:]}")
+            try:
+                with urllib.request.urlopen(f"{server.http_url}/ready/", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except Exception as exc:  # not up yet
+                last_error = repr(exc)
+            time.sleep(0.1)
+        raise RuntimeError(f"server on port {server.port} not ready ({last_error}):\n{server.log()[-4000:]}")
+
+    def kill(self, index: int) -> None:
+        """Kill one server with SIGKILL: no disconnect handlers run (a crashed process)."""
+        server = self.servers[index]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.process.pid, signal.SIGKILL)
+        server.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        processes = [s.process for s in self.servers]
+        if self.worker_process is not None:
+            processes.append(self.worker_process)
+        for process in processes:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+
+    def __enter__(self) -> Cluster:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", "--size", type=int, default=2)
+    parser.add_argument("--worker", action="store_true", help="also start the task worker (db_worker)")
+    args = parser.parse_args()
+    cluster = Cluster(size=args.size, worker=args.worker).start()
+    for server in cluster.servers:
+        print(f"server pid={server.process.pid} {server.http_url}  log={server.log_path}")
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    main()

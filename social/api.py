@@ -1,0 +1,154 @@
+"""REST API of social: posts, likes, comments and the feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.pagination import BoundedLimitOffsetPagination
+from realtime.errors import Forbidden, InvalidInput
+from social import selectors, services
+from social.models import Comment, Post
+from social.serializers import (
+    MAX_ID,
+    CommentInputSerializer,
+    CommentSerializer,
+    PostInputSerializer,
+    PostListInputSerializer,
+    PostSerializer,
+)
+
+
+def _pk(value: Any) -> int:
+    """A primary key from the URL, or a 404 for anything that cannot be one (e.g. 10**30)."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise NotFound()
+    if not 1 <= pk <= MAX_ID:
+        raise NotFound()
+    return pk
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("author", str, description="Only posts by this username.")]),
+    create=extend_schema(request=PostInputSerializer, responses={201: PostSerializer}),
+    partial_update=extend_schema(request=PostInputSerializer, responses=PostSerializer),
+)
+class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Every authenticated user reads all posts; only the author edits, the author or staff delete."""
+
+    serializer_class = PostSerializer
+    pagination_class = BoundedLimitOffsetPagination
+    lookup_value_regex = r"[0-9]+"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Post]:
+        author = ""
+        if self.action == "list":
+            params = PostListInputSerializer(data=self.request.query_params)
+            params.is_valid(raise_exception=True)
+            author = params.validated_data["author"]
+        return selectors.post_list(viewer=self.request.user, author_username=author or None)
+
+    def get_object(self) -> Post:
+        post = self.get_queryset().filter(pk=_pk(self.kwargs["pk"])).first()
+        if post is None:
+            raise NotFound("Post not found.")
+        return post
+
+    def _fresh(self, post_id: int) -> dict[str, Any]:
+        return PostSerializer(self.get_queryset().get(pk=post_id)).data
+
+    def create(self, request: Request) -> Response:
+        serializer = PostInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        post = services.post_create(author=request.user, text=serializer.validated_data["text"])
+        return Response(self._fresh(post.pk), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        post = self.get_object()
+        serializer = PostInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if "text" in serializer.validated_data:
+            services.post_update(post=post, user=request.user, text=serializer.validated_data["text"])
+        elif post.author_id != request.user.pk:
+            raise Forbidden("Only the author can edit this post.", code="not_author")
+        return Response(self._fresh(post.pk))
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.post_delete(post=self.get_object(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        methods=["POST"],
+        request=None,
+        responses={200: PostSerializer, 201: PostSerializer},
+        description="Like the post. Idempotent: 201 when the like is new, 200 when it already existed.",
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None}, description="Remove your like. Idempotent.")
+    @action(detail=True, methods=["post", "delete"])
+    def like(self, request: Request, pk: str) -> Response:
+        post = self.get_object()
+        if request.method == "DELETE":
+            services.like_delete(user=request.user, post=post)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        _, created = services.like_create(user=request.user, post=post)
+        return Response(self._fresh(post.pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(methods=["GET"], request=None, responses=CommentSerializer(many=True))
+    @extend_schema(methods=["POST"], request=CommentInputSerializer, responses={201: CommentSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=BoundedLimitOffsetPagination)
+    def comments(self, request: Request, pk: str) -> Response:
+        post = get_post_or_404(pk)
+        if request.method == "GET":
+            page = self.paginate_queryset(selectors.comment_list(post=post))
+            return self.get_paginated_response(CommentSerializer(page, many=True).data)
+        serializer = CommentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        parent = None
+        parent_id = serializer.validated_data.get("parent")
+        if parent_id is not None:
+            parent = Comment.objects.filter(pk=parent_id).first()
+            if parent is None:
+                raise InvalidInput("The parent comment does not exist.", code="parent_not_found", field="parent")
+        comment = services.comment_create(author=request.user, post=post, text=serializer.validated_data["text"], parent=parent)
+        return Response(CommentSerializer(selectors.comment_list(post=post).get(pk=comment.pk)).data, status=status.HTTP_201_CREATED)
+
+
+def get_post_or_404(pk: Any) -> Post:
+    post = Post.objects.select_related("author").filter(pk=_pk(pk)).first()
+    if post is None:
+        raise NotFound("Post not found.")
+    return post
+
+
+class CommentDetailView(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        comment = Comment.objects.select_related("post").filter(pk=_pk(pk)).first()
+        if comment is None:
+            raise NotFound("Comment not found.")
+        services.comment_delete(comment=comment, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FeedView(APIView):
+    """Posts by the users the requester follows, plus their own, newest first."""
+
+    pagination_class = BoundedLimitOffsetPagination
+
+    @extend_schema(responses=PostSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(selectors.feed_for(user=request.user), request, view=self)
+        return paginator.get_paginated_response(PostSerializer(page, many=True).data)

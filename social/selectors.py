@@ -1,0 +1,61 @@
+"""Reads of social: posts with their counters for a viewer, comments, the feed.
+
+Counters are correlated subqueries (not joins) so likes and comments never
+multiply each other, and a page of posts costs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from accounts.models import Follow, User
+from social.models import Comment, Like, Mention, Post
+
+
+def _count(model: type, field: str) -> Coalesce:
+    subquery = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(subquery, output_field=IntegerField()), Value(0))
+
+
+def post_list(*, viewer: User, author_username: str | None = None) -> QuerySet[Post]:
+    """All posts, newest first, annotated with likes_count, comments_count, liked_by_me and the post's mentions.
+
+    `author_username` filters by author (exact, case-insensitive).
+    """
+    qs = (
+        Post.objects.select_related("author")
+        .annotate(
+            likes_count=_count(Like, "post"),
+            comments_count=_count(Comment, "post"),
+            liked_by_me=Exists(Like.objects.filter(post=OuterRef("pk"), user_id=viewer.pk)),
+        )
+        .prefetch_related(
+            Prefetch(
+                "mentions",
+                queryset=Mention.objects.filter(comment__isnull=True).select_related("mentioned").order_by("id"),
+                to_attr="post_mentions",
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+    if author_username:
+        qs = qs.filter(author__username__iexact=author_username)
+    return qs
+
+
+def feed_for(*, user: User) -> QuerySet[Post]:
+    """Posts by users `user` follows plus their own, newest first."""
+    # A subquery, not a join on follows: a join would repeat the user's own posts once per follower.
+    followed = Follow.objects.filter(follower=user).values("followee_id")
+    return post_list(viewer=user).filter(Q(author=user) | Q(author_id__in=followed))
+
+
+def comment_list(*, post: Post) -> QuerySet[Comment]:
+    """Comments of a post, oldest first (replies carry `parent`), with authors and mentions."""
+    return (
+        Comment.objects.filter(post=post)
+        .select_related("author")
+        .prefetch_related(Prefetch("mentions", queryset=Mention.objects.select_related("mentioned").order_by("id"), to_attr="comment_mentions"))
+        .order_by("created_at", "id")
+    )

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from social.models import COMMENT_MAX_LENGTH, POST_MAX_LENGTH, Comment, Post
+
+MAX_ID = 2**63 - 1
+
+
+class AuthorSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class PostSerializer(serializers.ModelSerializer):
+    """A post as the requester sees it; counters come from `selectors.post_list`."""
+
+    author = AuthorSerializer(read_only=True)
+    likes_count = serializers.IntegerField(read_only=True)
+    comments_count = serializers.IntegerField(read_only=True)
+    liked_by_me = serializers.BooleanField(read_only=True)
+    mentions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Post
+        fields = ["id", "author", "text", "created_at", "updated_at", "likes_count", "comments_count", "liked_by_me", "mentions"]
+        read_only_fields = fields
+
+    def get_mentions(self, post: Post) -> list[str]:
+        return [m.mentioned.username for m in post.post_mentions]
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = AuthorSerializer(read_only=True)
+    post = serializers.IntegerField(source="post_id", read_only=True)
+    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+    mentions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = ["id", "post", "parent", "author", "text", "created_at", "mentions"]
+        read_only_fields = fields
+
+    def get_mentions(self, comment: Comment) -> list[str]:
+        return [m.mentioned.username for m in comment.comment_mentions]
+
+
+class PostInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=POST_MAX_LENGTH)
+
+
+class CommentInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=COMMENT_MAX_LENGTH)
+    parent = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text="Id of the comment replied to.")
+
+
+class PostListInputSerializer(serializers.Serializer):
+    author = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")

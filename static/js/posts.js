@@ -1,0 +1,146 @@
+// Rendering of a post with likes and threaded comments (feed and profile pages).
+import { api, results } from "./api.js";
+import { el, richText, timeAgo, userName } from "./ui.js";
+
+const first = (obj, ...keys) => {
+  for (const key of keys) if (obj && obj[key] !== undefined && obj[key] !== null) return obj[key];
+  return undefined;
+};
+
+function authorLink(user) {
+  const name = userName(user);
+  const username = (user && user.username) || name;
+  return el("a", { href: `/u/${encodeURIComponent(username)}/`, class: "author" }, name);
+}
+
+function renderComment(comment, post, thread) {
+  const li = el(
+    "li",
+    { class: "comment", dataset: { id: comment.id } },
+    el("div", {}, authorLink(comment.author || comment.user), " ", richText(comment.text)),
+    el("div", { class: "meta" }, el("time", { datetime: comment.created_at }, timeAgo(comment.created_at)), " "),
+  );
+  if (!first(comment, "parent", "parent_id")) {
+    const reply = el("button", { type: "button", class: "link-button", "aria-label": `Reply to ${userName(comment.author)}` }, "Reply");
+    reply.addEventListener("click", () => {
+      thread.replyTo = comment.id;
+      thread.input.placeholder = `Reply to ${userName(comment.author)}…`;
+      thread.input.focus();
+    });
+    li.querySelector(".meta").append(reply);
+    li.append(el("ol", { class: "replies" }));
+  }
+  return li;
+}
+
+function addComment(list, comment, post, thread) {
+  const parentId = first(comment, "parent", "parent_id");
+  const parentNode = parentId && list.querySelector(`li.comment[data-id="${parentId}"] > ol.replies`);
+  const node = renderComment(comment, post, thread);
+  (parentNode || list).append(node);
+}
+
+export function renderPost(post) {
+  let liked = Boolean(first(post, "liked", "is_liked", "liked_by_me", "has_liked"));
+  let likes = Number(first(post, "like_count", "likes_count", "likes") || 0);
+  const commentCount = Number(first(post, "comment_count", "comments_count") || 0);
+
+  const likeButton = el("button", { type: "button", class: "link-button like" });
+  const renderLike = () => {
+    likeButton.textContent = `${liked ? "♥" : "♡"} ${likes}`;
+    likeButton.setAttribute("aria-pressed", String(liked));
+    likeButton.setAttribute("aria-label", `${liked ? "Unlike" : "Like"} (${likes} likes)`);
+  };
+  renderLike();
+  likeButton.addEventListener("click", async () => {
+    const method = liked ? "DELETE" : "POST";
+    liked = !liked;
+    likes += liked ? 1 : -1;
+    renderLike();
+    try {
+      const data = await api(`/api/posts/${post.id}/like/`, { method });
+      const count = first(data || {}, "like_count", "likes_count");
+      if (count !== undefined) {
+        likes = Number(count);
+        renderLike();
+      }
+    } catch {
+      liked = !liked;
+      likes += liked ? 1 : -1;
+      renderLike();
+    }
+  });
+
+  const commentsBox = el("div", { class: "comments-box", hidden: true });
+  const commentList = el("ol", { class: "comment-list" });
+  const input = el("input", { type: "text", placeholder: "Write a comment… (@mention people)", required: true, maxlength: 2000 });
+  const inputId = `comment-${post.id}`;
+  input.id = inputId;
+  const thread = { replyTo: null, input };
+  const form = el(
+    "form",
+    { class: "composer" },
+    el("label", { for: inputId, class: "sr-only" }, "Comment"),
+    input,
+    el("button", { type: "submit", class: "secondary" }, "Comment"),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { text: input.value.trim() };
+    if (!body.text) return;
+    if (thread.replyTo) body.parent = thread.replyTo;
+    try {
+      const comment = await api(`/api/posts/${post.id}/comments/`, { method: "POST", body });
+      addComment(commentList, { parent: thread.replyTo, ...comment }, post, thread);
+      input.value = "";
+      thread.replyTo = null;
+      input.placeholder = "Write a comment… (@mention people)";
+    } catch {
+      /* shown by api() */
+    }
+  });
+  commentsBox.append(commentList, form);
+
+  let loadedComments = false;
+  const toggle = el("button", { type: "button", class: "link-button", "aria-expanded": "false" }, `${commentCount} comment${commentCount === 1 ? "" : "s"}`);
+  toggle.addEventListener("click", async () => {
+    commentsBox.hidden = !commentsBox.hidden;
+    toggle.setAttribute("aria-expanded", String(!commentsBox.hidden));
+    if (!commentsBox.hidden && !loadedComments) {
+      loadedComments = true;
+      try {
+        const data = await api(`/api/posts/${post.id}/comments/`, { params: { limit: 100 } });
+        const all = results(data);
+        // Top-level first so replies find their parent.
+        const flat = [];
+        for (const c of all) {
+          flat.push(c);
+          for (const r of c.replies || []) flat.push({ parent: c.id, ...r });
+        }
+        flat.sort((a, b) => Boolean(first(a, "parent", "parent_id")) - Boolean(first(b, "parent", "parent_id")));
+        for (const c of flat) addComment(commentList, c, post, thread);
+      } catch {
+        loadedComments = false;
+      }
+    }
+  });
+
+  return el(
+    "li",
+    { class: "post card", dataset: { id: post.id } },
+    el("div", { class: "post-head" }, authorLink(post.author || post.user), el("time", { class: "muted", datetime: post.created_at }, timeAgo(post.created_at))),
+    el("p", { class: "post-text" }, richText(post.text)),
+    el("div", { class: "post-actions" }, likeButton, toggle),
+    commentsBox,
+  );
+}
+
+// Fills `list` from a paginated endpoint; returns a function that loads the next page (or null).
+export async function fillPosts(list, url, params, emptyText) {
+  const data = await api(url, { params });
+  list.replaceChildren();
+  const posts = results(data);
+  for (const post of posts) list.append(renderPost(post));
+  if (!posts.length) list.append(el("li", { class: "muted empty" }, emptyText));
+  return data && data.next ? data.next : null;
+}

@@ -1,0 +1,78 @@
+// Small DOM helpers shared by the pages (no framework).
+
+// el("li", {class: "x", dataset: {id: 1}, onclick: fn}, "text", childNode)
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
+    else if (key === "text") node.textContent = value;
+    else if (value === true) node.setAttribute(key, "");
+    else node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export function toast(message, kind = "info") {
+  const box = document.getElementById("toasts");
+  if (!box) return;
+  const item = el("div", { class: `toast toast-${kind}` }, message);
+  box.append(item);
+  setTimeout(() => item.remove(), kind === "error" ? 6000 : 3500);
+}
+
+export function timeAgo(iso) {
+  if (!iso) return "";
+  const seconds = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
+  if (seconds < 45) return "just now";
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 86400) return `${Math.round(seconds / 3600)} h ago`;
+  return new Date(iso).toLocaleDateString();
+}
+
+export function clock(iso) {
+  return iso ? new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
+}
+
+// Text with @mentions turned into profile links; everything else stays text (no HTML injection).
+export function richText(text) {
+  const frag = document.createDocumentFragment();
+  const re = /@([\w.@+-]{1,150})/g;
+  let last = 0;
+  for (const match of String(text || "").matchAll(re)) {
+    frag.append(text.slice(last, match.index));
+    const name = match[1].replace(/[.]+$/, "");
+    frag.append(el("a", { href: `/u/${encodeURIComponent(name)}/`, class: "mention" }, `@${name}`));
+    last = match.index + 1 + name.length;
+  }
+  frag.append(String(text || "").slice(last));
+  return frag;
+}
+
+// A user in a payload may be an object ({id, username}) or a bare name or id.
+export function userName(user) {
+  if (user === null || user === undefined) return "someone";
+  if (typeof user === "object") return user.display_name || user.username || user.name || `user ${user.id}`;
+  return String(user);
+}
+
+export function userId(user) {
+  if (user && typeof user === "object") return user.id ?? user.user_id;
+  return user;
+}
+
+export const me = {
+  id: Number(document.body.dataset.userId) || null,
+  username: document.body.dataset.username || "",
+};
+
+export function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return `${Date.now().toString(16)}-${Math.random().toString(16).slice(2)}`;
+}

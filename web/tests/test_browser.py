@@ -1,0 +1,559 @@
+"""The UI in headless Chromium against real server processes (the `cluster` fixture).
+
+Each test logs real users in through the login page and drives the pages the way a
+person does (roles, labels, visible text). Screenshots of each page land in
+`artifacts/screenshots/` (gitignored) for a human to look at.
+
+Chromium comes from Debian (`chromium`), never from `playwright install`; when it is
+missing the tests skip on a developer machine and fail in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connections
+
+from conftest import PASSWORD, _unavailable
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+TIMEOUT_MS = 20_000
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    # Host ICE candidates as plain loopback addresses instead of mDNS names: the test
+    # machine has no mDNS resolver, and the peers run in the same browser anyway.
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - playwright is in the dev requirements
+        _unavailable("the playwright package is not installed")
+    executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not executable:
+        _unavailable("chromium is not installed (apt-get install chromium)")
+    # Playwright's sync API keeps an event loop running in this thread (it drives it with
+    # greenlets), so Django's async-safety guard would refuse the ORM calls of the test and
+    # of live_db's teardown. Nothing runs concurrently here; Playwright's docs give the same advice.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as p:
+            from playwright.sync_api import expect
+
+            expect.set_options(timeout=TIMEOUT_MS)  # servers share 2 CPUs with other test runs
+            instance = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+            yield instance
+            instance.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def base_url(live_db: None, cluster: Any) -> str:
+    return cluster.servers[0].http_url
+
+
+@pytest.fixture
+def users(live_db: None) -> Any:
+    def make(*names: str) -> list[Any]:
+        suffix = uuid.uuid4().hex[:6]
+        return [
+            get_user_model().objects.create_user(username=f"{name}_{suffix}", password=PASSWORD, email=f"{name}_{suffix}@example.com")
+            for name in names
+        ]
+
+    return make
+
+
+@pytest.fixture
+def contexts(browser: Any) -> Iterator[Any]:
+    opened: list[Any] = []
+
+    def new(**options: Any) -> Any:
+        context = browser.new_context(**options)
+        context.set_default_timeout(TIMEOUT_MS)
+        opened.append(context)
+        return context
+
+    yield new
+    for context in opened:
+        context.close()
+
+
+def login(context: Any, base_url: str, user: Any, next_path: str = "/") -> Any:
+    page = context.new_page()
+    page.goto(f"{base_url}/login/?next={next_path}")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(re.escape(base_url + next_path) + r"$"))
+    online(page)
+    return page
+
+
+def online(page: Any) -> None:
+    """The top bar's connection indicator says the sockets are up."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#conn-state")).to_have_attribute("data-state", "online", timeout=TIMEOUT_MS)
+
+
+def shot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_signup_and_login_pages_work_in_a_browser(browser: Any, contexts: Any, base_url: str, users: Any) -> None:
+    from playwright.sync_api import expect
+
+    context = contexts()
+    page = context.new_page()
+    page.goto(f"{base_url}/signup/")
+    shot(page, "signup")
+    name = f"newcomer_{uuid.uuid4().hex[:6]}"
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Email").fill(f"{name}@example.com")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(f"{base_url}/")
+    expect(page.get_by_role("link", name=name)).to_be_visible()
+    online(page)
+    shot(page, "feed")
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(r"/login/"))
+    shot(page, "login")
+
+
+def test_chat_message_typing_and_read_receipt_between_two_browsers(contexts: Any, base_url: str, users: Any) -> None:
+    from playwright.sync_api import expect
+
+    alice, bob = users("alice", "bob")
+    alice_page = login(contexts(), base_url, alice, f"/u/{bob.username}/")
+    shot(alice_page, "profile")
+    alice_page.get_by_role("button", name="Message").click()
+    alice_page.wait_for_url(re.compile(r"/chat/\d+/$"))
+    conversation_path = alice_page.url.removeprefix(base_url)
+
+    bob_page = login(contexts(), base_url, bob, "/chat/")
+    bob_page.get_by_role("link", name=re.compile(alice.username)).click()
+    bob_page.wait_for_url(re.compile(re.escape(conversation_path) + "$"))
+    # both conversation sockets are up once each page lists the other member
+    expect(bob_page.get_by_role("list", name="Members").get_by_role("link", name=alice.username)).to_be_visible()
+    expect(alice_page.get_by_role("list", name="Members").get_by_role("link", name=bob.username)).to_be_visible()
+    online(bob_page)
+    online(alice_page)
+
+    # alice types: bob sees the indicator before anything is sent
+    box = alice_page.get_by_label("Message", exact=True)
+    box.press_sequentially("Hello Bob, this is Alice", delay=60)
+    expect(bob_page.get_by_text(f"{alice.username} is typing…")).to_be_visible()
+    alice_page.get_by_role("button", name="Send").click()
+
+    # ... the message appears on bob's page without a reload, and the indicator goes away
+    expect(bob_page.locator(".message").filter(has_text="Hello Bob, this is Alice")).to_be_visible()
+    expect(bob_page.get_by_text(f"{alice.username} is typing…")).to_be_hidden()
+    # bob has the conversation open, so he read it: alice sees ✓✓
+    mine = alice_page.locator(".message.mine").filter(has_text="Hello Bob, this is Alice")
+    expect(mine.locator(".mark")).to_have_text("✓✓")
+    expect(mine.get_by_label("Read")).to_be_visible()
+
+    bob_page.get_by_label("Message", exact=True).fill("Hi Alice!")
+    bob_page.get_by_role("button", name="Send").click()
+    expect(alice_page.locator(".message").filter(has_text="Hi Alice!")).to_be_visible()
+    # the members list shows bob online
+    expect(alice_page.locator("#chat-members li.online").filter(has_text=bob.username)).to_be_visible()
+    shot(alice_page, "chat")
+    shot(bob_page, "chat-bob")
+
+
+def test_follow_raises_the_bell_count_and_mark_all_read_clears_every_tab(contexts: Any, base_url: str, users: Any) -> None:
+    from playwright.sync_api import expect
+
+    alice, bob = users("alice", "bob")
+    alice_context = contexts()
+    tab1 = login(alice_context, base_url, alice, "/")
+    tab2 = alice_context.new_page()
+    tab2.goto(f"{base_url}/items/")
+    online(tab2)
+    for tab in (tab1, tab2):
+        expect(tab.locator("#bell-count")).to_be_hidden()
+
+    bob_page = login(contexts(), base_url, bob, f"/u/{alice.username}/")
+    bob_page.get_by_role("button", name="Follow").click()
+    expect(bob_page.get_by_role("button", name="Unfollow")).to_be_visible()
+
+    # no reload: the count arrives over alice's personal socket in both tabs
+    for tab in (tab1, tab2):
+        expect(tab.locator("#bell-count")).to_have_text("1")
+    tab1.get_by_role("button", name=re.compile(r"^Notifications")).click()
+    expect(tab1.get_by_role("region", name="Notifications list").get_by_text(bob.username)).to_be_visible()
+    shot(tab1, "notifications")
+    tab1.get_by_role("button", name="Mark all read").click()
+    for tab in (tab1, tab2):
+        expect(tab.locator("#bell-count")).to_have_attribute("data-count", "0")
+        expect(tab.locator("#bell-count")).to_be_hidden()
+
+
+def test_live_stream_video_comments_and_viewer_count(contexts: Any, base_url: str, users: Any) -> None:
+    from playwright.sync_api import expect
+
+    alice, bob = users("alice", "bob")
+    title = f"Alice live {uuid.uuid4().hex[:4]}"
+    alice_page = login(contexts(), base_url, alice, "/live/go/")
+    alice_page.get_by_label("Stream title").fill(title)
+    alice_page.get_by_role("button", name="Start streaming").click()
+    expect(alice_page.get_by_role("status").filter(has_text="LIVE")).to_be_visible()
+    expect(alice_page.get_by_label("Viewer count")).to_have_text("0")
+
+    bob_page = login(contexts(), base_url, bob, "/live/")
+    shot(bob_page, "live-list")
+    bob_page.get_by_role("link", name=title).click()
+    bob_page.wait_for_url(re.compile(r"/live/\d+/$"))
+    expect(alice_page.get_by_label("Viewer count")).to_have_text("1")
+
+    # bob's <video> plays: currentTime moves forward
+    bob_page.wait_for_function(
+        "() => { const v = document.querySelector('#remote-video'); return v && v.currentTime > 0.5; }", timeout=30_000
+    )
+    first = bob_page.evaluate("document.querySelector('#remote-video').currentTime")
+    bob_page.wait_for_function(f"() => document.querySelector('#remote-video').currentTime > {first} + 0.5", timeout=TIMEOUT_MS)
+
+    bob_page.get_by_label("Comment", exact=True).fill("Great stream!")
+    bob_page.get_by_role("button", name="Send").click()
+    expect(alice_page.locator("#comments").get_by_text("Great stream!")).to_be_visible()
+    expect(bob_page.locator("#comments").get_by_text("Great stream!")).to_be_visible()
+    alice_page.get_by_label("Comment", exact=True).fill("Thanks for watching")
+    alice_page.get_by_role("button", name="Send").click()
+    expect(bob_page.locator("#comments li").filter(has_text="Thanks for watching").locator(".badge-streamer")).to_be_visible()
+    shot(alice_page, "live-go")
+    shot(bob_page, "live-watch")
+
+    bob_page.close()
+    expect(alice_page.get_by_label("Viewer count")).to_have_text("0")
+
+    alice_page.get_by_role("button", name="End stream").click()
+    expect(alice_page.get_by_role("status").filter(has_text="Ended")).to_be_visible()
+
+
+def test_two_browsers_in_a_room_exchange_a_data_channel_message(contexts: Any, base_url: str, users: Any) -> None:
+    from playwright.sync_api import expect
+
+    alice, bob = users("alice", "bob")
+    room = f"room-{uuid.uuid4().hex[:8]}"
+    alice_page = login(contexts(), base_url, alice, "/rooms/")
+    alice_page.get_by_label("Room id").fill(room)
+    alice_page.get_by_role("button", name="Open room").click()
+    alice_page.wait_for_url(f"{base_url}/rooms/{room}/")
+    alice_page.get_by_role("button", name="Connect").click()
+    expect(alice_page.locator("#my-peer-id")).not_to_have_text("–")
+
+    bob_page = login(contexts(), base_url, bob, f"/rooms/{room}/")
+    bob_page.get_by_role("button", name="Connect").click()
+
+    # the mesh is up when each side's data channel to the other is open
+    expect(alice_page.locator("#peers li.connected").filter(has_text=bob.username)).to_be_visible()
+    expect(bob_page.locator("#peers li.connected").filter(has_text=alice.username)).to_be_visible()
+
+    alice_page.get_by_label("Message to peers").fill("hello over the data channel")
+    alice_page.get_by_role("button", name="Send").click()
+    expect(bob_page.locator("#room-messages").get_by_text("hello over the data channel")).to_be_visible()
+    bob_page.get_by_label("Message to peers").fill("hi back")
+    bob_page.get_by_role("button", name="Send").click()
+    expect(alice_page.locator("#room-messages").get_by_text("hi back")).to_be_visible()
+    shot(alice_page, "room")
+
+    bob_page.get_by_role("button", name="Leave").click()
+    expect(alice_page.locator("#peers").get_by_text(bob.username)).to_be_hidden()
+
+
+def test_bulk_button_creates_five_items_and_processing_updates_live(contexts: Any, base_url: str, users: Any) -> None:
+    from playwright.sync_api import expect
+
+    (alice,) = users("alice")
+    page = login(contexts(), base_url, alice, "/items/")
+    expect(page.get_by_text("No items.")).to_be_visible()
+    page.get_by_role("button", name="Create 5 items (bulk)").click()
+    items = page.get_by_role("list", name="Items").get_by_role("listitem")
+    expect(items).to_have_count(5)
+    expect(page.get_by_text("5 items shown")).to_be_visible()
+
+    # survives a reload: they are stored
+    page.reload()
+    expect(items).to_have_count(5)
+
+    # select two and change their status in one go
+    page.get_by_role("checkbox", name=re.compile(r"^Select Bulk item 1 ")).check()
+    page.get_by_role("checkbox", name=re.compile(r"^Select Bulk item 2 ")).check()
+    page.get_by_label("Set selected to").select_option("pending")
+    page.get_by_role("button", name="Apply to selected").click()
+    expect(page.locator('.item[data-status="pending"]')).to_have_count(2)
+
+    # "Process": the worker moves it along and the page follows live
+    page.get_by_role("button", name=re.compile(r"^Process Bulk item 3 ")).click()
+    expect(page.locator("li.item").filter(has_text="Bulk item 3").get_by_label("Status: processed")).to_be_visible(timeout=30_000)
+    shot(page, "items")
+
+    page.set_viewport_size({"width": 375, "height": 800})
+    shot(page, "items-mobile")
+    expect(page.get_by_role("button", name="Create 5 items (bulk)")).to_be_visible()
+
+
+def test_feed_post_like_and_comment_with_a_mention(contexts: Any, base_url: str, users: Any) -> None:
+    from playwright.sync_api import expect
+
+    from accounts.models import Follow
+
+    alice, bob = users("alice", "bob")
+    Follow.objects.create(follower=alice, followee=bob)
+    bob_page = login(contexts(), base_url, bob, "/")
+    bob_page.get_by_label("What's happening?").fill(f"First post, hi @{alice.username}")
+    bob_page.get_by_role("button", name="Post").click()
+    expect(bob_page.locator(".post").filter(has_text="First post")).to_be_visible()
+
+    alice_page = login(contexts(), base_url, alice, "/")
+    post = alice_page.locator(".post").filter(has_text="First post")
+    expect(post.get_by_role("link", name=f"@{alice.username}")).to_be_visible()  # mentions become profile links
+    post.get_by_role("button", name=re.compile(r"^Like")).click()
+    expect(post.get_by_role("button", name="Unlike (1 likes)")).to_be_visible()
+    post.get_by_role("button", name=re.compile(r"comments?$")).click()
+    post.get_by_label("Comment", exact=True).fill(f"Welcome @{bob.username}!")
+    post.get_by_role("button", name="Comment", exact=True).click()
+    expect(post.locator(".comment").filter(has_text="Welcome")).to_be_visible()
+    shot(alice_page, "feed-post")
+
+    # stored: a reload shows the like and the comment
+    alice_page.reload()
+    post = alice_page.locator(".post").filter(has_text="First post")
+    expect(post.get_by_role("button", name="Unlike (1 likes)")).to_be_visible()
+    expect(post.get_by_role("button", name="1 comment")).to_be_visible()
+
+
+def test_comment_notification_arrives_live_and_clicking_it_marks_it_read_in_every_tab(contexts: Any, base_url: str, users: Any) -> None:
+    from playwright.sync_api import expect
+
+    from social.models import Post
+
+    alice, bob = users("alice", "bob")
+    Post.objects.create(author=alice, text="Alice's thoughts on sockets")
+    alice_context = contexts()
+    tab1 = login(alice_context, base_url, alice, "/")
+    tab2 = alice_context.new_page()
+    tab2.goto(f"{base_url}/chat/")
+    online(tab2)
+
+    bob_page = login(contexts(), base_url, bob, f"/u/{alice.username}/")
+    post = bob_page.locator(".post").filter(has_text="Alice's thoughts")
+    post.get_by_role("button", name=re.compile(r"comments?$")).click()
+    post.get_by_label("Comment", exact=True).fill("Nice one")
+    post.get_by_role("button", name="Comment", exact=True).click()
+    expect(post.locator(".comment").filter(has_text="Nice one")).to_be_visible()
+
+    for tab in (tab1, tab2):
+        expect(tab.locator("#bell-count")).to_have_text("1")
+    tab1.get_by_role("button", name="Notifications (1 unread)").click()
+    entry = tab1.get_by_role("region", name="Notifications list").get_by_role("button", name=re.compile(bob.username))
+    expect(entry).to_be_visible()
+    shot(tab1, "notifications")
+    entry.click()  # marks it read (and would follow its link, if it had one)
+    for tab in (tab1, tab2):
+        expect(tab.locator("#bell-count")).to_be_hidden()
+        expect(tab.locator("#bell-count")).to_have_attribute("data-count", "0")
+
+
+# Computes each visible form control's accessible name the way assistive technology does,
+# in the order that matters for our markup: aria-labelledby, aria-label, <label for>/wrapping
+# <label>, a button's own text (or an input button's value), then title. Placeholders do not
+# count: they vanish as soon as someone types.
+ACCESSIBLE_NAMES_JS = """
+() => {
+  const text = (node) => (node.textContent || "").replace(/\\s+/g, " ").trim();
+  const visible = (node) => {
+    const box = node.getBoundingClientRect();
+    const style = getComputedStyle(node);
+    return box.width > 0 && box.height > 0 && style.visibility !== "hidden" && style.display !== "none";
+  };
+  const nameOf = (node) => {
+    const ids = (node.getAttribute("aria-labelledby") || "").split(/\\s+/).filter(Boolean);
+    const byIds = ids.map((id) => document.getElementById(id)).filter(Boolean).map(text).join(" ").trim();
+    if (byIds) return byIds;
+    const aria = (node.getAttribute("aria-label") || "").trim();
+    if (aria) return aria;
+    const labels = Array.from(node.labels || []).map(text).join(" ").trim();
+    if (labels) return labels;
+    if (node.tagName === "BUTTON" && text(node)) return text(node);
+    if (node.tagName === "INPUT" && ["submit", "button", "reset"].includes(node.type) && node.value.trim()) return node.value.trim();
+    return (node.getAttribute("title") || "").trim();
+  };
+  return Array.from(document.querySelectorAll("input:not([type=hidden]), select, textarea, button"))
+    .filter(visible)
+    .map((node) => ({ name: nameOf(node), control: node.outerHTML.slice(0, 200) }));
+}
+"""
+# Content wider than the window scrolls sideways; a control or an open panel pushed past the LEFT
+# edge does not (scrollWidth ignores negative overflow) but is just as cut off, so check both.
+OVERFLOW_JS = """
+() => {
+  const width = window.innerWidth;
+  const outside = Array.from(document.querySelectorAll("input, select, textarea, button, [role=region], [role=dialog]"))
+    .filter((node) => {
+      const box = node.getBoundingClientRect();
+      // sr-only labels and hidden parts are 1 px or less: nothing a person sees
+      return box.width > 1 && box.height > 1 && getComputedStyle(node).visibility !== "hidden" && (box.left < -1 || box.right > width + 1);
+    })
+    .map((node) => node.outerHTML.slice(0, 120));
+  return { scroll: document.documentElement.scrollWidth, viewport: width, outside };
+}
+"""
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 800}
+
+
+def assert_controls_are_named(page: Any, where: str) -> int:
+    controls = page.evaluate(ACCESSIBLE_NAMES_JS)
+    unnamed = [c["control"] for c in controls if not c["name"]]
+    assert not unnamed, f"{where}: form controls without an accessible name:\n" + "\n".join(unnamed)
+    return len(controls)
+
+
+def assert_fits_the_phone(page: Any, where: str) -> None:
+    size = page.evaluate(OVERFLOW_JS)
+    assert not size["outside"], f"{where}: cut off at the window's edge:\n" + "\n".join(size["outside"])
+    assert size["scroll"] <= size["viewport"] + 1, (
+        f"{where}: {size['scroll']} px wide content scrolls sideways in a {size['viewport']} px window"
+    )
+
+
+def check_both_widths(page: Any, name: str) -> None:
+    """Named controls on the desktop and on a phone; no sideways scrolling on the phone."""
+    page.set_viewport_size(DESKTOP)
+    named = assert_controls_are_named(page, f"{name} at 1280 px")
+    shot(page, f"a11y-{name}-desktop")
+    page.set_viewport_size(PHONE)
+    assert_controls_are_named(page, f"{name} at 375 px")
+    assert_fits_the_phone(page, f"{name} at 375 px")
+    shot(page, f"a11y-{name}-phone")
+    assert named > 0, f"{name}: no form control found, the page did not render"
+
+
+def test_every_page_names_its_controls_and_fits_a_375px_screen(contexts: Any, base_url: str, users: Any) -> None:
+    from playwright.sync_api import expect
+
+    from accounts.services import follow_create
+    from chat.services import conversation_get_or_create_direct
+    from items.services import item_create
+    from livestream.services import comment_create as live_comment_create
+    from livestream.services import stream_create, stream_start
+    from social.services import comment_create, post_create
+
+    alice, bob = users("alice", "bob")
+
+    def arrange() -> tuple[Any, Any]:
+        follow_create(follower=alice, followee=bob)
+        follow_create(follower=bob, followee=alice)  # a notification for alice's bell list
+        post = post_create(author=bob, text=f"A post with a long unbroken word {'x' * 80} and a mention @{alice.username}")
+        comment_create(author=alice, post=post, text="A comment to reply to")
+        conversation, _ = conversation_get_or_create_direct(user=alice, other=bob)
+        stream = stream_create(streamer=bob, title="Bob's accessible stream")
+        stream_start(stream_id=stream.pk, user=bob)
+        live_comment_create(stream_id=stream.pk, author=bob, text="Welcome, everyone")
+        item_create(owner=alice, title="An item with a fairly long title to see how it wraps on a phone", description="Details")
+        connections.close_all()
+        return conversation, stream
+
+    # The services publish after commit with async_to_sync, which refuses to run in this thread
+    # (Playwright keeps an event loop in it): arrange the data from a plain thread instead.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        conversation, stream = pool.submit(arrange).result()
+
+    # logged out: the sign-up and log-in forms
+    anonymous = contexts(viewport=DESKTOP).new_page()
+    for path, name in (("/signup/", "signup"), ("/login/", "login")):
+        anonymous.goto(f"{base_url}{path}")
+        expect(anonymous.get_by_label("Username")).to_be_visible()
+        check_both_widths(anonymous, name)
+
+    page = login(contexts(viewport=DESKTOP), base_url, alice, "/")
+
+    def visit(path: str) -> None:
+        page.set_viewport_size(DESKTOP)
+        page.goto(f"{base_url}{path}")
+        online(page)
+
+    # feed, with a post's comments (and their Reply buttons) open, then the bell's dropdown
+    feed_post = page.locator(".post").filter(has_text="A post with a long")
+    expect(feed_post).to_be_visible()
+    feed_post.get_by_role("button", name=re.compile(r"comments?$")).click()
+    expect(feed_post.get_by_role("button", name=f"Reply to {alice.username}")).to_be_visible()
+    check_both_widths(page, "feed")
+    page.set_viewport_size(DESKTOP)
+    page.get_by_role("button", name=re.compile(r"^Notifications")).click()
+    expect(page.get_by_role("region", name="Notifications list").get_by_role("button").filter(has_text=bob.username).first).to_be_visible()
+    check_both_widths(page, "feed-bell-open")
+
+    visit(f"/u/{bob.username}/")
+    expect(page.get_by_role("button", name="Unfollow")).to_be_enabled()
+    expect(page.locator(".post").filter(has_text="A post with a long")).to_be_visible()
+    check_both_widths(page, "profile")
+
+    visit("/chat/")
+    expect(page.get_by_role("link", name=re.compile(bob.username))).to_be_visible()
+    check_both_widths(page, "chat-list")
+
+    visit(f"/chat/{conversation.pk}/")
+    expect(page.get_by_role("list", name="Members").get_by_role("link", name=bob.username)).to_be_visible()
+    check_both_widths(page, "chat-conversation")
+
+    visit("/live/")
+    expect(page.get_by_role("link", name="Bob's accessible stream")).to_be_visible()
+    check_both_widths(page, "live-list")
+
+    visit("/live/go/")
+    expect(page.get_by_label("Stream title")).to_be_visible()
+    check_both_widths(page, "live-go")
+
+    visit(f"/live/{stream.pk}/")
+    expect(page.locator("#comments").get_by_text("Welcome, everyone")).to_be_visible()
+    check_both_widths(page, "live-watch")
+
+    visit("/rooms/")
+    expect(page.get_by_label("Room id")).to_be_visible()
+    check_both_widths(page, "rooms")
+
+    visit("/rooms/a11y-room/")
+    expect(page.get_by_role("button", name="Connect")).to_be_visible()
+    check_both_widths(page, "room")
+
+    visit("/items/")
+    expect(page.get_by_role("list", name="Items").get_by_role("listitem")).to_have_count(1)
+    check_both_widths(page, "items")
+    page.set_viewport_size(DESKTOP)
+    page.get_by_role("button", name=re.compile(r"^Edit An item")).click()
+    expect(page.get_by_role("button", name="Save")).to_be_visible()
+    check_both_widths(page, "items-editing")
