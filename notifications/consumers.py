@@ -18,6 +18,9 @@ from realtime.fields import StrictIdField
 
 RESUME_LIMIT = 200
 BATCHED_PRIORITIES = frozenset({Priority.MEDIUM, Priority.LOW})
+# Events about existing notifications: a held batch goes out before them, so a
+# client never gets a notification after the frame that marked it read or removed it.
+FLUSH_BEFORE = frozenset({events.NOTIFICATION_READ, events.MARK_ALL_READ, events.NOTIFICATIONS_REMOVED})
 
 
 class MarkReadSerializer(serializers.Serializer):
@@ -36,7 +39,8 @@ class NotificationConsumer(BaseConsumer):
       held per socket for NOTIFICATIONS_BATCH_WINDOW_SECONDS from the first one and
       sent as one `notification_batch` (or a lone `new_notification`); `unread_count`
       frames arriving while a batch is held are coalesced into the newest one, sent
-      right after the batch;
+      right after the batch; a `notification_read`, `mark_all_read` or
+      `notifications_removed` arriving while a batch is held sends the batch first;
     * everything else on the group (`notification_read`, `mark_all_read`,
       `notifications_removed`, chat's `chat_update`, items' `item_updated` …) is forwarded untouched;
     * client `mark_read` {id} / `mark_all_read` {}: someone else's id -> `error` frame, nothing changes.
@@ -94,6 +98,11 @@ class NotificationConsumer(BaseConsumer):
         if event == events.UNREAD_COUNT and self.pending:
             self.pending_unread = message["text"]  # the newest count wins
             return
+        if event in FLUSH_BEFORE and self.pending:
+            if self.flush_task is not None:
+                self.flush_task.cancel()
+                self.flush_task = None
+            await self.flush()
         await self.send(text_data=message["text"])
 
     async def _flush_later(self) -> None:

@@ -120,6 +120,24 @@ async def test_high_priority_is_sent_at_once_while_low_ones_wait(people):
     await comm.disconnect()
 
 
+@override_settings(NOTIFICATIONS_BATCH_WINDOW_SECONDS=30.0)
+async def test_a_read_frame_sends_the_held_batch_before_it(people):
+    alice, token, others, post = people
+    comm = await connect(token)
+    await handshake(comm)
+    await sync_to_async(make_likes)(post, others[:2])  # held for 30 s
+    assert await comm.receive_nothing(timeout=0.5)
+    ids = [n.pk async for n in Notification.objects.filter(recipient=alice).order_by("id")]
+    first = await Notification.objects.aget(pk=ids[0])
+    await comm.send_json_to({"type": "mark_read", "data": {"id": first.pk}})
+    frames = [await recv(comm) for _ in range(4)]
+    assert [f["type"] for f in frames] == ["notification_batch", "unread_count", "notification_read", "unread_count"]
+    assert [n["id"] for n in frames[0]["data"]["notifications"]] == ids
+    assert (frames[1]["data"], frames[2]["data"], frames[3]["data"]) == ({"count": 2}, {"id": first.pk}, {"count": 1})
+    assert await comm.receive_nothing(timeout=0.5)  # the cancelled timer sends nothing later
+    await comm.disconnect()
+
+
 async def test_mark_read_in_one_socket_updates_the_other(people, make_user, token_for):
     alice, token, others, post = people
     comment = await sync_to_async(make_comment)(post, others[0])
