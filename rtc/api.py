@@ -6,8 +6,11 @@ with `async_to_sync` (under daphne that runs on the server's event loop).
 
 from __future__ import annotations
 
+from typing import Any
+
 from asgiref.sync import async_to_sync
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,10 +21,17 @@ from rtc.serializers import IceConfigSerializer, RoomParticipantsSerializer, Roo
 from rtc.services import max_participants, room_id_validate
 
 
-class RoomListView(APIView):
-    @extend_schema(summary="Active P2P rooms with their participant counts", responses=RoomSerializer(many=True), tags=["rtc"])
-    def get(self, request: Request) -> Response:
-        return Response(RoomSerializer(async_to_sync(room_list)(), many=True).data)
+class RoomListView(ListAPIView):
+    """Active rooms, busiest first, paginated like every list (`?limit=`, `?offset=`)."""
+
+    serializer_class = RoomSerializer
+
+    def get_queryset(self) -> list[dict[str, Any]]:  # type: ignore[override]  # rooms live in Redis, not the database
+        return async_to_sync(room_list)()
+
+    @extend_schema(summary="Active P2P rooms with their participant counts, busiest first", tags=["rtc"])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class RoomParticipantsView(APIView):

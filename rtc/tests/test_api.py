@@ -42,13 +42,31 @@ def test_room_list_shows_active_rooms_with_counts(make_user, auth_client):
     put_peer(quiet, "p3", alice)
     response = auth_client(alice).get("/api/rtc/rooms/")
     assert response.status_code == 200
-    rooms = {room["room_id"]: room["participants"] for room in response.json()}
+    rooms = {room["room_id"]: room["participants"] for room in response.json()["results"]}
     assert rooms[busy] == 2 and rooms[quiet] == 1
     remove_peer(quiet, "p3")
-    rooms = {room["room_id"] for room in auth_client(alice).get("/api/rtc/rooms/").json()}
+    rooms = {room["room_id"] for room in auth_client(alice).get("/api/rtc/rooms/").json()["results"]}
     assert busy in rooms and quiet not in rooms
     remove_peer(busy, "p1")
     remove_peer(busy, "p2")
+
+
+def test_room_list_is_paginated_busiest_first(make_user, auth_client):
+    alice, bob, carol = make_user(), make_user(), make_user()
+    rooms = [new_room() for _ in range(3)]
+    for n, room in enumerate(rooms):  # rooms[n] has n + 1 peers
+        for i, user in enumerate([alice, bob, carol][: n + 1]):
+            put_peer(room, f"pg{n}{i}", user)
+    client = auth_client(alice)
+    body = client.get("/api/rtc/rooms/?limit=2").json()
+    assert body["count"] >= 3 and body["next"] and len(body["results"]) == 2
+    everything = client.get("/api/rtc/rooms/?limit=100").json()["results"]
+    assert [room["room_id"] for room in everything if room["room_id"] in rooms] == rooms[::-1]  # busiest first
+    counts = [room["participants"] for room in everything]
+    assert counts == sorted(counts, reverse=True)
+    for n, room in enumerate(rooms):
+        for i in range(n + 1):
+            remove_peer(room, f"pg{n}{i}")
 
 
 def test_room_list_does_not_query_the_database_per_room(make_user, auth_client, django_assert_max_num_queries):
