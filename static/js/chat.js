@@ -234,8 +234,9 @@ function openConversation(conversationId) {
         const isNew = insertMessage(data);
         if (isNew && data.sender && data.sender.id !== me.id) {
           setTyping(data.sender.id, false);
-          sock.send("message_delivered", { message_id: data.id });
-          markRead();
+          // Read implies delivered: an open, visible conversation sends only mark_read.
+          if (document.visibilityState === "visible") markRead();
+          else sock.send("message_delivered", { message_id: data.id });
         }
         break;
       }
