@@ -126,6 +126,22 @@ def live_db(transactional_db: None) -> None:
     """Alias that reads better in e2e tests: rows are committed for other processes."""
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer() -> Iterator[None]:
+    """Each test gets its own channel layer instance.
+
+    pytest-asyncio gives every test a new event loop, and channels-redis keeps
+    asyncio locks per channel on the layer object: a consumer cut off when one
+    test's loop closed could leave such a lock held and bound to that dead loop,
+    and every later test's consumers failed with "bound to a different event loop".
+    """
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 # --- users and API clients -----------------------------------------------------
 
 PASSWORD = "correct-horse-battery"

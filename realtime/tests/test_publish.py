@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers, get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
@@ -17,10 +18,17 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def layer(request: pytest.FixtureRequest) -> Any:
+def layer(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A listening layer of its own: receiving on the process-wide layer from these short-lived
+    event loops would tie its receive state to a dead loop for every later test."""
     if settings.REDIS_URL:  # the layer CI runs on; a missing Redis fails there instead of skipping
         request.getfixturevalue("redis_url")
-    return get_channel_layer()
+    listener = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+    if get_channel_layer().__class__.__name__ == "InMemoryChannelLayer":
+        listener = get_channel_layer()  # in-memory layers do not share state between instances
+    yield listener
+    if hasattr(listener, "close_pools"):
+        async_to_sync(listener.close_pools)()
 
 
 def _listen(layer: Any, *groups: str) -> str:
@@ -30,19 +38,24 @@ def _listen(layer: Any, *groups: str) -> str:
     return channel
 
 
-def _receive(layer: Any, channel: str, count: int) -> list[dict[str, Any]]:
-    async def collect() -> list[dict[str, Any]]:
-        return [await layer.receive(channel) for _ in range(count)]
+def _receive(layer: Any, wanted: dict[str, int]) -> dict[str, list[dict[str, Any]]]:
+    """`wanted[channel]` messages from each channel, all received in one event loop."""
+
+    async def collect() -> dict[str, list[dict[str, Any]]]:
+        return {channel: [await layer.receive(channel) for _ in range(count)] for channel, count in wanted.items()}
 
     return async_to_sync(collect)()
+
+
+def _numbers(messages: list[dict[str, Any]]) -> list[int]:
+    return [json.loads(m["text"])["data"]["n"] for m in messages]
 
 
 def test_one_commits_events_reach_a_group_in_the_order_they_were_published(layer: Any) -> None:
     channel = _listen(layer, "order-a")
     with transaction.atomic():
         publish_messages([("order-a", build_message("step", {"n": n})) for n in range(60)])
-    received = _receive(layer, channel, 60)
-    assert [json.loads(m["text"])["data"]["n"] for m in received] == list(range(60))
+    assert _numbers(_receive(layer, {channel: 60})[channel]) == list(range(60))
 
 
 def test_each_group_keeps_its_order_when_one_commit_publishes_to_several(layer: Any) -> None:
@@ -52,8 +65,8 @@ def test_each_group_keeps_its_order_when_one_commit_publishes_to_several(layer: 
         pairs += [("order-b", build_message("step", {"n": n})), ("order-c", build_message("step", {"n": n}))]
     with transaction.atomic():
         publish_messages(pairs)
-    assert [json.loads(m["text"])["data"]["n"] for m in _receive(layer, first, 30)] == list(range(30))
-    assert [json.loads(m["text"])["data"]["n"] for m in _receive(layer, second, 30)] == list(range(30))
+    received = _receive(layer, {first: 30, second: 30})
+    assert _numbers(received[first]) == list(range(30)) and _numbers(received[second]) == list(range(30))
 
 
 def test_nothing_is_sent_when_the_transaction_rolls_back(layer: Any) -> None:
@@ -62,4 +75,4 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(layer: Any) -> None:
         publish("order-d", "lost", {"n": 1})
         raise RuntimeError("rollback")
     publish("order-d", "kept", {"n": 2})  # no transaction open: sent at once
-    assert json.loads(_receive(layer, channel, 1)[0]["text"])["type"] == "kept"
+    assert json.loads(_receive(layer, {channel: 1})[channel][0]["text"])["type"] == "kept"
