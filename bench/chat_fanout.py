@@ -14,13 +14,13 @@ both paths echo). Measured per path:
 - delivery ratio: received / (sent x C);
 - p50/p99/max latency: receive time - send time (the sender puts its send time in client_id).
 
-Receipts (`--receipts`, default `read`): every member other than the sender answers each
-message it receives the way the web client does while the conversation is open: `mark_read`
-{message_id} (read implies delivered, so `message_delivered` is redundant then). Each one is
-a transaction on the server and a `messages_read` fan-out to the whole conversation, so with
-10 members a message costs 9 receipts and 90 receipt frames on top of its 10 deliveries.
-`--receipts delivered` sends `message_delivered` instead (a client whose tab is hidden);
-`--receipts none` measures messages alone. Receipts only exist on the chat path.
+Receipts (`--receipts`, default `none`: messages alone). `--receipts read`: every member other
+than the sender answers each message the way the web client does while the conversation is
+open, with `mark_read` {message_id} (read implies delivered). Each one is a transaction on the
+server and a `messages_read` to the whole conversation, so with 10 members a message costs 9
+receipt transactions and 90 receipt frames on top of its 10 deliveries. `--receipts delivered`:
+`message_delivered` instead (a hidden tab): 9 transactions, and 9 frames, since only the sender
+gets them. Receipts only exist on the chat path; the baseline has none.
 
 Runs the BASELINE (tutorial consumer: group_send of what it receives) and then the
 FULL CHAT PATH (JWT auth, membership check, persistence, idempotency, unread counts,
@@ -410,8 +410,8 @@ def main() -> None:
     parser.add_argument("--servers", type=int, default=2, help="daphne processes (members are spread over them)")
     parser.add_argument("--clients", type=int, default=2, help="client processes driving the sockets (rooms are split between them)")
     parser.add_argument(
-        "--receipts", choices=["read", "delivered", "none"], default="read",
-        help="what every non-sending member answers to each message (chat path only; default: mark_read, as the open web client)",
+        "--receipts", choices=["none", "read", "delivered"], default="none",
+        help="what every non-sending member answers to each message (chat path only): nothing, mark_read (an open web client) or message_delivered",
     )  # fmt: skip
     parser.add_argument("--only", choices=["baseline", "chat"], help="run one path only")
     parser.add_argument("--profile", metavar="DIR", help="sample the servers' stacks (bench/sampler.py) into DIR/<pid>.txt")

@@ -17,7 +17,7 @@ from chat.serializers import MessageCreateInput, MessageRefInput, TypingInput
 from realtime import closecodes
 from realtime.consumers import BaseConsumer, Reject
 from realtime.errors import Forbidden
-from realtime.groups import conversation_group, presence_group
+from realtime.groups import conversation_group, conversation_member_group, presence_group
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
 
@@ -94,6 +94,7 @@ class ChatConsumer(BaseConsumer):
         others = [m.user_id for m in memberships if m.user_id != self.user.pk]
         # Join first, read second: nothing published from here on can be missed.
         await self.join_group(conversation_group(self.conversation_id))
+        await self.join_group(conversation_member_group(self.conversation_id, self.user.pk))
         for uid in others:
             await self.join_group(presence_group(uid))
         await self.join_presence(services.presence_scope(self.conversation_id), str(self.user.pk))

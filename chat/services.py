@@ -23,7 +23,7 @@ from chat.models import Conversation, Membership, Message
 from chat.selectors import MAX_DB_ID, unread_count
 from chat.signals import message_created
 from realtime.errors import Forbidden, InvalidInput, NotFound
-from realtime.groups import conversation_group, user_group
+from realtime.groups import conversation_group, conversation_member_group, user_group
 from realtime.presence import get_presence_store
 from realtime.publish import build_message, publish, publish_messages
 
@@ -219,8 +219,9 @@ def _message_in_conversation(*, message_id: int, conversation_id: int | None) ->
 def message_mark_delivered(*, user: Any, message_id: int, conversation_id: int | None = None) -> bool:
     """Record that `message_id` reached `user` (a member). Positions only move forward.
 
-    Returns whether the position moved; only then `message_delivered` goes to the conversation
-    group (so the sender sees the tick). Own messages are already delivered: a no-op.
+    Returns whether the position moved; only then `message_delivered` goes to the sender's
+    sockets in this conversation (they show the tick; nobody else needs it, and a group of C
+    members would otherwise get C frames per receipt). Own messages are already delivered: a no-op.
     `conversation_id`, when given (the socket's conversation), must be the message's.
     """
     message = _message_in_conversation(message_id=message_id, conversation_id=conversation_id)
@@ -234,7 +235,7 @@ def message_mark_delivered(*, user: Any, message_id: int, conversation_id: int |
         ).update(last_delivered_message_id=message.pk)
         if moved:
             publish(
-                conversation_group(message.conversation_id),
+                conversation_member_group(message.conversation_id, message.sender_id),
                 events.MESSAGE_DELIVERED,
                 events.delivered_data(message_id=message.pk, user_id=user.pk, conversation_id=message.conversation_id),
             )

@@ -21,6 +21,11 @@ def conversation_group(conversation_id: int) -> str:
     return f"chat.{conversation_id}"
 
 
+def conversation_member_group(conversation_id: int, user_id: int) -> str:
+    """One member's chat sockets in one conversation: events only they need (the ✓ of their messages)."""
+    return f"chat.{conversation_id}.user.{user_id}"
+
+
 def stream_group(stream_id: int) -> str:
     return f"live.{stream_id}"
 

@@ -14,7 +14,7 @@ from django.test import override_settings
 
 from chat import routing, selectors
 from chat.models import Message
-from chat.services import conversation_get_or_create_direct, message_create
+from chat.services import conversation_create_group, conversation_get_or_create_direct, message_create
 from realtime import closecodes
 from realtime.auth import websocket_stack
 
@@ -120,6 +120,26 @@ async def test_receipts_reach_the_sender(pair):
     assert read["data"] == {"user": b.pk, "conversation": conversation.pk, "up_to": message_id}
     await comm_a.disconnect()
     await comm_b.disconnect()
+
+
+async def test_in_a_group_delivered_reaches_only_the_sender_and_read_reaches_every_member(make_user):
+    a, b, c = await sync_to_async(make_user)(), await sync_to_async(make_user)(), await sync_to_async(make_user)()
+    group = await sync_to_async(conversation_create_group)(creator=a, title="trio", members=[b, c])
+    comm_a, comm_b, comm_c = [await joined(user, group.pk) for user in (a, b, c)]
+    await comm_a.send_json_to({"type": "chat_message", "data": {"text": "all here?", "client_id": "g1"}})
+    message_id = (await recv_type(comm_b, "chat_message"))["id"]
+    await recv_type(comm_c, "chat_message")
+    await comm_b.send_json_to({"type": "message_delivered", "data": {"message_id": message_id}})
+    assert (await recv_type(comm_a, "message_delivered"))["data"]["user"] == b.pk
+    await comm_b.send_json_to({"type": "mark_read", "data": {"message_id": message_id}})
+    for comm in (comm_a, comm_c):  # "the others get messages_read"; c never saw b's delivered tick
+        frames = [await recv(comm)]
+        while frames[-1]["type"] != "messages_read":
+            frames.append(await recv(comm))
+        assert "message_delivered" not in [f["type"] for f in frames]
+        assert frames[-1]["data"] == {"user": b.pk, "conversation": group.pk, "up_to": message_id}
+    for comm in (comm_a, comm_b, comm_c):
+        await comm.disconnect()
 
 
 @override_settings(CHAT_TYPING_TIMEOUT_SECONDS=0.4)

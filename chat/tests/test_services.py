@@ -17,7 +17,7 @@ from chat.services import (
 )
 from chat.signals import message_created
 from realtime.errors import Forbidden, InvalidInput, NotFound
-from realtime.groups import conversation_group, user_group
+from realtime.groups import conversation_group, conversation_member_group, user_group
 from realtime.presence import get_presence_store
 
 pytestmark = [pytest.mark.django_db]
@@ -138,7 +138,7 @@ def test_signal_lists_members_without_an_open_chat_socket(direct, make_user):
     assert received == [(message.pk, group.pk, [c.pk])]
 
 
-def test_delivered_moves_forward_only_and_tells_the_conversation(direct, sent, django_capture_on_commit_callbacks):
+def test_delivered_moves_forward_only_and_tells_the_sender(direct, sent, django_capture_on_commit_callbacks):
     a, b, conversation = direct
     m1, _ = message_create(sender=a, conversation_id=conversation.pk, text="1", client_id=None)
     m2, _ = message_create(sender=a, conversation_id=conversation.pk, text="2", client_id=None)
@@ -148,7 +148,7 @@ def test_delivered_moves_forward_only_and_tells_the_conversation(direct, sent, d
         assert message_mark_delivered(user=b, message_id=m1.pk) is False  # never back
         assert message_mark_delivered(user=a, message_id=m2.pk) is False  # own message
     assert [(g, e, f["data"]) for g, e, f in sent if e == "message_delivered"] == [
-        (conversation_group(conversation.pk), "message_delivered", {"message_id": m2.pk, "user": b.pk, "conversation": conversation.pk})
+        (conversation_member_group(conversation.pk, a.pk), "message_delivered", {"message_id": m2.pk, "user": b.pk, "conversation": conversation.pk})
     ]
     assert Membership.objects.get(conversation=conversation, user=b).last_delivered_message_id == m2.pk
 
