@@ -12,11 +12,11 @@ from channels.db import DatabaseSyncToAsync
 from django.conf import settings
 from django.db import connections
 
-from chat import events, selectors, services
+from chat import events, receipts, selectors, services
 from chat.serializers import MessageCreateInput, MessageRefInput, TypingInput
 from realtime import closecodes
 from realtime.consumers import BaseConsumer, Reject
-from realtime.errors import Forbidden
+from realtime.errors import Forbidden, ServiceError
 from realtime.groups import conversation_group, conversation_member_group, presence_group
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
@@ -59,6 +59,14 @@ def db(func: Any) -> Any:
     return PooledDatabaseSyncToAsync(func, thread_sensitive=connections["default"].vendor == "sqlite")
 
 
+async def _apply_receipts(batch: list[services.Receipt]) -> list[ServiceError | None]:
+    return await db(services.receipts_apply)(receipts=batch)
+
+
+def _receipts() -> receipts.ReceiptBatcher:
+    return receipts.batcher(_apply_receipts)
+
+
 class ChatConsumer(BaseConsumer):
     """A member's socket on one conversation.
 
@@ -92,6 +100,7 @@ class ChatConsumer(BaseConsumer):
             conversation_id=self.conversation_id, user=self.user
         )
         others = [m.user_id for m in memberships if m.user_id != self.user.pk]
+        self.member_ids = [m.user_id for m in memberships]
         # Join first, read second: nothing published from here on can be missed.
         await self.join_group(conversation_group(self.conversation_id))
         await self.join_group(conversation_member_group(self.conversation_id, self.user.pk))
@@ -148,10 +157,18 @@ class ChatConsumer(BaseConsumer):
 
     async def receive_chat_message(self, data: dict[str, Any]) -> None:
         # Presence is read here, on the event loop, so the write never waits for Redis under the lock.
-        viewing = await services.conversation_viewers(self.conversation_id)
+        viewing, personal = await asyncio.gather(
+            services.conversation_viewers(self.conversation_id), services.members_with_personal_socket(self.member_ids)
+        )
         try:
             message, created = await db(services.message_create)(
-                sender=self.user, conversation_id=self.conversation_id, text=data["text"], client_id=data.get("client_id"), viewing=viewing
+                sender=self.user,
+                conversation_id=self.conversation_id,
+                text=data["text"],
+                client_id=data.get("client_id"),
+                viewing=viewing,
+                # Members who joined after this socket connected are not in member_ids: they still get it.
+                without_personal_socket=set(self.member_ids) - personal,
             )
         except Forbidden as exc:  # removed from the conversation since connecting
             await self.send_error(exc.code, exc.message, type="chat_message")
@@ -173,14 +190,10 @@ class ChatConsumer(BaseConsumer):
             await self._stop_typing()
 
     async def receive_message_delivered(self, data: dict[str, Any]) -> None:
-        await db(services.message_mark_delivered)(
-            user=self.user, message_id=data["message_id"], conversation_id=self.conversation_id
-        )
+        await _receipts().submit(services.Receipt("delivered", self.user.pk, self.conversation_id, data["message_id"]))
 
     async def receive_mark_read(self, data: dict[str, Any]) -> None:
-        await db(services.message_mark_read)(
-            user=self.user, conversation_id=self.conversation_id, message_id=data["message_id"]
-        )
+        await _receipts().submit(services.Receipt("read", self.user.pk, self.conversation_id, data["message_id"]))
 
     # --- typing --------------------------------------------------------------------
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Value
+from django.db.models import Count, Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -22,9 +23,9 @@ from chat import events, selectors
 from chat.models import Conversation, Membership, Message
 from chat.selectors import MAX_DB_ID, unread_count
 from chat.signals import message_created
-from realtime.errors import Forbidden, InvalidInput, NotFound
+from realtime.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from realtime.groups import conversation_group, conversation_member_group, user_group
-from realtime.presence import get_presence_store
+from realtime.presence import PERSONAL_SCOPE, get_presence_store
 from realtime.publish import build_message, publish, publish_messages
 
 User = get_user_model()
@@ -105,6 +106,16 @@ def _validate_client_id(client_id: Any) -> str | None:
     return client_id
 
 
+async def members_with_personal_socket(user_ids: Collection[int]) -> set[int]:
+    """Which of `user_ids` have their personal socket open (any process); on a presence error, all of them."""
+    try:
+        present = await get_presence_store().present_among(PERSONAL_SCOPE, [str(uid) for uid in user_ids])
+    except Exception:
+        logger.warning("chat_presence_lookup_failed", extra={"scope": PERSONAL_SCOPE}, exc_info=True)
+        return set(user_ids)
+    return {int(m) for m in present}
+
+
 async def conversation_viewers(conversation_id: int) -> set[int]:
     """Ids of the users with a chat socket open on the conversation (any process).
 
@@ -127,7 +138,13 @@ def _existing_message(*, sender: Any, conversation_id: int, message_id: int) -> 
 
 
 def message_create(
-    *, sender: Any, conversation_id: int, text: str, client_id: str | None = None, viewing: Collection[int] | None = None
+    *,
+    sender: Any,
+    conversation_id: int,
+    text: str,
+    client_id: str | None = None,
+    viewing: Collection[int] | None = None,
+    without_personal_socket: Collection[int] = (),
 ) -> tuple[Message, bool]:
     """Store a message from a member and announce it. Returns (message, created).
 
@@ -139,7 +156,10 @@ def message_create(
       ids commit in increasing order: a reader that sees id N sees every id below it
       (what makes `?after=` resume gap-free).
     - After commit: `chat_message` to the conversation group, `chat_update` with each member's
-      own unread count to each member's personal group.
+      own unread count to each member's personal group, except members listed in
+      `without_personal_socket` (no /ws/notifications/ open, as the socket looked up with
+      `members_with_personal_socket`): a send to an empty group still costs Redis round trips,
+      10 per message in a 10-member group, and a list opened later is loaded over REST.
     - Sends `chat.signals.message_created` in the transaction, with the members that have no chat
       socket open on the conversation. `viewing` = the ids of those that do (the socket passes what
       it looked up with `conversation_viewers`); None = look it up here, before the transaction.
@@ -186,6 +206,7 @@ def message_create(
                 ),
             )
             for uid, unread in counts.items()
+            if uid not in without_personal_socket
         ]
         publish_messages(pairs)
         message_created.send(
@@ -240,6 +261,128 @@ def message_mark_delivered(*, user: Any, message_id: int, conversation_id: int |
                 events.delivered_data(message_id=message.pk, user_id=user.pk, conversation_id=message.conversation_id),
             )
     return bool(moved)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One socket's `message_delivered` or `mark_read`, for `receipts_apply`."""
+
+    kind: Literal["delivered", "read"]
+    user_id: int
+    conversation_id: int
+    message_id: int
+
+
+def receipts_apply(*, receipts: list[Receipt]) -> list[ServiceError | None]:
+    """Apply many receipts in ONE transaction; returns, per receipt, None or the error it gets.
+
+    The same rules and events as `message_mark_delivered` / `message_mark_read`, receipt by
+    receipt, in order, but a constant number of queries for the whole batch: the messages, the
+    memberships (locked in id order), one UPDATE, the readers' unread counts and the
+    conversations' last messages. A receipt is a transaction of its own otherwise, and with every
+    member acknowledging every message that cost more than the messages themselves
+    (bench/chat_fanout --receipts). Positions only move forward, so applying a batch in order equals
+    applying its receipts one by one. Events, after commit: `message_delivered` to the sender's
+    sockets when a delivered position moved past the reader's read position; `messages_read` to
+    the conversation and `chat_update` to the reader's personal group when a read position moved.
+    """
+    results: list[ServiceError | None] = [None] * len(receipts)
+    ids = {r.message_id for r in receipts if isinstance(r.message_id, int) and 0 < r.message_id <= MAX_DB_ID}
+    messages = {m.pk: m for m in Message.objects.filter(pk__in=ids).only("id", "conversation_id", "sender_id")}
+    pairs = {(r.conversation_id, r.user_id) for r in receipts}
+    with transaction.atomic():
+        lookup = Q()
+        for conversation_id, user_id in pairs:
+            lookup |= Q(conversation_id=conversation_id, user_id=user_id)
+        memberships = {
+            (m.conversation_id, m.user_id): m for m in Membership.objects.select_for_update().filter(lookup).order_by("pk")
+        }
+        delivered: dict[tuple[int, int], Message] = {}
+        read: dict[tuple[int, int], int] = {}
+        dirty: dict[int, Membership] = {}
+        for index, receipt in enumerate(receipts):
+            key = (receipt.conversation_id, receipt.user_id)
+            membership = memberships.get(key)
+            if receipt.kind == "read" and membership is None:
+                results[index] = Forbidden("You are not a member of this conversation.", code="not_a_member")
+                continue
+            message = messages.get(receipt.message_id)
+            if message is None:
+                results[index] = NotFound("Message not found.", field="message_id")
+                continue
+            if message.conversation_id != receipt.conversation_id:
+                results[index] = InvalidInput("That message belongs to another conversation.", field="message_id", code="wrong_conversation")
+                continue
+            if membership is None:
+                results[index] = NotFound("Message not found.", field="message_id")
+                continue
+            if receipt.kind == "read":
+                if message.pk > membership.last_read_message_id:
+                    membership.last_read_message_id = message.pk
+                    membership.last_delivered_message_id = max(membership.last_delivered_message_id, message.pk)
+                    read[key] = message.pk
+                    dirty[membership.pk] = membership
+            elif message.sender_id != receipt.user_id and message.pk > membership.last_delivered_message_id:
+                membership.last_delivered_message_id = message.pk
+                delivered[key] = message
+                dirty[membership.pk] = membership
+        if dirty:
+            Membership.objects.bulk_update(list(dirty.values()), ["last_read_message_id", "last_delivered_message_id"])
+        pairs_out: list[tuple[str, dict[str, Any]]] = []
+        for (conversation_id, user_id), message in delivered.items():
+            if read.get((conversation_id, user_id), 0) >= message.pk:
+                continue  # its messages_read says it (read implies delivered)
+            pairs_out.append(
+                (
+                    conversation_member_group(conversation_id, message.sender_id),
+                    build_message(
+                        events.MESSAGE_DELIVERED,
+                        events.delivered_data(message_id=message.pk, user_id=user_id, conversation_id=conversation_id),
+                    ),
+                )
+            )
+        if read:
+            pairs_out.extend(_read_events(read))
+        publish_messages(pairs_out)
+    return results
+
+
+def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, Any]]]:
+    """`messages_read` and the reader's `chat_update` for each moved read position (2 queries)."""
+    keys = list(read)
+    counts = Message.objects.filter(conversation_id__in={c for c, _ in keys}, pk__gt=min(read.values())).aggregate(
+        **{
+            f"k{n}": Count("pk", filter=Q(conversation_id=c, pk__gt=read[(c, u)]) & ~Q(sender_id=u))
+            for n, (c, u) in enumerate(keys)
+        }
+    )
+    last = {
+        conversation.pk: conversation.last_message
+        for conversation in Conversation.objects.filter(pk__in={c for c, _ in keys}).select_related("last_message__sender")
+    }
+    out: list[tuple[str, dict[str, Any]]] = []
+    for n, (conversation_id, user_id) in enumerate(keys):
+        out.append(
+            (
+                conversation_group(conversation_id),
+                build_message(events.MESSAGES_READ, events.read_data(user_id=user_id, conversation_id=conversation_id, up_to=read[(conversation_id, user_id)])),
+            )
+        )
+        last_message = last.get(conversation_id)
+        out.append(
+            (
+                user_group(user_id),
+                build_message(
+                    events.CHAT_UPDATE,
+                    events.chat_update_data(
+                        conversation_id=conversation_id,
+                        last_message=events.message_data(last_message) if last_message else None,
+                        unread_count=counts[f"k{n}"] or 0,
+                    ),
+                ),
+            )
+        )
+    return out
 
 
 def message_mark_read(*, user: Any, conversation_id: int, message_id: int) -> dict[str, int]:

@@ -8,12 +8,14 @@ from django.test import override_settings
 
 from chat.models import Conversation, Membership, Message
 from chat.services import (
+    Receipt,
     conversation_create_group,
     conversation_get_or_create_direct,
     message_create,
     message_mark_delivered,
     message_mark_read,
     presence_scope,
+    receipts_apply,
 )
 from chat.signals import message_created
 from realtime.errors import Forbidden, InvalidInput, NotFound
@@ -235,3 +237,65 @@ def test_members_not_viewing_get_one_notification_each(direct, make_user, django
     with django_capture_on_commit_callbacks(execute=True):
         message_create(sender=a, conversation_id=group.pk, text="anyone?", client_id=None, viewing={a.pk, b.pk})
     assert list(Notification.objects.filter(type="chat_message").values_list("recipient_id", flat=True)) == [c.pk]
+
+
+# --- receipts_apply: the socket path, in batches -------------------------------------
+
+
+def test_a_batch_of_receipts_ends_where_one_by_one_would_with_one_event_per_moved_position(
+    make_user, sent, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    a, b, c = make_user(), make_user(), make_user()
+    group = conversation_create_group(creator=a, title="batch", members=[b, c])
+    m1, _ = message_create(sender=a, conversation_id=group.pk, text="1", client_id=None)
+    m2, _ = message_create(sender=a, conversation_id=group.pk, text="2", client_id=None)
+    sent.clear()
+    batch = [
+        Receipt("delivered", b.pk, group.pk, m1.pk),
+        Receipt("delivered", b.pk, group.pk, m2.pk),  # b's delivered: m2, to its sender a
+        Receipt("delivered", c.pk, group.pk, m1.pk),  # c's delivered m1, then read m2: messages_read says it
+        Receipt("read", c.pk, group.pk, m2.pk),
+        Receipt("read", c.pk, group.pk, m1.pk),  # never back
+        Receipt("delivered", a.pk, group.pk, m1.pk),  # own message: nothing
+    ]
+    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(8):
+        assert receipts_apply(receipts=batch) == [None] * 6
+    positions = {m.user_id: (m.last_delivered_message_id, m.last_read_message_id) for m in Membership.objects.filter(conversation=group)}
+    assert positions[b.pk] == (m2.pk, 0) and positions[c.pk] == (m2.pk, m2.pk)
+    assert [(g, e, f["data"]) for g, e, f in sent if e in ("message_delivered", "messages_read")] == [
+        (conversation_member_group(group.pk, a.pk), "message_delivered", {"message_id": m2.pk, "user": b.pk, "conversation": group.pk}),
+        (conversation_group(group.pk), "messages_read", {"user": c.pk, "conversation": group.pk, "up_to": m2.pk}),
+    ]
+    update = next(f["data"] for g, e, f in sent if e == "chat_update")
+    assert update["unread_count"] == 0 and update["last_message"]["id"] == m2.pk
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert receipts_apply(receipts=batch) == [None] * 6  # the same again: nothing moves, nothing is sent
+    assert sent == []
+
+
+def test_each_bad_receipt_gets_its_own_error_and_the_good_ones_in_the_batch_still_apply(direct, make_user, sent, django_capture_on_commit_callbacks):
+    a, b, conversation = direct
+    stranger = make_user()
+    other, _ = conversation_get_or_create_direct(user=a, other=stranger)
+    mine, _ = message_create(sender=a, conversation_id=conversation.pk, text="hi", client_id=None)
+    foreign, _ = message_create(sender=a, conversation_id=other.pk, text="elsewhere", client_id=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        results = receipts_apply(
+            receipts=[
+                Receipt("read", b.pk, conversation.pk, foreign.pk),
+                Receipt("delivered", b.pk, conversation.pk, 10**12),
+                Receipt("read", stranger.pk, conversation.pk, mine.pk),
+                Receipt("delivered", stranger.pk, conversation.pk, mine.pk),
+                Receipt("read", b.pk, conversation.pk, mine.pk),
+            ]
+        )
+    assert [(type(r).__name__, r.code) if r else None for r in results] == [
+        ("InvalidInput", "wrong_conversation"),
+        ("NotFound", "not_found"),
+        ("Forbidden", "not_a_member"),
+        ("NotFound", "not_found"),
+        None,
+    ]
+    assert Membership.objects.get(conversation=conversation, user=b).last_read_message_id == mine.pk
+    assert not Membership.objects.filter(conversation=other, user=b).exists()
