@@ -100,7 +100,6 @@ class ChatConsumer(BaseConsumer):
             conversation_id=self.conversation_id, user=self.user
         )
         others = [m.user_id for m in memberships if m.user_id != self.user.pk]
-        self.member_ids = [m.user_id for m in memberships]
         # Join first, read second: nothing published from here on can be missed.
         await self.join_group(conversation_group(self.conversation_id))
         await self.join_group(conversation_member_group(self.conversation_id, self.user.pk))
@@ -157,9 +156,7 @@ class ChatConsumer(BaseConsumer):
 
     async def receive_chat_message(self, data: dict[str, Any]) -> None:
         # Presence is read here, on the event loop, so the write never waits for Redis under the lock.
-        viewing, personal = await asyncio.gather(
-            services.conversation_viewers(self.conversation_id), services.members_with_personal_socket(self.member_ids)
-        )
+        viewing = await services.conversation_viewers(self.conversation_id)
         try:
             message, created = await db(services.message_create)(
                 sender=self.user,
@@ -167,8 +164,6 @@ class ChatConsumer(BaseConsumer):
                 text=data["text"],
                 client_id=data.get("client_id"),
                 viewing=viewing,
-                # Members who joined after this socket connected are not in member_ids: they still get it.
-                without_personal_socket=set(self.member_ids) - personal,
             )
         except Forbidden as exc:  # removed from the conversation since connecting
             await self.send_error(exc.code, exc.message, type="chat_message")

@@ -25,7 +25,7 @@ from chat.selectors import MAX_DB_ID, unread_count
 from chat.signals import message_created
 from realtime.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from realtime.groups import conversation_group, conversation_member_group, user_group
-from realtime.presence import PERSONAL_SCOPE, get_presence_store
+from realtime.presence import get_presence_store
 from realtime.publish import build_message, publish, publish_messages
 
 User = get_user_model()
@@ -106,16 +106,6 @@ def _validate_client_id(client_id: Any) -> str | None:
     return client_id
 
 
-async def members_with_personal_socket(user_ids: Collection[int]) -> set[int]:
-    """Which of `user_ids` have their personal socket open (any process); on a presence error, all of them."""
-    try:
-        present = await get_presence_store().present_among(PERSONAL_SCOPE, [str(uid) for uid in user_ids])
-    except Exception:
-        logger.warning("chat_presence_lookup_failed", extra={"scope": PERSONAL_SCOPE}, exc_info=True)
-        return set(user_ids)
-    return {int(m) for m in present}
-
-
 async def conversation_viewers(conversation_id: int) -> set[int]:
     """Ids of the users with a chat socket open on the conversation (any process).
 
@@ -144,7 +134,6 @@ def message_create(
     text: str,
     client_id: str | None = None,
     viewing: Collection[int] | None = None,
-    without_personal_socket: Collection[int] = (),
 ) -> tuple[Message, bool]:
     """Store a message from a member and announce it. Returns (message, created).
 
@@ -156,10 +145,7 @@ def message_create(
       ids commit in increasing order: a reader that sees id N sees every id below it
       (what makes `?after=` resume gap-free).
     - After commit: `chat_message` to the conversation group, `chat_update` with each member's
-      own unread count to each member's personal group, except members listed in
-      `without_personal_socket` (no /ws/notifications/ open, as the socket looked up with
-      `members_with_personal_socket`): a send to an empty group still costs Redis round trips,
-      10 per message in a 10-member group, and a list opened later is loaded over REST.
+      own unread count to each member's personal group.
     - Sends `chat.signals.message_created` in the transaction, with the members that have no chat
       socket open on the conversation. `viewing` = the ids of those that do (the socket passes what
       it looked up with `conversation_viewers`); None = look it up here, before the transaction.
@@ -206,7 +192,6 @@ def message_create(
                 ),
             )
             for uid, unread in counts.items()
-            if uid not in without_personal_socket
         ]
         publish_messages(pairs)
         message_created.send(

@@ -15,7 +15,6 @@ from notifications.models import Priority
 from realtime.consumers import BaseConsumer, EmptySerializer
 from realtime.envelope import encode, server_frame
 from realtime.fields import StrictIdField
-from realtime.presence import PERSONAL_SCOPE
 
 RESUME_LIMIT = 200
 BATCHED_PRIORITIES = frozenset({Priority.MEDIUM, Priority.LOW})
@@ -54,9 +53,6 @@ class NotificationConsumer(BaseConsumer):
     }
 
     async def on_connect(self) -> None:
-        # In the user group already (BaseConsumer); from here on, senders that skip users without
-        # a personal socket (chat_update) count this one.
-        await self.join_presence(PERSONAL_SCOPE, str(self.user.pk))
         self.pending: list[str] = []
         self.pending_unread: str | None = None
         self.flush_task: asyncio.Task | None = None

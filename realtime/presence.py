@@ -37,16 +37,11 @@ class Change:
     members: int
 
 
-# Users with their personal socket (/ws/notifications/) open: per-user events nobody would receive can be skipped.
-PERSONAL_SCOPE = "personal"
-
-
 class PresenceStore(Protocol):
     async def join(self, scope: str, member: str, conn_id: str, *, ttl: float | None = None, info: dict | None = None, max_connections: int | None = None) -> Change | None: ...
     async def leave(self, scope: str, member: str, conn_id: str) -> Change: ...
     async def refresh(self, scope: str, member: str, conn_id: str, *, ttl: float | None = None) -> None: ...
     async def is_present(self, scope: str, member: str) -> bool: ...
-    async def present_among(self, scope: str, members: list[str]) -> set[str]: ...
     async def members(self, scope: str) -> list[str]: ...
     async def member_info(self, scope: str) -> dict[str, dict]: ...
     async def count(self, scope: str) -> int: ...
@@ -112,10 +107,6 @@ class MemoryPresenceStore:
 
     async def is_present(self, scope, member):
         return self._alive(self._data.get(scope, {}).get(member, {}), time.time()) > 0
-
-    async def present_among(self, scope, members):
-        now = time.time()
-        return {m for m in members if self._alive(self._data.get(scope, {}).get(m, {}), now) > 0}
 
     async def members(self, scope):
         now = time.time()
@@ -294,17 +285,6 @@ class RedisPresenceStore:
     async def is_present(self, scope, member):
         conns, _, _, _ = self._keys(scope, str(member))
         return await self.redis.zcount(conns, f"({time.time()}", "+inf") > 0
-
-    async def present_among(self, scope, members):
-        """Which of `members` are present: one pipelined round trip for all of them."""
-        if not members:
-            return set()
-        now = f"({time.time()}"
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for member in members:
-                pipe.zcount(self._keys(scope, str(member))[0], now, "+inf")
-            counts = await pipe.execute()
-        return {m for m, n in zip(members, counts, strict=True) if int(n) > 0}
 
     async def members(self, scope):
         _, members, _, _ = self._keys(scope, "")

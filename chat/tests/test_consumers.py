@@ -142,38 +142,6 @@ async def test_in_a_group_delivered_reaches_only_the_sender_and_read_reaches_eve
         await comm.disconnect()
 
 
-async def test_chat_update_goes_to_members_with_a_personal_socket_and_skips_the_others(make_user):
-    from channels.layers import get_channel_layer
-
-    from conftest import access_token
-    from notifications import routing as notification_routing
-    from realtime.groups import user_group
-
-    a, b, c = await sync_to_async(make_user)(), await sync_to_async(make_user)(), await sync_to_async(make_user)()
-    group = await sync_to_async(conversation_create_group)(creator=a, title="lists", members=[b, c])
-    personal = WebsocketCommunicator(
-        websocket_stack(URLRouter(notification_routing.websocket_urlpatterns)), f"/ws/notifications/?token={await sync_to_async(access_token)(b)}"
-    )
-    assert (await personal.connect(timeout=5))[0]
-    # c has no personal socket; a bare channel in c's personal group shows whether anything is sent there.
-    layer = get_channel_layer()
-    probe = await layer.new_channel()
-    await layer.group_add(user_group(c.pk), probe)
-    comm_a = await joined(a, group.pk)
-    await comm_a.send_json_to({"type": "chat_message", "data": {"text": "lists?", "client_id": "cu1"}})
-    sent_id = (await recv_type(comm_a, "chat_message"))["id"]
-    update = await recv_type(personal, "chat_update")
-    assert update["data"]["conversation"] == group.pk and update["data"]["unread_count"] == 1
-    assert update["data"]["last_message"]["id"] == sent_id
-    to_c: list[str] = []
-    with pytest.raises(asyncio.TimeoutError):
-        while True:
-            to_c.append((await asyncio.wait_for(layer.receive(probe), timeout=0.5))["event"])
-    assert "new_notification" in to_c and "chat_update" not in to_c  # c is still notified, but no list update
-    await comm_a.disconnect()
-    await personal.disconnect()
-
-
 @override_settings(CHAT_TYPING_TIMEOUT_SECONDS=0.4)
 async def test_typing_reaches_others_only_and_expires_by_itself(pair):
     a, b, conversation = pair
