@@ -15,8 +15,7 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Value
-from django.db.models.functions import Greatest
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from chat import events, selectors
@@ -26,7 +25,7 @@ from chat.signals import message_created
 from realtime.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from realtime.groups import conversation_group, conversation_member_group, user_group
 from realtime.presence import get_presence_store
-from realtime.publish import build_message, publish, publish_messages
+from realtime.publish import build_message, publish_messages
 
 User = get_user_model()
 logger = logging.getLogger(__name__)
@@ -211,43 +210,6 @@ def _conversation_viewers_sync(conversation_id: int) -> set[int]:
         return set()
 
 
-def _message_in_conversation(*, message_id: int, conversation_id: int | None) -> Message:
-    if not isinstance(message_id, int) or isinstance(message_id, bool) or not 0 < message_id <= MAX_DB_ID:
-        raise InvalidInput("message_id must be a positive integer.", field="message_id")
-    message = Message.objects.filter(pk=message_id).only("id", "conversation_id", "sender_id").first()
-    if message is None:
-        raise NotFound("Message not found.", field="message_id")
-    if conversation_id is not None and message.conversation_id != int(conversation_id):
-        raise InvalidInput("That message belongs to another conversation.", field="message_id", code="wrong_conversation")
-    return message
-
-
-def message_mark_delivered(*, user: Any, message_id: int, conversation_id: int | None = None) -> bool:
-    """Record that `message_id` reached `user` (a member). Positions only move forward.
-
-    Returns whether the position moved; only then `message_delivered` goes to the sender's
-    sockets in this conversation (they show the tick; nobody else needs it, and a group of C
-    members would otherwise get C frames per receipt). Own messages are already delivered: a no-op.
-    `conversation_id`, when given (the socket's conversation), must be the message's.
-    """
-    message = _message_in_conversation(message_id=message_id, conversation_id=conversation_id)
-    with transaction.atomic():
-        if not Membership.objects.filter(conversation_id=message.conversation_id, user_id=user.pk).exists():
-            raise NotFound("Message not found.", field="message_id")
-        if message.sender_id == user.pk:
-            return False
-        moved = Membership.objects.filter(
-            conversation_id=message.conversation_id, user_id=user.pk, last_delivered_message_id__lt=message.pk
-        ).update(last_delivered_message_id=message.pk)
-        if moved:
-            publish(
-                conversation_member_group(message.conversation_id, message.sender_id),
-                events.MESSAGE_DELIVERED,
-                events.delivered_data(message_id=message.pk, user_id=user.pk, conversation_id=message.conversation_id),
-            )
-    return bool(moved)
-
-
 @dataclass(frozen=True)
 class Receipt:
     """One socket's `message_delivered` or `mark_read`, for `receipts_apply`."""
@@ -261,8 +223,8 @@ class Receipt:
 def receipts_apply(*, receipts: list[Receipt]) -> list[ServiceError | None]:
     """Apply many receipts in ONE transaction; returns, per receipt, None or the error it gets.
 
-    The same rules and events as `message_mark_delivered` / `message_mark_read`, receipt by
-    receipt, in order, but a constant number of queries for the whole batch: the messages, the
+    Receipt by receipt, in order (positions only move forward; a read moves delivered too; a
+    delivered receipt for your own message is a no-op), but a constant number of queries for the whole batch: the messages, the
     memberships (locked in id order), one UPDATE, the readers' unread counts and the
     conversations' last messages. A receipt is a transaction of its own otherwise, and with every
     member acknowledging every message that cost more than the messages themselves
@@ -290,6 +252,9 @@ def receipts_apply(*, receipts: list[Receipt]) -> list[ServiceError | None]:
             membership = memberships.get(key)
             if receipt.kind == "read" and membership is None:
                 results[index] = Forbidden("You are not a member of this conversation.", code="not_a_member")
+                continue
+            if not isinstance(receipt.message_id, int) or isinstance(receipt.message_id, bool) or not 0 < receipt.message_id <= MAX_DB_ID:
+                results[index] = InvalidInput("message_id must be a positive integer.", field="message_id")
                 continue
             message = messages.get(receipt.message_id)
             if message is None:
@@ -371,46 +336,23 @@ def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, 
 
 
 def message_mark_read(*, user: Any, conversation_id: int, message_id: int) -> dict[str, int]:
-    """Mark everything up to `message_id` in the conversation read by `user` (read implies delivered).
+    """Mark everything up to `message_id` in the conversation read by `user` (REST; sockets batch).
 
-    Positions only move forward. If the read position moved: `messages_read` {user, conversation,
-    up_to} to the conversation group, and a `chat_update` with the new unread count to the user's
-    personal group (their other tabs' chat lists). Returns the user's positions and unread count.
-    A message of another conversation -> InvalidInput (code wrong_conversation).
+    One `read` receipt through `receipts_apply`: the same rules and events as a socket's
+    `mark_read`. Returns the user's positions and unread count afterwards. Unknown conversation
+    -> NotFound; not a member -> Forbidden (not_a_member); a message of another conversation ->
+    InvalidInput (wrong_conversation).
     """
-    if not 0 < int(conversation_id) <= MAX_DB_ID:
+    if not 0 < int(conversation_id) <= MAX_DB_ID or not Conversation.objects.filter(pk=conversation_id).exists():
         raise NotFound("Conversation not found.")
-    with transaction.atomic():
-        membership = Membership.objects.select_for_update().filter(conversation_id=conversation_id, user_id=user.pk).first()
-        if membership is None:
-            if Conversation.objects.filter(pk=conversation_id).exists():
-                raise Forbidden("You are not a member of this conversation.", code="not_a_member")
-            raise NotFound("Conversation not found.")
-        message = _message_in_conversation(message_id=message_id, conversation_id=conversation_id)
-        moved = message.pk > membership.last_read_message_id
-        if moved:
-            Membership.objects.filter(pk=membership.pk).update(
-                last_read_message_id=message.pk, last_delivered_message_id=Greatest("last_delivered_message_id", Value(message.pk))
-            )
-            membership.refresh_from_db(fields=["last_read_message_id", "last_delivered_message_id"])
-        unread = unread_count(conversation_id=conversation_id, user=user)
-        if moved:
-            publish(
-                conversation_group(conversation_id),
-                events.MESSAGES_READ,
-                events.read_data(user_id=user.pk, conversation_id=conversation_id, up_to=message.pk),
-            )
-            last = Conversation.objects.filter(pk=conversation_id).select_related("last_message__sender").first()
-            last_data = events.message_data(last.last_message) if last and last.last_message else None
-            publish(
-                user_group(user.pk),
-                events.CHAT_UPDATE,
-                events.chat_update_data(conversation_id=conversation_id, last_message=last_data, unread_count=unread),
-            )
+    (error,) = receipts_apply(receipts=[Receipt("read", user.pk, int(conversation_id), message_id)])
+    if error is not None:
+        raise error
+    membership = Membership.objects.get(conversation_id=conversation_id, user_id=user.pk)
     return {
         "conversation": int(conversation_id),
         "user": user.pk,
         "last_read_message_id": membership.last_read_message_id,
         "last_delivered_message_id": membership.last_delivered_message_id,
-        "unread_count": unread,
+        "unread_count": unread_count(conversation_id=conversation_id, user=user),
     }

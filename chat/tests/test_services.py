@@ -12,7 +12,6 @@ from chat.services import (
     conversation_create_group,
     conversation_get_or_create_direct,
     message_create,
-    message_mark_delivered,
     message_mark_read,
     presence_scope,
     receipts_apply,
@@ -145,10 +144,13 @@ def test_delivered_moves_forward_only_and_tells_the_sender(direct, sent, django_
     m1, _ = message_create(sender=a, conversation_id=conversation.pk, text="1", client_id=None)
     m2, _ = message_create(sender=a, conversation_id=conversation.pk, text="2", client_id=None)
     sent.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        assert message_mark_delivered(user=b, message_id=m2.pk) is True
-        assert message_mark_delivered(user=b, message_id=m1.pk) is False  # never back
-        assert message_mark_delivered(user=a, message_id=m2.pk) is False  # own message
+    for receipt in [
+        Receipt("delivered", b.pk, conversation.pk, m2.pk),
+        Receipt("delivered", b.pk, conversation.pk, m1.pk),  # never back
+        Receipt("delivered", a.pk, conversation.pk, m2.pk),  # own message
+    ]:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert receipts_apply(receipts=[receipt]) == [None]
     assert [(g, e, f["data"]) for g, e, f in sent if e == "message_delivered"] == [
         (conversation_member_group(conversation.pk, a.pk), "message_delivered", {"message_id": m2.pk, "user": b.pk, "conversation": conversation.pk})
     ]
