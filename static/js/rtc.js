@@ -1,10 +1,13 @@
 // WebRTC helpers shared by the live and room pages.
 import { api } from "./api.js";
 
-// RTCConfiguration from the server (STUN, time-limited TURN credentials, policies).
-export async function iceConfig() {
+// RTCConfiguration from the server (STUN, time-limited TURN credentials, policies),
+// for one room or one live stream: iceConfig({room: "standup"}) or iceConfig({stream: 7}).
+// The server hands TURN credentials only to someone who may join that room or stream;
+// without them the peers still try direct (host/STUN) candidates.
+export async function iceConfig({ room, stream } = {}) {
   try {
-    const { ttl, ...config } = await api("/api/rtc/config/", { quiet: true });
+    const { ttl, ...config } = await api("/api/rtc/config/", { quiet: true, params: { room, stream } });
     return config;
   } catch {
     return { iceServers: [] };
