@@ -1,207 +1,452 @@
 // A P2P mesh room: signaling over /ws/rooms/<id>/, then data channels (and
 // optionally camera video) directly between browsers. The newcomer offers to
 // every peer already in the room; the others answer.
+//
+// Rooms are owned: the owner sees the invite link, the lobby (Admit / Deny) and
+// Kick / Ban beside each participant. A visitor with `?invite=<token>` becomes a
+// member first; anyone else knocks and waits in the lobby (or is told the room
+// does not exist, which is also what a private room looks like to a stranger).
+//
+// Who said what in the data-channel chat comes from the server: a message is
+// shown under the user the server announced for the peer connection it arrived
+// on (`room_joined.peers` / `peer_joined`), never under a name in the payload.
+import { api, results } from "./api.js";
 import { Peer, getCamera, iceConfig } from "./rtc.js";
 import { openSocket } from "./socket.js";
-import { el, me, toast, userName } from "./ui.js";
+import { el, me, timeAgo, toast, userId, userName } from "./ui.js";
 
-const root = document.getElementById("room");
-const roomId = root.dataset.roomId;
-const connectButton = document.getElementById("connect-button");
-const leaveButton = document.getElementById("leave-button");
-const cameraBox = document.getElementById("use-camera");
-const myPeerNode = document.getElementById("my-peer-id");
-const peersNode = document.getElementById("peers");
-const videos = document.getElementById("videos");
-const messages = document.getElementById("room-messages");
-const form = document.getElementById("room-message-form");
-const input = document.getElementById("room-message");
+const MAX_TEXT = 2000;
+const NOT_FOUND_TEXT = "This room does not exist or you are not invited";
 
-let sock = null;
-let config = { iceServers: [] };
-let media = null;
-const peers = new Map(); // peer id -> {peer, user, channel, state}
+// Why the socket ended, in words, by close code (used when no event said more).
+const CLOSE_TEXT = {
+  4403: "You can't join this room.",
+  4404: NOT_FOUND_TEXT,
+  4410: "The owner closed this room.",
+  4413: "The room is full.",
+};
+const REMOVED_TEXT = {
+  kicked: "You were removed from this room by its owner.",
+  banned: "You were banned from this room by its owner.",
+};
 
-function log(who, text, kind = "") {
-  messages.append(el("li", { class: kind }, who ? el("strong", {}, `${who}: `) : null, text));
-  messages.scrollTop = messages.scrollHeight;
-}
+export function init(root) {
+  const roomId = root.dataset.roomId;
+  const base = `/api/rtc/rooms/${encodeURIComponent(roomId)}/`;
+  const $ = (id) => root.querySelector(`#${id}`);
+  const connectButton = $("connect-button");
+  const leaveButton = $("leave-button");
+  const cameraBox = $("use-camera");
+  const myPeerNode = $("my-peer-id");
+  const peersNode = $("peers");
+  const videos = $("videos");
+  const messages = $("room-messages");
+  const form = $("room-message-form");
+  const input = $("room-message");
+  const statusNode = $("room-status");
+  const ownerPanel = $("owner-panel");
+  const inviteInput = $("invite-link");
+  const inviteFeedback = $("invite-feedback");
+  const lobbyNode = $("lobby");
 
-function renderPeers() {
-  peersNode.replaceChildren();
-  for (const [id, p] of peers) {
-    const state = p.channel && p.channel.readyState === "open" ? "connected" : "connecting";
-    peersNode.append(
-      el(
-        "li",
-        { dataset: { peerId: id }, class: state },
-        el("span", { class: "dot", "aria-hidden": "true" }),
-        `${userName(p.user)} `,
-        el("span", { class: "muted small" }, `(${state})`),
-      ),
-    );
+  // --- state ---------------------------------------------------------------------
+  let room = null; // REST detail, when this user may see it
+  let sock = null;
+  let config = { iceServers: [] };
+  let media = null;
+  let ending = null; // the message an event gave before the server closes the socket
+  let events = Promise.resolve(); // socket frames are handled one at a time, in order
+  const peers = new Map(); // peer id -> {peer, user (from the server), channel}
+  const lobby = new Map(); // user id -> {user, since}
+
+  const isOwner = () => Boolean(room && (room.is_owner || userId(room.owner) === me.id));
+  const ownerName = () => (room && room.owner ? userName(room.owner) : "the owner");
+
+  // --- rendering -------------------------------------------------------------------
+  function setStatus(text) {
+    statusNode.textContent = text || "";
+    statusNode.hidden = !text;
   }
-  if (!peers.size) peersNode.append(el("li", { class: "muted" }, sock ? "Nobody else here yet." : "Not connected"));
-}
 
-function wireChannel(peerId, channel) {
-  const entry = peers.get(peerId);
-  if (!entry) return;
-  entry.channel = channel;
-  channel.onopen = renderPeers;
-  channel.onclose = renderPeers;
-  channel.onmessage = (event) => {
-    let msg;
+  function log(who, text, kind = "") {
+    messages.append(el("li", { class: kind }, who ? el("strong", {}, `${who}: `) : null, text));
+    messages.scrollTop = messages.scrollHeight;
+  }
+
+  function renderRoom() {
+    if (!room) return;
+    const title = $("room-title");
+    title.replaceChildren(room.title || "Room ", room.title ? " " : null, el("code", {}, roomId));
+    document.title = `${room.title || `Room ${roomId}`} · Pulse`;
+    const owner = $("room-owner");
+    owner.textContent = isOwner() ? "You own this room." : `Owner: ${ownerName()}`;
+    owner.hidden = false;
+    ownerPanel.hidden = !isOwner();
+    if (isOwner() && room.invite_url) inviteInput.value = new URL(room.invite_url, location.origin).href;
+  }
+
+  function peerLabel(entry) {
+    return entry.user ? userName(entry.user) : "unknown peer";
+  }
+
+  function renderPeers() {
+    peersNode.replaceChildren();
+    for (const [id, p] of peers) {
+      const state = p.channel && p.channel.readyState === "open" ? "connected" : "connecting";
+      const name = peerLabel(p);
+      const uid = userId(p.user);
+      const tools =
+        isOwner() && uid && uid !== me.id
+          ? el(
+              "span",
+              { class: "mod-tools" },
+              el("button", { type: "button", class: "link-button danger-text", "aria-label": `Kick ${name}`, onclick: () => moderate("kick", p.user) }, "Kick"),
+              el("button", { type: "button", class: "link-button danger-text", "aria-label": `Ban ${name}`, onclick: () => moderate("ban", p.user) }, "Ban"),
+            )
+          : null;
+      peersNode.append(
+        el(
+          "li",
+          { dataset: { peerId: id, userId: uid ?? "" }, class: state },
+          el("span", { class: "dot", "aria-hidden": "true" }),
+          `${name} `,
+          el("span", { class: "muted small" }, `(${state})`),
+          tools,
+        ),
+      );
+    }
+    if (!peers.size) peersNode.append(el("li", { class: "muted" }, sock ? "Nobody else here yet." : "Not connected"));
+  }
+
+  function renderLobby() {
+    lobbyNode.replaceChildren();
+    for (const [uid, { user, since }] of lobby) {
+      const name = userName(user);
+      lobbyNode.append(
+        el(
+          "li",
+          { dataset: { userId: uid } },
+          `${name} `,
+          since ? el("span", { class: "muted small" }, `(knocked ${timeAgo(since)}) `) : null,
+          el(
+            "span",
+            { class: "mod-tools" },
+            el("button", { type: "button", class: "primary", "aria-label": `Admit ${name}`, onclick: () => answerKnock(uid, "admit") }, "Admit"),
+            " ",
+            el("button", { type: "button", class: "secondary", "aria-label": `Deny ${name}`, onclick: () => answerKnock(uid, "deny") }, "Deny"),
+          ),
+        ),
+      );
+    }
+    if (!lobby.size) lobbyNode.append(el("li", { class: "muted" }, "Nobody is waiting."));
+  }
+
+  function setLobby(waiting) {
+    lobby.clear();
+    for (const w of waiting || []) if (userId(w.user)) lobby.set(userId(w.user), { user: w.user, since: w.since });
+    renderLobby();
+  }
+
+  // --- owner actions (REST: the same path with or without a socket) -----------------
+  async function answerKnock(uid, verb) {
+    const entry = lobby.get(uid);
     try {
-      msg = JSON.parse(event.data);
+      await api(`${base}lobby/${encodeURIComponent(uid)}/${verb}/`, { method: "POST" });
     } catch {
-      msg = { text: String(event.data) };
+      return;
     }
-    log(msg.from || userName(entry.user), msg.text);
-  };
-  renderPeers();
-}
-
-function addPeer(peerId, user) {
-  const existing = peers.get(peerId);
-  if (existing) return existing;
-  const peer = new Peer(config, {
-    onCandidate: (candidate) => sock.send("ice_candidate", { target: peerId, candidate }),
-    onDataChannel: (channel) => wireChannel(peerId, channel),
-    onTrack: (event) => showVideo(peerId, event.streams[0] || new MediaStream([event.track])),
-    onStateChange: (state) => {
-      if (state === "failed") log(null, `Connection to ${userName(user)} failed.`, "muted");
-      renderPeers();
-    },
-  });
-  if (media) for (const track of media.getTracks()) peer.pc.addTrack(track, media);
-  const entry = { peer, user, channel: null };
-  peers.set(peerId, entry);
-  renderPeers();
-  return entry;
-}
-
-function removePeer(peerId) {
-  const entry = peers.get(peerId);
-  if (!entry) return;
-  entry.peer.close();
-  peers.delete(peerId);
-  document.getElementById(`video-${peerId}`)?.remove();
-  renderPeers();
-}
-
-function showVideo(peerId, stream) {
-  let video = document.getElementById(`video-${peerId}`);
-  if (!video) {
-    video = el("video", { id: `video-${peerId}`, autoplay: true, muted: true, playsinline: true, "aria-label": `Video of ${userName(peers.get(peerId)?.user)}` });
-    video.muted = true;
-    videos.append(video);
+    lobby.delete(uid);
+    renderLobby();
+    if (entry) toast(verb === "admit" ? `${userName(entry.user)} was let in.` : `${userName(entry.user)} was turned away.`);
   }
-  video.srcObject = stream;
-}
 
-async function offerTo(peerId, user) {
-  const entry = addPeer(peerId, user);
-  wireChannel(peerId, entry.peer.pc.createDataChannel("chat"));
-  const sdp = await entry.peer.offer();
-  if (sdp) sock.send("offer", { target: peerId, sdp });
-}
-
-function onEvent(frame) {
-  const data = frame.data || {};
-  switch (frame.type) {
-    case "room_joined":
-    case "connection_established":
-      // A (re)join gets a new peer id: rebuild the mesh from scratch.
-      for (const id of [...peers.keys()]) removePeer(id);
-      myPeerNode.textContent = data.peer_id;
-      log(null, `Joined room ${roomId}.`, "muted");
-      for (const p of data.peers || []) offerTo(p.peer_id, p.user);
-      renderPeers();
-      break;
-    case "peer_joined":
-      addPeer(data.peer_id, data.user);
-      log(null, `${userName(data.user)} joined.`, "muted");
-      break;
-    case "peer_left":
-      if (peers.has(data.peer_id)) log(null, `${userName(peers.get(data.peer_id).user)} left.`, "muted");
-      removePeer(data.peer_id);
-      break;
-    case "offer": {
-      const entry = addPeer(data.from, data.user || peers.get(data.from)?.user);
-      entry.peer.answer(data.sdp).then((sdp) => sdp && sock.send("answer", { target: data.from, sdp }));
-      break;
-    }
-    case "answer":
-      peers.get(data.from)?.peer.acceptAnswer(data.sdp);
-      break;
-    case "ice_candidate":
-      peers.get(data.from)?.peer.addCandidate(data.candidate);
-      break;
-    case "broadcast":
-      log(userName(peers.get(data.from)?.user), typeof data.data === "string" ? data.data : JSON.stringify(data.data));
-      break;
-    case "error":
-      toast(data.message || "Room error", "error");
-      break;
-    default:
-      break;
-  }
-}
-
-connectButton.addEventListener("click", async () => {
-  connectButton.disabled = true;
-  if (cameraBox.checked) {
+  async function moderate(verb, user) {
     try {
-      media = await getCamera();
-      showVideo("me", media);
-    } catch (err) {
-      toast(`Camera unavailable: ${err.message}`, "error");
+      await api(`${base}${verb}/`, { method: "POST", body: { user_id: userId(user) } });
+    } catch {
+      return;
+    }
+    toast(verb === "ban" ? `${userName(user)} was banned.` : `${userName(user)} was removed.`);
+  }
+
+  $("copy-invite").addEventListener("click", async () => {
+    inviteInput.focus();
+    inviteInput.select();
+    try {
+      await navigator.clipboard.writeText(inviteInput.value);
+      inviteFeedback.textContent = "Invite link copied.";
+    } catch {
+      // No clipboard permission (or an insecure origin): the link is selected in the field.
+      inviteFeedback.textContent = "Copy the selected link (Ctrl+C or ⌘C).";
+    }
+  });
+
+  $("rotate-invite").addEventListener("click", async () => {
+    try {
+      room = { ...room, ...(await api(`${base}invite/`, { method: "POST" })) };
+    } catch {
+      return;
+    }
+    renderRoom();
+    inviteFeedback.textContent = "New link made: the old one no longer works.";
+  });
+
+  // --- the mesh ----------------------------------------------------------------------
+  function wireChannel(peerId, channel) {
+    const entry = peers.get(peerId);
+    if (!entry) return;
+    entry.channel = channel;
+    channel.onopen = renderPeers;
+    channel.onclose = renderPeers;
+    channel.onmessage = (event) => {
+      let text;
+      try {
+        const msg = JSON.parse(event.data);
+        text = msg && typeof msg === "object" ? msg.text : msg;
+      } catch {
+        text = event.data;
+      }
+      // The name is the one the server gave this connection's peer, whatever the payload claims.
+      log(peerLabel(entry), String(text ?? "").slice(0, MAX_TEXT));
+    };
+    renderPeers();
+  }
+
+  function addPeer(peerId, user) {
+    const existing = peers.get(peerId);
+    if (existing) {
+      if (!existing.user && user) {
+        existing.user = user;
+        renderPeers();
+      }
+      return existing;
+    }
+    const entry = { peer: null, user: user || null, channel: null };
+    entry.peer = new Peer(config, {
+      onCandidate: (candidate) => sock?.send("ice_candidate", { target: peerId, candidate }),
+      onDataChannel: (channel) => wireChannel(peerId, channel),
+      onTrack: (event) => showVideo(peerId, event.streams[0] || new MediaStream([event.track])),
+      onStateChange: (state) => {
+        if (state === "failed") log(null, `Connection to ${peerLabel(entry)} failed.`, "muted");
+        renderPeers();
+      },
+    });
+    if (media) for (const track of media.getTracks()) entry.peer.pc.addTrack(track, media);
+    peers.set(peerId, entry);
+    renderPeers();
+    return entry;
+  }
+
+  function removePeer(peerId) {
+    const entry = peers.get(peerId);
+    if (!entry) return;
+    entry.peer.close();
+    peers.delete(peerId);
+    document.getElementById(`video-${peerId}`)?.remove();
+    renderPeers();
+  }
+
+  function showVideo(peerId, stream) {
+    let video = document.getElementById(`video-${peerId}`);
+    if (!video) {
+      const who = peerId === "me" ? "you" : peerLabel(peers.get(peerId) || {});
+      video = el("video", { id: `video-${peerId}`, autoplay: true, muted: true, playsinline: true, "aria-label": `Video of ${who}` });
+      video.muted = true;
+      videos.append(video);
+    }
+    video.srcObject = stream;
+  }
+
+  async function offerTo(peerId, user) {
+    const entry = addPeer(peerId, user);
+    wireChannel(peerId, entry.peer.pc.createDataChannel("chat"));
+    const sdp = await entry.peer.offer();
+    if (sdp) sock?.send("offer", { target: peerId, sdp });
+  }
+
+  // --- socket events -------------------------------------------------------------------
+  async function handle(frame) {
+    const data = frame.data || {};
+    switch (frame.type) {
+      case "lobby_waiting":
+        setStatus(`Waiting for ${data.owner ? userName(data.owner) : ownerName()} to let you in…`);
+        break;
+      case "admitted":
+        setStatus("You were let in.");
+        break;
+      case "room_joined": {
+        // A (re)join gets a new peer id: rebuild the mesh from scratch. TURN credentials
+        // are handed out only to someone who may be in the room, so ask now.
+        for (const id of [...peers.keys()]) removePeer(id);
+        config = await iceConfig({ room: roomId });
+        if (statusNode.textContent !== "You were let in.") setStatus("");
+        myPeerNode.textContent = data.peer_id;
+        log(null, `Joined room ${roomId}.`, "muted");
+        for (const p of data.peers || []) offerTo(p.peer_id, p.user);
+        renderPeers();
+        if (!room) loadRoom(); // admitted from the lobby: now allowed to see the room
+        break;
+      }
+      case "peer_joined":
+        addPeer(data.peer_id, data.user);
+        log(null, `${userName(data.user)} joined.`, "muted");
+        break;
+      case "peer_left":
+        if (peers.has(data.peer_id)) log(null, `${peerLabel(peers.get(data.peer_id))} left.`, "muted");
+        removePeer(data.peer_id);
+        break;
+      case "offer": {
+        // The server sets `from`; who that peer is was told by room_joined / peer_joined.
+        const entry = addPeer(data.from, null);
+        const sdp = await entry.peer.answer(data.sdp);
+        if (sdp) sock?.send("answer", { target: data.from, sdp });
+        break;
+      }
+      case "answer":
+        peers.get(data.from)?.peer.acceptAnswer(data.sdp);
+        break;
+      case "ice_candidate":
+        peers.get(data.from)?.peer.addCandidate(data.candidate);
+        break;
+      case "broadcast": {
+        const entry = peers.get(data.from);
+        log(entry ? peerLabel(entry) : "unknown peer", typeof data.data === "string" ? data.data : JSON.stringify(data.data));
+        break;
+      }
+      case "knock":
+        if (userId(data.user)) lobby.set(userId(data.user), { user: data.user, since: data.since || new Date().toISOString() });
+        renderLobby();
+        log(null, `${userName(data.user)} is asking to join.`, "muted");
+        break;
+      case "lobby":
+      case "lobby_update":
+        if (Array.isArray(data.waiting)) setLobby(data.waiting);
+        break;
+      case "removed":
+        ending = REMOVED_TEXT[data.reason] || "You were removed from this room.";
+        break;
+      case "room_closed":
+        ending = CLOSE_TEXT[4410];
+        break;
+      case "error":
+        if (data.code === "room_not_found" || data.code === "invalid_room") ending = NOT_FOUND_TEXT;
+        else if (data.code === "lobby_denied") ending = `${room && room.owner ? ownerName() : "The owner"} did not let you in.`;
+        else if (data.code === "room_full") ending = CLOSE_TEXT[4413];
+        else if (data.code === "banned") ending = REMOVED_TEXT.banned;
+        else toast(data.message || "Room error", "error");
+        break;
+      default:
+        break;
     }
   }
-  cameraBox.disabled = true;
-  config = await iceConfig();
-  sock = openSocket(`/ws/rooms/${encodeURIComponent(roomId)}/`, {
-    onEvent,
-    onClose(event) {
-      toast(event.code === 4413 ? "The room is full." : `Disconnected from the room (${event.code}).`, "error");
-      leave();
-    },
-  });
-  connectButton.hidden = true;
-  leaveButton.hidden = false;
-});
 
-function leave() {
-  for (const id of [...peers.keys()]) removePeer(id);
-  sock?.close();
-  sock = null;
-  if (media) for (const track of media.getTracks()) track.stop();
-  media = null;
-  videos.replaceChildren();
-  myPeerNode.textContent = "–";
-  connectButton.hidden = false;
-  connectButton.disabled = false;
-  cameraBox.disabled = false;
-  leaveButton.hidden = true;
-  renderPeers();
+  function onEvent(frame) {
+    events = events.then(() => handle(frame)).catch((err) => console.warn("room event failed", frame.type, err));
+  }
+
+  connectButton.addEventListener("click", async () => {
+    connectButton.disabled = true;
+    ending = null;
+    setStatus("");
+    if (cameraBox.checked) {
+      try {
+        media = await getCamera();
+        showVideo("me", media);
+      } catch (err) {
+        toast(`Camera unavailable: ${err.message}`, "error");
+      }
+    }
+    cameraBox.disabled = true;
+    sock = openSocket(`/ws/rooms/${encodeURIComponent(roomId)}/`, {
+      onEvent,
+      onClose(event) {
+        // Let the frames that came before the close (removed, room_closed, error) be handled first.
+        events = events.then(() => {
+          setStatus(ending || CLOSE_TEXT[event.code] || `Disconnected from the room (${event.code}).`);
+          leave();
+        });
+      },
+    });
+    connectButton.hidden = true;
+    leaveButton.hidden = false;
+    renderPeers();
+  });
+
+  function leave() {
+    for (const id of [...peers.keys()]) removePeer(id);
+    sock?.close();
+    sock = null;
+    if (media) for (const track of media.getTracks()) track.stop();
+    media = null;
+    videos.replaceChildren();
+    myPeerNode.textContent = "–";
+    connectButton.hidden = false;
+    connectButton.disabled = false;
+    cameraBox.disabled = false;
+    leaveButton.hidden = true;
+    if (statusNode.textContent.startsWith("Waiting for")) setStatus("");
+    renderPeers();
+  }
+
+  leaveButton.addEventListener("click", leave);
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value.trim().slice(0, MAX_TEXT);
+    if (!text) return;
+    const open = [...peers.values()].filter((p) => p.channel && p.channel.readyState === "open");
+    if (!open.length) {
+      toast("No peer connected yet.", "error");
+      return;
+    }
+    // No name in the payload: receivers know who is on the other end of each connection.
+    const payload = JSON.stringify({ text });
+    for (const p of open) p.channel.send(payload);
+    log("You", text, "mine");
+    input.value = "";
+  });
+
+  // --- the room itself ---------------------------------------------------------------
+  async function loadRoom() {
+    try {
+      room = await api(base, { quiet: true });
+    } catch {
+      return; // not a member (yet): the socket says whether there is a lobby or nothing
+    }
+    renderRoom();
+    renderPeers();
+    if (isOwner()) {
+      try {
+        setLobby(results(await api(`${base}lobby/`, { quiet: true })));
+      } catch {
+        /* the socket's `lobby` frame fills it in */
+      }
+    }
+  }
+
+  async function redeemInvite(token) {
+    try {
+      await api(`${base}join/`, { method: "POST", body: { invite: token }, quiet: true });
+    } catch (err) {
+      if (err.status === 403) setStatus(REMOVED_TEXT.banned);
+      else setStatus("This invite link is not valid (any more). Ask the owner for a new one.");
+      return;
+    }
+    // The token has done its job: keep it out of the history, bookmarks and screenshares.
+    const url = new URL(location.href);
+    url.searchParams.delete("invite");
+    history.replaceState(null, "", url.pathname + url.search + url.hash);
+  }
+
+  async function start() {
+    renderPeers();
+    renderLobby();
+    const token = new URLSearchParams(location.search).get("invite");
+    if (token) await redeemInvite(token);
+    await loadRoom();
+  }
+
+  return start();
 }
 
-leaveButton.addEventListener("click", leave);
-
-form.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const text = input.value.trim();
-  if (!text) return;
-  const open = [...peers.values()].filter((p) => p.channel && p.channel.readyState === "open");
-  if (!open.length) {
-    toast("No peer connected yet.", "error");
-    return;
-  }
-  const payload = JSON.stringify({ from: me.username, text });
-  for (const p of open) p.channel.send(payload);
-  log("You", text, "mine");
-  input.value = "";
-});
-
-renderPeers();
+init(document.getElementById("room"));
