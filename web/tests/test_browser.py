@@ -262,35 +262,156 @@ def test_live_stream_video_comments_and_viewer_count(contexts: Any, base_url: st
     expect(alice_page.get_by_role("status").filter(has_text="Ended")).to_be_visible()
 
 
-def test_two_browsers_in_a_room_exchange_a_data_channel_message(contexts: Any, base_url: str, users: Any) -> None:
+def create_room_in_the_ui(page: Any, base_url: str, room: str, *, title: str, public: bool = False, lobby: bool = True) -> None:
+    """The owner fills the rooms page's form and lands on the new room's page."""
+    page.get_by_label("Room id").fill(room)
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Public room").set_checked(public)
+    page.get_by_label("Ask to join (lobby)").set_checked(lobby)
+    page.get_by_role("button", name="Create room").click()
+    page.wait_for_url(f"{base_url}/rooms/{room}/")
+
+
+def connect(page: Any) -> None:
     from playwright.sync_api import expect
 
-    alice, bob = users("alice", "bob")
+    page.get_by_role("button", name="Connect").click()
+    expect(page.locator("#my-peer-id")).not_to_have_text("–")
+
+
+def test_owner_invites_by_link_admits_from_the_lobby_and_kicks(contexts: Any, base_url: str, users: Any) -> None:
+    from playwright.sync_api import expect
+
+    alice, bob, carol = users("alice", "bob", "carol")
     room = f"room-{uuid.uuid4().hex[:8]}"
-    alice_page = login(contexts(), base_url, alice, "/rooms/")
-    alice_page.get_by_label("Room id").fill(room)
-    alice_page.get_by_role("button", name="Open room").click()
-    alice_page.wait_for_url(f"{base_url}/rooms/{room}/")
-    alice_page.get_by_role("button", name="Connect").click()
-    expect(alice_page.locator("#my-peer-id")).not_to_have_text("–")
+    title = f"Standup {room[-4:]}"
 
-    bob_page = login(contexts(), base_url, bob, f"/rooms/{room}/")
-    bob_page.get_by_role("button", name="Connect").click()
+    # alice creates a private room with a lobby and copies its invite link
+    alice_page = login(contexts(permissions=["clipboard-read", "clipboard-write"]), base_url, alice, "/rooms/")
+    create_room_in_the_ui(alice_page, base_url, room, title=title)
+    expect(alice_page.get_by_role("heading", name=title)).to_be_visible()
+    invite_field = alice_page.get_by_label("Invite link")
+    expect(invite_field).to_have_value(re.compile(re.escape(f"{base_url}/rooms/{room}/?invite=") + r"[\w-]{20,}$"))
+    alice_page.get_by_role("button", name="Copy invite link").click()
+    expect(alice_page.get_by_text("Invite link copied.")).to_be_visible()
+    link = invite_field.input_value()
+    assert alice_page.evaluate("navigator.clipboard.readText()") == link
+    connect(alice_page)
 
-    # the mesh is up when each side's data channel to the other is open
+    # bob follows the link: he joins without knocking, and the token leaves the address bar
+    bob_page = login(contexts(), base_url, bob, "/rooms/")
+    bob_page.goto(link)
+    expect(bob_page.get_by_text(f"Owner: {alice.username}")).to_be_visible()
+    assert "invite=" not in bob_page.url
+    connect(bob_page)
     expect(alice_page.locator("#peers li.connected").filter(has_text=bob.username)).to_be_visible()
     expect(bob_page.locator("#peers li.connected").filter(has_text=alice.username)).to_be_visible()
-
     alice_page.get_by_label("Message to peers").fill("hello over the data channel")
     alice_page.get_by_role("button", name="Send").click()
-    expect(bob_page.locator("#room-messages").get_by_text("hello over the data channel")).to_be_visible()
+    expect(bob_page.locator("#room-messages li").filter(has_text="hello over the data channel")).to_contain_text(alice.username)
     bob_page.get_by_label("Message to peers").fill("hi back")
     bob_page.get_by_role("button", name="Send").click()
-    expect(alice_page.locator("#room-messages").get_by_text("hi back")).to_be_visible()
-    shot(alice_page, "room")
+    expect(alice_page.locator("#room-messages li").filter(has_text="hi back")).to_contain_text(bob.username)
+    # the room is in bob's list now, with its live head count
+    rooms_page = bob_page.context.new_page()
+    rooms_page.goto(f"{base_url}/rooms/")
+    expect(rooms_page.locator(f'#rooms li[data-room-id="{room}"]')).to_contain_text("2 in the room")
+    shot(rooms_page, "rooms")
+    rooms_page.close()
+
+    # carol has no link: she knocks and waits
+    carol_page = login(contexts(), base_url, carol, f"/rooms/{room}/")
+    carol_page.get_by_role("button", name="Connect").click()
+    expect(carol_page.get_by_role("status").filter(has_text=re.compile(r"^Waiting for .+ to let you in…$"))).to_be_visible()
+    expect(alice_page.locator("#peers").get_by_text(carol.username)).to_be_hidden()
+    shot(carol_page, "room-lobby-waiting")
+
+    # ... alice sees the knock live and admits her
+    admit = alice_page.get_by_role("button", name=f"Admit {carol.username}")
+    expect(admit).to_be_visible()
+    shot(alice_page, "room-owner-lobby")
+    admit.click()
+    expect(carol_page.locator("#peers li.connected").filter(has_text=alice.username)).to_be_visible()
+    expect(carol_page.locator("#peers li.connected").filter(has_text=bob.username)).to_be_visible()
+    expect(alice_page.locator("#peers li.connected").filter(has_text=carol.username)).to_be_visible()
+    expect(alice_page.get_by_role("list", name="Waiting to join").get_by_text("Nobody is waiting.")).to_be_visible()
+
+    # ... then kicks her: she is told, and she is gone from the others' lists
+    alice_page.get_by_role("button", name=f"Kick {carol.username}").click()
+    expect(carol_page.get_by_role("status").filter(has_text="You were removed from this room by its owner.")).to_be_visible()
+    expect(carol_page.get_by_role("button", name="Connect")).to_be_visible()
+    expect(alice_page.locator("#peers").get_by_text(carol.username)).to_be_hidden()
+    expect(bob_page.locator("#peers").get_by_text(carol.username)).to_be_hidden()
+    shot(carol_page, "room-kicked")
+    shot(alice_page, "room-owner")
+
+    # bob is no owner: no owner panel, no Kick buttons
+    expect(bob_page.get_by_label("Invite link")).to_be_hidden()
+    expect(bob_page.get_by_role("button", name=re.compile(r"^Kick "))).to_have_count(0)
+    shot(bob_page, "room")
 
     bob_page.get_by_role("button", name="Leave").click()
     expect(alice_page.locator("#peers").get_by_text(bob.username)).to_be_hidden()
+
+
+def test_a_stranger_to_a_private_room_is_told_it_does_not_exist(contexts: Any, base_url: str, users: Any) -> None:
+    from playwright.sync_api import expect
+
+    alice, mallory = users("alice", "mallory")
+    room = f"room-{uuid.uuid4().hex[:8]}"
+    alice_page = login(contexts(), base_url, alice, "/rooms/")
+    create_room_in_the_ui(alice_page, base_url, room, title="No lobby here", lobby=False)
+    for path in (f"/rooms/{room}/", "/rooms/no-such-room/"):
+        page = login(contexts(), base_url, mallory, path)
+        page.get_by_role("button", name="Connect").click()
+        expect(page.get_by_role("status").filter(has_text="This room does not exist or you are not invited")).to_be_visible()
+        expect(page.get_by_role("button", name="Connect")).to_be_visible()
+    shot(page, "room-not-found")
+
+
+# Remembers every data channel the page opens, so a test can write to one directly
+# the way a tampered client would, bypassing the page's own send code.
+CAPTURE_CHANNELS_JS = """
+window.__channels = [];
+const create = RTCPeerConnection.prototype.createDataChannel;
+RTCPeerConnection.prototype.createDataChannel = function (...args) {
+  const channel = create.apply(this, args);
+  window.__channels.push(channel);
+  return channel;
+};
+"""
+
+
+def test_a_forged_data_channel_name_shows_under_the_real_sender(contexts: Any, base_url: str, users: Any) -> None:
+    from playwright.sync_api import expect
+
+    alice, bob, carol = users("alice", "bob", "carol")
+    room = f"room-{uuid.uuid4().hex[:8]}"
+    alice_page = login(contexts(), base_url, alice, "/rooms/")
+    create_room_in_the_ui(alice_page, base_url, room, title="Public chat", public=True)
+    connect(alice_page)
+
+    bob_context = contexts()
+    bob_context.add_init_script(CAPTURE_CHANNELS_JS)
+    bob_page = login(bob_context, base_url, bob, f"/rooms/{room}/")
+    connect(bob_page)  # the newcomer opens the data channel to alice
+    expect(alice_page.locator("#peers li.connected").filter(has_text=bob.username)).to_be_visible()
+    expect(bob_page.locator("#peers li.connected").filter(has_text=alice.username)).to_be_visible()
+
+    forged = {
+        "from": carol.username,
+        "name": carol.username,
+        "user": {"id": carol.pk, "username": carol.username},
+        "text": "trust me, I am carol",
+    }
+    sent = bob_page.evaluate(
+        "(msg) => window.__channels.filter((c) => c.readyState === 'open').map((c) => c.send(JSON.stringify(msg))).length", forged
+    )
+    assert sent == 1
+    line = alice_page.locator("#room-messages li").filter(has_text="trust me, I am carol")
+    expect(line.locator("strong")).to_have_text(f"{bob.username}: ")
+    expect(line).not_to_contain_text(carol.username)
+    shot(alice_page, "room-forged-name")
 
 
 def test_bulk_button_creates_five_items_and_processing_updates_live(contexts: Any, base_url: str, users: Any) -> None:
