@@ -266,8 +266,8 @@ def create_room_in_the_ui(page: Any, base_url: str, room: str, *, title: str, pu
     """The owner fills the rooms page's form and lands on the new room's page."""
     page.get_by_label("Room id").fill(room)
     page.get_by_label("Title").fill(title)
-    page.get_by_label("Public room").set_checked(public)
-    page.get_by_label("Ask to join (lobby)").set_checked(lobby)
+    page.get_by_role("checkbox", name="Public room").set_checked(public)
+    page.get_by_role("checkbox", name="Ask to join (lobby)").set_checked(lobby)
     page.get_by_role("button", name="Create room").click()
     page.wait_for_url(f"{base_url}/rooms/{room}/")
 
