@@ -17,9 +17,10 @@ from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.views.generic import FormView, TemplateView
 
+from rtc.models import ROOM_ID_PATTERN, ROOM_ID_RULE
 from web.forms import SignupForm
 
-ROOM_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+ROOM_ID_RE = re.compile(f"^{ROOM_ID_PATTERN}$")
 
 
 class SignupView(FormView):
@@ -86,14 +87,27 @@ class RoomsView(Page):
 
 
 class RoomView(Page):
+    """One room's page, for any well-formed id.
+
+    Whether the room exists and this user may enter is not decided here: the page
+    renders the same for an unknown room and for someone else's private room, and
+    the socket answers both with close 4404, so the page reveals nothing either.
+    """
+
     template_name = "web/room.html"
     page = "rooms"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # Same rule as the signaling server, so a bad id is a 404 page, not a socket error.
         if not ROOM_ID_RE.match(kwargs["room_id"]):
-            raise Http404("Room ids use letters, digits, _ and -, at most 64.")
-        return super().get(request, *args, **kwargs)
+            raise Http404(ROOM_ID_RULE)
+        response = super().get(request, *args, **kwargs)
+        if "invite" in request.GET:
+            # The address carries an invite token until the page's script redeems it and
+            # drops it from the address bar: keep it out of Referer headers and caches.
+            response["Referrer-Policy"] = "no-referrer"
+            response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class ItemsView(Page):

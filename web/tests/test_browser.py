@@ -591,6 +591,7 @@ def test_every_page_names_its_controls_and_fits_a_375px_screen(contexts: Any, ba
     from items.services import item_create
     from livestream.services import comment_create as live_comment_create
     from livestream.services import stream_create, stream_start
+    from rtc.services import room_create
     from social.services import comment_create, post_create
 
     alice, bob = users("alice", "bob")
@@ -605,6 +606,7 @@ def test_every_page_names_its_controls_and_fits_a_375px_screen(contexts: Any, ba
         stream_start(stream_id=stream.pk, user=bob)
         live_comment_create(stream_id=stream.pk, author=bob, text="Welcome, everyone")
         item_create(owner=alice, title="An item with a fairly long title to see how it wraps on a phone", description="Details")
+        room_create(owner=alice, room_id=f"a11y-{alice.pk}", title="Alice's room with a title long enough to wrap on a phone")
         connections.close_all()
         return conversation, stream
 
@@ -670,6 +672,13 @@ def test_every_page_names_its_controls_and_fits_a_375px_screen(contexts: Any, ba
     visit("/rooms/a11y-room/")
     expect(page.get_by_role("button", name="Connect")).to_be_visible()
     check_both_widths(page, "room")
+
+    # the owner's view: invite link, lobby, and (once connected) the status line
+    visit(f"/rooms/a11y-{alice.pk}/")
+    expect(page.get_by_label("Invite link")).to_have_value(re.compile(r"\?invite="))
+    page.get_by_role("button", name="Connect").click()
+    expect(page.locator("#my-peer-id")).not_to_have_text("–")
+    check_both_widths(page, "room-owner")
 
     visit("/items/")
     expect(page.get_by_role("list", name="Items").get_by_role("listitem")).to_have_count(1)

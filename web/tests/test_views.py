@@ -47,6 +47,29 @@ def test_invalid_room_id_is_a_404_page(client: Client, make_user: Any) -> None:
     assert client.get("/rooms/bad.id/").status_code == 404
 
 
+def test_any_well_formed_room_id_renders_the_same_page(client: Client, make_user: Any) -> None:
+    """Unknown and someone else's private room look alike: the socket says 4404 for both."""
+    from rtc.services import room_create
+
+    owner, stranger = make_user(), make_user()
+    room = room_create(owner=owner, room_id="secret-plans", title="Quarterly secret plans")
+    client.force_login(stranger)
+    private = client.get("/rooms/secret-plans/")
+    unknown = client.get("/rooms/no-such-room/")
+    assert private.status_code == unknown.status_code == 200
+    body = private.content.decode()
+    assert "Quarterly secret plans" not in body and room.invite_token not in body and owner.username not in body
+    assert 'id="owner-panel"' in body and "hidden" in body.split('id="owner-panel"')[1].split(">")[0]
+
+
+def test_an_invite_link_page_is_not_cached_and_sends_no_referrer(client: Client, make_user: Any) -> None:
+    client.force_login(make_user())
+    response = client.get("/rooms/team-1/?invite=abc")
+    assert response.status_code == 200
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response["Cache-Control"]
+
+
 def test_signup_creates_the_user_and_logs_them_in(client: Client) -> None:
     response = client.post(
         "/signup/",
