@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from realtime import closecodes
-from realtime.errors import Forbidden, InvalidInput, NotFound
+from realtime.errors import BadRequest, Forbidden, InvalidInput, NotFound
 from realtime.groups import room_group, room_lobby_group
 from realtime.publish import publish, publish_many
 from rtc import events
@@ -62,7 +62,7 @@ def room_create(*, owner: Any, room_id: str | None = None, title: str = "", visi
             room = Room.objects.create(room_id=room_id, owner=owner, title=title, visibility=visibility, lobby_enabled=lobby_enabled)
             RoomMember.objects.create(room=room, user=owner, role=MemberRole.OWNER)
     except IntegrityError as exc:
-        raise InvalidInput(f"Room id {room_id!r} is taken.", code="room_id_taken", field="room_id") from exc
+        raise BadRequest(f"Room id {room_id!r} is taken.", code="room_id_taken") from exc
     return room
 
 
@@ -161,7 +161,7 @@ def lobby_deny(*, room_id: str, actor: Any, user_id: int, waiting: bool) -> None
 def _remove(*, room: Room, actor: Any, user_id: int, reason: str) -> Any:
     target = _target_user(user_id)
     if target.pk == room.owner_id or target.pk == actor.pk:
-        raise InvalidInput("The owner cannot remove themself from their room.", code="cannot_remove_owner", field="user_id")
+        raise BadRequest("The owner cannot remove themself from their room.", code="cannot_remove_owner")
     RoomMember.objects.filter(room=room, user=target).delete()
     publish_many(
         [room_group(room.room_id), room_lobby_group(room.room_id)],
