@@ -191,6 +191,16 @@ export function init(root) {
     inviteFeedback.textContent = "New link made: the old one no longer works.";
   });
 
+  $("delete-room").addEventListener("click", async () => {
+    if (!window.confirm(`Delete the room ${roomId}? Everyone in it is disconnected.`)) return;
+    try {
+      await api(base, { method: "DELETE" });
+    } catch {
+      return;
+    }
+    location.href = "/rooms/";
+  });
+
   // --- the mesh ----------------------------------------------------------------------
   function wireChannel(peerId, channel) {
     const entry = peers.get(peerId);
@@ -430,12 +440,12 @@ export function init(root) {
     } catch (err) {
       if (err.status === 403) setStatus(REMOVED_TEXT.banned);
       else setStatus("This invite link is not valid (any more). Ask the owner for a new one.");
-      return;
+    } finally {
+      // Used or refused, the token has done its job: keep it out of the history, bookmarks and screenshares.
+      const url = new URL(location.href);
+      url.searchParams.delete("invite");
+      history.replaceState(null, "", url.pathname + url.search + url.hash);
     }
-    // The token has done its job: keep it out of the history, bookmarks and screenshares.
-    const url = new URL(location.href);
-    url.searchParams.delete("invite");
-    history.replaceState(null, "", url.pathname + url.search + url.hash);
   }
 
   async function start() {

@@ -369,6 +369,47 @@ def test_a_stranger_to_a_private_room_is_told_it_does_not_exist(contexts: Any, b
     shot(page, "room-not-found")
 
 
+def test_denied_banned_and_closed_visitors_are_told_why(contexts: Any, base_url: str, users: Any) -> None:
+    from playwright.sync_api import expect
+
+    alice, bob, carol = users("alice", "bob", "carol")
+    room = f"room-{uuid.uuid4().hex[:8]}"
+    alice_page = login(contexts(), base_url, alice, "/rooms/")
+    create_room_in_the_ui(alice_page, base_url, room, title="Closed soon")
+    invite_field = alice_page.get_by_label("Invite link")
+    expect(invite_field).to_have_value(re.compile(r"\?invite="))
+    link = invite_field.input_value()
+    connect(alice_page)
+
+    # denied at the door
+    carol_page = login(contexts(), base_url, carol, f"/rooms/{room}/")
+    carol_page.get_by_role("button", name="Connect").click()
+    alice_page.get_by_role("button", name=f"Deny {carol.username}").click()
+    expect(carol_page.get_by_role("status").filter(has_text="The owner did not let you in.")).to_be_visible()
+    expect(alice_page.get_by_role("button", name=f"Admit {carol.username}")).to_be_hidden()
+
+    # banned from inside, and still banned when trying again with the link
+    bob_page = login(contexts(), base_url, bob, "/rooms/")
+    bob_page.goto(link)
+    connect(bob_page)
+    alice_page.get_by_role("button", name=f"Ban {bob.username}").click()
+    banned = bob_page.get_by_role("status").filter(has_text="You were banned from this room by its owner.")
+    expect(banned).to_be_visible()
+    bob_page.goto(link)
+    expect(banned).to_be_visible()
+    shot(bob_page, "room-banned")
+
+    # carol knocks again; the owner deletes the room while she waits
+    carol_page.get_by_role("button", name="Connect").click()
+    expect(alice_page.get_by_role("button", name=f"Admit {carol.username}")).to_be_visible()
+    alice_page.once("dialog", lambda dialog: dialog.accept())
+    alice_page.get_by_role("button", name="Delete room").click()
+    alice_page.wait_for_url(f"{base_url}/rooms/")
+    expect(carol_page.get_by_role("status").filter(has_text="The owner closed this room.")).to_be_visible()
+    expect(alice_page.locator(f'#rooms li[data-room-id="{room}"]')).to_have_count(0)
+    shot(carol_page, "room-closed")
+
+
 # Remembers every data channel the page opens, so a test can write to one directly
 # the way a tampered client would, bypassing the page's own send code.
 CAPTURE_CHANNELS_JS = """
