@@ -55,6 +55,7 @@ export function init(root) {
   let config = { iceServers: [] };
   let media = null;
   let ending = null; // the message an event gave before the server closes the socket
+  let admitted = false; // `admitted` came: keep saying so over the `room_joined` that follows
   let events = Promise.resolve(); // socket frames are handled one at a time, in order
   const peers = new Map(); // peer id -> {peer, user (from the server), channel}
   const lobby = new Map(); // user id -> {user, since}
@@ -149,15 +150,17 @@ export function init(root) {
 
   // --- owner actions (REST: the same path with or without a socket) -----------------
   async function answerKnock(uid, verb) {
-    const entry = lobby.get(uid);
+    const name = userName(lobby.get(uid)?.user);
     try {
-      await api(`${base}lobby/${encodeURIComponent(uid)}/${verb}/`, { method: "POST" });
-    } catch {
-      return;
+      await api(`${base}lobby/${encodeURIComponent(uid)}/${verb}/`, { method: "POST", quiet: true });
+      toast(verb === "admit" ? `${name} was let in.` : `${name} was turned away.`);
+    } catch (err) {
+      // 404: they stopped waiting (closed the page) before the owner answered.
+      toast(err.status === 404 ? `${name} is no longer waiting.` : err.message, "error");
+      if (err.status !== 404) return;
     }
     lobby.delete(uid);
     renderLobby();
-    if (entry) toast(verb === "admit" ? `${userName(entry.user)} was let in.` : `${userName(entry.user)} was turned away.`);
   }
 
   async function moderate(verb, user) {
@@ -282,6 +285,7 @@ export function init(root) {
         setStatus(`Waiting for ${data.owner ? userName(data.owner) : ownerName()} to let you in…`);
         break;
       case "admitted":
+        admitted = true;
         setStatus("You were let in.");
         break;
       case "room_joined": {
@@ -289,7 +293,8 @@ export function init(root) {
         // are handed out only to someone who may be in the room, so ask now.
         for (const id of [...peers.keys()]) removePeer(id);
         config = await iceConfig({ room: roomId });
-        if (statusNode.textContent !== "You were let in.") setStatus("");
+        if (!admitted) setStatus("");
+        admitted = false;
         myPeerNode.textContent = data.peer_id;
         log(null, `Joined room ${roomId}.`, "muted");
         for (const p of data.peers || []) offerTo(p.peer_id, p.user);

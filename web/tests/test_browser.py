@@ -399,6 +399,15 @@ def test_denied_banned_and_closed_visitors_are_told_why(contexts: Any, base_url:
     expect(banned).to_be_visible()
     shot(bob_page, "room-banned")
 
+    # a new link: the old one stops working
+    alice_page.get_by_role("button", name="New link").click()
+    expect(alice_page.get_by_text("New link made: the old one no longer works.")).to_be_visible()
+    expect(invite_field).not_to_have_value(link)
+    expect(invite_field).to_have_value(re.compile(r"\?invite="))
+    carol_page.goto(link)
+    expect(carol_page.get_by_role("status").filter(has_text="This invite link is not valid (any more).")).to_be_visible()
+    assert "invite=" not in carol_page.url
+
     # carol knocks again; the owner deletes the room while she waits
     carol_page.get_by_role("button", name="Connect").click()
     expect(alice_page.get_by_role("button", name=f"Admit {carol.username}")).to_be_visible()
