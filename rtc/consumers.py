@@ -78,6 +78,7 @@ class RoomConsumer(BaseConsumer):
         self.announced = False
         self.waiting = False
         self.is_owner = False
+        self.peer_id = self.connection_id
         raw_room_id = self.scope["url_route"]["kwargs"].get("room_id", "")
         self.room_id = room_id_validate(room_id=raw_room_id)  # NotFound invalid_room -> 4404
         invite = _query_param(self.scope, "invite")
@@ -107,7 +108,6 @@ class RoomConsumer(BaseConsumer):
         await self.leave_presence(lobby_scope(self.room_id), str(self.user.pk))
 
     async def _enter_room(self) -> None:
-        self.peer_id = self.connection_id
         self.presence_scope = room_scope(self.room_id)
         # Join the group before reading the peer list: a peer that joins meanwhile is
         # then either in `peers` or announced by `peer_joined` (maybe both; never neither).
@@ -182,10 +182,12 @@ class RoomConsumer(BaseConsumer):
 
     async def relay_offer(self, data: dict[str, Any]) -> None:
         """`offer` {target, sdp} -> the target peer gets `offer` {from, sdp}."""
+        self._require_in_room()
         await self._relay(events.OFFER, data["target"], {"from": self.peer_id, "sdp": sdp_validate(sdp=data["sdp"])})
 
     async def relay_answer(self, data: dict[str, Any]) -> None:
         """`answer` {target, sdp} -> the target peer gets `answer` {from, sdp}."""
+        self._require_in_room()
         await self._relay(events.ANSWER, data["target"], {"from": self.peer_id, "sdp": sdp_validate(sdp=data["sdp"])})
 
     async def relay_candidate(self, data: dict[str, Any]) -> None:
