@@ -19,9 +19,9 @@ function renderRoom(room) {
     "li",
     { dataset: { roomId: room.room_id } },
     el("a", { href: roomPath(room.room_id), class: "grow" }, room.title || room.room_id),
-    el("span", { class: "muted small" }, `${room.room_id} · owner ${owner}`),
-    room.visibility === "public" ? el("span", { class: "pill" }, "Public") : el("span", { class: "pill" }, "Private"),
-    el("span", { class: `pill${count ? " is-busy" : ""}`, "aria-label": `${count} in the room now` }, `${count} in the room`),
+    el("span", { class: "muted small" }, `${room.room_id} · owned by ${owner}`),
+    el("span", { class: "pill" }, room.visibility === "public" ? "Public" : "Private"),
+    el("span", { class: `pill${count ? " is-busy" : ""}` }, `${count} in the room`),
   );
 }
 
