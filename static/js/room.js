@@ -442,6 +442,7 @@ export function init(root) {
   async function redeemInvite(token) {
     try {
       await api(`${base}join/`, { method: "POST", body: { invite: token }, quiet: true });
+      setStatus("Invite accepted: you are a member of this room. Connect to join the call.");
     } catch (err) {
       if (err.status === 403) setStatus(REMOVED_TEXT.banned);
       else setStatus("This invite link is not valid (any more). Ask the owner for a new one.");

@@ -302,6 +302,7 @@ def test_owner_invites_by_link_admits_from_the_lobby_and_kicks(contexts: Any, ba
     bob_page = login(contexts(), base_url, bob, "/rooms/")
     bob_page.goto(link)
     expect(bob_page.get_by_text(f"Owner: {alice.username}")).to_be_visible()
+    expect(bob_page.get_by_role("status").filter(has_text="Invite accepted")).to_be_visible()
     assert "invite=" not in bob_page.url
     connect(bob_page)
     expect(alice_page.locator("#peers li.connected").filter(has_text=bob.username)).to_be_visible()
