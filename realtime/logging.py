@@ -27,7 +27,7 @@ _SECRET_PATTERNS = [
     (re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"), "[REDACTED]"),
     (re.compile(r"(?i)([?&](?:token|access|refresh|password|invite)=)[^&\s\"']+"), r"\1[REDACTED]"),
     (re.compile(r"(?i)(bearer,?\s+)[^\s,\"']+"), r"\1[REDACTED]"),
-    (re.compile(r"(?i)(\"?(?:password|token|access|refresh|secret|credential)\"?\s*[:=]\s*\"?)[^\"\s,}]+"), r"\1[REDACTED]"),
+    (re.compile(r"(?i)(\"?(?:password|token|access|refresh|secret|credential|invite)\"?\s*[:=]\s*\"?)[^\"\s,}]+"), r"\1[REDACTED]"),
 ]
 
 

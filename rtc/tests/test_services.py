@@ -121,3 +121,18 @@ def test_only_the_owner_manages_the_room(trio):
         lobby_admit(room_id=room.room_id, actor=owner, user_id=stranger.pk, waiting=False)
     lobby_admit(room_id=room.room_id, actor=owner, user_id=stranger.pk, waiting=True)
     assert RoomMember.objects.filter(room=room, user=stranger).exists()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "WSCONNECT /ws/rooms/standup/?token=abc&invite=s3cr3t-inv1te-t0ken",
+        "<WSGIRequest: GET '/api/rtc/rooms/standup/?invite=s3cr3t-inv1te-t0ken'>",
+        'body {"invite": "s3cr3t-inv1te-t0ken"}',
+        '{"invite_token": "s3cr3t-inv1te-t0ken"}',
+    ],
+)
+def test_invite_tokens_never_reach_a_log_line(line):
+    from realtime.logging import redact
+
+    assert "s3cr3t-inv1te-t0ken" not in redact(line)
