@@ -194,7 +194,7 @@ class LobbyDecisionView(APIView):
     )
     def post(self, request: Request, room_id: str, user_id: str) -> Response:
         target = _path_user_id(user_id)
-        room_owned(room_id=room_id, actor=request.user)
+        # The service checks ownership before it looks at `waiting`: a non-owner learns nothing from it.
         waiting = async_to_sync(lobby_is_waiting)(room_id=room_id, user_id=target)
         service = services.lobby_admit if self.decision == "admit" else services.lobby_deny
         service(room_id=room_id, actor=request.user, user_id=target, waiting=waiting)

@@ -103,9 +103,12 @@ class RoomConsumer(BaseConsumer):
         await apublish(room_group(self.room_id), events.KNOCK, {"user": brief}, only_user=self.owner_id)
 
     async def _leave_lobby(self) -> None:
+        """Out of the lobby (admitted, or gone): the owner's sockets get the new `lobby_update`."""
         self.waiting = False
         await self.leave_group(room_lobby_group(self.room_id))
         await self.leave_presence(lobby_scope(self.room_id), str(self.user.pk))
+        waiting = await lobby_waiting(room_id=self.room_id)
+        await apublish(room_group(self.room_id), events.LOBBY_UPDATE, {"waiting": waiting}, only_user=self.owner_id)
 
     async def _enter_room(self) -> None:
         self.presence_scope = room_scope(self.room_id)
@@ -138,6 +141,8 @@ class RoomConsumer(BaseConsumer):
                 await self.send_event(events.LOBBY, {"waiting": waiting})
 
     async def on_disconnect(self, code: int) -> None:
+        if getattr(self, "waiting", False):
+            await self._leave_lobby()
         if not getattr(self, "announced", False):
             return
         change = await self.leave_presence(self.presence_scope, self.peer_id)

@@ -9,6 +9,7 @@ Server -> client:
     lobby_waiting  {room_id}                                              (to a socket waiting in the lobby)
     knock          {user: UserBrief}                                      (to the owner's sockets in the room)
     lobby          {waiting: [{user: UserBrief, since}]}                  (to the owner on join, if anyone waits)
+    lobby_update   {waiting: [{user: UserBrief, since}]}                  (to the owner when someone stops waiting)
     admitted       {room_id}                                              (to the admitted user's waiting sockets; room_joined follows)
     removed        {room_id, reason: "kicked"|"banned"}                   (then close 4403)
     room_closed    {room_id}                                              (the owner deleted the room; then close 4410)
@@ -35,6 +36,7 @@ BROADCAST = "broadcast"
 LOBBY_WAITING = "lobby_waiting"
 KNOCK = "knock"
 LOBBY = "lobby"
+LOBBY_UPDATE = "lobby_update"
 ADMITTED = "admitted"
 REMOVED = "removed"
 ROOM_CLOSED = "room_closed"

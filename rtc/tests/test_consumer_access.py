@@ -130,6 +130,7 @@ async def test_lobby_knock_then_admit_joins_the_room(people):
 
     await send(host, "admit", {"user_id": guest.pk})
     assert (await recv(knocker))["type"] == "admitted"
+    assert (await recv_type(host, "lobby_update"))["data"] == {"waiting": []}
     joined = await recv(knocker)
     assert joined["type"] == "room_joined" and [peer["user"]["id"] for peer in joined["data"]["peers"]] == [owner.pk]
     assert (await recv_type(host, "peer_joined"))["data"]["user"]["id"] == guest.pk
@@ -163,6 +164,8 @@ async def test_lobby_deny_closes_the_waiting_socket_4403(people):
     denied = await recv(knocker)
     assert denied["type"] == "error" and denied["data"]["code"] == "lobby_denied"
     assert await closed_with(knocker) == closecodes.FORBIDDEN
+    await knocker.disconnect()  # what the protocol server does after the close
+    assert (await recv_type(host, "lobby_update"))["data"] == {"waiting": []}
     assert not await database_sync_to_async(RoomMember.objects.filter(room=room, user=guest).exists)()
     await host.disconnect()
 
