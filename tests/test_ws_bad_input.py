@@ -32,6 +32,7 @@ from notifications.models import Notification
 from realtime.auth import websocket_stack
 from realtime.groups import connection_group, user_group
 from realtime.publish import apublish
+from realtime.tests.hostile import nested, recursion_bomb
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -83,16 +84,6 @@ def _wrong_types(endpoint: str, event_type: str, base: dict[str, Any], name: str
     return cases
 
 
-NESTED_BOMB = '{"type": "ping", "data": {"x": ' + "[" * 30_000 + "]" * 30_000 + "}}"
-
-
-def _nested(levels: int) -> Any:
-    value: Any = 1
-    for _ in range(levels):
-        value = [value]
-    return value
-
-
 def _core(endpoint: str) -> list[Case]:
     """The envelope itself, and a malformed `ping`, on every socket."""
     return [
@@ -106,8 +97,8 @@ def _core(endpoint: str) -> list[Case]:
         Case(endpoint, "ping", raw=json.dumps({"type": "ping", "data": {"ts": "x" * 70_000}}), code="frame_too_large", id=f"{endpoint}-ping-oversized"),
         Case(endpoint, "ping", raw=json.dumps({"type": "x" * 200}), code="unknown_type", id=f"{endpoint}-unknown-type"),
         # ~60 KB of `[`, under the frame limit: used to raise RecursionError and kill the socket (1011).
-        Case(endpoint, "ping", raw=NESTED_BOMB, code="frame_too_deep", id=f"{endpoint}-nested-bomb"),
-        Case(endpoint, "ping", raw=json.dumps({"type": "ping", "data": {"x": _nested(32)}}), code="frame_too_deep", id=f"{endpoint}-nested-33-levels"),
+        Case(endpoint, "ping", raw=recursion_bomb(), code="frame_too_deep", id=f"{endpoint}-nested-bomb"),
+        Case(endpoint, "ping", raw=json.dumps({"type": "ping", "data": {"x": nested(32)}}), code="frame_too_deep", id=f"{endpoint}-nested-33-levels"),
     ]
 
 

@@ -17,6 +17,7 @@ from chat.models import Message
 from chat.services import conversation_create_group, conversation_get_or_create_direct, message_create
 from realtime import closecodes
 from realtime.auth import websocket_stack
+from realtime.tests.hostile import nested, recursion_bomb
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -49,16 +50,6 @@ async def joined(user: Any, conversation_id: int, query: str = "") -> WebsocketC
     comm = await open_socket(user, conversation_id, query)
     assert (await recv_type(comm, "connection_established"))["data"]["conversation"]["id"] == conversation_id
     return comm
-
-
-NESTED_BOMB = '{"type": "mark_read", "data": {"message_id": ' + "[" * 30_000 + "]" * 30_000 + "}}"
-
-
-def _nested(levels: int) -> Any:
-    value: Any = 1
-    for _ in range(levels):
-        value = [value]
-    return value
 
 
 @pytest.fixture
@@ -184,8 +175,8 @@ async def test_bad_frames_get_errors_store_nothing_and_socket_keeps_working(pair
         (json.dumps({"type": "chat_message", "data": {"text": "ok", "client_id": 7}}), "invalid"),
         (json.dumps({"type": "typing", "data": {"is_typing": "yes"}}), "invalid"),
         (json.dumps({"type": "mark_read", "data": {"message_id": "12"}}), "invalid"),
-        (NESTED_BOMB, "frame_too_deep"),
-        (json.dumps({"type": "chat_message", "data": {"text": "ok", "client_id": "deep", "x": _nested(32)}}), "frame_too_deep"),
+        (recursion_bomb('{"type": "mark_read", "data": {"message_id": ', "}}"), "frame_too_deep"),
+        (json.dumps({"type": "chat_message", "data": {"text": "ok", "client_id": "deep", "x": nested(32)}}), "frame_too_deep"),
     ]
     for raw, code in cases:
         await comm.send_to(text_data=raw)

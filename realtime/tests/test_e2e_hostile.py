@@ -17,11 +17,12 @@ from channels.layers import get_channel_layer
 from conftest import access_token
 from realtime.groups import presence_group
 from realtime.presence import get_presence_store
+from realtime.tests.hostile import recursion_bomb
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
 WAIT = 20.0
-BOMB = '{"type": "ping", "data": {"x": ' + "[" * 30_000 + "]" * 30_000 + "}}"  # ~60 KB, under WS_MAX_FRAME_BYTES
+BOMB = recursion_bomb()
 
 
 async def frame_of(ws: Any, event_type: str) -> dict[str, Any]:

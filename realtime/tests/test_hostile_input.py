@@ -24,17 +24,11 @@ from realtime.consumers import USER_SCOPE, BaseConsumer
 from realtime.groups import connection_group
 from realtime.jsonlimits import JSONTooDeep, check_depth, exceeds_depth, loads
 from realtime.presence import get_presence_store
+from realtime.tests.hostile import nested, recursion_bomb
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-NESTED = '{"type":"ping","data":{"x":' + "[" * 30_000 + "]" * 30_000 + "}}"  # ~60 KB, under the frame limit
-
-
-def nested(levels: int) -> Any:
-    value: Any = 1
-    for _ in range(levels):
-        value = [value]
-    return value
+NESTED = recursion_bomb()
 
 
 class FragileConsumer(BaseConsumer):

@@ -8,17 +8,12 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from realtime.tests.hostile import nested, recursion_bomb
+
 pytestmark = [pytest.mark.django_db]
 
 REGISTER = "/api/auth/register/"
-NESTED = '{"username":"dora","password":"explorer-Map-2024","x":' + "[" * 30_000 + "]" * 30_000 + "}"
-
-
-def nested(levels: int) -> Any:
-    value: Any = 1
-    for _ in range(levels):
-        value = [value]
-    return value
+NESTED = recursion_bomb('{"username": "dora", "password": "explorer-Map-2024", "x": ', "}")
 
 
 def test_register_with_a_recursion_bomb_is_400(api_client: Any) -> None:
