@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts import selectors, services
@@ -74,7 +75,8 @@ class LogoutView(APIView):
     JWT sockets close when their access token expires."""
 
     permission_classes = [AllowAny]
-    authentication_classes: list = []
+    # JWT only (no session: no CSRF needed); it also makes a bad token a 401, not a 403.
+    authentication_classes = [JWTAuthentication]
     throttle_classes = [RefreshThrottle]
 
     @extend_schema(
