@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts import selectors, services
@@ -50,7 +51,7 @@ class TokenObtainView(TokenObtainPairView):
 
     throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
 
-    @extend_schema(responses={200: TokenObtainPairView.serializer_class, 401: OpenApiResponse(description="Wrong credentials."), 429: THROTTLED})
+    @extend_schema(responses={200: TokenObtainPairSerializer, 401: OpenApiResponse(description="Wrong credentials."), 429: THROTTLED})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         username = request.data.get("username") if isinstance(request.data, dict) else None
         lockout = lockout_for(request, username if isinstance(username, str) else None)

@@ -231,6 +231,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [],
     # The project's throttles (accounts.throttles) read THROTTLE_RATES at request time.
     "DEFAULT_THROTTLE_RATES": {},
+    # Proxies in front of the app (nginx: 1): throttles and lockouts then count the client's
+    # address from X-Forwarded-For instead of the proxy's. Unset: REMOTE_ADDR.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
