@@ -95,6 +95,12 @@ def _core(endpoint: str) -> list[Case]:
         Case(endpoint, "ping", raw='{"type": "ping", "data": "x"}', code="invalid_frame", id=f"{endpoint}-ping-data-string"),
         Case(endpoint, "ping", raw=json.dumps({"type": "ping", "data": {"ts": "x" * 70_000}}), code="frame_too_large", id=f"{endpoint}-ping-oversized"),
         Case(endpoint, "ping", raw=json.dumps({"type": "x" * 200}), code="unknown_type", id=f"{endpoint}-unknown-type"),
+        # `authenticate` (core): a bad token is an error, the socket keeps its credentials.
+        Case(endpoint, "authenticate", {}, error_field="token", id=f"{endpoint}-authenticate-token-missing"),
+        Case(endpoint, "authenticate", {"token": 5}, error_field="token", id=f"{endpoint}-authenticate-token-number"),
+        Case(endpoint, "authenticate", {"token": ["x"]}, error_field="token", id=f"{endpoint}-authenticate-token-list"),
+        Case(endpoint, "authenticate", {"token": "x" * 5000}, error_field="token", id=f"{endpoint}-authenticate-token-oversized"),
+        Case(endpoint, "authenticate", {"token": "not.a.jwt"}, code="token_invalid", id=f"{endpoint}-authenticate-token-garbage"),
     ]
 
 
