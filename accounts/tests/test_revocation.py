@@ -250,3 +250,39 @@ async def test_authenticate_with_an_expired_token_is_an_error(pair):
     assert (await recv_type(ws, "error"))["data"]["code"] == "token_expired"
     await assert_open(ws)
     await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_deactivating_in_the_admin_closes_the_users_sockets(pair, make_user):
+    from django.test import Client
+
+    a, _, conversation = pair
+    ws = await open_chat(conversation.pk, token=await sync_to_async(access_token)(a))
+
+    def deactivate_in_admin() -> int:
+        admin = make_user(is_staff=True, is_superuser=True)
+        client = Client()
+        client.force_login(admin)
+        url = f"/admin/accounts/user/{a.pk}/change/"
+        form = client.get(url).context["adminform"].form
+        data = {}
+        for name, field in form.fields.items():
+            value = form.initial.get(name, field.initial)
+            if value is None or name == "password":
+                continue
+            if hasattr(value, "all"):
+                value = [obj.pk for obj in value.all()]
+            if isinstance(value, list):
+                data[name] = [getattr(v, "pk", v) for v in value]
+            elif hasattr(value, "date"):
+                data[f"{name}_0"], data[f"{name}_1"] = value.strftime("%Y-%m-%d"), value.strftime("%H:%M:%S")
+            elif isinstance(value, bool):
+                if value:
+                    data[name] = "on"
+            else:
+                data[name] = value
+        data.pop("is_active", None)  # unchecked
+        return client.post(url, data).status_code
+
+    assert await sync_to_async(deactivate_in_admin)() == 302
+    await assert_closed_with(ws, closecodes.UNAUTHENTICATED, "credentials_revoked")
