@@ -29,6 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if settings.REDIS_URL:
         settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{SESSION_NS}-asgi"
     settings.PRESENCE_PREFIX = f"{SESSION_NS}-presence"
+    settings.CACHES["default"]["KEY_PREFIX"] = f"{SESSION_NS}-cache"
 
 
 def _unavailable(reason: str) -> None:
@@ -81,6 +82,7 @@ def server_env(django_db_setup: Any, django_db_blocker: Any, redis_url: str, pos
         "REDIS_URL": redis_url,
         "CHANNEL_LAYER_PREFIX": f"{SESSION_NS}-asgi",
         "PRESENCE_PREFIX": f"{SESSION_NS}-presence",
+        "CACHE_KEY_PREFIX": f"{SESSION_NS}-cache",
         "DEBUG": "true",
         "ALLOWED_HOSTS": "localhost,127.0.0.1",
         "LOG_LEVEL": os.environ.get("SERVER_LOG_LEVEL", "INFO"),
@@ -140,6 +142,27 @@ def _fresh_channel_layer() -> Iterator[None]:
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+def clear_cache() -> None:
+    """Forget rate-limit counters and lockouts: only this session's keys (never FLUSHDB a shared Redis)."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Every test starts with no throttle counts and no lockouts (the e2e servers share these keys)."""
+    clear_cache()
+    yield
 
 
 # --- users and API clients -----------------------------------------------------

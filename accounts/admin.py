@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from accounts.forms import LockoutAdminAuthenticationForm
 from accounts.models import Follow, User
+
+# /admin/login/ says when a login is locked out (the backend refuses it either way).
+admin.site.login_form = LockoutAdminAuthenticationForm
 
 
 @admin.register(User)

@@ -8,24 +8,88 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts import selectors, services
+from accounts.lockout import lockout_for
 from accounts.models import User
 from accounts.pagination import BoundedLimitOffsetPagination
 from accounts.serializers import (
+    LogoutInputSerializer,
     MeSerializer,
     ProfileUpdateInputSerializer,
     RegisteredUserSerializer,
     RegisterInputSerializer,
+    TokenRefreshInputSerializer,
     UserProfileSerializer,
     UserSearchInputSerializer,
     UserSummarySerializer,
 )
+from realtime.throttles import LoginIPThrottle, LoginUsernameThrottle, RefreshThrottle, RegisterThrottle
+
+THROTTLED = OpenApiResponse(description="Rate limited: `Retry-After` header; body `{detail, code: throttled, limited, retry_after}`.")
+
+
+class LoginLockedOut(Throttled):
+    """429 for a locked-out login (accounts.lockout), with the same body as a throttle."""
+
+    def __init__(self, *, message: str, retry_after: int) -> None:
+        super().__init__(wait=retry_after)
+        self.scope = "login_lockout"
+        self.message = message
+
+
+class TokenObtainView(TokenObtainPairView):
+    """Obtain `{access, refresh}`; limited per address and per username; locked-out logins get 429."""
+
+    throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
+
+    @extend_schema(responses={200: TokenObtainPairSerializer, 401: OpenApiResponse(description="Wrong credentials."), 429: THROTTLED})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        username = request.data.get("username") if isinstance(request.data, dict) else None
+        lockout = lockout_for(request, username if isinstance(username, str) else None)
+        if lockout is not None:
+            raise LoginLockedOut(message=lockout.summary, retry_after=lockout.retry_after)
+        return super().post(request, *args, **kwargs)
+
+
+class TokenRefreshRotateView(TokenRefreshView):
+    """Trade a refresh token for `{access, refresh}`: the new refresh token replaces the old, which is blacklisted."""
+
+    serializer_class = TokenRefreshInputSerializer
+    throttle_classes = [RefreshThrottle]
+
+    @extend_schema(responses={200: TokenRefreshInputSerializer, 401: OpenApiResponse(description="Invalid, used or revoked token."), 429: THROTTLED})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(APIView):
+    """Revoke a refresh token (blacklist it). Sockets: session logout closes that session's sockets;
+    JWT sockets close when their access token expires."""
+
+    permission_classes = [AllowAny]
+    # JWT only (no session: no CSRF needed); it also makes a bad token a 401, not a 403.
+    authentication_classes = [JWTAuthentication]
+    throttle_classes = [RefreshThrottle]
+
+    @extend_schema(
+        request=LogoutInputSerializer,
+        responses={204: None, 401: OpenApiResponse(description="Invalid, expired or already revoked token."), 429: THROTTLED},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = LogoutInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.refresh_token_revoke(token=serializer.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def user_or_404(username: str) -> User:
@@ -45,8 +109,9 @@ class RegisterView(APIView):
     permission_classes = [AllowAny]
     # No session authentication: a logged-in browser must not need a CSRF token to register someone else.
     authentication_classes: list = []
+    throttle_classes = [RegisterThrottle]
 
-    @extend_schema(request=RegisterInputSerializer, responses={201: RegisteredUserSerializer}, auth=[])
+    @extend_schema(request=RegisterInputSerializer, responses={201: RegisteredUserSerializer, 429: THROTTLED}, auth=[])
     def post(self, request: Request) -> Response:
         serializer = RegisterInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -12,10 +12,15 @@ from typing import Any
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Follow, User
 from accounts.signals import user_followed, user_unfollowed
 from realtime.errors import InvalidInput
+from realtime.revocation import user_sockets_close
 
 # Paths under /api/users/ that are not profiles; a user with that name could never be reached.
 RESERVED_USERNAMES = frozenset({"me"})
@@ -99,3 +104,34 @@ def follow_delete(*, follower: User, followee: User) -> bool:
         if deleted:
             user_unfollowed.send(sender=Follow, follower=follower, followee=followee)
     return bool(deleted)
+
+
+# --- credentials ----------------------------------------------------------------
+
+
+def user_credentials_revoke(*, user: User, reason: str) -> int:
+    """Revoke everything a user's old credentials opened: blacklist their outstanding refresh
+    tokens and, after commit, close every socket of theirs on every process (4401).
+
+    Called on deactivation, password change and deletion (accounts.receivers). Access tokens
+    need nothing here: REST and socket auth refuse inactive users, and tokens carry a hash of the
+    password hash (SIMPLE_JWT CHECK_REVOKE_TOKEN), so a new password invalidates every old token.
+    Returns how many refresh tokens were blacklisted.
+    """
+    with transaction.atomic():
+        outstanding = list(
+            OutstandingToken.objects.filter(user_id=user.pk, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+        BlacklistedToken.objects.bulk_create([BlacklistedToken(token_id=pk) for pk in outstanding], ignore_conflicts=True)
+        user_sockets_close(user_id=user.pk, reason=reason)
+    return len(outstanding)
+
+
+def refresh_token_revoke(*, token: str) -> None:
+    """Blacklist one refresh token (logout). Raises InvalidToken for a bad, expired or already revoked token."""
+    try:
+        RefreshToken(token).blacklist()
+    except TokenError as exc:
+        raise InvalidToken(str(exc)) from exc

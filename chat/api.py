@@ -24,6 +24,7 @@ from chat.serializers import (
     ReadOutput,
 )
 from realtime.errors import InvalidInput
+from realtime.throttles import ChatMessageThrottle
 
 User = get_user_model()
 
@@ -85,6 +86,8 @@ class ConversationDetailView(GenericAPIView):
 
 class MessageListView(GenericAPIView):
     serializer_class = MessageOutput
+    # POSTs only (WriteOnlyMixin): reading history is not limited.
+    throttle_classes = [ChatMessageThrottle]
 
     @extend_schema(
         summary="A page of messages, oldest first",

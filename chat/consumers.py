@@ -166,8 +166,10 @@ class ChatConsumer(BaseConsumer):
                 client_id=data.get("client_id"),
                 viewing=viewing,
             )
-        except Forbidden as exc:  # removed from the conversation since connecting
+        except Forbidden as exc:  # removed from the conversation, or deactivated, since connecting
             await self.send_error(exc.code, exc.message, type="chat_message")
+            if exc.code == "account_inactive":  # the revocation's own close may still be on its way
+                raise Reject(closecodes.UNAUTHENTICATED, "account deactivated")
             raise Reject(closecodes.FORBIDDEN, "not a member")
         if not created:
             # A resend: this client missed the echo; confirm to it alone, tell nobody else again.

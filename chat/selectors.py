@@ -78,7 +78,7 @@ def unread_counts(*, conversation_id: int) -> dict[int, int]:
 
 def members_for_new_message(*, conversation_id: int, sender_id: int, client_id: str | None) -> list[dict[str, Any]]:
     """One query for everything a new message needs to know about the members, before it is inserted:
-    [{"user_id", "unread" (messages after their read position, not their own), "existing_id"}].
+    [{"user_id", "unread" (messages after their read position, not their own), "existing_id", "is_active"}].
 
     `existing_id` is the id of the sender's message already stored under `client_id` (the same on
     every row; None if there is none or no client_id): the idempotency check rides along.
@@ -98,7 +98,7 @@ def members_for_new_message(*, conversation_id: int, sender_id: int, client_id: 
     return list(
         Membership.objects.filter(conversation_id=conversation_id)
         .annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)), existing_id=existing)
-        .values("user_id", "unread", "existing_id")
+        .values("user_id", "unread", "existing_id", is_active=F("user__is_active"))
     )
 
 

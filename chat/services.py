@@ -167,6 +167,10 @@ def message_create(
         me = next((m for m in members if m["user_id"] == sender.pk), None)
         if me is None:
             raise Forbidden("You are not a member of this conversation.", code="not_a_member")
+        # Read in the same statement: once a deactivation has committed, its sockets can store nothing
+        # more, even a frame they were handling while the close was on its way.
+        if not me["is_active"]:
+            raise Forbidden("Your account is deactivated.", code="account_inactive")
         if me["existing_id"] is not None:
             return _existing_message(sender=sender, conversation_id=conversation_id, message_id=me["existing_id"]), False
         message = Message.objects.create(conversation=conversation, sender=sender, text=text, client_id=client_id)

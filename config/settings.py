@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "channels",
     "django_tasks",
@@ -166,6 +167,24 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# The cache holds rate-limit counters and login lockouts, so with several processes
+# it must be shared: Redis when REDIS_URL is set. Short timeouts and fail-open
+# (realtime.cache.FailOpenRedisCache): if Redis is briefly down, requests go on
+# without limits (logged) instead of failing with 500.
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "cache")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "realtime.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
+
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -181,6 +200,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["accounts.lockout.LockoutModelBackend"]
+# After LOGIN_LOCKOUT_ATTEMPTS failed logins for one username (or LOGIN_LOCKOUT_IP_ATTEMPTS
+# from one address) within the window, every login for it is refused until the window
+# passes, the right password included (/login/, /admin/, /api-auth/, /api/auth/token/).
+LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 10)
+LOGIN_LOCKOUT_IP_ATTEMPTS = env_int("LOGIN_LOCKOUT_IP_ATTEMPTS", 50)
+LOGIN_LOCKOUT_WINDOW_SECONDS = env_int("LOGIN_LOCKOUT_WINDOW_SECONDS", 900)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -209,13 +235,32 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "realtime.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [],
+    # The project's throttles (accounts.throttles) read THROTTLE_RATES at request time.
+    "DEFAULT_THROTTLE_RATES": {},
+    # Proxies in front of the app (nginx: 1): throttles and lockouts then count the client's
+    # address from X-Forwarded-For instead of the proxy's. Unset: REMOTE_ADDR.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+# Per scope, "<count>/<s|min|h|day>" (DRF's rate syntax); see accounts/throttles.py.
+THROTTLE_RATES = {
+    "login": env_str("THROTTLE_LOGIN", "10/min"),  # token obtain, per IP and per username
+    "register": env_str("THROTTLE_REGISTER", "20/h"),  # per IP
+    "refresh": env_str("THROTTLE_REFRESH", "30/min"),  # per IP
+    "chat_message": env_str("THROTTLE_CHAT_MESSAGE", "120/min"),  # POST messages, per user
+    "post_write": env_str("THROTTLE_POST_WRITE", "30/min"),  # new posts and comments, per user
 }
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
     "UPDATE_LAST_LOGIN": False,
+    # Refresh tokens are single use: each refresh returns a new one and blacklists the old.
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # Tokens carry a hash of the password hash: a password change invalidates them all.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 SPECTACULAR_SETTINGS = {

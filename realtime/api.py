@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -16,6 +17,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from realtime.errors import ServiceError
+from realtime.throttles import DESCRIPTIONS
 
 logger = logging.getLogger("api")
 
@@ -38,7 +40,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, exceptions.Throttled):
+        response.data = _throttled_body(exc, context)
+    elif isinstance(exc, exceptions.ValidationError):
         errors = response.data
         response.data = {"detail": _first_message(errors), "code": "invalid", "errors": errors}
     elif isinstance(response.data, dict) and "detail" in response.data:
@@ -50,6 +54,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         extra={"status": response.status_code, "view": type(view).__name__ if view else None, "code": response.data.get("code")},
     )
     return response
+
+
+def _throttled_body(exc: exceptions.Throttled, context: dict[str, Any]) -> dict[str, Any]:
+    """429 body: what is limited and when to retry (the same number as the Retry-After header)."""
+    request = context.get("request")
+    scope = getattr(exc, "scope", None) or getattr(request, "_throttled_scope", None) or "requests"
+    retry_after = max(1, math.ceil(exc.wait)) if exc.wait is not None else None
+    what = DESCRIPTIONS.get(scope, "requests")
+    detail = getattr(exc, "message", None) or f"Too many {what}."
+    if retry_after is not None:
+        detail = f"{detail} Retry in {retry_after} seconds."
+    return {"detail": detail, "code": "throttled", "limited": scope, "retry_after": retry_after}
 
 
 def _first_message(errors: Any, path: str = "") -> str:
@@ -89,6 +105,7 @@ class ApiRootView(APIView):
         "register": "/api/auth/register/",
         "token": "/api/auth/token/",
         "token_refresh": "/api/auth/token/refresh/",
+        "logout": "/api/auth/logout/",
         "users": "/api/users/",
         "me": "/api/users/me/",
         "posts": "/api/posts/",

@@ -21,7 +21,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 logger = logging.getLogger(__name__)
 
@@ -35,18 +37,33 @@ def token_from_scope(scope: dict[str, Any]) -> str | None:
     return values[0] if values else None
 
 
-@database_sync_to_async
-def _user_for_token(raw: str) -> tuple[Any, str | None]:
+def user_for_access_token(raw: str) -> tuple[Any, float | None, str | None]:
+    """(user, exp, error) for an access token: error is "token_expired" or "token_invalid".
+
+    Refused like REST refuses them: an inactive or deleted user, and a token issued
+    before the user's password changed (the revoke claim, SIMPLE_JWT CHECK_REVOKE_TOKEN).
+    """
+    if not isinstance(raw, str) or not raw or len(raw) > 4096:
+        return AnonymousUser(), None, "token_invalid"
     try:
         token = AccessToken(raw)
     except TokenError as exc:
         reason = "token_expired" if "expired" in str(exc).lower() else "token_invalid"
-        return AnonymousUser(), reason
-    user_id = token.get(settings.SIMPLE_JWT.get("USER_ID_CLAIM", "user_id"))
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        return AnonymousUser(), None, reason
+    user_id = token.get(api_settings.USER_ID_CLAIM)
+    try:
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    except (TypeError, ValueError):
+        user = None
     if user is None:
-        return AnonymousUser(), "token_invalid"
-    return user, None
+        return AnonymousUser(), None, "token_invalid"
+    if api_settings.CHECK_REVOKE_TOKEN and token.get(api_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+        return AnonymousUser(), None, "token_revoked"
+    exp = token.get("exp")
+    return user, float(exp) if isinstance(exp, (int, float)) else None, None
+
+
+auser_for_access_token = database_sync_to_async(user_for_access_token)
 
 
 class JWTOrSessionAuthMiddleware(BaseMiddleware):
@@ -58,9 +75,11 @@ class JWTOrSessionAuthMiddleware(BaseMiddleware):
         raw = token_from_scope(scope)
         if raw:
             scope = dict(scope)
-            user, error = await _user_for_token(raw)
+            user, exp, error = await auser_for_access_token(raw)
             scope["user"] = user
             scope["auth_method"] = "jwt"
+            # When the token expires the socket closes, unless the client sends `authenticate`.
+            scope["auth_exp"] = exp
             if error:
                 scope["auth_error"] = error
             return await self.inner(scope, receive, send)

@@ -22,6 +22,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from channels.exceptions import StopConsumer
@@ -30,9 +31,10 @@ from django.conf import settings
 from rest_framework import serializers
 
 from realtime import closecodes
+from realtime.auth import auser_for_access_token
 from realtime.envelope import encode, error_frame, server_frame
 from realtime.errors import ServiceError
-from realtime.groups import connection_group, presence_group, user_group
+from realtime.groups import connection_group, presence_group, session_control_group, user_control_group, user_group
 from realtime.heartbeat import ensure_sweeper
 from realtime.jsonlimits import JSONTooDeep, max_depth
 from realtime.jsonlimits import loads as json_loads
@@ -130,6 +132,9 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self.strikes = 0
         self.last_client_frame = time.monotonic()
         self.heartbeat_task: asyncio.Task | None = None
+        self.expiry_task: asyncio.Task | None = None
+        # The JWT's exp (epoch seconds); None for session sockets. `authenticate` moves it.
+        self.auth_exp: float | None = self.scope.get("auth_exp")
         self.closed = False
         protocols = [p.lower() for p in self.scope.get("subprotocols") or []]
         # Answer "bearer" only: the token, if sent as a subprotocol, is never echoed.
@@ -158,6 +163,11 @@ class BaseConsumer(AsyncWebsocketConsumer):
         if self.joins_user_group:
             await self.join_group(user_group(self.user.pk))
         await self.join_group(connection_group(self.connection_id))
+        # Control groups: revoked credentials close these sockets on every process (realtime.revocation).
+        await self.join_group(user_control_group(self.user.pk))
+        session = self.scope.get("session")
+        if self.scope.get("auth_method") == "session" and session is not None and session.session_key:
+            await self.join_group(session_control_group(session.session_key))
         await self.accept(subprotocol=subprotocol)
         if change.flipped and self.tracks_user_presence:
             await apublish(presence_group(self.user.pk), "user_online", {"user_id": self.user.pk, "username": self.user.username})
@@ -176,6 +186,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
             return
         if not self.closed:
             self.heartbeat_task = asyncio.ensure_future(self._heartbeat())
+            if self.auth_exp is not None:
+                self.expiry_task = asyncio.ensure_future(self._expire())
             logger.info("ws_connected", extra={"consumer": type(self).__name__, "conn": self.connection_id})
 
     async def disconnect(self, code: int) -> None:
@@ -189,6 +201,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self.closed = True
         if getattr(self, "heartbeat_task", None):
             self.heartbeat_task.cancel()
+        if getattr(self, "expiry_task", None):
+            self.expiry_task.cancel()
         user = getattr(self, "user", None)
         if user is not None and getattr(user, "is_authenticated", False) and hasattr(self, "connection_id"):
             try:
@@ -299,10 +313,13 @@ class BaseConsumer(AsyncWebsocketConsumer):
         if event_type == "ping":
             await self.send_event("pong", {"ts": data.get("ts")} if isinstance(data.get("ts"), (int, float, str)) else {})
             return
+        if event_type == "authenticate":
+            await self.reauthenticate(data)
+            return
         handler = self.handlers.get(event_type)
         if handler is None:
             await self.send_error(
-                "unknown_type", f"Unknown message type {event_type[:64]!r}.", type=event_type[:64], supported=sorted([*self.handlers, "ping"])
+                "unknown_type", f"Unknown message type {event_type[:64]!r}.", type=event_type[:64], supported=sorted([*self.handlers, "ping", "authenticate"])
             )
             return
         method_name, serializer_class = handler
@@ -339,11 +356,50 @@ class BaseConsumer(AsyncWebsocketConsumer):
             return
         await self.deliver(message)
         if message.get("close_code"):
-            await self.close_with(int(message["close_code"]), message.get("event") or "")
+            await self.close_with(int(message["close_code"]), (message.get("meta") or {}).get("close_reason") or message.get("event") or "")
 
     async def deliver(self, message: dict[str, Any]) -> None:
         """Send a group event to the client. Override to filter, batch or react."""
         await self.send(text_data=message["text"])
+
+    # --- credentials -----------------------------------------------------------
+
+    async def reauthenticate(self, data: dict[str, Any]) -> None:
+        """`authenticate {token}`: a fresh access token of the same user extends a JWT socket's life.
+
+        A bad or expired token is an error frame (the socket keeps its current expiry); a
+        token of another user closes the socket with 4401: a socket never changes hands.
+        """
+        raw = data.get("token")
+        if not isinstance(raw, str) or not raw or len(raw) > 4096:
+            await self.send_error("invalid", "token: a JWT access token string is required.", type="authenticate", errors={"token": ["This field is required."]})
+            return
+        user, exp, error = await auser_for_access_token(raw)
+        if error:
+            await self.send_error(error, "The token is not valid: the socket keeps its current expiry.", type="authenticate")
+            return
+        if user.pk != self.user.pk:
+            await self.send_error("user_mismatch", "The token belongs to another user; closing.", type="authenticate")
+            await self.close_with(closecodes.UNAUTHENTICATED, "user mismatch")
+            return
+        if self.auth_exp is not None and exp is not None:
+            self.auth_exp = max(self.auth_exp, exp)
+        await self.send_event("authenticated", {"user_id": self.user.pk, "expires_at": _iso(self.auth_exp)})
+
+    async def _expire(self) -> None:
+        """Close with 4401 once the socket's token has expired (and no `authenticate` moved it)."""
+        try:
+            while not self.closed and self.auth_exp is not None:
+                remaining = self.auth_exp - time.time()
+                if remaining <= 0:
+                    await self.send_error("token_expired", "The access token expired; reconnect or send authenticate with a fresh token.")
+                    await self.close_with(closecodes.UNAUTHENTICATED, "token expired")
+                    return
+                await asyncio.sleep(min(remaining, 60.0))
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            logger.exception("ws_expiry_failed", extra={"consumer": type(self).__name__})
 
     # --- heartbeat -----------------------------------------------------------
 
@@ -367,6 +423,10 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     async def on_heartbeat(self) -> None:
         """Subclasses: periodic work while connected (e.g. grace-period checks)."""
+
+
+def _iso(epoch: float | None) -> str | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
 def _close_code_for(exc: ServiceError) -> int:

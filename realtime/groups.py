@@ -6,6 +6,8 @@ channel layer accepts (ASCII letters, digits, hyphens, underscores, periods).
 
 from __future__ import annotations
 
+import hashlib
+
 
 def user_group(user_id: int) -> str:
     """The user's personal group: every socket of that user (notifications, chat_update, kicks)."""
@@ -48,3 +50,16 @@ def room_lobby_group(room_id: str) -> str:
 def connection_group(connection_id: str) -> str:
     """A group with one socket in it: lets any process address one connection (a P2P peer)."""
     return f"conn.{connection_id}"
+
+
+def user_control_group(user_id: int) -> str:
+    """Every socket of a user, whatever it is for: closed together when credentials are revoked."""
+    return f"ctl.user.{user_id}"
+
+
+def session_control_group(session_key: str) -> str:
+    """The sockets opened with one login session's cookie: closed on logout.
+
+    The session key is a credential: the name carries a hash of it, never the key.
+    """
+    return f"ctl.session.{hashlib.sha256(session_key.encode()).hexdigest()[:40]}"

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.pagination import BoundedLimitOffsetPagination
 from realtime.errors import Forbidden, InvalidInput
+from realtime.throttles import PostWriteThrottle
 from social import selectors, services
 from social.models import Comment, Post
 from social.serializers import (
@@ -58,6 +59,12 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             params.is_valid(raise_exception=True)
             author = params.validated_data["author"]
         return selectors.post_list(viewer=self.request.user, author_username=author or None)
+
+    def get_throttles(self) -> list[Any]:
+        # New posts and comments share one per-user budget; likes and reads are not limited.
+        if self.action in ("create", "comments"):
+            return [PostWriteThrottle()]
+        return super().get_throttles()
 
     def get_object(self) -> Post:
         post = self.get_queryset().filter(pk=_pk(self.kwargs["pk"])).first()

@@ -101,6 +101,12 @@ def _core(endpoint: str) -> list[Case]:
         # ~60 KB of `[`, under the frame limit: used to raise RecursionError and kill the socket (1011).
         Case(endpoint, "ping", raw=recursion_bomb(), code="frame_too_deep", id=f"{endpoint}-nested-bomb"),
         Case(endpoint, "ping", raw=json.dumps({"type": "ping", "data": {"x": nested(32)}}), code="frame_too_deep", id=f"{endpoint}-nested-33-levels"),
+        # `authenticate` (core): a bad token is an error, the socket keeps its credentials.
+        Case(endpoint, "authenticate", {}, error_field="token", id=f"{endpoint}-authenticate-token-missing"),
+        Case(endpoint, "authenticate", {"token": 5}, error_field="token", id=f"{endpoint}-authenticate-token-number"),
+        Case(endpoint, "authenticate", {"token": ["x"]}, error_field="token", id=f"{endpoint}-authenticate-token-list"),
+        Case(endpoint, "authenticate", {"token": "x" * 5000}, error_field="token", id=f"{endpoint}-authenticate-token-oversized"),
+        Case(endpoint, "authenticate", {"token": "not.a.jwt"}, code="token_invalid", id=f"{endpoint}-authenticate-token-garbage"),
     ]
 
 

@@ -1,12 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accounts.forms import LockoutAuthenticationForm
 from web import views
 
 urlpatterns = [
     path("", views.FeedView.as_view(), name="home"),
     path("signup/", views.SignupView.as_view(), name="signup"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LockoutAuthenticationForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("u/<str:username>/", views.ProfileView.as_view(), name="profile"),
     path("chat/", views.ChatView.as_view(), name="chat"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpRequest, HttpResponse
@@ -36,7 +37,7 @@ class SignupView(FormView):
     def form_valid(self, form: SignupForm) -> HttpResponse:
         user = form.save()
         # A new user lands in the app, not on the login page.
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(self.request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         return super().form_valid(form)
 
 

@@ -1,0 +1,117 @@
+"""End to end on real daphne processes sharing Redis: revocation closes sockets on whichever
+process holds them, and rate limits / lockouts are counted once for all processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from chat.models import Message
+from chat.services import conversation_get_or_create_direct
+from conftest import PASSWORD
+from realtime import closecodes
+
+pytestmark = [pytest.mark.e2e]
+
+WAIT = 15.0
+
+
+async def wait_for(ws: ClientConnection, event_type: str, timeout: float = WAIT) -> dict[str, Any]:
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = json.loads(await ws.recv())
+            if frame["type"] == event_type:
+                return frame
+
+
+async def wait_closed(ws: ClientConnection, timeout: float = WAIT) -> tuple[int | None, list[dict[str, Any]]]:
+    """Read until the server closes: (close code, frames seen)."""
+    frames = []
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                frames.append(json.loads(await ws.recv()))
+    except ConnectionClosed:
+        pass
+    return ws.close_code, frames
+
+
+@pytest.fixture
+def chat_pair(live_db, make_user, token_for):
+    a, b = make_user(), make_user()
+    conversation, _ = conversation_get_or_create_direct(user=a, other=b)
+    return a, b, conversation, token_for(a), token_for(b)
+
+
+async def test_deactivation_closes_the_socket_on_another_process_and_nothing_is_stored_after(cluster, chat_pair):
+    a, _, conversation, token_a, token_b = chat_pair
+    url = f"{cluster.servers[0].ws_url}/ws/chat/{conversation.pk}/?token="
+    ws_a = await connect(url + token_a, open_timeout=WAIT)
+    await wait_for(ws_a, "connection_established")
+    ws_b = await connect(f"{cluster.servers[1].ws_url}/ws/chat/{conversation.pk}/?token={token_b}", open_timeout=WAIT)
+    await wait_for(ws_b, "connection_established")
+
+    # a keeps writing while the account is deactivated from this (third) process.
+    sent = 0
+
+    async def keep_sending() -> None:
+        nonlocal sent
+        try:
+            while True:
+                await ws_a.send(json.dumps({"type": "chat_message", "data": {"text": f"m{sent}", "client_id": f"k{sent}"}}))
+                sent += 1
+                await asyncio.sleep(0.005)
+        except ConnectionClosed:
+            pass
+
+    sender = asyncio.ensure_future(keep_sending())
+    await wait_for(ws_b, "chat_message")  # writing is under way
+
+    def deactivate() -> Any:
+        a.is_active = False
+        a.save()
+        return timezone.now()
+
+    deactivated_at = await sync_to_async(deactivate)()
+    code, frames = await wait_closed(ws_a)
+    await sender
+    assert code == closecodes.UNAUTHENTICATED
+    # The revocation's frame, or (if a frame in flight got there first) the refused write's.
+    assert any(f["type"] == "error" and f["data"]["code"] in ("credentials_revoked", "account_inactive") for f in frames)
+    stored = await sync_to_async(list)(Message.objects.filter(conversation=conversation).values_list("created_at", flat=True))
+    assert stored and len(stored) < sent + 1
+    assert max(stored) <= deactivated_at
+    # The old token opens nothing, and still nothing more was stored.
+    again = await connect(url + token_a, open_timeout=WAIT)
+    code, _ = await wait_closed(again)
+    assert code == closecodes.UNAUTHENTICATED
+    assert await sync_to_async(Message.objects.filter(conversation=conversation).count)() == len(stored)
+    await ws_b.close()
+
+
+def test_lockout_and_throttles_hold_across_two_processes(cluster_factory, live_db, make_user):
+    servers = cluster_factory(2, LOGIN_LOCKOUT_ATTEMPTS="4", THROTTLE_LOGIN="1000/min", THROTTLE_REGISTER="3/h").servers
+    user = make_user()
+    with httpx.Client(timeout=WAIT) as http:
+        # failures spread over both processes
+        for i in range(4):
+            response = http.post(f"{servers[i % 2].http_url}/api/auth/token/", json={"username": user.username, "password": "wrong-password"})
+            assert response.status_code == 401
+        for server in servers:
+            response = http.post(f"{server.http_url}/api/auth/token/", json={"username": user.username, "password": PASSWORD})
+            assert response.status_code == 429, response.text
+            assert int(response.headers["Retry-After"]) > 0
+        # registrations: 3 per address in all, wherever they land
+        codes = [
+            http.post(f"{servers[i % 2].http_url}/api/auth/register/", json={"username": f"reg{i}_{user.pk}", "password": "a-long-passphrase-1"}).status_code
+            for i in range(4)
+        ]
+        assert codes == [201, 201, 201, 429]
