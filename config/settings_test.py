@@ -11,5 +11,7 @@ import os
 import secrets
 
 os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+# In-process clients other than Django's (schemathesis' WSGI client) say Host: localhost.
+os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 from config.settings import *  # noqa: F403
