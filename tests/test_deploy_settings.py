@@ -203,6 +203,11 @@ def test_nginx_access_log_never_holds_the_query_string() -> None:
         assert not NGINX_FORBIDDEN.search(fmt), (name, NGINX_FORBIDDEN.search(fmt))
 
 
+def test_nginx_passes_the_host_with_its_port_for_origin_checks() -> None:
+    hosts = re.findall(r"proxy_set_header\s+Host\s+(\S+);", nginx_text())
+    assert hosts and set(hosts) == {"$http_host"}
+
+
 def test_nginx_accepts_the_config(tmp_path: Path) -> None:
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if nginx is None:
