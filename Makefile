@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Development targets run with DEBUG on explicitly (settings default to off); `DEBUG=false make run` overrides.
+DEBUG ?= true
 
 .PHONY: run test venv deps dev-deps migrate demo lint format cluster worker bench clean
 
@@ -25,26 +27,26 @@ deps: $(VENV)/.deps
 dev-deps: $(VENV)/.dev-deps
 
 migrate: deps
-	$(PY) manage.py migrate --noinput
+	DEBUG=$(DEBUG) $(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py seed_demo
+	DEBUG=$(DEBUG) $(PY) manage.py seed_demo
 
 ## run: set up and serve at http://$(HOST):$(PORT) (SQLite + in-memory layer unless DATABASE_URL/REDIS_URL are set).
 ## The task worker runs beside the server so "Process" works; both stop on Ctrl-C.
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py db_worker --interval 0.5 --no-reload & \
-	$(PY) -m daphne -v 0 -b $(HOST) -p $(PORT) config.asgi:application
+	DEBUG=$(DEBUG) $(PY) manage.py db_worker --interval 0.5 --no-reload & \
+	DEBUG=$(DEBUG) $(PY) -m daphne -v 0 -b $(HOST) -p $(PORT) config.asgi:application
 
 worker: deps
-	$(PY) manage.py db_worker
+	DEBUG=$(DEBUG) $(PY) manage.py db_worker
 
 ## test: set up and run ruff and the whole suite.
 test: dev-deps
 	$(VENV)/bin/ruff check .
-	$(PY) manage.py makemigrations --check --dry-run
+	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: dev-deps
@@ -55,11 +57,11 @@ format: dev-deps
 	$(VENV)/bin/ruff format .
 
 cluster: deps
-	$(PY) scripts/cluster.py -n 2 --worker
+	DEBUG=$(DEBUG) $(PY) scripts/cluster.py -n 2 --worker
 
 bench: dev-deps
-	$(PY) -m bench.chat_fanout
-	$(PY) -m bench.signaling
+	DEBUG=$(DEBUG) $(PY) -m bench.chat_fanout
+	DEBUG=$(DEBUG) $(PY) -m bench.signaling
 
 clean:
 	rm -rf $(VENV) staticfiles artifacts

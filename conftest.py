@@ -69,7 +69,8 @@ def postgres_required() -> None:
 
 @pytest.fixture(scope="session")
 def server_env(django_db_setup: Any, django_db_blocker: Any, redis_url: str, postgres_required: None) -> dict[str, str]:
-    """Environment for server processes: the test database, the session's Redis namespace."""
+    """Environment for server processes: the test database, the session's Redis namespace, the session's keys."""
+    from django.conf import settings
     from django.db import connection
 
     params = connection.settings_dict
@@ -84,6 +85,9 @@ def server_env(django_db_setup: Any, django_db_blocker: Any, redis_url: str, pos
         "PRESENCE_PREFIX": f"{SESSION_NS}-presence",
         "CACHE_KEY_PREFIX": f"{SESSION_NS}-cache",
         "DEBUG": "true",
+        # Tokens the tests sign must verify on the servers (config/settings_test.py draws the key).
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        "JWT_SIGNING_KEY": settings.SIMPLE_JWT["SIGNING_KEY"],
         "ALLOWED_HOSTS": "localhost,127.0.0.1",
         "LOG_LEVEL": os.environ.get("SERVER_LOG_LEVEL", "INFO"),
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",

@@ -2,7 +2,9 @@
 
 Every value a deployment changes comes from an environment variable; the README
 has a table of all of them. With nothing set, the project runs on an embedded
-default: a SQLite file, the in-memory channel layer and DEBUG on.
+default: a SQLite file and the in-memory channel layer. DEBUG is off unless the
+environment says DEBUG=true (`make run` does), and outside DEBUG the process refuses
+to start without a strong DJANGO_SECRET_KEY.
 """
 
 from __future__ import annotations
@@ -54,20 +56,59 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 # --- Core -----------------------------------------------------------------
 
-DEBUG = env_bool("DEBUG", default=True)
+# Off unless asked for: a deployment that forgets DEBUG must not serve tracebacks.
+DEBUG = env_bool("DEBUG", default=False)
+
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
+# Values that appeared in examples, compose files and Dockerfiles: never a real secret.
+PLACEHOLDER_SECRET_KEYS = frozenset(
+    {"change-me-in-production", "change-me", "changeme", "build-only", "secret", "secret-key", DEV_SECRET_KEY}
+)
+SECRET_KEY_MIN_LENGTH = 50
+GENERATE_SECRET_HINT = "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+
+
+def secret_key_problem(value: str) -> str | None:
+    """Why `value` cannot sign sessions and tokens in production, or None when it can."""
+    if not value:
+        return "is not set"
+    if value.lower() in PLACEHOLDER_SECRET_KEYS or value.startswith("django-insecure"):
+        return "is a known placeholder"
+    if len(value) < SECRET_KEY_MIN_LENGTH:
+        return f"is shorter than {SECRET_KEY_MIN_LENGTH} characters"
+    if len(set(value)) < 5:
+        return "has fewer than 5 distinct characters"
+    return None
+
+
+def require_strong_secret(name: str, value: str) -> None:
+    problem = secret_key_problem(value)
+    if problem:
+        raise ImproperlyConfigured(f"{name} {problem}; it must be a random value of at least {SECRET_KEY_MIN_LENGTH} characters when DEBUG is off. {GENERATE_SECRET_HINT}")
+
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
+# Old keys still accepted for sessions and signed values while they expire (rotation).
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
+# JWTs get their own key, so rotating one does not log out the other kind of client.
+JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY")
+if DEBUG:
+    SECRET_KEY = SECRET_KEY or DEV_SECRET_KEY
+else:
+    require_strong_secret("DJANGO_SECRET_KEY", SECRET_KEY)
+    for fallback in SECRET_KEY_FALLBACKS:
+        require_strong_secret("DJANGO_SECRET_KEY_FALLBACKS entry", fallback)
+    if JWT_SIGNING_KEY:
+        require_strong_secret("JWT_SIGNING_KEY", JWT_SIGNING_KEY)
+JWT_SIGNING_KEY = JWT_SIGNING_KEY or SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# Origins allowed to open WebSockets with the user's cookie. Empty: derived from
-# ALLOWED_HOSTS (any scheme and port), the same rule as Channels'
-# AllowedHostsOriginValidator.
+# Exact origins (scheme://host[:port]) allowed to open WebSockets besides the site's
+# own origin and CSRF_TRUSTED_ORIGINS; see realtime/auth.py. Never "*".
 WS_ALLOWED_ORIGINS = env_list("WS_ALLOWED_ORIGINS")
+if any("*" in origin or "://" not in origin for origin in WS_ALLOWED_ORIGINS):
+    raise ImproperlyConfigured("WS_ALLOWED_ORIGINS entries must be exact origins like https://app.example.com (no '*')")
 
 INSTALLED_APPS = [
     "daphne",
@@ -216,7 +257,27 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+
+# --- HTTPS and browser hardening (README "Security") -------------------------
+
+# Behind a TLS proxy every plain-HTTP request is redirected, except the probes:
+# load balancers and orchestrators call /health/ and /ready/ over plain HTTP.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=BEHIND_TLS_PROXY)
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^ready/$"]
+# Sent only on HTTPS responses, so harmless on plain-HTTP deployments.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Preloading is a commitment browsers keep for months (and anyone may submit a
+# domain that sends "preload"), so it stays an explicit opt-in; the deploy check
+# that asks for it is silenced only while it is deliberately off.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -256,6 +317,7 @@ SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
     "UPDATE_LAST_LOGIN": False,
+    "SIGNING_KEY": JWT_SIGNING_KEY,
     # Refresh tokens are single use: each refresh returns a new one and blacklists the old.
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,

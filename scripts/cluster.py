@@ -5,8 +5,11 @@ database and one Redis, wait until each answers /ready/, and stop them.
 Used by the test suite (see `conftest.py`: `cluster`, `cluster_factory`) and
 from the shell to run the multi-process topology natively, without Docker:
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/social \
+    DEBUG=true DATABASE_URL=postgres://postgres@127.0.0.1:5432/social \
     REDIS_URL=redis://127.0.0.1:6379/0 python scripts/cluster.py -n 2 --worker
+
+(Without DEBUG=true the processes need a strong DJANGO_SECRET_KEY and ALLOWED_HOSTS,
+as in production; `make cluster` sets DEBUG=true.)
 
 It prints the URLs and runs until Ctrl-C.
 """

@@ -28,6 +28,7 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CHANNEL_LAYER_PREFIX", "PRESENCE_PREFIX"}}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'smoke.sqlite3'}"
     env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    env["DEBUG"] = "true"  # as `make run` sets it
     for command in (["migrate", "--noinput"], ["seed_demo"]):
         result = subprocess.run([sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=180)
         assert result.returncode == 0, result.stdout + result.stderr
@@ -35,7 +36,7 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_make_run_default_serves_pages_api_and_sockets(sqlite_env: dict[str, str]) -> None:
-    cluster = Cluster(size=1, env={"DATABASE_URL": sqlite_env["DATABASE_URL"]})
+    cluster = Cluster(size=1, env={"DATABASE_URL": sqlite_env["DATABASE_URL"], "DEBUG": "true"})
     # Cluster inherits os.environ; drop the service URLs so the embedded defaults apply.
     saved = {k: os.environ.pop(k) for k in ("REDIS_URL", "CHANNEL_LAYER_PREFIX", "PRESENCE_PREFIX") if k in os.environ}
     try:

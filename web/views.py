@@ -35,7 +35,9 @@ class SignupView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form: SignupForm) -> HttpResponse:
-        user = form.save()
+        user = form.register()
+        if user is None:
+            return self.form_invalid(form)
         # A new user lands in the app, not on the login page.
         login(self.request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         return super().form_valid(form)

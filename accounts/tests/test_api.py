@@ -30,6 +30,14 @@ def test_register_weak_password_is_400_naming_the_field(api_client) -> None:
     assert "too short" in response.data["detail"]
 
 
+@pytest.mark.parametrize("username", ["me", "ME"])
+def test_register_refuses_the_reserved_username(api_client, username) -> None:
+    response = api_client.post("/api/auth/register/", {"username": username, "password": "explorer-Map-2024"})
+    assert response.status_code == 400
+    assert response.data["errors"] == {"username": [f"The username '{username}' is reserved."]}
+    assert not User.objects.filter(username__iexact="me").exists()
+
+
 def test_register_missing_and_invalid_fields_are_named(api_client) -> None:
     response = api_client.post("/api/auth/register/", {"username": "bad name!", "email": "not-an-email"})
     assert response.status_code == 400

@@ -4,7 +4,7 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import Follow, User
 from accounts.signals import user_followed
@@ -12,6 +12,12 @@ from social.models import Comment, Like, Mention, Post
 from social.signals import post_commented, post_liked, user_mentioned
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _debug_on(settings) -> None:
+    """`make run` seeds with DEBUG on; the refusal outside DEBUG has its own tests below."""
+    settings.DEBUG = True
 
 
 def _counts() -> tuple[int, ...]:
@@ -54,3 +60,16 @@ def test_seed_demo_restores_a_changed_demo_password() -> None:
     call_command("seed_demo", stdout=StringIO())
     bob.refresh_from_db()
     assert bob.check_password(settings.DEMO_PASSWORD)
+
+
+def test_seed_demo_refuses_with_debug_off_and_creates_nothing(settings) -> None:
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not User.objects.filter(username__in=["alice", "bob", "carol"]).exists()
+
+
+def test_seed_demo_with_force_seeds_with_debug_off(settings) -> None:
+    settings.DEBUG = False
+    call_command("seed_demo", "--force", stdout=StringIO())
+    assert User.objects.get(username="alice").is_superuser

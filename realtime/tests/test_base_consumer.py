@@ -156,13 +156,15 @@ async def test_connection_cap_per_user(user, token_for):
     await second.disconnect()
 
 
+@override_settings(ALLOWED_HOSTS=["localhost"])
 async def test_foreign_origin_is_refused_and_own_origin_accepted(user, token_for):
     from asgiref.sync import sync_to_async
 
     token = await sync_to_async(token_for)(user)
-    comm, connected, _ = await connect(token, headers=[(b"origin", b"http://evil.example")])
+    host = (b"host", b"localhost:8000")
+    comm, connected, _ = await connect(token, headers=[(b"origin", b"http://evil.example"), host])
     assert not connected
-    comm, connected, _ = await connect(token, headers=[(b"origin", b"http://localhost:8000")])
+    comm, connected, _ = await connect(token, headers=[(b"origin", b"http://localhost:8000"), host])
     assert connected
     await comm.disconnect()
 

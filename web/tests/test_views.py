@@ -92,6 +92,15 @@ def test_signup_shows_errors_and_creates_nothing(client: Client) -> None:
     assert not get_user_model().objects.filter(username="x").exists()
 
 
+@pytest.mark.parametrize("username", ["me", "ME"])
+def test_signup_refuses_the_reserved_username_like_the_api(client: Client, username: str) -> None:
+    response = client.post("/signup/", {"username": username, "email": "me@example.com", "password1": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"] == [f"The username '{username}' is reserved."]
+    assert not get_user_model().objects.filter(username__iexact="me").exists()
+    assert "_auth_user_id" not in client.session
+
+
 def test_signup_requires_email(client: Client) -> None:
     response = client.post("/signup/", {"username": "noemail", "password1": PASSWORD, "password2": PASSWORD})
     assert response.status_code == 200

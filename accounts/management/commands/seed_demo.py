@@ -1,5 +1,8 @@
 """Demo data for `make run`: users alice, bob, carol with follows, posts, comments, likes and items.
 
+Demo users have a published password and alice is a superuser, so the command
+refuses to run when DEBUG is off unless given --force (docker compose: profile `demo`).
+
 Idempotent: users are created when missing (and their password reset to DEMO_PASSWORD
 when it differs); the social part runs only once (skipped when alice already has
 posts), so re-running never sends notifications twice; items are added per user
@@ -11,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts.models import User
@@ -28,7 +31,15 @@ DEMO_FOLLOWS = [("bob", "alice"), ("carol", "alice"), ("alice", "bob")]
 class Command(BaseCommand):
     help = "Create demo users (alice, bob, carol), follows, posts, comments, likes and items. Safe to run repeatedly."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--force", action="store_true", help="seed even when DEBUG is off (never on a production database)")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "Refusing to create demo users (known password, a superuser) with DEBUG off. "
+                "Run with DEBUG=true for development, or pass --force if this database is really a demo."
+            )
         password = getattr(settings, "DEMO_PASSWORD", "demo-pass-123")
         users = {spec["username"]: self._user(spec, password) for spec in DEMO_USERS}
         for follower, followee in DEMO_FOLLOWS:
