@@ -290,6 +290,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Without this, Django's default "console" handler (DEBUG only) printed a second,
+        # plain-text copy of every django.* warning ("Unauthorized: /api/...").
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"level": "WARNING"},
         "django.db.backends": {"level": "INFO"},
         "daphne": {"level": "WARNING"},
