@@ -1,7 +1,7 @@
 """REST endpoints of P2P rooms and ICE configuration (mounted at /api/rtc/).
 
 The room state lives in the async presence store; these sync DRF views reach it
-with `async_to_sync` (under daphne that runs on the server's event loop).
+with `async_to_sync` (under an ASGI server, uvicorn or daphne, that runs on the server's event loop).
 """
 
 from __future__ import annotations
