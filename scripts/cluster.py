@@ -58,6 +58,11 @@ def uvicorn_command(app: str, *, host: str = "127.0.0.1", port: int = 8000, forw
     ]  # fmt: skip
 
 
+def daphne_command(app: str, *, host: str = "127.0.0.1", port: int = 8000) -> list[str]:
+    """What `make run` serves (daphne: Channels' runserver server); not the production server."""
+    return [sys.executable, "-m", "daphne", "-v", "0", "-b", host, "-p", str(port), app]
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -91,6 +96,7 @@ class Cluster:
 
     size: int = 2
     app: str = "config.asgi:application"
+    server: str = "uvicorn"  # or "daphne", as `make run` serves
     env: dict[str, str] = field(default_factory=dict)
     worker: bool = False
     log_dir: Path = field(default_factory=lambda: Path(os.environ.get("CLUSTER_LOG_DIR", "/tmp")))
@@ -113,7 +119,7 @@ class Cluster:
             log_path = self.log_dir / f"{self.log_prefix}-{os.getpid()}-{port}.log"
             log_file = log_path.open("wb")
             process = subprocess.Popen(
-                uvicorn_command(self.app, port=port),
+                uvicorn_command(self.app, port=port) if self.server == "uvicorn" else daphne_command(self.app, port=port),
                 cwd=BASE_DIR,
                 env=env,
                 stdout=log_file,
