@@ -63,8 +63,9 @@ class RedactSecretsFilter(logging.Filter):
         return True
 
 
-# color_message: uvicorn's copy of the message with ANSI colours, for terminals.
-_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id", "user_id", "color_message"}
+# uvicorn's extras: color_message (the message with ANSI colours, for terminals) and websocket
+# (the repr of a weak proxy to its protocol object): nothing a reader of the JSON line can use.
+_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id", "user_id", "color_message", "websocket"}
 
 
 class JsonFormatter(logging.Formatter):

@@ -33,12 +33,13 @@ def test_uvicorn_handshake_line_is_valid_json_without_the_token():
             None,
         )
         record.color_message = '%s - "WebSocket %s" \x1b[32m[accepted]\x1b[0m'
+        record.websocket = object()
         line = _line(record)
         payload = json.loads(line)
         assert token not in line and token[-12:] not in line
         assert payload["event"].startswith('127.0.0.1:5000 - "WebSocket /ws/notifications/?token=[REDACTED]')
         assert payload["event"].endswith('" [accepted]')
-        assert "color_message" not in payload
+        assert "color_message" not in payload and "websocket" not in payload
 
 
 def test_escaped_quotes_after_a_secret_keep_the_line_valid_json():
