@@ -18,4 +18,4 @@ EXPOSE 8000
 ENV FORWARDED_ALLOW_IPS=127.0.0.1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16
 # On `docker stop` (SIGTERM) sockets close with 1012 and the process exits within 5 s,
 # inside Docker's 10 s grace period.
-CMD ["python", "-W", "ignore:The `websockets` implementation is deprecated:UserWarning", "-m", "uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--loop", "uvloop", "--http", "httptools", "--ws", "websockets", "--lifespan", "off", "--no-access-log", "--log-config", "config/uvicorn_logging.json", "--proxy-headers", "--timeout-graceful-shutdown", "5", "--ws-max-size", "1048576"]
+CMD ["python", "-m", "uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio", "--lifespan", "off", "--no-access-log", "--log-config", "config/uvicorn_logging.json", "--proxy-headers", "--timeout-graceful-shutdown", "5", "--ws-max-size", "1048576"]

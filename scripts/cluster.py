@@ -40,22 +40,18 @@ GRACEFUL_SHUTDOWN_SECONDS = 5
 WS_MAX_MESSAGE_BYTES = 1024 * 1024
 
 
-# uvicorn 0.54's `--ws websockets` is built on websockets' legacy API and warns at every start
-# (plain text, before any log config applies). Its replacement, `websockets-sansio`, is not
-# usable yet: a close frame from the client never reaches the app as `websocket.disconnect`,
-# so `disconnect()` did not run (chat/tests/test_e2e.py: no `user_offline` after a tab closed).
-IGNORE_WS_DEPRECATION = "ignore:The `websockets` implementation is deprecated:UserWarning"
-
-
 def uvicorn_command(app: str, *, host: str = "127.0.0.1", port: int = 8000, forwarded_allow_ips: str = "127.0.0.1") -> list[str]:
     """The production server command (the Dockerfile's CMD says the same).
 
+    `websockets-sansio`: the `websockets` library (permessage-deflate on) through its current
+    protocol implementation; uvicorn 0.54's `--ws websockets` is the legacy one, deprecated (it
+    prints a plain-text warning at every start) and due to become an alias of this one.
     No lifespan (Django has none), no access log (the app's JSON "request" line replaces it).
     """
     return [
-        sys.executable, "-W", IGNORE_WS_DEPRECATION, "-m", "uvicorn", app,
+        sys.executable, "-m", "uvicorn", app,
         "--host", host, "--port", str(port),
-        "--loop", "uvloop", "--http", "httptools", "--ws", "websockets",
+        "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio",
         "--lifespan", "off", "--no-access-log", "--log-config", str(LOG_CONFIG),
         "--proxy-headers", "--forwarded-allow-ips", forwarded_allow_ips,
         "--timeout-graceful-shutdown", str(GRACEFUL_SHUTDOWN_SECONDS),

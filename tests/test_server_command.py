@@ -31,7 +31,7 @@ def _options(argv: list[str]) -> list[str]:
 def test_dockerfile_runs_the_harness_command():
     cmd = json.loads(re.search(r"^CMD (\[.*\])$", (ROOT / "Dockerfile").read_text(), re.M).group(1))
     ours = uvicorn_command("config.asgi:application")
-    assert cmd[0] == "python" and cmd[1 : cmd.index("uvicorn") + 2] == ours[1 : ours.index("uvicorn") + 2]  # -W …, -m uvicorn app
+    assert cmd[:4] == ["python", "-m", "uvicorn", "config.asgi:application"] and ours[1:4] == cmd[1:4]
     assert _options(cmd) == _options(ours)
     assert cmd[cmd.index("--log-config") + 1] == str(LOG_CONFIG.relative_to(ROOT))
 
@@ -39,7 +39,7 @@ def test_dockerfile_runs_the_harness_command():
 def test_server_command_choices():
     argv = uvicorn_command("config.asgi:application", port=9000)
     opts = dict(itertools.pairwise(argv))
-    assert opts["--loop"] == "uvloop" and opts["--http"] == "httptools" and opts["--ws"] == "websockets"
+    assert opts["--loop"] == "uvloop" and opts["--http"] == "httptools" and opts["--ws"] == "websockets-sansio"
     assert "--no-access-log" in argv and opts["--lifespan"] == "off" and "--proxy-headers" in argv
     assert int(opts["--timeout-graceful-shutdown"]) == GRACEFUL_SHUTDOWN_SECONDS < 10  # Docker's stop grace period
     assert int(opts["--ws-max-size"]) == WS_MAX_MESSAGE_BYTES == 1024 * 1024  # docs/protocol.md, close code 1009
