@@ -13,5 +13,10 @@ RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(
 RUN useradd --create-home app && chown -R app /app
 USER app
 EXPOSE 8000
-# web: stateless, scale with `docker compose up --scale web=3`
-CMD ["daphne", "-v", "0", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "config.asgi:application"]
+# web: stateless, scale with `docker compose up --scale web=3`. The same uvicorn command as
+# scripts/cluster.py (uvicorn_command; tests/test_server_command.py keeps them equal).
+# X-Forwarded-* are trusted from private networks only (nginx on the compose network).
+ENV FORWARDED_ALLOW_IPS=127.0.0.1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16
+# On `docker stop` (SIGTERM) sockets close with 1012 and the process exits within 5 s,
+# inside Docker's 10 s grace period.
+CMD ["python", "-m", "uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio", "--lifespan", "off", "--no-access-log", "--log-config", "config/uvicorn_logging.json", "--proxy-headers", "--timeout-graceful-shutdown", "5", "--ws-max-size", "1048576"]

@@ -56,6 +56,8 @@ format: dev-deps
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+## cluster: the production topology natively: 2 uvicorn processes + 1 worker (scripts/cluster.py).
+## `run` keeps daphne (Channels' runserver server); uvicorn is the production server.
 cluster: deps
 	DEBUG=$(DEBUG) $(PY) scripts/cluster.py -n 2 --worker
 

@@ -1,6 +1,6 @@
 """Shared fixtures.
 
-Real components: tests marked `e2e` start real daphne processes (scripts/cluster.py)
+Real components: tests marked `e2e` start real uvicorn processes (scripts/cluster.py)
 against the pytest-django test database on PostgreSQL and a real Redis. When those
 are missing, the tests skip on a developer machine and FAIL in CI (CI=true), so a
 green CI run always means they ran.
@@ -96,7 +96,7 @@ def server_env(django_db_setup: Any, django_db_blocker: Any, redis_url: str, pos
 
 @pytest.fixture(scope="session")
 def cluster(server_env: dict[str, str], django_db_blocker: Any) -> Iterator[Any]:
-    """Two real daphne processes (plus a task worker) shared by the session's e2e tests.
+    """Two real uvicorn processes (plus a task worker) shared by the session's e2e tests.
 
     Tests using it must also use `transactional_db` (or `live_db`) so the rows they
     create are committed and visible to the servers.

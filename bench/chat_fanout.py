@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_chat REDIS_URL=redis://127.0.0.1:6379/0 \
         python -m bench.chat_fanout --rooms 50 --members 10 --rate 1 --duration 20
 
-Starts its own daphne servers (the app of `bench/asgi_baseline.py`: the project's
+Starts its own uvicorn servers (the app of `bench/asgi_baseline.py`: the project's
 routes plus the tutorial consumer at /ws/baseline/<room>/) on the given PostgreSQL
 and Redis, creates R conversations of C users, connects R x C WebSockets
 (members spread over the servers), and in each conversation one member sends at
@@ -61,31 +61,10 @@ DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bench_chat"
 
 
 def make_cluster(size: int, env: dict[str, str], app: str):
-    """scripts.cluster.Cluster, but serving `app` (Cluster itself hard-codes config.asgi)."""
-    from scripts.cluster import Cluster, Server, free_port
+    """scripts.cluster.Cluster (uvicorn, as in production) serving `app`."""
+    from scripts.cluster import Cluster
 
-    class AppCluster(Cluster):
-        def start(self, timeout: float = 90.0) -> AppCluster:
-            full_env = self._env()
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            for _ in range(self.size):
-                port = free_port()
-                log_path = self.log_dir / f"bench-{os.getpid()}-{port}.log"
-                process = subprocess.Popen(
-                    [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), app],
-                    cwd=BASE_DIR,
-                    env=full_env,
-                    stdout=log_path.open("wb"),
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-                self.servers.append(Server(port=port, process=process, log_path=log_path))
-            deadline = time.monotonic() + timeout
-            for server in self.servers:
-                self._wait_ready(server, deadline)
-            return self
-
-    return AppCluster(size=size, env=env, worker=False)
+    return Cluster(size=size, env=env, app=app, worker=False, log_prefix="bench")
 
 
 def ensure_database(url: str) -> None:
@@ -407,7 +386,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1.0, help="messages per second per sender (one sender per room)")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of sending per path")
     parser.add_argument("--drain", type=float, default=5.0, help="seconds to wait for stragglers after sending")
-    parser.add_argument("--servers", type=int, default=2, help="daphne processes (members are spread over them)")
+    parser.add_argument("--servers", type=int, default=2, help="uvicorn processes (members are spread over them)")
     parser.add_argument("--clients", type=int, default=2, help="client processes driving the sockets (rooms are split between them)")
     parser.add_argument(
         "--receipts", choices=["none", "read", "delivered"], default="none",
@@ -444,7 +423,7 @@ def main() -> None:
     }
     if args.profile:
         env["BENCH_PROFILE"] = str(Path(args.profile).resolve())
-    cluster = make_cluster(args.servers, env, "bench.asgi_baseline:application").start()
+    cluster = make_cluster(args.servers, env, "bench.asgi_baseline:application").start(timeout=90.0)
     results: list[PathResult] = []
     try:
         for name in ["baseline", "chat"]:

@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_live REDIS_URL=redis://127.0.0.1:6379/6 \
         python -m bench.signaling --viewers 1 20 --pings 20
 
-Creates the database if missing and migrates it, starts 2 daphne servers
+Creates the database if missing and migrates it, starts 2 uvicorn servers
 (scripts.cluster.Cluster) on it and Redis, and for each viewer count N (in `--rounds` fresh streams, samples pooled):
 
 - a streamer (aiortc, synthetic VP8 video, on server 0) goes live over REST and

@@ -405,9 +405,20 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Without this, Django's default "console" handler (DEBUG only) printed a second,
+        # plain-text copy of every django.* warning ("Unauthorized: /api/...").
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"level": "WARNING"},
         "django.db.backends": {"level": "INFO"},
         "daphne": {"level": "WARNING"},
+        # uvicorn configures these before Django loads (config/uvicorn_logging.json, the same
+        # handler); restated here so a server started without --log-config is JSON and redacted too.
+        # No handler and no propagation for the access log: the app's "request" line replaces it,
+        # and uvicorn only writes it when the logger has a handler.
+        "uvicorn": {"handlers": [], "propagate": True},
+        "uvicorn.error": {"handlers": [], "propagate": True},
+        "uvicorn.access": {"handlers": [], "propagate": False},
+        "uvicorn.asgi": {"handlers": [], "propagate": True},
         "asyncio": {"level": "WARNING"},
         "aioice": {"level": "WARNING"},
         "aiortc": {"level": "WARNING"},

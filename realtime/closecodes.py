@@ -1,8 +1,9 @@
 """WebSocket close codes used by every consumer (documented in docs/protocol.md)."""
 
 NORMAL = 1000
-MESSAGE_TOO_BIG = 1009  # beyond the server's hard frame cap (daphne --websocket_max_message_size)
+MESSAGE_TOO_BIG = 1009  # beyond the server's hard message cap (uvicorn --ws-max-size, scripts/cluster.py)
 INTERNAL_ERROR = 1011
+SERVICE_RESTART = 1012  # sent by uvicorn on SIGTERM (deploy, scale-in): reconnect, another process answers
 UNAUTHENTICATED = 4401  # no credentials, bad or expired token
 FORBIDDEN = 4403  # removed from a conversation while connected, banned, kicked
 NOT_FOUND = 4404  # unknown conversation (or not a member of it: existence is hidden), stream, room

@@ -257,6 +257,28 @@ class BaseConsumer(AsyncWebsocketConsumer):
             self.presence_entries.remove((scope, member))
         return await get_presence_store().leave(scope, member, self.connection_id)
 
+    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool | int = False) -> None:
+        """Send a frame; one for a client that is already gone is dropped.
+
+        The client can close while a group event is on its way out. The server then refuses the
+        send (uvicorn: ClientDisconnected, the OSError the ASGI spec asks for, or a RuntimeError
+        once it has handed `websocket.disconnect` over); raising would end the consumer before
+        `disconnect()` runs, leaving presence and groups to their TTLs. The disconnect message is
+        already on its way: drop the frame and let it be handled.
+        """
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except (OSError, RuntimeError) as exc:
+            if not _client_gone(exc):
+                raise
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        try:
+            await super().close(code=code, reason=reason)
+        except (OSError, RuntimeError) as exc:
+            if not _client_gone(exc):
+                raise
+
     async def send_event(self, event_type: str, data: dict[str, Any] | None = None, *, event_id: Any = None) -> None:
         if not self.closed:
             await self.send(text_data=encode(server_frame(event_type, data, event_id=event_id)))
@@ -427,6 +449,13 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
 def _iso(epoch: float | None) -> str | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def _client_gone(exc: Exception) -> bool:
+    """The server refused a send because the client has closed (see BaseConsumer.send)."""
+    if isinstance(exc, OSError):
+        return True
+    return "after sending 'websocket.close'" in str(exc)
 
 
 def _close_code_for(exc: ServiceError) -> int:

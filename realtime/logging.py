@@ -2,7 +2,7 @@
 
 Secrets never reach a log line: `RedactSecretsFilter` masks JWTs, `token=`
 query parameters, `bearer, <token>` subprotocol pairs and password fields,
-whatever logger produced the record (Django, daphne, our code).
+whatever logger produced the record (Django, uvicorn, daphne, our code).
 """
 
 from __future__ import annotations
@@ -22,12 +22,19 @@ from django.http import HttpRequest, HttpResponse
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 user_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("user_id", default=None)
 
+# A secret value runs up to a delimiter. The patterns also run over the JSON text of a line,
+# where a quote inside a string is escaped (`?token=x\" [accepted]` from uvicorn's handshake
+# line): a value may contain a backslash escape, but never ends by eating half of `\"`.
+_VALUE = r"(?:[^&\s\"'\\]|\\[^\s\"'])+"
 _SECRET_PATTERNS = [
     # JWTs (three base64url segments, the first starting with eyJ)
     (re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"), "[REDACTED]"),
-    (re.compile(r"(?i)([?&](?:token|access|refresh|password|invite)=)[^&\s\"']+"), r"\1[REDACTED]"),
-    (re.compile(r"(?i)(bearer,?\s+)[^\s,\"']+"), r"\1[REDACTED]"),
-    (re.compile(r"(?i)(\"?(?:password|token|access|refresh|secret|credential|invite)\"?\s*[:=]\s*\"?)[^\"\s,}]+"), r"\1[REDACTED]"),
+    (re.compile(r"(?i)([?&](?:token|access|refresh|password|invite)=)" + _VALUE), r"\1[REDACTED]"),
+    (re.compile(r"(?i)(bearer,?\s+)[^\s,\"'\\]+"), r"\1[REDACTED]"),
+    (
+        re.compile(r"(?i)(\"?(?:password|token|access|refresh|secret|credential|invite)\"?\s*[:=]\s*\"?)(?:[^\"\s,}\\]|\\[^\s\"])+"),
+        r"\1[REDACTED]",
+    ),
 ]
 
 
@@ -56,7 +63,9 @@ class RedactSecretsFilter(logging.Filter):
         return True
 
 
-_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id", "user_id"}
+# uvicorn's extras: color_message (the message with ANSI colours, for terminals) and websocket
+# (the repr of a weak proxy to its protocol object): nothing a reader of the JSON line can use.
+_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id", "user_id", "color_message", "websocket"}
 
 
 class JsonFormatter(logging.Formatter):

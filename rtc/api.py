@@ -2,7 +2,7 @@
 
 Rooms are rows (who owns, who may join); who is connected lives in the async
 presence store, which these sync DRF views reach with `async_to_sync` (under
-daphne that runs on the server's event loop). Access rules: `rtc.selectors.room_access`.
+an ASGI server, uvicorn or daphne, that runs on the server's event loop). Access rules: `rtc.selectors.room_access`.
 A room the caller may not see is a 404, exactly like one that does not exist.
 """
 

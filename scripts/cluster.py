@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Start N real ASGI server processes (daphne, as `make run` uses) sharing one
+"""Start N real ASGI server processes (uvicorn, the production server) sharing one
 database and one Redis, wait until each answers /ready/, and stop them.
 
 Used by the test suite (see `conftest.py`: `cluster`, `cluster_factory`) and
@@ -30,6 +30,41 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+LOG_CONFIG = BASE_DIR / "config" / "uvicorn_logging.json"
+
+# On SIGTERM uvicorn stops accepting, closes every WebSocket with 1012 (the consumers'
+# disconnect runs: presence is released at once) and waits this long for HTTP requests in
+# flight before cancelling them. Below Docker's 10 s stop grace period, so the process
+# always exits on its own rather than by SIGKILL.
+GRACEFUL_SHUTDOWN_SECONDS = 5
+# Hard cap on one WebSocket message, after permessage-deflate decompression: frames
+# above it close with 1009 before they are buffered. 16 x WS_MAX_FRAME_BYTES, so a frame
+# between the two still gets the app's readable `frame_too_large` error instead.
+WS_MAX_MESSAGE_BYTES = 1024 * 1024
+
+
+def uvicorn_command(app: str, *, host: str = "127.0.0.1", port: int = 8000, forwarded_allow_ips: str = "127.0.0.1") -> list[str]:
+    """The production server command (the Dockerfile's CMD says the same).
+
+    `websockets-sansio`: the `websockets` library (permessage-deflate on) through its current
+    protocol implementation; uvicorn 0.54's `--ws websockets` is the legacy one, deprecated (it
+    prints a plain-text warning at every start) and due to become an alias of this one.
+    No lifespan (Django has none), no access log (the app's JSON "request" line replaces it).
+    """
+    return [
+        sys.executable, "-m", "uvicorn", app,
+        "--host", host, "--port", str(port),
+        "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio",
+        "--lifespan", "off", "--no-access-log", "--log-config", str(LOG_CONFIG),
+        "--proxy-headers", "--forwarded-allow-ips", forwarded_allow_ips,
+        "--timeout-graceful-shutdown", str(GRACEFUL_SHUTDOWN_SECONDS),
+        "--ws-max-size", str(WS_MAX_MESSAGE_BYTES),
+    ]  # fmt: skip
+
+
+def daphne_command(app: str, *, host: str = "127.0.0.1", port: int = 8000) -> list[str]:
+    """What `make run` serves (daphne: Channels' runserver server); not the production server."""
+    return [sys.executable, "-m", "daphne", "-v", "0", "-b", host, "-p", str(port), app]
 
 
 def free_port() -> int:
@@ -61,12 +96,15 @@ class Server:
 
 @dataclass
 class Cluster:
-    """N daphne processes (and optionally one task worker) with a shared environment."""
+    """N uvicorn processes (and optionally one task worker) with a shared environment."""
 
     size: int = 2
+    app: str = "config.asgi:application"
+    server: str = "uvicorn"  # or "daphne", as `make run` serves
     env: dict[str, str] = field(default_factory=dict)
     worker: bool = False
     log_dir: Path = field(default_factory=lambda: Path(os.environ.get("CLUSTER_LOG_DIR", "/tmp")))
+    log_prefix: str = "cluster"
     servers: list[Server] = field(default_factory=list)
     worker_process: subprocess.Popen | None = None
 
@@ -82,10 +120,10 @@ class Cluster:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for _ in range(self.size):
             port = free_port()
-            log_path = self.log_dir / f"cluster-{os.getpid()}-{port}.log"
+            log_path = self.log_dir / f"{self.log_prefix}-{os.getpid()}-{port}.log"
             log_file = log_path.open("wb")
             process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+                uvicorn_command(self.app, port=port) if self.server == "uvicorn" else daphne_command(self.app, port=port),
                 cwd=BASE_DIR,
                 env=env,
                 stdout=log_file,
@@ -130,6 +168,25 @@ class Cluster:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.process.pid, signal.SIGKILL)
         server.process.wait(timeout=10)
+
+    def terminate(self, index: int, timeout: float = GRACEFUL_SHUTDOWN_SECONDS + 5) -> int:
+        """Stop one server with SIGTERM, as Docker and systemd do, and wait for it to exit.
+
+        Sockets close with 1012 and their disconnect handlers run. Returns the exit code:
+        -SIGTERM after a clean shutdown (uvicorn re-raises the signal once it has finished, so
+        its parent sees how it ended). A server still running after `timeout` is killed and
+        TimeoutExpired raised.
+        """
+        server = self.servers[index]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.process.pid, signal.SIGTERM)
+        try:
+            return server.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait(timeout=5)
+            raise
 
     def stop(self) -> None:
         processes = [s.process for s in self.servers]

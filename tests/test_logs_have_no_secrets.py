@@ -3,6 +3,10 @@
 Credentials travel in four places a log could pick up: the `?token=` query string and the
 `bearer, <jwt>` subprotocol of a WebSocket handshake, and the JSON bodies of a login and a
 registration. The test uses each (valid and invalid), then reads the server's whole log.
+
+The server is uvicorn, as in production: its own lines (startup, and one per handshake with
+the path and query string, accepted or refused) go through the same JSON handler and
+redaction as the app's (config/uvicorn_logging.json, then settings.LOGGING).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import httpx
 import pytest
 from asgiref.sync import sync_to_async
 from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from conftest import access_token
 
@@ -23,6 +28,13 @@ pytestmark = [pytest.mark.e2e]
 
 async def _first_frame(ws) -> dict:
     return json.loads(await asyncio.wait_for(ws.recv(), timeout=15))
+
+
+def _is_json_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
 
 
 async def test_tokens_and_passwords_never_reach_the_log(live_db, cluster_factory, make_user) -> None:
@@ -59,6 +71,11 @@ async def test_tokens_and_passwords_never_reach_the_log(live_db, cluster_factory
         assert (await _first_frame(ws))["data"]["code"] == "unauthenticated"
     async with connect(f"{server.ws_url}/ws/notifications/", subprotocols=["bearer", bad_token]) as ws:
         assert (await _first_frame(ws))["data"]["code"] == "unauthenticated"
+    # refused at the handshake (another site's page): the server answers HTTP 403 and logs it
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(f"{server.ws_url}/ws/notifications/?token={token}", origin="http://evil.example"):
+            pass
+    assert refused.value.response.status_code == 403
 
     # The log is written by another process: wait until the last request has been logged.
     for _ in range(100):
@@ -79,6 +96,14 @@ async def test_tokens_and_passwords_never_reach_the_log(live_db, cluster_factory
         assert secret not in log, f"the {name} is in the server log"
         # JWTs are long: a logged prefix or signature would leak them just as well.
         assert secret[-20:] not in log, f"part of the {name} is in the server log"
+
+    not_json = [line for line in log.splitlines() if line.strip() and not _is_json_object(line)]
+    assert not not_json, f"plain-text lines in the server log: {not_json[:5]}"
+    records = [json.loads(line) for line in log.splitlines() if line.strip()]
+    assert any(r["logger"] == "uvicorn.error" and r["event"].startswith("Started server process") for r in records)
+    handshakes = [r["event"] for r in records if r["logger"] == "uvicorn.error" and '"WebSocket /ws/notifications/' in r["event"]]
+    assert any("?token=[REDACTED]" in h and h.endswith("[accepted]") for h in handshakes), handshakes
+    assert any("?token=[REDACTED]" in h and h.endswith(" 403") for h in handshakes), handshakes
 
     requests = [json.loads(line) for line in log.splitlines() if line.startswith("{") and '"request"' in line]
     logged = {(r.get("method"), r.get("path"), r.get("status")) for r in requests if r.get("event") == "request"}

@@ -36,7 +36,7 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_make_run_default_serves_pages_api_and_sockets(sqlite_env: dict[str, str]) -> None:
-    cluster = Cluster(size=1, env={"DATABASE_URL": sqlite_env["DATABASE_URL"], "DEBUG": "true"})
+    cluster = Cluster(size=1, env={"DATABASE_URL": sqlite_env["DATABASE_URL"], "DEBUG": "true"}, server="daphne")  # as `make run`
     # Cluster inherits os.environ; drop the service URLs so the embedded defaults apply.
     saved = {k: os.environ.pop(k) for k in ("REDIS_URL", "CHANNEL_LAYER_PREFIX", "PRESENCE_PREFIX") if k in os.environ}
     try:

@@ -1,4 +1,4 @@
-"""End to end: real `websockets` clients against two real daphne processes on Redis and PostgreSQL."""
+"""End to end: real `websockets` clients against two real uvicorn processes on Redis and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""End to end: real daphne servers and a real `db_worker` process on PostgreSQL."""
+"""End to end: real uvicorn servers and a real `db_worker` process on PostgreSQL."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ class Client:
         await self.comm.send_to(text_data=json.dumps({"type": event_type, "data": data or {}}))
 
     async def closed_with(self) -> int:
-        """The close code the server sent; then the client side completes the close (as daphne would)."""
+        """The close code the server sent; then the client side completes the close (as the ASGI server would)."""
         while True:
             out = await self.comm.receive_output(timeout=10)
             if out["type"] == "websocket.close":

@@ -1,4 +1,4 @@
-"""End to end: real `websockets` clients on /ws/notifications/ against two daphne processes
+"""End to end: real `websockets` clients on /ws/notifications/ against two uvicorn processes
 on Redis and PostgreSQL; the notifications are caused through the other apps' REST endpoints."""
 
 from __future__ import annotations

@@ -213,3 +213,32 @@ async def test_group_events_respect_exclude_user_only_user_and_close_code(user, 
     await mine.send_json_to({"type": "ping", "data": {}})
     assert (await recv(mine))["type"] == "pong", "the other socket is unaffected"
     await mine.disconnect()
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        OSError("client disconnected"),  # uvicorn's ClientDisconnected: the ASGI spec's IOError
+        RuntimeError("Unexpected ASGI message 'websocket.send', after sending 'websocket.close' or response already completed."),
+    ],
+)
+async def test_a_frame_for_a_client_already_gone_is_dropped_not_raised(refusal):
+    """uvicorn refuses sends once the client has closed; raising would kill the consumer before
+    its disconnect() ran (presence and groups then left to their TTLs)."""
+    consumer = EchoConsumer()
+
+    async def refuse(message):
+        raise refusal
+
+    consumer.base_send = refuse
+    consumer.closed = False
+    await consumer.send(text_data="late group event")
+    await consumer.send_event("echo", {"text": "late"})
+    await consumer.close(code=closecodes.NORMAL)
+
+    async def broken(message):  # any other failure is a bug and still raises
+        raise RuntimeError("Expected ASGI message 'websocket.accept'")
+
+    consumer.base_send = broken
+    with pytest.raises(RuntimeError):
+        await consumer.send(text_data="x")
