@@ -86,6 +86,8 @@ class RoomConsumer(BaseConsumer):
         access = await database_sync_to_async(room_access)(room_id=self.room_id, user=self.user, invite=invite)
         self.is_owner = access.kind == Access.OWNER
         self.owner_id = access.room.owner_id
+        self.room_title = access.room.title
+        self.owner_brief = events.user_brief(access.room.owner)
         if access.kind == Access.INVITE:
             await database_sync_to_async(room_join)(room_id=self.room_id, user=self.user, invite=invite)
         if access.kind == Access.LOBBY:
@@ -99,7 +101,8 @@ class RoomConsumer(BaseConsumer):
         await self.join_group(room_lobby_group(self.room_id))
         brief = events.user_brief(self.user)
         await self.join_presence(lobby_scope(self.room_id), str(self.user.pk), info={"user": brief, "since": now_iso()})
-        await self.send_event(events.LOBBY_WAITING, {"room_id": self.room_id})
+        # Who the knocker waits for: the owner's name is shown, nothing else about the room.
+        await self.send_event(events.LOBBY_WAITING, {"room_id": self.room_id, "title": self.room_title, "owner": self.owner_brief})
         await apublish(room_group(self.room_id), events.KNOCK, {"user": brief}, only_user=self.owner_id)
 
     async def _leave_lobby(self) -> None:

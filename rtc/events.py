@@ -6,7 +6,7 @@ Server -> client:
     peer_left      {peer_id, reason}                                      (to the others)
     offer          {from, sdp}            answer {from, sdp}
     ice_candidate  {from, candidate}      broadcast {from, data}
-    lobby_waiting  {room_id}                                              (to a socket waiting in the lobby)
+    lobby_waiting  {room_id, title, owner: {id, username, name}}          (to a socket waiting in the lobby)
     knock          {user: UserBrief}                                      (to the owner's sockets in the room)
     lobby          {waiting: [{user: UserBrief, since}]}                  (to the owner on join, if anyone waits)
     lobby_update   {waiting: [{user: UserBrief, since}]}                  (to the owner when someone stops waiting)

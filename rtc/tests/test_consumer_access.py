@@ -122,7 +122,8 @@ async def test_lobby_knock_then_admit_joins_the_room(people):
     await recv_type(host, "room_joined")
     knocker = await open_socket(guest_token, room.room_id)
     waiting = await recv(knocker)
-    assert waiting["type"] == "lobby_waiting" and waiting["data"] == {"room_id": room.room_id}
+    assert waiting["type"] == "lobby_waiting"
+    assert waiting["data"] == {"room_id": room.room_id, "title": room.title, "owner": {"id": owner.pk, "username": owner.username, "name": owner.name}}
     knock = await recv_type(host, "knock")
     assert knock["data"] == {"user": brief(guest)}
     await send(knocker, "offer", {"target": "0" * 32, "sdp": "v=0"})  # nothing is relayed from the lobby
