@@ -134,13 +134,15 @@ def build_world() -> World:
 
 
 def _own_room(world: World) -> None:
-    """A private room without lobby: strangers are treated like an unknown room (h2's contract)."""
+    """A private room without lobby (strangers are treated like an unknown room, h2's contract);
+    alice is a member, `banned` is banned."""
     from rtc import models as rtc_models
 
     room = rtc_models.Room.objects.create(
         room_id=world.room_id, owner=world.owner, title="matrix", visibility="private", lobby_enabled=False
     )
     rtc_models.RoomMember.objects.create(room=room, user=world.owner, role="owner")
+    rtc_models.RoomMember.objects.create(room=room, user=world.alice, role="member")
     rtc_models.RoomBan.objects.create(room=room, user=world.banned, banned_by=world.owner)
     world.room = room
     world.room_owned = True
