@@ -13,6 +13,10 @@ query and a valid body for the owner's resources, and the status each principal 
 WebSocket rows (`WS`) are keyed by the route pattern in `config.routing` and expect a
 close code, or the first event of an accepted socket.
 
+Where a stranger gets 404 / 4404, `test_stranger_cannot_tell_a_hidden_resource_from_an_unknown_one`
+also asks for an id that names nothing and expects the very same answer (status and body,
+close code and error frames): existence does not leak.
+
 Adding an endpoint or a route: add its row here, or `test_every_rest_operation_has_a_row`
 / `test_every_websocket_route_has_a_row` fail. Cells for behaviour that another branch is
 about to deliver carry `pending={principal: reason}` (strict xfail): they start failing
@@ -89,6 +93,7 @@ class Rest:
     setup: Callable[[World], None] | None = None  # state the owner's call needs (runs inside the cell's savepoint)
     pending: dict[str, str] = field(default_factory=dict)  # principal -> why the cell is xfail for now
     lands_with: str = ""  # the operation comes with another branch: its cells xfail while it is absent
+    hides_existence: bool = True  # a stranger's 404 must read exactly like one for an id that names nothing
 
     @property
     def key(self) -> tuple[str, str]:
@@ -210,12 +215,12 @@ REST: list[Rest] = [
     Rest("POST", "/api/live/streams/{id}/ban/", authed(403, 200, 403), params=_live, body=_bob),
     # each caller manages the roles of their own channel
     Rest("GET", "/api/live/moderators/", authed(200, 200, 200)),
-    # (alice is the owner's moderator and VIP: only the owner can remove her)
+    # (alice is the owner's moderator and VIP: only the owner can remove her; others' 404 is about their own channel)
     Rest("POST", "/api/live/moderators/", authed(201, 201, 201), body=_bob),
-    Rest("DELETE", "/api/live/moderators/", authed(404, 204, 404), query=_alice),
+    Rest("DELETE", "/api/live/moderators/", authed(404, 204, 404), query=_alice, hides_existence=False),
     Rest("GET", "/api/live/vips/", authed(200, 200, 200)),
     Rest("POST", "/api/live/vips/", authed(201, 201, 201), body=_bob),
-    Rest("DELETE", "/api/live/vips/", authed(404, 204, 404), query=_alice),
+    Rest("DELETE", "/api/live/vips/", authed(404, 204, 404), query=_alice, hides_existence=False),
     # notifications: the recipient's only
     Rest("GET", "/api/notifications/", authed(200, 200)),
     Rest("GET", "/api/notifications/unread-count/", authed(200, 200)),
@@ -285,6 +290,21 @@ REST: list[Rest] = [
 ]
 
 REST_BY_KEY = {row.key: row for row in REST}
+# Rows where a stranger is told "not found" about something that exists: existence must not leak.
+HIDING_ROWS = [
+    pytest.param(
+        row,
+        id=f"{row.method} {row.path}",
+        marks=[pytest.mark.xfail(strict=True, reason=row.pending[STRANGER])] if STRANGER in row.pending else [],
+    )
+    for row in REST
+    if row.expect[STRANGER] == 404 and row.hides_existence and (row.params is not _none or row.query is not _none)
+]
+
+
+def _unknown(value: Any) -> Any:
+    """A value of the same kind as a real path parameter that names nothing."""
+    return 2**62 if isinstance(value, int) else f"mx-unknown-{uuid.uuid4().hex[:8]}"
 
 
 @functools.cache
@@ -353,14 +373,14 @@ def rest_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
             outer.__exit__(None, None, None)
 
 
-def call(row: Rest, principal: str, world: World) -> Any:
+def call(row: Rest, principal: str, world: World, *, params: dict[str, Any] | None = None, query: dict[str, Any] | None = None) -> Any:
     client = APIClient()
     headers: dict[str, str] = {"REMOTE_ADDR": fresh_ip()}
     token = credentials(principal, world)
     if token is not None:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    path = row.path.format(**row.params(world))
-    query = row.query(world)
+    path = row.path.format(**(row.params(world) if params is None else params))
+    query = row.query(world) if query is None else query
     if query:
         path = f"{path}?{urlencode(query)}"
     body = row.body(world) if row.body else None
@@ -382,6 +402,25 @@ class TestRestMatrix:
             f"{row.method} {row.path} as {principal}: {response.status_code} {response.content[:300]!r}"
         )
 
+    @pytest.mark.parametrize("row", HIDING_ROWS)
+    def test_stranger_cannot_tell_a_hidden_resource_from_an_unknown_one(self, row: Rest, rest_world: World, db: None) -> None:
+        """Where a stranger gets 404, the answer is the same, body included, as for an id nothing has."""
+        if row.lands_with and row.key not in schema_operations():
+            pytest.xfail(f"awaiting {row.lands_with}: the operation is not there yet")
+        with override_settings(PASSWORD_HASHERS=FAST_HASHER):
+            if row.setup is not None:
+                row.setup(rest_world)
+            hidden = call(row, STRANGER, rest_world)
+            unknown = call(
+                row,
+                STRANGER,
+                rest_world,
+                params={k: _unknown(v) for k, v in row.params(rest_world).items()},
+                query={k: _unknown(v) for k, v in row.query(rest_world).items()},
+            )
+        assert hidden.status_code == 404
+        assert (hidden.status_code, hidden.json()) == (unknown.status_code, unknown.json())
+
 
 # --- WebSocket --------------------------------------------------------------------------------
 
@@ -400,6 +439,8 @@ class Ws:
     path: Callable[[World], str]
     expect: dict[str, Expect]  # a close code, or the first event of an accepted socket
     pending: dict[str, str] = field(default_factory=dict)
+    unknown: Callable[[World], str] | None = None  # the same route for an id nothing has (where strangers get 4404)
+    unknown_pending: str = ""  # why the stranger can still tell the two apart, for now (strict xfail)
 
 
 WS: list[Ws] = [
@@ -409,6 +450,8 @@ WS: list[Ws] = [
         lambda w: f"/ws/chat/{w.conversation.pk}/",
         ws_open(closecodes.NOT_FOUND, ACCEPTED_CHAT),
         pending={STRANGER: AWAITING_H4},
+        unknown=lambda w: f"/ws/chat/{2**62}/",
+        unknown_pending=AWAITING_H4,
     ),
     # streams are public; the channel's banned user is refused
     Ws("ws/live/<int:stream_id>/", lambda w: f"/ws/live/{w.live_stream.pk}/", ws_open(ACCEPTED_CHAT, ACCEPTED_CHAT, closecodes.FORBIDDEN)),
@@ -417,6 +460,8 @@ WS: list[Ws] = [
         lambda w: f"/ws/rooms/{w.room_id}/",
         ws_open(closecodes.NOT_FOUND, ACCEPTED_ROOM, closecodes.FORBIDDEN),
         pending={STRANGER: AWAITING_H2, BANNED: AWAITING_H2},
+        unknown=lambda w: f"/ws/rooms/mx-unknown-{w.room_id}/",
+        unknown_pending=AWAITING_H2,
     ),
 ]
 
@@ -433,20 +478,28 @@ def test_every_websocket_route_has_a_row() -> None:
 
 async def outcome(path: str) -> Expect:
     """The close code the server sent, or the first event of an accepted socket."""
+    return (await _outcome_and_errors(path))[0]
+
+
+async def _outcome_and_errors(path: str) -> tuple[Expect, list[dict[str, Any]]]:
+    """`outcome`, and the `error` frames that came before it."""
     from config.asgi import application
 
     comm = WebsocketCommunicator(application, path)
     connected, code = await comm.connect(timeout=10)
     if not connected:
-        return code
+        return code, []
+    errors: list[dict[str, Any]] = []
     try:
         while True:
             message = await comm.receive_output(timeout=10)
             if message["type"] == "websocket.close":
-                return message["code"]
+                return message["code"], errors
             frame = json.loads(message["text"])
             if frame["type"] in (ACCEPTED_CHAT, ACCEPTED_ROOM):
-                return frame["type"]
+                return frame["type"], errors
+            if frame["type"] == "error":
+                errors.append(frame["data"])
     finally:
         await comm.disconnect()
 
@@ -470,6 +523,23 @@ class TestWebSocketMatrix:
         token = await sync_to_async(credentials)(principal, ws_world)
         path = row.path(ws_world) + (f"?token={token}" if token is not None else "")
         assert await outcome(path) == row.expect[principal], f"{row.route} as {principal}"
+
+    @pytest.mark.parametrize(
+        "row",
+        [
+            pytest.param(
+                row, id=row.route, marks=[pytest.mark.xfail(strict=True, reason=row.unknown_pending)] if row.unknown_pending else []
+            )
+            for row in WS
+            if row.unknown is not None
+        ],
+    )
+    async def test_stranger_cannot_tell_a_hidden_resource_from_an_unknown_one(self, row: Ws, ws_world: World) -> None:
+        token = await sync_to_async(credentials)(STRANGER, ws_world)
+        hidden = await _outcome_and_errors(f"{row.path(ws_world)}?token={token}")
+        unknown = await _outcome_and_errors(f"{row.unknown(ws_world)}?token={token}")
+        assert hidden == unknown
+        assert hidden[0] == closecodes.NOT_FOUND
 
 
 # --- pages that act: the admin; and every web page needs a login -------------------------------
