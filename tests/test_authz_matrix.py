@@ -22,8 +22,8 @@ Adding an endpoint or a route: add its row here, or `test_every_rest_operation_h
 about to deliver carry `pending={principal: reason}` (strict xfail): they start failing
 the day that behaviour lands, and the mark must then be removed. A row for an operation
 that another branch adds says `lands_with="<branch>"`: its cells xfail while the operation
-is absent and run for real once it is there, when
-`test_operation_awaited_from_another_branch_has_landed` fails until `lands_with` is dropped.
+is absent and run for real once it is there; `test_operation_awaited_from_another_branch_has_landed`
+then fails until `lands_with` is dropped.
 """
 
 from __future__ import annotations
