@@ -57,3 +57,17 @@ class Forbidden(ServiceError):
 class Conflict(ServiceError):
     code = "conflict"
     http_status = status.HTTP_409_CONFLICT
+
+
+class BadRequest(ServiceError):
+    """A 400 whose body keeps its own `code` (`{"detail", "code"}`), unlike field errors (code `invalid`).
+
+    For refusals a client must tell apart, e.g. a room id that is taken (`room_id_taken`).
+    """
+
+    code = "bad_request"
+
+    def as_api_exception(self) -> exceptions.APIException:
+        exc = exceptions.APIException(self.message, code=self.code)
+        exc.status_code = status.HTTP_400_BAD_REQUEST
+        return exc

@@ -35,6 +35,11 @@ def room_group(room_id: str) -> str:
     return f"rtc.{room_id}"
 
 
+def room_lobby_group(room_id: str) -> str:
+    """Sockets waiting in a room's lobby (not yet in `room_group`): admitted / denied / room closed."""
+    return f"rtc-lobby.{room_id}"
+
+
 def connection_group(connection_id: str) -> str:
     """A group with one socket in it: lets any process address one connection (a P2P peer)."""
     return f"conn.{connection_id}"

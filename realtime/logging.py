@@ -25,9 +25,9 @@ user_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("user_i
 _SECRET_PATTERNS = [
     # JWTs (three base64url segments, the first starting with eyJ)
     (re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"), "[REDACTED]"),
-    (re.compile(r"(?i)([?&](?:token|access|refresh|password)=)[^&\s\"']+"), r"\1[REDACTED]"),
+    (re.compile(r"(?i)([?&](?:token|access|refresh|password|invite)=)[^&\s\"']+"), r"\1[REDACTED]"),
     (re.compile(r"(?i)(bearer,?\s+)[^\s,\"']+"), r"\1[REDACTED]"),
-    (re.compile(r"(?i)(\"?(?:password|token|access|refresh|secret|credential)\"?\s*[:=]\s*\"?)[^\"\s,}]+"), r"\1[REDACTED]"),
+    (re.compile(r"(?i)(\"?(?:password|token|access|refresh|secret|credential|invite)\"?\s*[:=]\s*\"?)[^\"\s,}]+"), r"\1[REDACTED]"),
 ]
 
 

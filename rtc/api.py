@@ -1,7 +1,9 @@
 """REST endpoints of P2P rooms and ICE configuration (mounted at /api/rtc/).
 
-The room state lives in the async presence store; these sync DRF views reach it
-with `async_to_sync` (under daphne that runs on the server's event loop).
+Rooms are rows (who owns, who may join); who is connected lives in the async
+presence store, which these sync DRF views reach with `async_to_sync` (under
+daphne that runs on the server's event loop). Access rules: `rtc.selectors.room_access`.
+A room the caller may not see is a 404, exactly like one that does not exist.
 """
 
 from __future__ import annotations
@@ -9,51 +11,268 @@ from __future__ import annotations
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from livestream.models import StreamStatus
+from livestream.selectors import live_access
+from realtime.errors import Forbidden, InvalidInput
+from realtime.fields import MAX_DB_ID
+from rtc import services
 from rtc.ice import ice_configuration
-from rtc.selectors import room_list, room_participants
-from rtc.serializers import IceConfigSerializer, RoomParticipantsSerializer, RoomSerializer
-from rtc.services import max_participants, room_id_validate
+from rtc.models import Room
+from rtc.selectors import (
+    lobby_is_waiting,
+    lobby_waiting,
+    room_list_for_user,
+    room_live_count,
+    room_live_counts,
+    room_owned,
+    room_participants,
+    room_visible,
+)
+from rtc.serializers import (
+    IceConfigSerializer,
+    LobbyEntrySerializer,
+    MembershipSerializer,
+    RoomCreateInput,
+    RoomJoinInput,
+    RoomOwnerDetailSerializer,
+    RoomParticipantsSerializer,
+    RoomSerializer,
+    RoomUpdateInput,
+    UserIdInput,
+)
+
+TAGS = ["rtc"]
+NOT_VISIBLE = OpenApiResponse(description="No such room, or one the caller may not see (code room_not_found / invalid_room).")
+NOT_OWNER = OpenApiResponse(description="A member or viewer who is not the owner (code not_owner).")
+INVITE_PARAM = OpenApiParameter("invite", str, description="The room's invite token (from an invite link).")
+
+
+def _validated(serializer_class: type, data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def room_detail_response(request: Request, room: Room, *, status_code: int = status.HTTP_200_OK) -> Response:
+    """A room's detail for the caller; the owner's includes the invite link."""
+    room.participants = async_to_sync(room_live_count)(room_id=room.room_id)
+    if not hasattr(room, "is_member"):
+        room.is_member = room.owner_id == request.user.pk or room.memberships.filter(user_id=request.user.pk).exists()
+    serializer_class = RoomOwnerDetailSerializer if room.owner_id == request.user.pk else RoomSerializer
+    return Response(serializer_class(room, context={"request": request}).data, status=status_code)
 
 
 class RoomListView(ListAPIView):
-    """Active rooms, busiest first, paginated like every list (`?limit=`, `?offset=`)."""
+    """Rooms the caller may join (public ones and those they are a member of), busiest first."""
 
     serializer_class = RoomSerializer
 
-    def get_queryset(self) -> list[dict[str, Any]]:  # type: ignore[override]  # rooms live in Redis, not the database
-        return async_to_sync(room_list)()
+    def get_queryset(self) -> list[Room]:  # type: ignore[override]  # sorted by live counts from the presence store
+        return room_list_for_user(user=self.request.user, live_counts=async_to_sync(room_live_counts)())
 
-    @extend_schema(summary="Active P2P rooms with their participant counts, busiest first", tags=["rtc"])
+    @extend_schema(summary="Rooms the caller may join, with live participant counts, busiest first", tags=TAGS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Create a room (private with a lobby by default); the caller owns it",
+        request=RoomCreateInput,
+        responses={201: RoomOwnerDetailSerializer, 400: OpenApiResponse(description="Invalid or taken id (code room_id_taken).")},
+        tags=TAGS,
+    )
+    def post(self, request: Request) -> Response:
+        data = _validated(RoomCreateInput, request.data)
+        room = services.room_create(owner=request.user, **data)
+        room.is_member = True
+        return room_detail_response(request, room, status_code=status.HTTP_201_CREATED)
+
+
+class RoomDetailView(APIView):
+    @extend_schema(
+        summary="A room (the owner's view adds invite_token and invite_url)",
+        parameters=[INVITE_PARAM],
+        responses={200: RoomOwnerDetailSerializer, 403: OpenApiResponse(description="Banned."), 404: NOT_VISIBLE},
+        tags=TAGS,
+    )
+    def get(self, request: Request, room_id: str) -> Response:
+        access = room_visible(room_id=room_id, user=request.user, invite=request.query_params.get("invite"))
+        return room_detail_response(request, access.room)
+
+    @extend_schema(
+        summary="Owner: change title, visibility or lobby",
+        request=RoomUpdateInput,
+        responses={200: RoomOwnerDetailSerializer, 403: NOT_OWNER, 404: NOT_VISIBLE},
+        tags=TAGS,
+    )
+    def patch(self, request: Request, room_id: str) -> Response:
+        data = _validated(RoomUpdateInput, request.data)
+        room = services.room_update(room_id=room_id, actor=request.user, **data)
+        room.is_member = True
+        return room_detail_response(request, room)
+
+    @extend_schema(
+        summary="Owner: delete the room; every socket in it gets room_closed, then close 4410",
+        responses={204: None, 403: NOT_OWNER, 404: NOT_VISIBLE},
+        tags=TAGS,
+    )
+    def delete(self, request: Request, room_id: str) -> Response:
+        services.room_delete(room_id=room_id, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RoomInviteView(APIView):
+    @extend_schema(
+        summary="Owner: rotate the invite token (old links stop working)",
+        request=None,
+        responses={200: RoomOwnerDetailSerializer, 403: NOT_OWNER, 404: NOT_VISIBLE},
+        tags=TAGS,
+    )
+    def post(self, request: Request, room_id: str) -> Response:
+        room = services.room_invite_rotate(room_id=room_id, actor=request.user)
+        room.is_member = True
+        return room_detail_response(request, room)
+
+
+class RoomJoinView(APIView):
+    @extend_schema(
+        summary="Become a member with an invite token (or of a public room)",
+        request=RoomJoinInput,
+        responses={
+            200: MembershipSerializer,
+            201: MembershipSerializer,
+            403: OpenApiResponse(description="Banned (code banned)."),
+            404: OpenApiResponse(description="No such room or a wrong / revoked invite."),
+        },
+        tags=TAGS,
+    )
+    def post(self, request: Request, room_id: str) -> Response:
+        data = _validated(RoomJoinInput, request.data)
+        member, created = services.room_join(room_id=room_id, user=request.user, invite=data.get("invite") or None)
+        return Response(MembershipSerializer(member).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class RoomParticipantsView(APIView):
     @extend_schema(
-        summary="Peers currently in a room",
-        responses={200: RoomParticipantsSerializer, 404: OpenApiResponse(description="Invalid room id (code invalid_room).")},
-        tags=["rtc"],
+        summary="Peers currently in a room (members and public-room viewers only)",
+        responses={200: RoomParticipantsSerializer, 404: NOT_VISIBLE},
+        tags=TAGS,
     )
     def get(self, request: Request, room_id: str) -> Response:
-        room_id_validate(room_id=room_id)
+        room_visible(room_id=room_id, user=request.user)
         peers = async_to_sync(room_participants)(room_id=room_id)
-        body = {"room_id": room_id, "count": len(peers), "max_participants": max_participants(), "participants": peers}
+        body = {"room_id": room_id, "count": len(peers), "max_participants": services.max_participants(), "participants": peers}
         return Response(RoomParticipantsSerializer(body).data)
+
+
+class LobbyView(APIView):
+    @extend_schema(
+        summary="Owner: who is waiting in the lobby, longest-waiting first",
+        responses={200: LobbyEntrySerializer(many=True), 403: NOT_OWNER, 404: NOT_VISIBLE},
+        tags=TAGS,
+    )
+    def get(self, request: Request, room_id: str) -> Response:
+        room_owned(room_id=room_id, actor=request.user)
+        return Response(LobbyEntrySerializer(async_to_sync(lobby_waiting)(room_id=room_id), many=True).data)
+
+
+class LobbyDecisionView(APIView):
+    decision = ""
+
+    @extend_schema(
+        summary="Owner: admit a waiting user (they become a member and join) or deny them (their socket closes 4403)",
+        request=None,
+        responses={204: None, 403: NOT_OWNER, 404: OpenApiResponse(description="No such room, or the user is not waiting (code not_waiting).")},
+        tags=TAGS,
+    )
+    def post(self, request: Request, room_id: str, user_id: str) -> Response:
+        target = _path_user_id(user_id)
+        # The service checks ownership before it looks at `waiting`: a non-owner learns nothing from it.
+        waiting = async_to_sync(lobby_is_waiting)(room_id=room_id, user_id=target)
+        service = services.lobby_admit if self.decision == "admit" else services.lobby_deny
+        service(room_id=room_id, actor=request.user, user_id=target, waiting=waiting)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class KickView(APIView):
+    @extend_schema(
+        summary="Owner: remove a member; their sockets in the room get `removed` (kicked), then close 4403",
+        request=UserIdInput,
+        responses={204: None, 400: OpenApiResponse(description="The owner themself, or a bad user_id."), 403: NOT_OWNER, 404: NOT_VISIBLE},
+        tags=TAGS,
+    )
+    def post(self, request: Request, room_id: str) -> Response:
+        data = _validated(UserIdInput, request.data)
+        services.member_kick(room_id=room_id, actor=request.user, user_id=data["user_id"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BanView(APIView):
+    @extend_schema(
+        summary="Owner: remove and bar a user; their sockets get `removed` (banned), then close 4403",
+        request=UserIdInput,
+        responses={204: None, 400: OpenApiResponse(description="The owner themself, or a bad user_id."), 403: NOT_OWNER, 404: NOT_VISIBLE},
+        tags=TAGS,
+    )
+    def post(self, request: Request, room_id: str) -> Response:
+        data = _validated(UserIdInput, request.data)
+        services.member_ban(room_id=room_id, actor=request.user, user_id=data["user_id"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Owner: lift a ban (`?user_id=`)",
+        parameters=[OpenApiParameter("user_id", int, required=True)],
+        responses={204: None, 403: NOT_OWNER, 404: OpenApiResponse(description="No such room, or the user is not banned.")},
+        tags=TAGS,
+    )
+    def delete(self, request: Request, room_id: str) -> Response:
+        raw = request.query_params.get("user_id")
+        if raw is None:
+            raise InvalidInput("user_id is required (?user_id=<id>).", field="user_id")
+        services.member_unban(room_id=room_id, actor=request.user, user_id=_path_user_id(raw))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _path_user_id(raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_DB_ID:
+        raise InvalidInput("user_id must be a user id (a positive integer).", field="user_id")
+    return int(raw)
 
 
 class IceConfigView(APIView):
     @extend_schema(
-        summary="RTCConfiguration for this user: ICE servers (TURN with time-limited credentials) and policies",
-        responses=IceConfigSerializer,
-        tags=["rtc"],
+        summary="RTCConfiguration for one room or live stream: ICE servers (TURN with time-limited credentials) and policies",
+        parameters=[
+            OpenApiParameter("room", str, description="A room id the caller may join."),
+            OpenApiParameter("stream", OpenApiTypes.INT, description="A live stream id the caller may watch or run."),
+        ],
+        responses={
+            200: IceConfigSerializer,
+            400: OpenApiResponse(description="Neither ?room= nor ?stream= given."),
+            403: OpenApiResponse(description="Banned or kicked from the room / stream, or the stream has ended."),
+            404: OpenApiResponse(description="No such room / stream, or one the caller may not join."),
+        },
+        tags=TAGS,
     )
     def get(self, request: Request) -> Response:
+        room_id, stream = request.query_params.get("room"), request.query_params.get("stream")
+        if room_id:
+            room_visible(room_id=room_id, user=request.user, invite=request.query_params.get("invite"))
+        elif stream:
+            if not stream.isdigit() or not 0 < int(stream) <= MAX_DB_ID:
+                raise InvalidInput("stream must be a live stream id (a positive integer).", field="stream")
+            access = live_access(stream_id=int(stream), user=request.user)
+            if access.status == StreamStatus.ENDED:
+                raise Forbidden("This stream has ended.", code="stream_ended")
+        else:
+            raise InvalidInput("Say what the configuration is for: ?room=<room_id> or ?stream=<stream_id>.", code="target_required")
         response = Response(IceConfigSerializer(ice_configuration(user_id=request.user.pk)).data)
         # Credentials are per user and expire: never cache them in shared caches.
         response["Cache-Control"] = "private, no-store"

@@ -1,27 +1,57 @@
-"""P2P room signaling: `/ws/rooms/<room_id>/`."""
+"""P2P room signaling: `/ws/rooms/<room_id>/` (optional `?invite=<token>`)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from rest_framework import serializers
 
 from realtime import closecodes
 from realtime.consumers import BaseConsumer, Reject
-from realtime.errors import InvalidInput, NotFound
-from realtime.groups import connection_group, room_group
+from realtime.envelope import now_iso
+from realtime.errors import Forbidden, InvalidInput, ServiceError
+from realtime.fields import StrictIdField
+from realtime.groups import connection_group, room_group, room_lobby_group
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
 from rtc import events
-from rtc.selectors import room_participants
+from rtc.selectors import Access, lobby_is_waiting, lobby_scope, lobby_waiting, room_access, room_participants
 from rtc.serializers import BroadcastSerializer, IceCandidateSerializer, SessionDescriptionSerializer
-from rtc.services import broadcast_validate, max_participants, room_id_validate, room_scope, sdp_validate
+from rtc.services import (
+    broadcast_validate,
+    lobby_admit,
+    lobby_deny,
+    max_participants,
+    room_id_validate,
+    room_join,
+    room_scope,
+    sdp_validate,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class LobbyDecisionSerializer(serializers.Serializer):
+    """`admit` / `deny`: `{user_id}` of a user waiting in the lobby."""
+
+    user_id = StrictIdField()
 
 
 class RoomConsumer(BaseConsumer):
     """One peer of a mesh room.
 
-    Contract:
-    * the room id must match `[A-Za-z0-9_-]{1,64}`, else an `error` frame
-      (`invalid_room`) and close 4404;
+    Contract (docs/protocol.md, "P2P rooms"):
+    * the room id must match `[A-Za-z0-9_-]{1,64}`, else `error` `invalid_room` and close 4404;
+    * access comes from the database (`rtc.selectors.room_access`): an unknown room
+      and a private room the user may not enter look the same (`error`
+      `room_not_found`, close 4404); banned -> `error` `banned`, close 4403;
+      members, holders of the current `?invite=` token (who become members) and
+      anyone in a public room join; anyone else, if the lobby is on, waits:
+      `lobby_waiting`, the owner's sockets get `knock`, and `admit` / `deny` (or
+      REST) lets them in (`admitted`, then the normal join) or closes 4403;
     * at most `RTC_MAX_PARTICIPANTS` peers (all processes): the next one gets an
       `error` frame (`room_full`) and close 4413;
     * on join the peer receives `room_joined` with its `peer_id` (this socket's
@@ -29,7 +59,9 @@ class RoomConsumer(BaseConsumer):
       on close they receive `peer_left` (also when a crashed process's peer expires);
     * `offer` / `answer` / `ice_candidate` reach exactly one `target` that is
       present in THIS room, else `error` `unknown_peer` and nothing is relayed;
-      `broadcast` reaches every other peer. `from` is set by the server.
+      `broadcast` reaches every other peer. `from` is set by the server;
+    * kick / ban / delete reach the sockets through the room's groups (`removed`
+      then 4403, `room_closed` then 4410), on whichever process holds them.
     """
 
     handlers = {
@@ -37,18 +69,48 @@ class RoomConsumer(BaseConsumer):
         events.ANSWER: ("relay_answer", SessionDescriptionSerializer),
         events.ICE_CANDIDATE: ("relay_candidate", IceCandidateSerializer),
         events.BROADCAST: ("broadcast", BroadcastSerializer),
+        events.ADMIT: ("admit", LobbyDecisionSerializer),
+        events.DENY: ("deny", LobbyDecisionSerializer),
     }
 
     async def on_connect(self) -> None:
         self.room_id: str | None = None
         self.announced = False
-        raw_room_id = self.scope["url_route"]["kwargs"].get("room_id", "")
-        try:
-            self.room_id = room_id_validate(room_id=raw_room_id)
-        except NotFound as exc:
-            await self.send_error(exc.code, exc.message)
-            raise Reject(closecodes.NOT_FOUND, "invalid room id") from exc
+        self.waiting = False
+        self.is_owner = False
         self.peer_id = self.connection_id
+        raw_room_id = self.scope["url_route"]["kwargs"].get("room_id", "")
+        self.room_id = room_id_validate(room_id=raw_room_id)  # NotFound invalid_room -> 4404
+        invite = _query_param(self.scope, "invite")
+        # NotFound room_not_found -> 4404 (unknown or hidden alike), Forbidden banned -> 4403
+        access = await database_sync_to_async(room_access)(room_id=self.room_id, user=self.user, invite=invite)
+        self.is_owner = access.kind == Access.OWNER
+        self.owner_id = access.room.owner_id
+        if access.kind == Access.INVITE:
+            await database_sync_to_async(room_join)(room_id=self.room_id, user=self.user, invite=invite)
+        if access.kind == Access.LOBBY:
+            await self._wait_in_lobby()
+            return
+        await self._enter_room()
+
+    async def _wait_in_lobby(self) -> None:
+        # Join the lobby group before knocking: an `admitted` sent right after the knock cannot be missed.
+        self.waiting = True
+        await self.join_group(room_lobby_group(self.room_id))
+        brief = events.user_brief(self.user)
+        await self.join_presence(lobby_scope(self.room_id), str(self.user.pk), info={"user": brief, "since": now_iso()})
+        await self.send_event(events.LOBBY_WAITING, {"room_id": self.room_id})
+        await apublish(room_group(self.room_id), events.KNOCK, {"user": brief}, only_user=self.owner_id)
+
+    async def _leave_lobby(self) -> None:
+        """Out of the lobby (admitted, or gone): the owner's sockets get the new `lobby_update`."""
+        self.waiting = False
+        await self.leave_group(room_lobby_group(self.room_id))
+        await self.leave_presence(lobby_scope(self.room_id), str(self.user.pk))
+        waiting = await lobby_waiting(room_id=self.room_id)
+        await apublish(room_group(self.room_id), events.LOBBY_UPDATE, {"waiting": waiting}, only_user=self.owner_id)
+
+    async def _enter_room(self) -> None:
         self.presence_scope = room_scope(self.room_id)
         # Join the group before reading the peer list: a peer that joins meanwhile is
         # then either in `peers` or announced by `peer_joined` (maybe both; never neither).
@@ -73,8 +135,14 @@ class RoomConsumer(BaseConsumer):
             meta={"exclude_peer": self.peer_id},
         )
         self.announced = True
+        if self.is_owner:
+            waiting = await lobby_waiting(room_id=self.room_id)
+            if waiting:
+                await self.send_event(events.LOBBY, {"waiting": waiting})
 
     async def on_disconnect(self, code: int) -> None:
+        if getattr(self, "waiting", False):
+            await self._leave_lobby()
         if not getattr(self, "announced", False):
             return
         change = await self.leave_presence(self.presence_scope, self.peer_id)
@@ -89,14 +157,42 @@ class RoomConsumer(BaseConsumer):
             return False
         return super().should_deliver(message)
 
+    async def deliver(self, message: dict[str, Any]) -> None:
+        await super().deliver(message)
+        if message.get("event") == events.ADMITTED and self.waiting:
+            # Admitted: from the lobby into the room, as if the socket had just connected as a member.
+            try:
+                await self._leave_lobby()
+                await self._enter_room()
+            except Reject as exc:
+                await self.close_with(exc.code, exc.reason)
+            except ServiceError as exc:
+                await self.send_error(exc.code, exc.message)
+                await self.close_with(closecodes.FORBIDDEN, exc.message)
+            except Exception:
+                logger.exception("room_admit_failed", extra={"consumer": type(self).__name__})
+                await self.close_with(closecodes.INTERNAL_ERROR, "internal error")
+
     # --- client events -----------------------------------------------------------
+
+    async def admit(self, data: dict[str, Any]) -> None:
+        """`admit` {user_id} (owner) -> the user's waiting sockets get `admitted` and join."""
+        waiting = await lobby_is_waiting(room_id=self.room_id, user_id=data["user_id"])
+        await database_sync_to_async(lobby_admit)(room_id=self.room_id, actor=self.user, user_id=data["user_id"], waiting=waiting)
+
+    async def deny(self, data: dict[str, Any]) -> None:
+        """`deny` {user_id} (owner) -> the user's waiting sockets get `error` lobby_denied and close 4403."""
+        waiting = await lobby_is_waiting(room_id=self.room_id, user_id=data["user_id"])
+        await database_sync_to_async(lobby_deny)(room_id=self.room_id, actor=self.user, user_id=data["user_id"], waiting=waiting)
 
     async def relay_offer(self, data: dict[str, Any]) -> None:
         """`offer` {target, sdp} -> the target peer gets `offer` {from, sdp}."""
+        self._require_in_room()
         await self._relay(events.OFFER, data["target"], {"from": self.peer_id, "sdp": sdp_validate(sdp=data["sdp"])})
 
     async def relay_answer(self, data: dict[str, Any]) -> None:
         """`answer` {target, sdp} -> the target peer gets `answer` {from, sdp}."""
+        self._require_in_room()
         await self._relay(events.ANSWER, data["target"], {"from": self.peer_id, "sdp": sdp_validate(sdp=data["sdp"])})
 
     async def relay_candidate(self, data: dict[str, Any]) -> None:
@@ -104,13 +200,24 @@ class RoomConsumer(BaseConsumer):
         await self._relay(events.ICE_CANDIDATE, data["target"], {"from": self.peer_id, "candidate": candidate})
 
     async def broadcast(self, data: dict[str, Any]) -> None:
+        self._require_in_room()
         await apublish(
             room_group(self.room_id), events.BROADCAST, {"from": self.peer_id, "data": broadcast_validate(data=data["data"])}, meta={"exclude_peer": self.peer_id}
         )
 
+    def _require_in_room(self) -> None:
+        if self.waiting or not self.announced:
+            raise Forbidden("You are waiting in the lobby; wait for the owner to admit you.", code="lobby_waiting")
+
     async def _relay(self, event_type: str, target: str, payload: dict[str, Any]) -> None:
+        self._require_in_room()
         # Presence in THIS room's scope is the authority: a peer id from another room,
         # a stale one or our own is refused, so signaling never crosses rooms.
         if target == self.peer_id or not await get_presence_store().is_present(self.presence_scope, target):
             raise InvalidInput(f"No peer {target[:64]!r} in this room.", code="unknown_peer", extra={"target": target[:64]})
         await apublish(connection_group(target), event_type, payload)
+
+
+def _query_param(scope: dict[str, Any], name: str) -> str | None:
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(name)
+    return values[0][:128] if values else None

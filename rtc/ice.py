@@ -47,7 +47,7 @@ def ice_configuration(*, user_id: int | str, now: float | None = None) -> dict[s
     entries are dropped and `iceTransportPolicy` is `relay`, so no host or
     server-reflexive address of the client is exposed to peers.
     """
-    ttl = int(getattr(settings, "RTC_TURN_TTL_SECONDS", 3600))
+    ttl = int(getattr(settings, "RTC_TURN_TTL_SECONDS", 600))
     turn_only = bool(getattr(settings, "RTC_TURN_ONLY", False))
     turn_urls = list(getattr(settings, "RTC_TURN_URLS", []) or [])
     secret = getattr(settings, "RTC_TURN_SECRET", "") or ""

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from realtime.fields import StrictCharField, StrictIntegerField
+from realtime.fields import StrictBooleanField, StrictCharField, StrictIdField, StrictIntegerField
+from rtc.models import Visibility
+from social.serializers import AuthorSerializer as UserBriefSerializer
 
 PEER_ID_FIELD = {"max_length": 64, "allow_blank": False}
 # An RTCIceCandidateInit's candidate line is ~100-200 bytes; 2 KiB leaves room for any real one.
@@ -58,8 +60,60 @@ class PeerSerializer(serializers.Serializer):
 
 
 class RoomSerializer(serializers.Serializer):
+    """A room as the caller sees it; `participants` and `is_member` are set by the view/selector."""
+
     room_id = serializers.CharField()
-    participants = serializers.IntegerField()
+    title = serializers.CharField()
+    owner = UserBriefSerializer()
+    visibility = serializers.ChoiceField(choices=Visibility.choices)
+    lobby_enabled = serializers.BooleanField()
+    participants = serializers.IntegerField(help_text="Peers connected now (all processes).")
+    is_owner = serializers.SerializerMethodField()
+    is_member = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+    def get_is_owner(self, room) -> bool:
+        return room.owner_id == self.context["request"].user.pk
+
+
+class RoomOwnerDetailSerializer(RoomSerializer):
+    """The owner's view: with the invite link (share it; rotating it revokes the old one)."""
+
+    invite_token = serializers.CharField()
+    invite_url = serializers.CharField()
+
+
+class RoomCreateInput(serializers.Serializer):
+    room_id = StrictCharField(required=False, allow_blank=True, max_length=200, help_text="[A-Za-z0-9_-]{1,64}; omitted -> generated.")
+    title = StrictCharField(required=False, allow_blank=True, max_length=120)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    lobby_enabled = StrictBooleanField(required=False)
+
+
+class RoomUpdateInput(serializers.Serializer):
+    title = StrictCharField(required=False, allow_blank=True, max_length=120)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    lobby_enabled = StrictBooleanField(required=False)
+
+
+class RoomJoinInput(serializers.Serializer):
+    invite = StrictCharField(required=False, allow_blank=True, max_length=128)
+
+
+class UserIdInput(serializers.Serializer):
+    user_id = StrictIdField()
+
+
+class MembershipSerializer(serializers.Serializer):
+    room_id = serializers.CharField(source="room.room_id")
+    user = UserBriefSerializer()
+    role = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class LobbyEntrySerializer(serializers.Serializer):
+    user = UserBriefSerializer()
+    since = serializers.DateTimeField()
 
 
 class RoomParticipantsSerializer(serializers.Serializer):

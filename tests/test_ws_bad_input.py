@@ -32,6 +32,8 @@ from notifications.models import Notification
 from realtime.auth import websocket_stack
 from realtime.groups import connection_group, user_group
 from realtime.publish import apublish
+from rtc.models import RoomBan, RoomMember
+from rtc.services import room_create, room_join
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -198,6 +200,12 @@ ROOM_CASES = [
     Case("rooms", "broadcast", {"data": None}, error_field="data", id="rooms-broadcast-null"),
     Case("rooms", "broadcast", {"data": "x" * 40_000}, code="data_too_large", id="rooms-broadcast-oversized"),
     Case("rooms", "broadcast", raw='{"type": "broadcast", "data": ["x"]}', code="invalid_frame", id="rooms-broadcast-list"),
+    *_wrong_types("rooms", "admit", {"user_id": 1}, "user_id"),
+    Case("rooms", "admit", {"user_id": 0}, error_field="user_id", id="rooms-admit-zero"),
+    Case("rooms", "admit", {"user_id": INT64_MAX + 1}, error_field="user_id", id="rooms-admit-beyond-bigint"),
+    Case("rooms", "admit", lambda ctx: {"user_id": ctx["users"]["third"].pk}, code="not_waiting", id="rooms-admit-not-waiting"),
+    *_wrong_types("rooms", "deny", {"user_id": 1}, "user_id"),
+    Case("rooms", "deny", lambda ctx: {"user_id": ctx["users"]["other"].pk}, code="not_waiting", id="rooms-deny-not-waiting"),
 ]
 
 CASES = [*NOTIFICATION_CASES, *LIVE_CASES, *ROOM_CASES]
@@ -268,7 +276,11 @@ def _live_scenario() -> dict[str, Any]:
 
 
 def _room_scenario() -> dict[str, Any]:
-    return {"users": {"sender": _user("bad_peer_a"), "other": _user("bad_peer_b"), "third": _user("bad_peer_c")}}
+    sender, other, third = _user("bad_peer_a"), _user("bad_peer_b"), _user("bad_peer_c")
+    room = room_create(owner=sender, room_id=f"bad-{sender.pk}")
+    room_join(room_id=room.room_id, user=other, invite=room.invite_token)
+    other_room = room_create(owner=third, room_id=f"bad-other-{sender.pk}")
+    return {"users": {"sender": sender, "other": other, "third": third}, "room": room.room_id, "other_room": other_room.room_id}
 
 
 def _snapshot() -> dict[str, Any]:
@@ -279,6 +291,8 @@ def _snapshot() -> dict[str, Any]:
         "comments": sorted(LiveComment.objects.values_list("id", "text", "deleted_at")),
         "kicks": Kick.objects.count(),
         "bans": Ban.objects.count(),
+        "room_members": sorted(RoomMember.objects.values_list("room_id", "user_id", "role")),
+        "room_bans": RoomBan.objects.count(),
     }
 
 
@@ -301,7 +315,7 @@ async def _connect(endpoint: str, ctx: dict[str, Any]) -> tuple[WebsocketCommuni
             ctx[f"{role}_peer"] = (await _first(sockets[role], "connection_established"))["data"]["peer"]
         sender = sockets.pop(ctx["sender"])
         return sender, [(comm, connection_group(ctx[f"{role}_peer"])) for role, comm in sockets.items()]
-    room, other_room = f"bad-{ctx['users']['sender'].pk}", f"bad-other-{ctx['users']['sender'].pk}"
+    room, other_room = ctx["room"], ctx["other_room"]
     sender = await _open(f"/ws/rooms/{room}/?token={tokens['sender']}")
     ctx["own_peer"] = (await _first(sender, "room_joined"))["data"]["peer_id"]
     other = await _open(f"/ws/rooms/{room}/?token={tokens['other']}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 from channels.routing import URLRouter
@@ -16,14 +15,11 @@ from realtime.heartbeat import sweep_once
 from realtime.presence import get_presence_store
 from rtc.routing import websocket_urlpatterns
 from rtc.services import room_scope
+from rtc.tests.rooms import new_room_for
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 app = websocket_stack(URLRouter(websocket_urlpatterns))
-
-
-def new_room() -> str:
-    return f"r-{uuid.uuid4().hex[:12]}"
 
 
 async def recv(comm: WebsocketCommunicator, timeout: float = 5) -> dict:
@@ -64,7 +60,7 @@ def people(make_user, token_for):
 
 async def test_join_gets_peer_id_and_peers_and_others_see_joins_and_leaves(people):
     (alice, alice_token), (bob, bob_token), _ = people
-    room = new_room()
+    room = await new_room_for(people)
     a, a_joined = await join(alice_token, room)
     assert a_joined["room_id"] == room and a_joined["peers"] == [] and a_joined["peer_id"]
     b, b_joined = await join(bob_token, room)
@@ -84,7 +80,7 @@ async def test_join_gets_peer_id_and_peers_and_others_see_joins_and_leaves(peopl
 
 async def test_offer_answer_candidate_reach_only_the_target_with_server_set_from(people):
     (_, t1), (_, t2), (_, t3) = people
-    room = new_room()
+    room = await new_room_for(people)
     a, a_info = await join(t1, room)
     b, b_info = await join(t2, room)
     c, c_info = await join(t3, room)
@@ -112,7 +108,7 @@ async def test_offer_answer_candidate_reach_only_the_target_with_server_set_from
 
 async def test_broadcast_reaches_every_other_peer_but_not_the_sender(people):
     (_, t1), (_, t2), (_, t3) = people
-    room = new_room()
+    room = await new_room_for(people)
     a, a_info = await join(t1, room)
     b, _ = await join(t2, room)
     c, _ = await join(t3, room)
@@ -129,7 +125,7 @@ async def test_broadcast_reaches_every_other_peer_but_not_the_sender(people):
 
 async def test_unknown_target_gets_error_and_nothing_is_relayed(people):
     (_, t1), (_, t2), _ = people
-    room = new_room()
+    room = await new_room_for(people)
     a, a_info = await join(t1, room)
     b, _ = await join(t2, room)
     await recv_type(a, "peer_joined")
@@ -145,8 +141,8 @@ async def test_unknown_target_gets_error_and_nothing_is_relayed(people):
 
 async def test_target_in_another_room_gets_error_and_nothing_is_relayed(people):
     (_, t1), (_, t2), _ = people
-    a, _ = await join(t1, new_room())
-    other, other_info = await join(t2, new_room())
+    a, _ = await join(t1, await new_room_for(people))
+    other, other_info = await join(t2, await new_room_for(people))
     for event_type, data in [("offer", {"sdp": "v=0"}), ("answer", {"sdp": "v=0"}), ("ice_candidate", {"candidate": None})]:
         await send(a, event_type, {"target": other_info["peer_id"], **data})
         error = await recv_type(a, "error")
@@ -159,7 +155,7 @@ async def test_target_in_another_room_gets_error_and_nothing_is_relayed(people):
 @override_settings(LIVE_MAX_SDP_BYTES=100)
 async def test_oversized_sdp_gets_error_and_nothing_is_relayed(people):
     (_, t1), (_, t2), _ = people
-    room = new_room()
+    room = await new_room_for(people)
     a, _ = await join(t1, room)
     b, b_info = await join(t2, room)
     await recv_type(a, "peer_joined")
@@ -173,7 +169,7 @@ async def test_oversized_sdp_gets_error_and_nothing_is_relayed(people):
 
 async def test_invalid_frames_get_validation_errors(people):
     (_, t1), _, _ = people
-    a, _ = await join(t1, new_room())
+    a, _ = await join(t1, await new_room_for(people))
     await send(a, "offer", {"sdp": "v=0"})
     error = await recv_type(a, "error")
     assert error["data"]["code"] == "invalid" and "target" in error["data"]["errors"]
@@ -196,7 +192,7 @@ async def test_invalid_room_id_gets_error_frame_and_close_4404(people, room_id):
 @override_settings(RTC_MAX_PARTICIPANTS=2)
 async def test_room_refuses_participant_beyond_maximum_with_4413(people):
     (_, t1), (_, t2), (_, t3) = people
-    room = new_room()
+    room = await new_room_for(people)
     a, _ = await join(t1, room)
     b, _ = await join(t2, room)
     c = await open_socket(t3, room)
@@ -216,7 +212,7 @@ async def test_room_refuses_participant_beyond_maximum_with_4413(people):
 
 async def test_expired_peer_of_a_crashed_process_is_announced_as_left(people):
     (_, t1), _, _ = people
-    room = new_room()
+    room = await new_room_for(people)
     a, _ = await join(t1, room)
     store = get_presence_store()
     # A peer registered by a process that then died: its entry is never refreshed.

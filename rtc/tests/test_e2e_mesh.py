@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import httpx
 import pytest
 from aiortc import RTCConfiguration
 
 from rtc.tests.peers import RoomPeer
+from rtc.tests.rooms import room_with_members
 
 pytestmark = [pytest.mark.e2e, pytest.mark.webrtc]
 
 
 @pytest.fixture
-def tokens(live_db, make_user, token_for):
-    return [token_for(make_user()) for _ in range(3)]
+def users(live_db, make_user):
+    return [make_user() for _ in range(3)]
 
 
-async def test_three_peers_build_full_mesh_and_exchange_data_channel_messages(cluster, tokens):
-    room = f"mesh-{uuid.uuid4().hex[:10]}"
+@pytest.fixture
+def tokens(users, token_for):
+    return [token_for(user) for user in users]
+
+
+@pytest.fixture
+def room(users):
+    """A private room of all three users (rooms are rows now; the servers read the same test database)."""
+    return room_with_members(users[0], *users[1:], prefix="mesh").room_id
+
+
+async def test_three_peers_build_full_mesh_and_exchange_data_channel_messages(cluster, tokens, room):
     # Host candidates only: no STUN/TURN, nothing leaves the machine.
     servers = [cluster.servers[0], cluster.servers[0], cluster.servers[1]]
     names = ["p0", "p1", "p2"]
@@ -52,14 +62,13 @@ async def test_three_peers_build_full_mesh_and_exchange_data_channel_messages(cl
         await asyncio.gather(*(peer.close() for peer in peers), return_exceptions=True)
 
 
-async def test_peer_on_a_crashed_process_is_announced_as_left_by_heartbeat_expiry(cluster_factory, tokens):
+async def test_peer_on_a_crashed_process_is_announced_as_left_by_heartbeat_expiry(cluster_factory, tokens, room):
     from websockets.asyncio.client import connect
 
     # A dedicated pair of servers (one gets SIGKILLed) with a short presence TTL.
     # Kept well under 5 s: with redis-py 8's default socket_timeout of 5 s, channels_redis's
     # 5 s BZPOPMIN makes a socket with no inbound group message for 5 s crash (see report).
     crash = cluster_factory(2, PRESENCE_TTL_SECONDS="2")
-    room = f"crash-{uuid.uuid4().hex[:10]}"
     survivor = await connect(f"{crash.servers[0].ws_url}/ws/rooms/{room}/?token={tokens[0]}", open_timeout=20)
     victim = await connect(f"{crash.servers[1].ws_url}/ws/rooms/{room}/?token={tokens[1]}", open_timeout=20)
     try:

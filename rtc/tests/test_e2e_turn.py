@@ -20,9 +20,11 @@ from pathlib import Path
 import httpx
 import pytest
 from aiortc import RTCConfiguration, RTCIceServer, RTCIceTransportPolicy
+from asgiref.sync import sync_to_async
 
 from conftest import _unavailable
 from rtc.tests.peers import RoomPeer
+from rtc.tests.rooms import room_with_members
 
 pytestmark = [pytest.mark.e2e, pytest.mark.webrtc]
 
@@ -99,13 +101,24 @@ def turnserver() -> Iterator[Turn]:
 
 
 @pytest.fixture
-def tokens(live_db, make_user, token_for):
-    return [token_for(make_user()) for _ in range(2)]
+def users(live_db, make_user):
+    return [make_user() for _ in range(3)]
 
 
-async def _rtc_configuration(server, token: str) -> tuple[RTCConfiguration, dict]:
+@pytest.fixture
+def tokens(users, token_for):
+    """Tokens of the two room members (the third user is a stranger to the room)."""
+    return [token_for(user) for user in users[:2]]
+
+
+@pytest.fixture
+def room(users):
+    return room_with_members(users[0], users[1], prefix="turn").room_id
+
+
+async def _rtc_configuration(server, token: str, room: str) -> tuple[RTCConfiguration, dict]:
     async with httpx.AsyncClient(base_url=server.http_url, timeout=20) as client:
-        response = await client.get("/api/rtc/config/", headers={"Authorization": f"Bearer {token}"})
+        response = await client.get("/api/rtc/config/", params={"room": room}, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200, response.text
     body = response.json()
     servers = [RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential")) for s in body["iceServers"]]
@@ -113,12 +126,11 @@ async def _rtc_configuration(server, token: str) -> tuple[RTCConfiguration, dict
     return RTCConfiguration(iceServers=servers, iceTransportPolicy=policy), body
 
 
-async def _connect_pair(server, tokens: list[str]) -> tuple[list[RoomPeer], dict]:
-    room = f"turn-{uuid.uuid4().hex[:10]}"
+async def _connect_pair(server, tokens: list[str], room: str) -> tuple[list[RoomPeer], dict]:
     peers = []
     body: dict = {}
     for name, token in zip(["a", "b"], tokens, strict=True):
-        configuration, body = await _rtc_configuration(server, token)
+        configuration, body = await _rtc_configuration(server, token, room)
         peers.append(RoomPeer(name, server.ws_url, token, room, configuration, expected=1))
     for peer in peers:
         await peer.start()
@@ -133,12 +145,16 @@ async def _wait_done(peers: list[RoomPeer], timeout: float) -> bool:
         return False
 
 
-async def test_peers_connect_through_coturn_with_credentials_from_config(cluster_factory, turnserver, tokens):
+async def test_peers_connect_through_coturn_with_credentials_from_config(cluster_factory, turnserver, tokens, room, users, token_for):
     cluster = cluster_factory(
         1, RTC_TURN_URLS=f"turn:127.0.0.1:{turnserver.port}?transport=udp", RTC_TURN_SECRET=TURN_SECRET, RTC_TURN_ONLY="true"
     )
     server = cluster.servers[0]
-    peers, body = await _connect_pair(server, tokens)
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=20) as client:
+        stranger = await sync_to_async(token_for)(users[2])
+        refused = await client.get("/api/rtc/config/", params={"room": room}, headers={"Authorization": f"Bearer {stranger}"})
+    assert refused.status_code == 404 and "iceServers" not in refused.json()  # no TURN credentials for a room one may not join
+    peers, body = await _connect_pair(server, tokens, room)
     try:
         assert body["iceTransportPolicy"] == "relay"
         assert [s["urls"] for s in body["iceServers"]] == [[f"turn:127.0.0.1:{turnserver.port}?transport=udp"]]
@@ -160,11 +176,11 @@ async def test_peers_connect_through_coturn_with_credentials_from_config(cluster
         await asyncio.gather(*(peer.close() for peer in peers), return_exceptions=True)
 
 
-async def test_peers_do_not_connect_when_server_secret_differs_from_coturn(cluster_factory, turnserver, tokens):
+async def test_peers_do_not_connect_when_server_secret_differs_from_coturn(cluster_factory, turnserver, tokens, room):
     cluster = cluster_factory(
         1, RTC_TURN_URLS=f"turn:127.0.0.1:{turnserver.port}?transport=udp", RTC_TURN_SECRET="not-the-coturn-secret", RTC_TURN_ONLY="true"
     )
-    peers, _ = await _connect_pair(cluster.servers[0], tokens)
+    peers, _ = await _connect_pair(cluster.servers[0], tokens, room)
     try:
         # No relay allocation succeeds, so no candidate exists under the relay policy.
         connected = await _wait_done(peers, timeout=20)

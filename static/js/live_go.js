@@ -137,13 +137,13 @@ form.addEventListener("submit", async (event) => {
     return;
   }
   preview.srcObject = media;
-  config = await iceConfig();
   try {
     stream = await api("/api/live/streams/", { method: "POST", body: { title: titleInput.value.trim() } });
   } catch {
     goButton.disabled = false;
     return;
   }
+  config = await iceConfig({ stream: stream.id });
   form.hidden = true;
   setStatus("Starting…");
   linkNode.replaceChildren("Viewers watch at ", el("a", { href: `/live/${stream.id}/` }, `${location.origin}/live/${stream.id}/`));

@@ -134,7 +134,7 @@ try {
   if (err.status === 404) stop("This stream does not exist.", "Not found");
 }
 if (!over) {
-  config = await iceConfig();
+  config = await iceConfig({ stream: streamId });
   try {
     for (const c of results(await api(`/api/live/streams/${streamId}/comments/`, { quiet: true }))) comments.add(c);
   } catch {

@@ -1,10 +1,13 @@
 // WebRTC helpers shared by the live and room pages.
 import { api } from "./api.js";
 
-// RTCConfiguration from the server (STUN, time-limited TURN credentials, policies).
-export async function iceConfig() {
+// RTCConfiguration from the server (STUN, time-limited TURN credentials, policies),
+// for one room or stream: iceConfig({ room: id, invite? }) or iceConfig({ stream: id }).
+// The server hands TURN credentials only to those who may use that room or stream.
+export async function iceConfig(target = {}) {
+  const query = new URLSearchParams(Object.entries(target).filter(([, v]) => v !== undefined && v !== null && v !== ""));
   try {
-    const { ttl, ...config } = await api("/api/rtc/config/", { quiet: true });
+    const { ttl, ...config } = await api(`/api/rtc/config/?${query}`, { quiet: true });
     return config;
   } catch {
     return { iceServers: [] };
