@@ -31,7 +31,7 @@ NOT_FOUND = OpenApiResponse(description="Unknown conversation, or you are not a 
 
 
 def _member_conversation_id(request: Request, pk: int) -> int:
-    return selectors.conversation_for_member(conversation_id=pk, user=request.user, hide_existence=True).pk
+    return selectors.conversation_for_member(conversation_id=pk, user=request.user).pk
 
 
 def _conversation_out(request: Request, pk: int) -> dict:

@@ -70,7 +70,8 @@ def _receipts() -> receipts.ReceiptBatcher:
 class ChatConsumer(BaseConsumer):
     """A member's socket on one conversation.
 
-    Connect: unknown conversation -> 4404, not a member -> 4403. Then `connection_established`,
+    Connect: unknown conversation or not a member -> the same `not_found` error and 4404 (existence
+    is not revealed, as over REST). Then `connection_established`,
     then (with `?after=<id>`) every stored message after that id, oldest first, then live ones.
 
     Resume without gap or duplicate: the socket joins the conversation group *before* reading

@@ -8,16 +8,16 @@ from django.db.models import BigIntegerField, Count, F, IntegerField, OuterRef, 
 from django.db.models.functions import Coalesce
 
 from chat.models import Conversation, Membership, Message
-from realtime.errors import Forbidden, NotFound
+from realtime.errors import NotFound
 
 MAX_DB_ID = 2**63 - 1
 
 
-def conversation_for_member(*, conversation_id: int, user: Any, hide_existence: bool = False) -> Conversation:
+def conversation_for_member(*, conversation_id: int, user: Any) -> Conversation:
     """The conversation if `user` is a member.
 
-    Unknown -> NotFound; exists but not a member -> Forbidden, or NotFound when
-    `hide_existence` (REST answers 404 so ids of other people's chats don't leak).
+    Unknown, or exists but `user` is not a member -> the same NotFound: REST (404) and the
+    socket (4404) answer a stranger alike, so ids of other people's chats don't leak.
     """
     if not 0 < int(conversation_id) <= MAX_DB_ID:
         raise NotFound("Conversation not found.")
@@ -25,9 +25,7 @@ def conversation_for_member(*, conversation_id: int, user: Any, hide_existence: 
     if conversation is None:
         raise NotFound("Conversation not found.")
     if not Membership.objects.filter(conversation_id=conversation_id, user_id=user.pk).exists():
-        if hide_existence:
-            raise NotFound("Conversation not found.")
-        raise Forbidden("You are not a member of this conversation.", code="not_a_member")
+        raise NotFound("Conversation not found.")
     return conversation
 
 

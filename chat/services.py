@@ -257,13 +257,9 @@ def receipts_apply(*, receipts: list[Receipt]) -> list[ServiceError | None]:
                 results[index] = InvalidInput("message_id must be a positive integer.", field="message_id")
                 continue
             message = messages.get(receipt.message_id)
-            if message is None:
-                results[index] = NotFound("Message not found.", field="message_id")
-                continue
-            if message.conversation_id != receipt.conversation_id:
-                results[index] = InvalidInput("That message belongs to another conversation.", field="message_id", code="wrong_conversation")
-                continue
-            if membership is None:
+            # Unknown, in another conversation, or not this member's: one answer, so a receipt
+            # cannot probe which message ids exist in other people's conversations.
+            if message is None or message.conversation_id != receipt.conversation_id or membership is None:
                 results[index] = NotFound("Message not found.", field="message_id")
                 continue
             if receipt.kind == "read":
@@ -340,8 +336,8 @@ def message_mark_read(*, user: Any, conversation_id: int, message_id: int) -> di
 
     One `read` receipt through `receipts_apply`: the same rules and events as a socket's
     `mark_read`. Returns the user's positions and unread count afterwards. Unknown conversation
-    -> NotFound; not a member -> Forbidden (not_a_member); a message of another conversation ->
-    InvalidInput (wrong_conversation).
+    -> NotFound; not a member -> Forbidden (not_a_member); a message that is not in this conversation
+    (unknown, or in another one) -> NotFound (not_found), the same answer whether it exists or not.
     """
     if not 0 < int(conversation_id) <= MAX_DB_ID or not Conversation.objects.filter(pk=conversation_id).exists():
         raise NotFound("Conversation not found.")

@@ -198,6 +198,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON with a nesting cap (JSON_MAX_DEPTH); form and multipart bodies are flat already.
+    "DEFAULT_PARSER_CLASSES": [
+        "realtime.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "realtime.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -241,6 +247,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- Real-time limits (see README "Configuration") ---------------------------
 
 WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024)
+# Deepest nesting of objects/arrays accepted in a REST JSON body or a socket frame's `data`.
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32)
 WS_RATE_LIMIT_PER_SECOND = env_float("WS_RATE_LIMIT_PER_SECOND", 20.0)
 WS_RATE_LIMIT_BURST = env_int("WS_RATE_LIMIT_BURST", 40)
 # How many rate-limited frames in a row close the socket with 4429.

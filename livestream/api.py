@@ -58,14 +58,24 @@ class StreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(CommentOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=UsernameSerializer, responses={200: ModerationResultSerializer})
+    @extend_schema(
+        request=UsernameSerializer,
+        responses={200: ModerationResultSerializer},
+        description="Streamer or moderator: disconnect the user from this stream (4403); they cannot rejoin it. "
+        "Only the streamer can kick a moderator; a banned moderator has no rights (403).",
+    )
     @action(detail=True, methods=["post"])
     def kick(self, request: Request, pk: str) -> Response:
         target = self._target(request)
         services.user_kick(stream_id=int(pk), actor=request.user, target=target)
         return Response({"stream": int(pk), "user": {"id": target.pk, "username": target.username}, "action": "kicked"})
 
-    @extend_schema(request=UsernameSerializer, responses={200: ModerationResultSerializer})
+    @extend_schema(
+        request=UsernameSerializer,
+        responses={200: ModerationResultSerializer},
+        description="Streamer or moderator: ban the user from every stream of this streamer; their sockets on all of "
+        "those streams close 4403 at once. Only the streamer can ban a moderator; a banned moderator has no rights (403).",
+    )
     @action(detail=True, methods=["post"])
     def ban(self, request: Request, pk: str) -> Response:
         target = self._target(request)

@@ -6,6 +6,10 @@ Contract (docs/protocol.md, "Live streams"):
   `connection_established` {stream, status, role, viewers, peer, peers?}.
 * the role (streamer / moderator / vip / viewer) comes from the database at
   connect time, never from a frame; services re-check rights on every write.
+  A banned user has no role.
+* every socket joins its stream's group and its streamer's group: a ban is
+  published to the latter and closes the user's sockets on all the streamer's
+  streams (4403), on every process.
 * viewers are counted per user across processes (presence `stream:<id>`); the
   streamer gets `user_joined` / `user_left` when a user's presence flips and
   everyone gets `viewers_update` {count}.
@@ -35,7 +39,7 @@ from livestream.presence import (
     streamer_scope,
     viewer_scope,
 )
-from livestream.selectors import live_access, user_by_ref
+from livestream.selectors import is_barred_from, live_access, user_by_ref
 from livestream.services import (
     comment_create,
     comment_delete,
@@ -49,7 +53,7 @@ from realtime import closecodes
 from realtime.consumers import BaseConsumer, EmptySerializer, Reject
 from realtime.errors import Forbidden, InvalidInput
 from realtime.fields import StrictCharField, StrictIntegerField
-from realtime.groups import connection_group, stream_group
+from realtime.groups import connection_group, stream_group, streamer_group
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
 
@@ -152,6 +156,13 @@ class LiveConsumer(BaseConsumer):
         self.me = events.user_brief(self.user.pk, self.user.username)
         store = get_presence_store()
         await self.join_group(stream_group(self.stream_id))
+        await self.join_group(streamer_group(self.streamer_id))
+        # Joined first, checked again: a ban or kick committed after `live_access` read the
+        # database was either seen here or is published to a group this socket is already in.
+        if not self.is_streamer and await database_sync_to_async(is_barred_from)(
+            stream_id=self.stream_id, streamer_id=self.streamer_id, user_id=self.user.pk
+        ):
+            raise Forbidden("You were removed from this stream.", code="banned")
 
         if self.is_streamer:
             await self.join_presence(streamer_scope(self.stream_id), str(self.user.pk))

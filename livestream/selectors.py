@@ -30,11 +30,20 @@ def stream_get(*, stream_id: int) -> Stream:
     return stream
 
 
+def is_banned(*, streamer_id: int, user_id: int) -> bool:
+    return user_id != streamer_id and Ban.objects.filter(streamer_id=streamer_id, user_id=user_id).exists()
+
+
 def badge_for(*, streamer_id: int, user_id: int) -> str:
-    """The user's strongest role in this streamer's channel."""
+    """The user's strongest role in this streamer's channel. A banned user has none: a moderator
+    or VIP role does not apply while they are banned (no moderation, no badge)."""
     if user_id == streamer_id:
         return Badge.STREAMER
-    roles = set(ChannelRole.objects.filter(streamer_id=streamer_id, user_id=user_id).values_list("role", flat=True))
+    roles = set(
+        ChannelRole.objects.filter(streamer_id=streamer_id, user_id=user_id)
+        .exclude(user__live_bans__streamer_id=streamer_id)
+        .values_list("role", flat=True)
+    )
     if ChannelRole.Role.MODERATOR in roles:
         return Badge.MODERATOR
     if ChannelRole.Role.VIP in roles:
@@ -48,12 +57,13 @@ def can_moderate(*, streamer_id: int, user_id: int) -> bool:
 
 def is_barred(*, stream: Stream, user_id: int) -> bool:
     """Banned by the streamer, or kicked from this stream."""
-    if user_id == stream.streamer_id:
+    return is_barred_from(stream_id=stream.pk, streamer_id=stream.streamer_id, user_id=user_id)
+
+
+def is_barred_from(*, stream_id: int, streamer_id: int, user_id: int) -> bool:
+    if user_id == streamer_id:
         return False
-    return (
-        Ban.objects.filter(streamer_id=stream.streamer_id, user_id=user_id).exists()
-        or Kick.objects.filter(stream_id=stream.pk, user_id=user_id).exists()
-    )
+    return is_banned(streamer_id=streamer_id, user_id=user_id) or Kick.objects.filter(stream_id=stream_id, user_id=user_id).exists()
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
 """Every write of the live-stream app. Events go to `stream_group(id)` after commit.
 
 Moderation model: a *kick* removes a user from one stream (disconnected now,
-cannot rejoin that stream); a *ban* is per streamer (disconnected now, cannot
-join any of the streamer's streams). Both are allowed to the streamer and the
-streamer's moderators; nobody can kick or ban the streamer.
+cannot rejoin that stream); a *ban* is per streamer (every socket on every one of
+the streamer's streams is disconnected at once, on every process, and the user
+cannot join any of them). Both are allowed to the streamer and the streamer's
+moderators, except that only the streamer can kick or ban a moderator (moderators
+cannot act on each other); nobody can kick or ban the streamer. A banned user has
+no role: a banned moderator cannot moderate.
 """
 
 from __future__ import annotations
@@ -18,12 +21,12 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from livestream import events
-from livestream.models import Ban, ChannelRole, Kick, LiveComment, Stream, StreamStatus
+from livestream.models import Badge, Ban, ChannelRole, Kick, LiveComment, Stream, StreamStatus
 from livestream.selectors import badge_for, can_moderate, is_barred, user_by_username
 from livestream.signals import stream_started
 from realtime import closecodes
 from realtime.errors import Conflict, Forbidden, InvalidInput, NotFound
-from realtime.groups import stream_group
+from realtime.groups import stream_group, streamer_group
 from realtime.publish import publish
 
 TITLE_MAX_LENGTH = 140
@@ -175,12 +178,15 @@ def vip_remove(*, streamer: Any, username: str) -> None:
 
 
 def _check_moderation(*, stream: Stream, actor: Any, target: Any) -> None:
-    if not can_moderate(streamer_id=stream.streamer_id, user_id=actor.pk):
+    actor_badge = badge_for(streamer_id=stream.streamer_id, user_id=actor.pk)  # a banned moderator has no role
+    if actor_badge not in (Badge.STREAMER, Badge.MODERATOR):
         raise Forbidden("Only the streamer and moderators can do that.")
     if target.pk == stream.streamer_id:
         raise Forbidden("The streamer cannot be removed from their own stream.")
     if target.pk == actor.pk:
         raise InvalidInput("You cannot remove yourself.", field="username")
+    if actor_badge != Badge.STREAMER and badge_for(streamer_id=stream.streamer_id, user_id=target.pk) == Badge.MODERATOR:
+        raise Forbidden("Only the streamer can kick or ban a moderator.")
 
 
 def user_kick(*, stream_id: int, actor: Any, target: Any) -> Kick:
@@ -201,7 +207,9 @@ def user_kick(*, stream_id: int, actor: Any, target: Any) -> Kick:
 
 
 def user_ban(*, stream_id: int, actor: Any, target: Any) -> Ban:
-    """Ban `target` from all of the streamer's streams and disconnect them from this one."""
+    """Ban `target` from all of the streamer's streams. After commit, `kicked` (reason `banned`)
+    goes to `streamer_group`, which every socket of every stream of the streamer joins: each
+    of the target's sockets, on any of those streams and any process, gets it and closes 4403."""
     with transaction.atomic():
         stream = _locked_stream(stream_id)
         _check_moderation(stream=stream, actor=actor, target=target)
@@ -211,7 +219,7 @@ def user_ban(*, stream_id: int, actor: Any, target: Any) -> Ban:
         except IntegrityError:  # a concurrent ban of the same user won
             ban = Ban.objects.get(streamer_id=stream.streamer_id, user=target)
         publish(
-            stream_group(stream.pk),
+            streamer_group(stream.streamer_id),
             events.KICKED,
             {"stream": stream.pk, "reason": "banned", "user": events.user_brief(target.pk, target.username)},
             only_user=target.pk,

@@ -18,13 +18,13 @@ frame; `Reject` closes with a code; anything else is logged and closes 1011.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from rest_framework import serializers
@@ -34,6 +34,8 @@ from realtime.envelope import encode, error_frame, server_frame
 from realtime.errors import ServiceError
 from realtime.groups import connection_group, presence_group, user_group
 from realtime.heartbeat import ensure_sweeper
+from realtime.jsonlimits import JSONTooDeep, max_depth
+from realtime.jsonlimits import loads as json_loads
 from realtime.logging import user_id_var
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
@@ -84,6 +86,40 @@ class BaseConsumer(AsyncWebsocketConsumer):
     joins_user_group: ClassVar[bool] = False
 
     # --- lifecycle -----------------------------------------------------------
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # However the consumer ends (disconnect, an exception, daphne cancelling it), the socket's
+        # presence, groups and heartbeat are released: a leaked entry would count against room
+        # capacity and the per-user socket cap until its TTL, and the heartbeat would keep it alive.
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._release(closecodes.INTERNAL_ERROR)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Every message from the client or the channel layer; nothing may escape it.
+
+        Handlers turn client errors into error frames themselves; whatever still escapes (a bug,
+        an input nobody thought of) is logged, the socket is closed 1011 and released at once.
+        """
+        try:
+            await super().dispatch(message)
+        except StopConsumer:
+            raise
+        except Exception:
+            logger.exception("ws_dispatch_failed", extra={"consumer": type(self).__name__, "message_type": str(message.get("type"))[:64]})
+            await self._abort()
+            raise StopConsumer() from None
+
+    async def _abort(self) -> None:
+        """An unexpected error: `internal_error`, close 1011, and release now (not when the client
+        acknowledges the close, which a hostile or dead client never does)."""
+        try:
+            await self.send_error("internal_error", "Internal error; the socket is closing.")
+            await self.close_with(closecodes.INTERNAL_ERROR, "internal error")
+        except Exception:
+            logger.exception("ws_close_failed", extra={"consumer": type(self).__name__})
+        await self._release(closecodes.INTERNAL_ERROR)
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
@@ -143,10 +179,18 @@ class BaseConsumer(AsyncWebsocketConsumer):
             logger.info("ws_connected", extra={"consumer": type(self).__name__, "conn": self.connection_id})
 
     async def disconnect(self, code: int) -> None:
+        await self._release(code)
+
+    async def _release(self, code: int) -> None:
+        """Leave presence and groups and run `on_disconnect`: exactly once per socket, whoever calls first."""
+        if getattr(self, "released", False):
+            return
+        self.released = True
         self.closed = True
-        if self.heartbeat_task:
+        if getattr(self, "heartbeat_task", None):
             self.heartbeat_task.cancel()
-        if self.user is not None and getattr(self.user, "is_authenticated", False) and hasattr(self, "connection_id"):
+        user = getattr(self, "user", None)
+        if user is not None and getattr(user, "is_authenticated", False) and hasattr(self, "connection_id"):
             try:
                 await self.on_disconnect(code)
             except Exception:
@@ -159,9 +203,15 @@ class BaseConsumer(AsyncWebsocketConsumer):
                     logger.exception("presence_leave_failed", extra={"scope": scope})
                     continue
                 if scope == USER_SCOPE and change.flipped and self.tracks_user_presence:
-                    await apublish(presence_group(self.user.pk), "user_offline", {"user_id": self.user.pk, "username": self.user.username})
+                    try:
+                        await apublish(presence_group(self.user.pk), "user_offline", {"user_id": self.user.pk, "username": self.user.username})
+                    except Exception:
+                        logger.exception("presence_publish_failed", extra={"scope": scope})
         for group in list(getattr(self, "joined_groups", set())):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:
+                logger.exception("group_discard_failed", extra={"consumer": type(self).__name__})
         logger.info("ws_disconnected", extra={"consumer": type(self).__name__, "code": code})
 
     async def on_connect(self) -> None:
@@ -228,7 +278,11 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self.send_error("frame_too_large", f"Frame exceeds {settings.WS_MAX_FRAME_BYTES} bytes.")
             return
         try:
-            frame = json.loads(text_data)
+            # One level more than JSON_MAX_DEPTH: the envelope object itself; `data` gets the full depth.
+            frame = json_loads(text_data, limit=max_depth() + 1)
+        except JSONTooDeep:
+            await self.send_error("frame_too_deep", f"Frame is nested too deeply: at most {max_depth()} levels of objects and arrays in data.")
+            return
         except ValueError:
             await self.send_error("invalid_json", "Frame is not valid JSON.")
             return
@@ -267,9 +321,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
         except Reject as exc:
             await self.close_with(exc.code, exc.reason)
         except Exception:
-            logger.exception("ws_handler_failed", extra={"consumer": type(self).__name__, "event_type": event_type})
-            await self.send_error("internal_error", "Internal error; the socket is closing.")
-            await self.close_with(closecodes.INTERNAL_ERROR, "internal error")
+            logger.exception("ws_handler_failed", extra={"consumer": type(self).__name__, "event_type": event_type[:64]})
+            await self._abort()
 
     # --- outbound (group events) ----------------------------------------------
 

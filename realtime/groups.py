@@ -30,6 +30,11 @@ def stream_group(stream_id: int) -> str:
     return f"live.{stream_id}"
 
 
+def streamer_group(streamer_id: int) -> str:
+    """Every socket of every stream of one streamer: a ban applies to all of them at once."""
+    return f"live.streamer.{streamer_id}"
+
+
 def room_group(room_id: str) -> str:
     # room ids are validated to [A-Za-z0-9_-]{1,64} before they get here
     return f"rtc.{room_id}"

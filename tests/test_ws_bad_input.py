@@ -32,6 +32,7 @@ from notifications.models import Notification
 from realtime.auth import websocket_stack
 from realtime.groups import connection_group, user_group
 from realtime.publish import apublish
+from realtime.tests.hostile import nested, recursion_bomb
 from rtc.models import RoomBan, RoomMember
 from rtc.services import room_create, room_join
 
@@ -97,6 +98,9 @@ def _core(endpoint: str) -> list[Case]:
         Case(endpoint, "ping", raw='{"type": "ping", "data": "x"}', code="invalid_frame", id=f"{endpoint}-ping-data-string"),
         Case(endpoint, "ping", raw=json.dumps({"type": "ping", "data": {"ts": "x" * 70_000}}), code="frame_too_large", id=f"{endpoint}-ping-oversized"),
         Case(endpoint, "ping", raw=json.dumps({"type": "x" * 200}), code="unknown_type", id=f"{endpoint}-unknown-type"),
+        # ~60 KB of `[`, under the frame limit: used to raise RecursionError and kill the socket (1011).
+        Case(endpoint, "ping", raw=recursion_bomb(), code="frame_too_deep", id=f"{endpoint}-nested-bomb"),
+        Case(endpoint, "ping", raw=json.dumps({"type": "ping", "data": {"x": nested(32)}}), code="frame_too_deep", id=f"{endpoint}-nested-33-levels"),
     ]
 
 

@@ -105,7 +105,7 @@ def test_message_pages_by_cursor(direct, auth_client):
         assert client.get(url, params).status_code == 400, params
 
 
-def test_read_endpoint_returns_positions_and_rejects_foreign_message(direct, make_user, auth_client):
+def test_read_endpoint_returns_positions_and_hides_foreign_messages(direct, make_user, auth_client):
     a, b, conversation = direct
     m1, _ = message_create(sender=a, conversation_id=conversation.pk, text="1", client_id=None)
     message_create(sender=a, conversation_id=conversation.pk, text="2", client_id=None)
@@ -118,8 +118,11 @@ def test_read_endpoint_returns_positions_and_rejects_foreign_message(direct, mak
     assert response.json() == {
         "conversation": conversation.pk, "user": b.pk, "last_read_message_id": m1.pk, "last_delivered_message_id": m1.pk, "unread_count": 1,
     }
+    # A message of another conversation is answered like an unknown one (existence is not revealed).
     bad = client.post(url, {"message_id": foreign.pk})
-    assert bad.status_code == 400 and bad.json()["code"] == "invalid"
+    unknown = client.post(url, {"message_id": foreign.pk + 10_000})
+    assert bad.status_code == unknown.status_code == 404
+    assert bad.json() == unknown.json()
     assert client.post(url, {"message_id": "1"}).status_code == 400
     assert client.post(url, {"message_id": 10**20}).status_code == 400
     assert client.get(f"{BASE}{conversation.pk}/").json()["last_read_message_id"] == m1.pk

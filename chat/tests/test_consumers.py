@@ -17,6 +17,7 @@ from chat.models import Message
 from chat.services import conversation_create_group, conversation_get_or_create_direct, message_create
 from realtime import closecodes
 from realtime.auth import websocket_stack
+from realtime.tests.hostile import nested, recursion_bomb
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -58,15 +59,18 @@ def pair(make_user):
     return a, b, conversation
 
 
-async def test_unknown_conversation_is_4404_and_non_member_4403(pair, make_user):
+async def test_a_stranger_cannot_tell_an_existing_conversation_from_an_unknown_one(pair, make_user):
     _a, _b, conversation = pair
     stranger = await sync_to_async(make_user)()
-    comm = await open_socket(stranger, 987654321)
-    assert (await recv(comm))["data"]["code"] == "not_found"
-    assert (await comm.receive_output(timeout=5))["code"] == closecodes.NOT_FOUND
-    comm = await open_socket(stranger, conversation.pk)
-    assert (await recv(comm))["type"] == "error"
-    assert (await comm.receive_output(timeout=5))["code"] == closecodes.FORBIDDEN
+    answers = []
+    for conversation_id in (987654321, conversation.pk):
+        comm = await open_socket(stranger, conversation_id)
+        error = await recv(comm)
+        close = await comm.receive_output(timeout=5)
+        answers.append((error["type"], error["data"], close["type"], close["code"]))
+    assert answers[0] == answers[1]
+    assert answers[0][1] == {"code": "not_found", "message": "Conversation not found."}
+    assert answers[0][3] == closecodes.NOT_FOUND
 
 
 async def test_connection_established_lists_members_online_state_and_positions(pair):
@@ -171,14 +175,24 @@ async def test_bad_frames_get_errors_store_nothing_and_socket_keeps_working(pair
         (json.dumps({"type": "chat_message", "data": {"text": "ok", "client_id": 7}}), "invalid"),
         (json.dumps({"type": "typing", "data": {"is_typing": "yes"}}), "invalid"),
         (json.dumps({"type": "mark_read", "data": {"message_id": "12"}}), "invalid"),
-        (json.dumps({"type": "mark_read", "data": {"message_id": foreign.pk}}), "wrong_conversation"),
-        (json.dumps({"type": "message_delivered", "data": {"message_id": foreign.pk}}), "wrong_conversation"),
-        (json.dumps({"type": "mark_read", "data": {"message_id": foreign.pk + 10_000}}), "not_found"),
+        (recursion_bomb('{"type": "mark_read", "data": {"message_id": ', "}}"), "frame_too_deep"),
+        (json.dumps({"type": "chat_message", "data": {"text": "ok", "client_id": "deep", "x": nested(32)}}), "frame_too_deep"),
     ]
     for raw, code in cases:
         await comm.send_to(text_data=raw)
         frame = await recv_type(comm, "error")
-        assert frame["data"]["code"] == code, (raw, frame)
+        assert frame["data"]["code"] == code, (raw[:100], frame)
+    # A message of another conversation (the sender's own or a stranger's) and an unknown id: one answer.
+    x, y = await sync_to_async(make_user)(), await sync_to_async(make_user)()
+    strangers, _ = await sync_to_async(conversation_get_or_create_direct)(user=x, other=y)
+    hidden, _ = await sync_to_async(message_create)(sender=x, conversation_id=strangers.pk, text="secret", client_id=None)
+    answers = set()
+    for kind in ("mark_read", "message_delivered"):
+        for message_id in (foreign.pk, hidden.pk, hidden.pk + 10_000):
+            await comm.send_json_to({"type": kind, "data": {"message_id": message_id}})
+            frame = await recv_type(comm, "error")
+            answers.add((frame["data"]["code"], frame["data"]["message"], json.dumps(frame["data"].get("errors"))))
+    assert answers == {("not_found", "Message not found.", json.dumps({"message_id": ["Message not found."]}))}
     assert await sync_to_async(Message.objects.filter(conversation=conversation).count)() == 0
     await comm.send_json_to({"type": "chat_message", "data": {"text": "still here", "client_id": "ok"}})
     assert (await recv_type(comm, "chat_message"))["data"]["text"] == "still here"

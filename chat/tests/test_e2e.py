@@ -97,14 +97,14 @@ async def test_typing_reaches_b_and_expires_without_a_stop_from_a(cluster, chat_
         assert await silent_for(ws_a, "typing", 0.5)  # A never sees its own typing
 
 
-async def test_third_user_is_refused_with_4403(cluster, chat_pair, make_user, token_for):
+async def test_third_user_is_refused_like_an_unknown_conversation(cluster, chat_pair, make_user, token_for):
     stranger = await sync_to_async(make_user)()
     token = await sync_to_async(token_for)(stranger)
     ws = await connect(chat_url(cluster.servers[1], chat_pair["conversation"].pk, token), open_timeout=WAIT)
     with pytest.raises(ConnectionClosed) as closed:
         while True:
             await asyncio.wait_for(ws.recv(), WAIT)
-    assert closed.value.rcvd is not None and closed.value.rcvd.code == closecodes.FORBIDDEN
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == closecodes.NOT_FOUND
     ws = await connect(chat_url(cluster.servers[1], 2_000_000_000, token), open_timeout=WAIT)
     with pytest.raises(ConnectionClosed) as closed:
         while True:
@@ -166,7 +166,7 @@ async def test_bad_frames_get_errors_store_nothing_and_the_socket_keeps_working(
             (json.dumps({"type": "chat_message", "data": {"text": "x" * 5000, "client_id": str(uuid.uuid4())}}), "too_long"),
             (json.dumps({"type": "chat_message", "data": {"text": ["not", "a", "string"]}}), "invalid"),
             (json.dumps({"type": "typing", "data": {"is_typing": 1}}), "invalid"),
-            (json.dumps({"type": "mark_read", "data": {"message_id": foreign_id}}), "wrong_conversation"),
+            (json.dumps({"type": "mark_read", "data": {"message_id": foreign_id}}), "not_found"),
         ]
         for raw, code in frames:
             await ws.send(raw)

@@ -179,9 +179,9 @@ def test_read_implies_delivered_never_moves_back_and_rejects_foreign_messages(di
     assert back["last_read_message_id"] == m2.pk and back["unread_count"] == 0
     assert sent == []
 
-    with pytest.raises(InvalidInput) as exc:
+    with pytest.raises(NotFound) as exc:  # the same answer as an unknown id: existence is not revealed
         message_mark_read(user=b, conversation_id=conversation.pk, message_id=foreign.pk)
-    assert exc.value.code == "wrong_conversation"
+    assert exc.value.code == "not_found"
     with pytest.raises(NotFound):
         message_mark_read(user=b, conversation_id=conversation.pk, message_id=m2.pk + 1000)
     with pytest.raises(Forbidden):
@@ -293,7 +293,7 @@ def test_each_bad_receipt_gets_its_own_error_and_the_good_ones_in_the_batch_stil
             ]
         )
     assert [(type(r).__name__, r.code) if r else None for r in results] == [
-        ("InvalidInput", "wrong_conversation"),
+        ("NotFound", "not_found"),
         ("NotFound", "not_found"),
         ("Forbidden", "not_a_member"),
         ("NotFound", "not_found"),

@@ -16,10 +16,11 @@ from conftest import access_token
 from livestream import routing
 from livestream.models import Ban, LiveComment, Stream, StreamStatus
 from livestream.presence import viewer_scope
-from livestream.services import moderator_add, stream_create, stream_start
+from livestream.services import moderator_add, stream_create, stream_start, user_ban, user_kick
 from livestream.tests.helpers import wait_for
 from realtime import closecodes
 from realtime.auth import websocket_stack
+from realtime.errors import Forbidden
 from realtime.heartbeat import sweep_once
 from realtime.presence import get_presence_store
 
@@ -321,3 +322,54 @@ async def test_viewer_of_a_crashed_process_is_announced_as_left(make_user: Any, 
     assert left["data"]["user"] == {"id": ghost.pk, "username": ghost.username}
     assert (await host.wait("viewers_update"))["data"]["count"] == 0
     await host.close()
+
+
+async def test_one_ban_closes_the_users_sockets_on_every_stream_of_the_streamer(make_user: Any, live_stream: Stream) -> None:
+    viewer, other_streamer = await sync_to_async(make_user)(), await sync_to_async(make_user)()
+    streamer = live_stream.streamer
+
+    def second_streams() -> tuple[int, int]:
+        same = stream_start(stream_id=stream_create(streamer=streamer, title="Second").pk, user=streamer)
+        other = stream_start(stream_id=stream_create(streamer=other_streamer, title="Elsewhere").pk, user=other_streamer)
+        return same.pk, other.pk
+
+    same_id, other_id = await sync_to_async(second_streams)()
+    host, _ = await joined(streamer, live_stream.pk)
+    on_first, _ = await joined(viewer, live_stream.pk)
+    on_second, _ = await joined(viewer, same_id)
+    on_other, _ = await joined(viewer, other_id)  # another streamer's stream: not affected
+    await sync_to_async(user_ban)(stream_id=live_stream.pk, actor=streamer, target=viewer)
+    for client in (on_first, on_second):
+        assert (await client.wait("kicked"))["data"]["reason"] == "banned"
+        assert await client.closed_with() == closecodes.FORBIDDEN
+    await on_other.send("ping", {"ts": 1})
+    assert (await on_other.wait("pong"))["type"] == "pong"
+    again = await connect(viewer, same_id)
+    assert (await again.wait("error"))["data"]["code"] == "banned"
+    assert await again.closed_with() == closecodes.FORBIDDEN
+    await on_other.close()
+    await host.close()
+
+
+async def test_moderators_cannot_kick_each_other_and_a_banned_moderator_cannot_kick(make_user: Any, live_stream: Stream) -> None:
+    first, second, viewer = [await sync_to_async(make_user)() for _ in range(3)]
+    for moderator in (first, second):
+        await sync_to_async(moderator_add)(streamer=live_stream.streamer, username=moderator.username)
+    mod_one, hello = await joined(first, live_stream.pk)
+    assert hello["data"]["role"] == "moderator"
+    mod_two, _ = await joined(second, live_stream.pk)
+    watcher, _ = await joined(viewer, live_stream.pk)
+    await mod_one.send("kick", {"user": second.pk})
+    error = await mod_one.wait("error")
+    assert error["data"]["code"] == "forbidden" and "moderator" in error["data"]["message"]
+    # The streamer bans the second moderator (as over REST): their socket closes.
+    await sync_to_async(user_ban)(stream_id=live_stream.pk, actor=live_stream.streamer, target=second)
+    assert (await mod_two.wait("kicked"))["data"]["reason"] == "banned"
+    assert await mod_two.closed_with() == closecodes.FORBIDDEN
+    # A banned moderator's role is gone even through a socket that would still be open.
+    with pytest.raises(Forbidden):
+        await sync_to_async(user_kick)(stream_id=live_stream.pk, actor=second, target=viewer)
+    await watcher.send("ping", {})
+    assert (await watcher.wait("pong"))["type"] == "pong"
+    await watcher.close()
+    await mod_one.close()

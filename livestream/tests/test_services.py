@@ -10,12 +10,12 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from livestream import services
-from livestream.models import Ban, ChannelRole, Kick, LiveComment, Stream, StreamStatus
+from livestream import selectors, services
+from livestream.models import Badge, Ban, ChannelRole, Kick, LiveComment, Stream, StreamStatus
 from livestream.signals import stream_started
 from realtime import closecodes
 from realtime.errors import Conflict, Forbidden, InvalidInput, NotFound
-from realtime.groups import stream_group
+from realtime.groups import stream_group, streamer_group
 
 pytestmark = [pytest.mark.django_db]
 
@@ -210,3 +210,52 @@ def test_roles_are_per_streamer_and_validated(streamer: Any, make_user: Any) -> 
         services.vip_remove(streamer=streamer, username=user.username)
     services.moderator_remove(streamer=streamer, username=user.username)
     assert not ChannelRole.objects.filter(streamer=streamer).exists()
+
+
+def test_ban_is_published_to_every_stream_of_the_streamer_and_closes_4403(
+    live: Stream, streamer: Any, make_user: Any, django_capture_on_commit_callbacks: Any, sent: Any
+) -> None:
+    viewer = make_user()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_ban(stream_id=live.pk, actor=streamer, target=viewer)
+    ((group, message),) = frames(sent)
+    assert group == streamer_group(streamer.pk)
+    assert message["frame"]["type"] == "kicked" and message["frame"]["data"]["reason"] == "banned"
+    assert message["only_user"] == viewer.pk and message["close_code"] == closecodes.FORBIDDEN
+
+
+def test_banned_moderator_has_no_role_and_cannot_moderate(live: Stream, streamer: Any, make_user: Any) -> None:
+    moderator, viewer = make_user(), make_user()
+    services.moderator_add(streamer=streamer, username=moderator.username)
+    services.vip_add(streamer=streamer, username=moderator.username)
+    comment = services.comment_create(stream_id=live.pk, author=viewer, text="hello")
+    services.user_ban(stream_id=live.pk, actor=streamer, target=moderator)
+    assert selectors.badge_for(streamer_id=streamer.pk, user_id=moderator.pk) == Badge.VIEWER
+    assert not selectors.can_moderate(streamer_id=streamer.pk, user_id=moderator.pk)
+    with pytest.raises(Forbidden):
+        services.user_kick(stream_id=live.pk, actor=moderator, target=viewer)
+    with pytest.raises(Forbidden):
+        services.user_ban(stream_id=live.pk, actor=moderator, target=viewer)
+    with pytest.raises(Forbidden):
+        services.comment_delete(comment_id=comment.pk, actor=moderator)
+    with pytest.raises(Forbidden) as exc:
+        selectors.live_access(stream_id=live.pk, user=moderator)
+    assert exc.value.code == "banned"
+    assert not Kick.objects.exists() and Ban.objects.filter(user=viewer).count() == 0
+
+
+def test_only_the_streamer_can_kick_or_ban_a_moderator(live: Stream, streamer: Any, make_user: Any) -> None:
+    first, second, viewer = make_user(), make_user(), make_user()
+    for moderator in (first, second):
+        services.moderator_add(streamer=streamer, username=moderator.username)
+    with pytest.raises(Forbidden, match="Only the streamer can kick or ban a moderator"):
+        services.user_ban(stream_id=live.pk, actor=first, target=second)
+    with pytest.raises(Forbidden, match="Only the streamer can kick or ban a moderator"):
+        services.user_kick(stream_id=live.pk, actor=second, target=first)
+    assert not Ban.objects.exists() and not Kick.objects.exists()
+    services.user_kick(stream_id=live.pk, actor=first, target=viewer)  # moderators still moderate viewers
+    services.user_kick(stream_id=live.pk, actor=streamer, target=first)
+    services.user_ban(stream_id=live.pk, actor=streamer, target=second)
+    assert Kick.objects.filter(user=first).exists() and Ban.objects.filter(user=second).exists()
+    # A banned moderator is no longer protected as a moderator: another moderator may kick them.
+    services.user_kick(stream_id=live.pk, actor=first, target=second)

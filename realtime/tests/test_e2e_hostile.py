@@ -1,0 +1,80 @@
+"""Recursion bombs over real server processes: 50 sockets of 3 fresh accounts fill a room and each
+sends a deeply nested frame. They used to die with 1011 without running disconnect, so their
+presence kept the room full and the accounts at their socket cap for minutes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import pytest
+import websockets
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+
+from conftest import access_token
+from realtime.groups import presence_group
+from realtime.presence import get_presence_store
+from realtime.tests.hostile import recursion_bomb
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+
+WAIT = 20.0
+BOMB = recursion_bomb()
+
+
+async def frame_of(ws: Any, event_type: str) -> dict[str, Any]:
+    while True:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+        if frame["type"] == event_type:
+            return frame
+
+
+async def offline(layer: Any, channel: str, user_ids: set[int]) -> None:
+    """Wait for `user_offline` of every one of `user_ids` (their last socket was released)."""
+    left = set(user_ids)
+    while left:
+        message = await asyncio.wait_for(layer.receive(channel), WAIT)
+        if message.get("event") == "user_offline":
+            left.discard(json.loads(message["text"])["data"]["user_id"])
+
+
+async def test_fifty_nested_frames_leave_no_presence_behind(live_db: None, cluster: Any, make_user: Any) -> None:
+    users = [await sync_to_async(make_user)() for _ in range(3)]
+    tokens = [await sync_to_async(access_token)(u) for u in users]
+    room = f"bomb-{uuid.uuid4().hex[:12]}"
+    layer = get_channel_layer()
+    listener = await layer.new_channel("test.")
+    for user in users:
+        await layer.group_add(presence_group(user.pk), listener)
+    store = get_presence_store()
+    sockets: list[Any] = []
+    try:
+        for index in range(50):  # 17 + 17 + 16 sockets, under the per-user cap of 20; the room's cap is 50
+            server = cluster.servers[index % 2]
+            ws = await websockets.connect(f"{server.ws_url}/ws/rooms/{room}/?token={tokens[index % 3]}", open_timeout=WAIT, max_size=2**20)
+            await frame_of(ws, "room_joined")
+            sockets.append(ws)
+        for ws in sockets:
+            await ws.send(BOMB)
+        for ws in sockets:
+            error = await frame_of(ws, "error")
+            assert error["data"]["code"] == "frame_too_deep", error
+            await ws.send(json.dumps({"type": "ping", "data": {"ts": 1}}))
+            assert (await frame_of(ws, "pong"))["data"] == {"ts": 1}, "the socket must survive the bomb"
+        assert sum([await store.connection_count("user", str(u.pk)) for u in users]) == 50
+        for ws in sockets:
+            await ws.close()
+        await offline(layer, listener, {u.pk for u in users})
+        assert [await store.connection_count("user", str(u.pk)) for u in users] == [0, 0, 0]
+        # The room is empty again: a newcomer sees nobody and is not refused as room_full.
+        newcomer = await websockets.connect(f"{cluster.servers[1].ws_url}/ws/rooms/{room}/?token={tokens[0]}", open_timeout=WAIT)
+        assert (await frame_of(newcomer, "room_joined"))["data"]["peers"] == []
+        await newcomer.close()
+    finally:
+        for ws in sockets:
+            await ws.close()
+        for user in users:
+            await layer.group_discard(presence_group(user.pk), listener)
