@@ -62,8 +62,6 @@ from tests.authz import (
 )
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-AWAITING_H2 = "awaiting h2: P2P rooms become owned, private by default"
-AWAITING_H4 = "awaiting h4: chat hides a conversation's existence from strangers (4404)"
 
 Expect = Any  # an HTTP status / close code, an event type, or NA
 
@@ -229,39 +227,29 @@ REST: list[Rest] = [
     # rtc: rooms are owned and private (h2). The owner's room has no lobby, alice is a member,
     # `banned` is banned: a stranger gets 404 like for an unknown room, the banned user 403.
     Rest("GET", "/api/rtc/rooms/", authed(200, 200, 200)),
-    Rest("POST", "/api/rtc/rooms/", authed(201, 201, 201), body=lambda w: {"title": "mine"}, lands_with="h2"),
-    Rest("GET", "/api/rtc/rooms/{room_id}/", authed(404, 200, 403), params=_room, lands_with="h2"),
-    Rest("PATCH", "/api/rtc/rooms/{room_id}/", authed(404, 200, 403), params=_room, body=lambda w: {"title": "renamed"}, lands_with="h2"),
-    Rest("DELETE", "/api/rtc/rooms/{room_id}/", authed(404, 204, 403), params=_room, lands_with="h2"),
-    Rest("POST", "/api/rtc/rooms/{room_id}/invite/", authed(404, 200, 403), params=_room, lands_with="h2"),
+    Rest("POST", "/api/rtc/rooms/", authed(201, 201, 201), body=lambda w: {"title": "mine"}),
+    Rest("GET", "/api/rtc/rooms/{room_id}/", authed(404, 200, 403), params=_room),
+    Rest("PATCH", "/api/rtc/rooms/{room_id}/", authed(404, 200, 403), params=_room, body=lambda w: {"title": "renamed"}),
+    Rest("DELETE", "/api/rtc/rooms/{room_id}/", authed(404, 204, 403), params=_room),
+    Rest("POST", "/api/rtc/rooms/{room_id}/invite/", authed(404, 200, 403), params=_room),
     # with the invite token a stranger becomes a member; a banned user never does
-    Rest("POST", "/api/rtc/rooms/{room_id}/join/", authed(201, 200, 403), params=_room, body=_invite, lands_with="h2"),
-    Rest(
-        "GET",
-        "/api/rtc/rooms/{room_id}/participants/",
-        authed(404, 200, 403),
-        params=_room,
-        pending={STRANGER: AWAITING_H2, BANNED: AWAITING_H2},
-    ),
-    Rest("GET", "/api/rtc/rooms/{room_id}/lobby/", authed(404, 200, 403), params=_room, lands_with="h2"),
+    Rest("POST", "/api/rtc/rooms/{room_id}/join/", authed(201, 200, 403), params=_room, body=_invite),
+    Rest("GET", "/api/rtc/rooms/{room_id}/participants/", authed(404, 200, 403), params=_room),
+    Rest("GET", "/api/rtc/rooms/{room_id}/lobby/", authed(404, 200, 403), params=_room),
     Rest(
         "POST",
         "/api/rtc/rooms/{room_id}/lobby/{user_id}/admit/",
         authed(404, 204, 403),
         params=_bob_in_lobby,
         setup=_knock,
-        lands_with="h2",
     ),
-    Rest(
-        "POST", "/api/rtc/rooms/{room_id}/lobby/{user_id}/deny/", authed(404, 204, 403), params=_bob_in_lobby, setup=_knock, lands_with="h2"
-    ),
+    Rest("POST", "/api/rtc/rooms/{room_id}/lobby/{user_id}/deny/", authed(404, 204, 403), params=_bob_in_lobby, setup=_knock),
     Rest(
         "POST",
         "/api/rtc/rooms/{room_id}/kick/",
         authed(404, 204, 403),
         params=_room,
         body=lambda w: {"user_id": w.alice.pk},
-        lands_with="h2",
     ),
     Rest(
         "POST",
@@ -269,7 +257,6 @@ REST: list[Rest] = [
         authed(404, 204, 403),
         params=_room,
         body=lambda w: {"user_id": w.alice.pk},
-        lands_with="h2",
     ),
     # (the banned user cannot lift their own ban)
     Rest(
@@ -278,15 +265,8 @@ REST: list[Rest] = [
         authed(404, 204, 403),
         params=_room,
         query=lambda w: {"user_id": w.banned.pk},
-        lands_with="h2",
     ),
-    Rest(
-        "GET",
-        "/api/rtc/config/",
-        authed(404, 200, 403),
-        query=lambda w: {"room": w.room_id},
-        pending={STRANGER: AWAITING_H2, BANNED: AWAITING_H2},
-    ),
+    Rest("GET", "/api/rtc/config/", authed(404, 200, 403), query=lambda w: {"room": w.room_id}),
 ]
 
 REST_BY_KEY = {row.key: row for row in REST}
@@ -449,9 +429,7 @@ WS: list[Ws] = [
         "ws/chat/<int:conversation_id>/",
         lambda w: f"/ws/chat/{w.conversation.pk}/",
         ws_open(closecodes.NOT_FOUND, ACCEPTED_CHAT),
-        pending={STRANGER: AWAITING_H4},
         unknown=lambda w: f"/ws/chat/{2**62}/",
-        unknown_pending=AWAITING_H4,
     ),
     # streams are public; the channel's banned user is refused
     Ws("ws/live/<int:stream_id>/", lambda w: f"/ws/live/{w.live_stream.pk}/", ws_open(ACCEPTED_CHAT, ACCEPTED_CHAT, closecodes.FORBIDDEN)),
@@ -459,9 +437,7 @@ WS: list[Ws] = [
         "^ws/rooms/(?P<room_id>[^/]*)/$",
         lambda w: f"/ws/rooms/{w.room_id}/",
         ws_open(closecodes.NOT_FOUND, ACCEPTED_ROOM, closecodes.FORBIDDEN),
-        pending={STRANGER: AWAITING_H2, BANNED: AWAITING_H2},
         unknown=lambda w: f"/ws/rooms/mx-unknown-{w.room_id}/",
-        unknown_pending=AWAITING_H2,
     ),
 ]
 
