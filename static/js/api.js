@@ -1,3 +1,4 @@
+// @ts-check
 // Fetch wrapper for the REST API: same-origin session cookie, the CSRF header
 // on writes, JSON in and out, and errors shown to the user.
 import { toast } from "./ui.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // A P2P mesh room: signaling over /ws/rooms/<id>/, then data channels (and
 // optionally camera video) directly between browsers. The newcomer offers to
 // every peer already in the room; the others answer.
@@ -12,26 +13,30 @@
 // on (`room_joined.peers` / `peer_joined`), never under a name in the payload.
 import { api, results } from "./api.js";
 import { Peer, getCamera, iceConfig } from "./rtc.js";
-import { openSocket } from "./socket.js";
+import { CLOSE, EVENTS, ROOM_MESSAGE_MAX_LENGTH } from "./constants.js";
+import { createSocket } from "./socket.js";
 import { el, me, timeAgo, toast, userId, userName } from "./ui.js";
 
-const MAX_TEXT = 2000;
 const NOT_FOUND_TEXT = "This room does not exist or you are not invited";
-
-// Why the socket ended, in words, by close code (used when no event said more).
-const CLOSE_TEXT = {
-  4403: "You can't join this room.",
-  4404: NOT_FOUND_TEXT,
-  4410: "The owner closed this room.",
-  4413: "The room is full.",
-};
+const CLOSED_TEXT = "The owner closed this room.";
+const FULL_TEXT = "The room is full.";
+/** @type {Record<string, string>} */
 const REMOVED_TEXT = {
   kicked: "You were removed from this room by its owner.",
   banned: "You were banned from this room by its owner.",
 };
 
+/** @param {HTMLElement} root  <main> */
 export function init(root) {
-  const roomId = root.dataset.roomId;
+  const roomId = /** @type {string} */ (/** @type {HTMLElement} */ (root.querySelector("#room")).dataset.roomId);
+  // Why the socket ended, in words, by close code (used when no event said more).
+  /** @type {Record<number, string>} */
+  const CLOSE_TEXT = {
+    [CLOSE.FORBIDDEN]: "You can't join this room.",
+    [CLOSE.NOT_FOUND]: NOT_FOUND_TEXT,
+    [CLOSE.GONE]: CLOSED_TEXT,
+    [CLOSE.FULL]: FULL_TEXT,
+  };
   const base = `/api/rtc/rooms/${encodeURIComponent(roomId)}/`;
   const $ = (id) => root.querySelector(`#${id}`);
   const connectButton = $("connect-button");
@@ -101,8 +106,26 @@ export function init(root) {
           ? el(
               "span",
               { class: "mod-tools" },
-              el("button", { type: "button", class: "link-button danger-text", "aria-label": `Kick ${name}`, onclick: () => moderate("kick", p.user) }, "Kick"),
-              el("button", { type: "button", class: "link-button danger-text", "aria-label": `Ban ${name}`, onclick: () => moderate("ban", p.user) }, "Ban"),
+              el(
+                "button",
+                {
+                  type: "button",
+                  class: "link-button danger-text",
+                  "aria-label": `Kick ${name}`,
+                  onclick: () => moderate("kick", p.user),
+                },
+                "Kick",
+              ),
+              el(
+                "button",
+                {
+                  type: "button",
+                  class: "link-button danger-text",
+                  "aria-label": `Ban ${name}`,
+                  onclick: () => moderate("ban", p.user),
+                },
+                "Ban",
+              ),
             )
           : null;
       peersNode.append(
@@ -132,9 +155,27 @@ export function init(root) {
           el(
             "span",
             { class: "mod-tools" },
-            el("button", { type: "button", class: "primary", "aria-label": `Admit ${name}`, onclick: () => answerKnock(uid, "admit") }, "Admit"),
+            el(
+              "button",
+              {
+                type: "button",
+                class: "primary",
+                "aria-label": `Admit ${name}`,
+                onclick: () => answerKnock(uid, "admit"),
+              },
+              "Admit",
+            ),
             " ",
-            el("button", { type: "button", class: "secondary", "aria-label": `Deny ${name}`, onclick: () => answerKnock(uid, "deny") }, "Deny"),
+            el(
+              "button",
+              {
+                type: "button",
+                class: "secondary",
+                "aria-label": `Deny ${name}`,
+                onclick: () => answerKnock(uid, "deny"),
+              },
+              "Deny",
+            ),
           ),
         ),
       );
@@ -220,7 +261,7 @@ export function init(root) {
         text = event.data;
       }
       // The name is the one the server gave this connection's peer, whatever the payload claims.
-      log(peerLabel(entry), String(text ?? "").slice(0, MAX_TEXT));
+      log(peerLabel(entry), String(text ?? "").slice(0, ROOM_MESSAGE_MAX_LENGTH));
     };
     renderPeers();
   }
@@ -236,7 +277,7 @@ export function init(root) {
     }
     const entry = { peer: null, user: user || null, channel: null };
     entry.peer = new Peer(config, {
-      onCandidate: (candidate) => sock?.send("ice_candidate", { target: peerId, candidate }),
+      onCandidate: (candidate) => sock?.send(EVENTS.ICE_CANDIDATE, { target: peerId, candidate }),
       onDataChannel: (channel) => wireChannel(peerId, channel),
       onTrack: (event) => showVideo(peerId, event.streams[0] || new MediaStream([event.track])),
       onStateChange: (state) => {
@@ -263,7 +304,13 @@ export function init(root) {
     let video = document.getElementById(`video-${peerId}`);
     if (!video) {
       const who = peerId === "me" ? "you" : peerLabel(peers.get(peerId) || {});
-      video = el("video", { id: `video-${peerId}`, autoplay: true, muted: true, playsinline: true, "aria-label": `Video of ${who}` });
+      video = el("video", {
+        id: `video-${peerId}`,
+        autoplay: true,
+        muted: true,
+        playsinline: true,
+        "aria-label": `Video of ${who}`,
+      });
       video.muted = true;
       videos.append(video);
     }
@@ -274,89 +321,86 @@ export function init(root) {
     const entry = addPeer(peerId, user);
     wireChannel(peerId, entry.peer.pc.createDataChannel("chat"));
     const sdp = await entry.peer.offer();
-    if (sdp) sock?.send("offer", { target: peerId, sdp });
+    if (sdp) sock?.send(EVENTS.OFFER, { target: peerId, sdp });
   }
 
   // --- socket events -------------------------------------------------------------------
-  async function handle(frame) {
-    const data = frame.data || {};
-    switch (frame.type) {
-      case "lobby_waiting":
-        setStatus(`Waiting for ${data.owner ? userName(data.owner) : ownerName()} to let you in…`);
-        break;
-      case "admitted":
-        admitted = true;
-        setStatus("You were let in.");
-        break;
-      case "room_joined": {
-        // A (re)join gets a new peer id: rebuild the mesh from scratch. TURN credentials
-        // are handed out only to someone who may be in the room, so ask now.
-        for (const id of [...peers.keys()]) removePeer(id);
-        config = await iceConfig({ room: roomId });
-        if (!admitted) setStatus("");
-        admitted = false;
-        myPeerNode.textContent = data.peer_id;
-        log(null, `Joined room ${roomId}.`, "muted");
-        for (const p of data.peers || []) offerTo(p.peer_id, p.user);
-        renderPeers();
-        if (!room) loadRoom(); // admitted from the lobby: now allowed to see the room
-        break;
-      }
-      case "peer_joined":
-        addPeer(data.peer_id, data.user);
-        log(null, `${userName(data.user)} joined.`, "muted");
-        break;
-      case "peer_left":
-        if (peers.has(data.peer_id)) log(null, `${peerLabel(peers.get(data.peer_id))} left.`, "muted");
-        removePeer(data.peer_id);
-        break;
-      case "offer": {
-        // The server sets `from`; who that peer is was told by room_joined / peer_joined.
-        const entry = addPeer(data.from, null);
-        const sdp = await entry.peer.answer(data.sdp);
-        if (sdp) sock?.send("answer", { target: data.from, sdp });
-        break;
-      }
-      case "answer":
-        peers.get(data.from)?.peer.acceptAnswer(data.sdp);
-        break;
-      case "ice_candidate":
-        peers.get(data.from)?.peer.addCandidate(data.candidate);
-        break;
-      case "broadcast": {
-        const entry = peers.get(data.from);
-        log(entry ? peerLabel(entry) : "unknown peer", typeof data.data === "string" ? data.data : JSON.stringify(data.data));
-        break;
-      }
-      case "knock":
-        if (userId(data.user)) lobby.set(userId(data.user), { user: data.user, since: data.since || new Date().toISOString() });
-        renderLobby();
-        log(null, `${userName(data.user)} is asking to join.`, "muted");
-        break;
-      case "lobby":
-      case "lobby_update":
-        if (Array.isArray(data.waiting)) setLobby(data.waiting);
-        break;
-      case "removed":
-        ending = REMOVED_TEXT[data.reason] || "You were removed from this room.";
-        break;
-      case "room_closed":
-        ending = CLOSE_TEXT[4410];
-        break;
-      case "error":
-        if (data.code === "room_not_found" || data.code === "invalid_room") ending = NOT_FOUND_TEXT;
-        else if (data.code === "lobby_denied") ending = `${room && room.owner ? ownerName() : "The owner"} did not let you in.`;
-        else if (data.code === "room_full") ending = CLOSE_TEXT[4413];
-        else if (data.code === "banned") ending = REMOVED_TEXT.banned;
-        else toast(data.message || "Room error", "error");
-        break;
-      default:
-        break;
-    }
-  }
+  // Handlers may await (ICE config, answers): frames are handled one at a time, in order.
+  /** @type {Record<string, (data: any) => unknown>} */
+  const handlers = {
+    [EVENTS.LOBBY_WAITING]: (data) =>
+      setStatus(`Waiting for ${data.owner ? userName(data.owner) : ownerName()} to let you in…`),
+    [EVENTS.ADMITTED]: () => {
+      admitted = true;
+      setStatus("You were let in.");
+    },
+    [EVENTS.ROOM_JOINED]: async (data) => {
+      // A (re)join gets a new peer id: rebuild the mesh from scratch. TURN credentials
+      // are handed out only to someone who may be in the room, so ask now.
+      for (const id of [...peers.keys()]) removePeer(id);
+      config = await iceConfig({ room: roomId });
+      if (!admitted) setStatus("");
+      admitted = false;
+      myPeerNode.textContent = data.peer_id;
+      log(null, `Joined room ${roomId}.`, "muted");
+      for (const p of data.peers || []) offerTo(p.peer_id, p.user);
+      renderPeers();
+      if (!room) loadRoom(); // admitted from the lobby: now allowed to see the room
+    },
+    [EVENTS.PEER_JOINED]: (data) => {
+      addPeer(data.peer_id, data.user);
+      log(null, `${userName(data.user)} joined.`, "muted");
+    },
+    [EVENTS.PEER_LEFT]: (data) => {
+      if (peers.has(data.peer_id)) log(null, `${peerLabel(peers.get(data.peer_id))} left.`, "muted");
+      removePeer(data.peer_id);
+    },
+    [EVENTS.OFFER]: async (data) => {
+      // The server sets `from`; who that peer is was told by room_joined / peer_joined.
+      const entry = addPeer(data.from, null);
+      const sdp = await entry.peer.answer(data.sdp);
+      if (sdp) sock?.send(EVENTS.ANSWER, { target: data.from, sdp });
+    },
+    [EVENTS.ANSWER]: (data) => peers.get(data.from)?.peer.acceptAnswer(data.sdp),
+    [EVENTS.ICE_CANDIDATE]: (data) => peers.get(data.from)?.peer.addCandidate(data.candidate),
+    [EVENTS.BROADCAST]: (data) => {
+      const entry = peers.get(data.from);
+      log(
+        entry ? peerLabel(entry) : "unknown peer",
+        typeof data.data === "string" ? data.data : JSON.stringify(data.data),
+      );
+    },
+    [EVENTS.KNOCK]: (data) => {
+      if (userId(data.user))
+        lobby.set(userId(data.user), { user: data.user, since: data.since || new Date().toISOString() });
+      renderLobby();
+      log(null, `${userName(data.user)} is asking to join.`, "muted");
+    },
+    [EVENTS.LOBBY]: (data) => {
+      if (Array.isArray(data.waiting)) setLobby(data.waiting);
+    },
+    [EVENTS.LOBBY_UPDATE]: (data) => {
+      if (Array.isArray(data.waiting)) setLobby(data.waiting);
+    },
+    [EVENTS.REMOVED]: (data) => {
+      ending = REMOVED_TEXT[data.reason] || "You were removed from this room.";
+    },
+    [EVENTS.ROOM_CLOSED]: () => {
+      ending = CLOSED_TEXT;
+    },
+    [EVENTS.ERROR]: (data) => {
+      if (data.code === "room_not_found" || data.code === "invalid_room") ending = NOT_FOUND_TEXT;
+      else if (data.code === "lobby_denied")
+        ending = `${room && room.owner ? ownerName() : "The owner"} did not let you in.`;
+      else if (data.code === "room_full") ending = FULL_TEXT;
+      else if (data.code === "banned") ending = REMOVED_TEXT.banned;
+      else toast(data.message || "Room error", "error");
+    },
+  };
 
-  function onEvent(frame) {
-    events = events.then(() => handle(frame)).catch((err) => console.warn("room event failed", frame.type, err));
+  /** @param {() => unknown} step */
+  function enqueue(step) {
+    events = events.then(step).catch((err) => console.warn("room event failed", err));
   }
 
   connectButton.addEventListener("click", async () => {
@@ -372,16 +416,19 @@ export function init(root) {
       }
     }
     cameraBox.disabled = true;
-    sock = openSocket(`/ws/rooms/${encodeURIComponent(roomId)}/`, {
-      onEvent,
+    sock = createSocket(`/ws/rooms/${encodeURIComponent(roomId)}/`, {
       onClose(event) {
         // Let the frames that came before the close (removed, room_closed, error) be handled first.
-        events = events.then(() => {
+        enqueue(() => {
           setStatus(ending || CLOSE_TEXT[event.code] || `Disconnected from the room (${event.code}).`);
           leave();
         });
       },
     });
+    for (const [type, handler] of Object.entries(handlers)) {
+      /** @type {import("./socket.js").Socket} */ (sock).on(type, (data) => enqueue(() => handler(data)));
+    }
+    sock.connect();
     connectButton.hidden = true;
     leaveButton.hidden = false;
     renderPeers();
@@ -407,7 +454,7 @@ export function init(root) {
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const text = input.value.trim().slice(0, MAX_TEXT);
+    const text = input.value.trim().slice(0, ROOM_MESSAGE_MAX_LENGTH);
     if (!text) return;
     const open = [...peers.values()].filter((p) => p.channel && p.channel.readyState === "open");
     if (!open.length) {
@@ -464,5 +511,3 @@ export function init(root) {
 
   return start();
 }
-
-init(document.getElementById("room"));

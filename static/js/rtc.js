@@ -1,3 +1,4 @@
+// @ts-check
 // WebRTC helpers shared by the live and room pages.
 import { api } from "./api.js";
 
