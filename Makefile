@@ -58,10 +58,12 @@ test: dev-deps js-lint js-test
 lint: dev-deps js-lint
 	$(VENV)/bin/ruff check .
 
-## js-lint / js-test: the browser client (static/js): eslint, prettier --check, and node's test runner.
+## js-lint / js-test: the browser client (static/js): eslint, prettier --check, tsc on the `// @ts-check` JSDoc types,
+## and node's test runner.
 js-lint: js-deps
 	npx --no-install eslint static/js eslint.config.js
-	npx --no-install prettier --check static/js eslint.config.js
+	npx --no-install prettier --check static/js eslint.config.js jsconfig.json
+	npx --no-install tsc -p jsconfig.json
 
 js-test: js-deps
 	node --test static/js/tests/
@@ -69,7 +71,7 @@ js-test: js-deps
 format: dev-deps
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
-	npx --no-install prettier --write static/js eslint.config.js
+	npx --no-install prettier --write static/js eslint.config.js jsconfig.json
 
 ## cluster: the production topology natively: 2 uvicorn processes + 1 worker (scripts/cluster.py).
 ## `run` keeps daphne (Channels' runserver server); uvicorn is the production server.

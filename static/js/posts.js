@@ -132,7 +132,9 @@ export function renderPost(post) {
           flat.push(c);
           for (const r of c.replies || []) flat.push({ parent: c.id, ...r });
         }
-        flat.sort((a, b) => Boolean(first(a, "parent", "parent_id")) - Boolean(first(b, "parent", "parent_id")));
+        flat.sort(
+          (a, b) => Number(Boolean(first(a, "parent", "parent_id"))) - Number(Boolean(first(b, "parent", "parent_id"))),
+        );
         for (const c of flat) addComment(commentList, c, post, thread);
       } catch {
         loadedComments = false;

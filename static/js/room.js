@@ -38,7 +38,8 @@ export function init(root) {
     [CLOSE.FULL]: FULL_TEXT,
   };
   const base = `/api/rtc/rooms/${encodeURIComponent(roomId)}/`;
-  const $ = (id) => root.querySelector(`#${id}`);
+  // Every element of the page is looked up by id; `any` because they are inputs, buttons and lists alike.
+  const $ = (/** @type {string} */ id) => /** @type {any} */ (root.querySelector(`#${id}`));
   const connectButton = $("connect-button");
   const leaveButton = $("leave-button");
   const cameraBox = $("use-camera");
@@ -57,10 +58,12 @@ export function init(root) {
   // --- state ---------------------------------------------------------------------
   let room = null; // REST detail, when this user may see it
   let sock = null;
+  /** @type {RTCConfiguration} */
   let config = { iceServers: [] };
   let media = null;
   let ending = null; // the message an event gave before the server closes the socket
   let admitted = false; // `admitted` came: keep saying so over the `room_joined` that follows
+  /** @type {Promise<unknown>} */
   let events = Promise.resolve(); // socket frames are handled one at a time, in order
   const peers = new Map(); // peer id -> {peer, user (from the server), channel}
   const lobby = new Map(); // user id -> {user, since}
@@ -301,16 +304,18 @@ export function init(root) {
   }
 
   function showVideo(peerId, stream) {
-    let video = document.getElementById(`video-${peerId}`);
+    let video = /** @type {HTMLVideoElement | null} */ (document.getElementById(`video-${peerId}`));
     if (!video) {
       const who = peerId === "me" ? "you" : peerLabel(peers.get(peerId) || {});
-      video = el("video", {
-        id: `video-${peerId}`,
-        autoplay: true,
-        muted: true,
-        playsinline: true,
-        "aria-label": `Video of ${who}`,
-      });
+      video = /** @type {HTMLVideoElement} */ (
+        el("video", {
+          id: `video-${peerId}`,
+          autoplay: true,
+          muted: true,
+          playsinline: true,
+          "aria-label": `Video of ${who}`,
+        })
+      );
       video.muted = true;
       videos.append(video);
     }
