@@ -13,30 +13,14 @@
 // on (`room_joined.peers` / `peer_joined`), never under a name in the payload.
 import { api, results } from "./api.js";
 import { Peer, getCamera, iceConfig } from "./rtc.js";
-import { CLOSE, EVENTS, ROOM_MESSAGE_MAX_LENGTH } from "./constants.js";
+import { EVENTS, ROOM_MESSAGE_MAX_LENGTH } from "./constants.js";
+import { CLOSED_TEXT, Lobby, REMOVED_TEXT, closeText, errorEnding, removedText } from "./room_state.js";
 import { createSocket } from "./socket.js";
 import { el, me, timeAgo, toast, userId, userName } from "./ui.js";
-
-const NOT_FOUND_TEXT = "This room does not exist or you are not invited";
-const CLOSED_TEXT = "The owner closed this room.";
-const FULL_TEXT = "The room is full.";
-/** @type {Record<string, string>} */
-const REMOVED_TEXT = {
-  kicked: "You were removed from this room by its owner.",
-  banned: "You were banned from this room by its owner.",
-};
 
 /** @param {HTMLElement} root  <main> */
 export function init(root) {
   const roomId = /** @type {string} */ (/** @type {HTMLElement} */ (root.querySelector("#room")).dataset.roomId);
-  // Why the socket ended, in words, by close code (used when no event said more).
-  /** @type {Record<number, string>} */
-  const CLOSE_TEXT = {
-    [CLOSE.FORBIDDEN]: "You can't join this room.",
-    [CLOSE.NOT_FOUND]: NOT_FOUND_TEXT,
-    [CLOSE.GONE]: CLOSED_TEXT,
-    [CLOSE.FULL]: FULL_TEXT,
-  };
   const base = `/api/rtc/rooms/${encodeURIComponent(roomId)}/`;
   // Every element of the page is looked up by id; `any` because they are inputs, buttons and lists alike.
   const $ = (/** @type {string} */ id) => /** @type {any} */ (root.querySelector(`#${id}`));
@@ -66,7 +50,7 @@ export function init(root) {
   /** @type {Promise<unknown>} */
   let events = Promise.resolve(); // socket frames are handled one at a time, in order
   const peers = new Map(); // peer id -> {peer, user (from the server), channel}
-  const lobby = new Map(); // user id -> {user, since}
+  const lobby = new Lobby();
 
   const isOwner = () => Boolean(room && (room.is_owner || userId(room.owner) === me.id));
   const ownerName = () => (room && room.owner ? userName(room.owner) : "the owner");
@@ -147,7 +131,7 @@ export function init(root) {
 
   function renderLobby() {
     lobbyNode.replaceChildren();
-    for (const [uid, { user, since }] of lobby) {
+    for (const [uid, { user, since }] of lobby.waiting) {
       const name = userName(user);
       lobbyNode.append(
         el(
@@ -183,18 +167,18 @@ export function init(root) {
         ),
       );
     }
-    if (!lobby.size) lobbyNode.append(el("li", { class: "muted" }, "Nobody is waiting."));
+    if (!lobby.waiting.size) lobbyNode.append(el("li", { class: "muted" }, "Nobody is waiting."));
   }
 
+  /** @param {import("./room_state.js").Knock[] | undefined} waiting */
   function setLobby(waiting) {
-    lobby.clear();
-    for (const w of waiting || []) if (userId(w.user)) lobby.set(userId(w.user), { user: w.user, since: w.since });
+    lobby.reset(waiting);
     renderLobby();
   }
 
   // --- owner actions (REST: the same path with or without a socket) -----------------
   async function answerKnock(uid, verb) {
-    const name = userName(lobby.get(uid)?.user);
+    const name = userName(lobby.waiting.get(uid)?.user);
     try {
       await api(`${base}lobby/${encodeURIComponent(uid)}/${verb}/`, { method: "POST", quiet: true });
       toast(verb === "admit" ? `${name} was let in.` : `${name} was turned away.`);
@@ -203,7 +187,7 @@ export function init(root) {
       toast(err.status === 404 ? `${name} is no longer waiting.` : err.message, "error");
       if (err.status !== 404) return;
     }
-    lobby.delete(uid);
+    lobby.answered(uid);
     renderLobby();
   }
 
@@ -376,8 +360,7 @@ export function init(root) {
       );
     },
     [EVENTS.KNOCK]: (data) => {
-      if (userId(data.user))
-        lobby.set(userId(data.user), { user: data.user, since: data.since || new Date().toISOString() });
+      lobby.knock(data, new Date().toISOString());
       renderLobby();
       log(null, `${userName(data.user)} is asking to join.`, "muted");
     },
@@ -388,17 +371,14 @@ export function init(root) {
       if (Array.isArray(data.waiting)) setLobby(data.waiting);
     },
     [EVENTS.REMOVED]: (data) => {
-      ending = REMOVED_TEXT[data.reason] || "You were removed from this room.";
+      ending = removedText(data.reason);
     },
     [EVENTS.ROOM_CLOSED]: () => {
       ending = CLOSED_TEXT;
     },
     [EVENTS.ERROR]: (data) => {
-      if (data.code === "room_not_found" || data.code === "invalid_room") ending = NOT_FOUND_TEXT;
-      else if (data.code === "lobby_denied")
-        ending = `${room && room.owner ? ownerName() : "The owner"} did not let you in.`;
-      else if (data.code === "room_full") ending = FULL_TEXT;
-      else if (data.code === "banned") ending = REMOVED_TEXT.banned;
+      const end = errorEnding(data.code, room && room.owner ? ownerName() : "The owner");
+      if (end) ending = end;
       else toast(data.message || "Room error", "error");
     },
   };
@@ -425,7 +405,7 @@ export function init(root) {
       onClose(event) {
         // Let the frames that came before the close (removed, room_closed, error) be handled first.
         enqueue(() => {
-          setStatus(ending || CLOSE_TEXT[event.code] || `Disconnected from the room (${event.code}).`);
+          setStatus(ending || closeText(event.code));
           leave();
         });
       },
