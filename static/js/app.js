@@ -4,36 +4,39 @@
 // start the bell, then `init(root, {personal})` of the page module named by
 // <main data-module="...">. Pages subscribe to the personal socket with `personal.on(type, fn)`.
 import * as bell from "./bell.js";
+import * as chat from "./chat.js";
 import { configure } from "./constants.js";
+import * as feed from "./feed.js";
+import * as items from "./items.js";
+import * as live_go from "./live_go.js";
+import * as live_list from "./live_list.js";
+import * as live_watch from "./live_watch.js";
 import { notificationCursor } from "./notifications_state.js";
+import * as profile from "./profile.js";
+import * as room from "./room.js";
+import * as rooms from "./rooms.js";
 import { createSocket } from "./socket.js";
 import { setMe } from "./ui.js";
 
-/** @type {Record<string, () => Promise<{init: (root: HTMLElement, context: PageContext) => unknown}>>} */
-const PAGES = {
-  chat: () => import("./chat.js"),
-  feed: () => import("./feed.js"),
-  items: () => import("./items.js"),
-  live_go: () => import("./live_go.js"),
-  live_list: () => import("./live_list.js"),
-  live_watch: () => import("./live_watch.js"),
-  profile: () => import("./profile.js"),
-  room: () => import("./room.js"),
-  rooms: () => import("./rooms.js"),
-};
-
 /** @typedef {{personal: import("./socket.js").Socket}} PageContext */
 
-/** @param {Document} doc */
-export async function start(doc) {
+// Imported statically (not with import()) so every page module has run its `init` before the
+// page's load event: a click right after load finds its listeners in place.
+/** @type {Record<string, {init: (root: HTMLElement, context: PageContext) => unknown}>} */
+const PAGES = { chat, feed, items, live_go, live_list, live_watch, profile, room, rooms };
+
+/**
+ * @param {Document} doc
+ * @returns {unknown} what the page's init returned (a promise for pages that load data)
+ */
+export function start(doc) {
   configure(doc.body.dataset);
   setMe(doc.body.dataset);
   const personal = createSocket("/ws/notifications/", { cursor: notificationCursor });
   bell.init(doc, personal);
   const main = /** @type {HTMLElement | null} */ (doc.querySelector("main[data-module]"));
-  const load = main && PAGES[main.dataset.module || ""];
+  const page = main ? PAGES[main.dataset.module || ""] : undefined;
   // Subscriptions first, then connect: no frame arrives before a page listens.
-  const page = load ? await load() : null;
   const ready = page && main ? page.init(main, { personal }) : null;
   personal.connect();
   return ready;
