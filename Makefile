@@ -8,7 +8,7 @@ PORT ?= 8000
 # Development targets run with DEBUG on explicitly (settings default to off); `DEBUG=false make run` overrides.
 DEBUG ?= true
 
-.PHONY: run test venv deps dev-deps migrate demo lint format cluster worker bench clean
+.PHONY: run test venv deps dev-deps js-deps migrate demo lint js-lint js-test format cluster worker bench clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,15 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt $(VENV)/bin/activate
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $(VENV)/.deps $@
 
+# The browser client's tools (eslint, prettier), exactly as package-lock.json pins them.
+node_modules/.ci: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 venv: $(VENV)/bin/activate
 deps: $(VENV)/.deps
 dev-deps: $(VENV)/.dev-deps
+js-deps: node_modules/.ci
 
 migrate: deps
 	DEBUG=$(DEBUG) $(PY) manage.py migrate --noinput
@@ -43,18 +49,29 @@ run: demo
 worker: deps
 	DEBUG=$(DEBUG) $(PY) manage.py db_worker
 
-## test: set up and run ruff and the whole suite.
-test: dev-deps
+## test: set up and run the linters (ruff, eslint, prettier), the JS unit tests and the whole suite.
+test: dev-deps js-lint js-test
 	$(VENV)/bin/ruff check .
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: dev-deps
+lint: dev-deps js-lint
 	$(VENV)/bin/ruff check .
+
+## js-lint / js-test: the browser client (static/js): eslint, prettier --check, tsc on the `// @ts-check` JSDoc types,
+## and node's test runner.
+js-lint: js-deps
+	npx --no-install eslint static/js eslint.config.js
+	npx --no-install prettier --check static/js eslint.config.js jsconfig.json
+	npx --no-install tsc -p jsconfig.json
+
+js-test: js-deps
+	node --test static/js/tests/
 
 format: dev-deps
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	npx --no-install prettier --write static/js eslint.config.js jsconfig.json
 
 ## cluster: the production topology natively: 2 uvicorn processes + 1 worker (scripts/cluster.py).
 ## `run` keeps daphne (Channels' runserver server); uvicorn is the production server.
@@ -66,4 +83,4 @@ bench: dev-deps
 	DEBUG=$(DEBUG) $(PY) -m bench.signaling
 
 clean:
-	rm -rf $(VENV) staticfiles artifacts
+	rm -rf $(VENV) node_modules staticfiles artifacts

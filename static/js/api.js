@@ -1,8 +1,13 @@
+// @ts-check
 // Fetch wrapper for the REST API: same-origin session cookie, the CSRF header
 // on writes, JSON in and out, and errors shown to the user.
 import { toast } from "./ui.js";
 
 export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {any} body
+   */
   constructor(status, body) {
     super((body && (body.detail || body.message)) || `Request failed (${status})`);
     this.status = status;
@@ -17,15 +22,21 @@ export function csrfToken() {
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
-// api("/api/posts/", {method: "POST", body: {text}}) -> parsed JSON (or null on 204).
-// Errors are thrown as ApiError and, unless {quiet: true}, shown as a toast.
+/**
+ * api("/api/posts/", {method: "POST", body: {text}}) -> parsed JSON (or null on 204).
+ * Errors are thrown as ApiError and, unless {quiet: true}, shown as a toast.
+ * @param {string} path
+ * @param {{method?: string, body?: unknown, quiet?: boolean, params?: Record<string, unknown>}} [options]
+ * @returns {Promise<any>}
+ */
 export async function api(path, { method = "GET", body, quiet = false, params } = {}) {
   const url = new URL(path, location.origin);
   if (params) {
     for (const [key, value] of Object.entries(params)) {
-      if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
+      if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, String(value));
     }
   }
+  /** @type {Record<string, string>} */
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (!SAFE.has(method)) headers["X-CSRFToken"] = csrfToken();

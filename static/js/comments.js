@@ -1,3 +1,4 @@
+// @ts-check
 // Live comments list with role badges and (for moderators) delete / kick controls.
 import { el, userName } from "./ui.js";
 
@@ -19,9 +20,31 @@ export function commentList(listNode, { moderate = null } = {}) {
     );
     if (moderate) {
       const tools = el("span", { class: "mod-tools" });
-      tools.append(el("button", { type: "button", class: "link-button", "aria-label": `Delete comment by ${userName(author)}`, onclick: () => moderate.remove(comment) }, "Delete"));
+      tools.append(
+        el(
+          "button",
+          {
+            type: "button",
+            class: "link-button",
+            "aria-label": `Delete comment by ${userName(author)}`,
+            onclick: () => moderate.remove(comment),
+          },
+          "Delete",
+        ),
+      );
       if (comment.badge !== "streamer") {
-        tools.append(el("button", { type: "button", class: "link-button danger-text", "aria-label": `Kick ${userName(author)}`, onclick: () => moderate.kick(author) }, "Kick"));
+        tools.append(
+          el(
+            "button",
+            {
+              type: "button",
+              class: "link-button danger-text",
+              "aria-label": `Kick ${userName(author)}`,
+              onclick: () => moderate.kick(author),
+            },
+            "Kick",
+          ),
+        );
       }
       li.append(tools);
     }

@@ -1,154 +1,165 @@
+// @ts-check
 // Watch a stream: answer the streamer's offer, show the video, comments, viewer
 // count, and say clearly when the stream ends or you were kicked.
 import { api, results } from "./api.js";
 import { commentList } from "./comments.js";
+import { CLOSE, EVENTS } from "./constants.js";
 import { Peer, iceConfig } from "./rtc.js";
-import { openSocket } from "./socket.js";
+import { createSocket } from "./socket.js";
 import { toast, userName } from "./ui.js";
 
-const root = document.getElementById("watch");
-const streamId = Number(root.dataset.streamId);
-const video = document.getElementById("remote-video");
-const statusNode = document.getElementById("live-status");
-const viewerCount = document.getElementById("viewer-count");
-const messageNode = document.getElementById("stream-message");
-const commentForm = document.getElementById("comment-form");
-const commentInput = document.getElementById("comment-text");
-const comments = commentList(document.getElementById("comments"));
+/** @param {HTMLElement} root  <main> */
+export async function init(root) {
+  const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (root.querySelector(`#${id}`));
+  const streamId = Number($("watch").dataset.streamId);
+  const video = /** @type {HTMLVideoElement} */ ($("remote-video"));
+  const statusNode = $("live-status");
+  const viewerCount = $("viewer-count");
+  const messageNode = $("stream-message");
+  const commentForm = $("comment-form");
+  const commentInput = /** @type {HTMLInputElement} */ ($("comment-text"));
+  const comments = commentList($("comments"));
 
-let peer = null;
-let config = { iceServers: [] };
-let sock = null;
-let retryTimer = null;
-let over = false;
+  /** @type {Peer | null} */
+  let peer = null;
+  /** @type {RTCConfiguration} */
+  let config = { iceServers: [] };
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let retryTimer;
+  let over = false;
 
-function setStatus(text, live = false) {
-  statusNode.textContent = text;
-  statusNode.classList.toggle("is-live", live);
-}
+  // Why the socket closed for good, by close code.
+  /** @type {Record<number, [message: string, status: string]>} */
+  const CLOSED = {
+    [CLOSE.GONE]: ["The stream has ended. Thanks for watching!", "Ended"],
+    [CLOSE.FORBIDDEN]: ["You can't watch this stream: you were removed by a moderator.", "Removed"],
+    [CLOSE.FULL]: ["This stream is full. Try again later.", "Full"],
+    [CLOSE.NOT_FOUND]: ["This stream does not exist.", "Not found"],
+  };
 
-function showMessage(text) {
-  messageNode.textContent = text;
-  messageNode.hidden = false;
-}
-
-function stop(message, status) {
-  over = true;
-  clearTimeout(retryTimer);
-  peer?.close();
-  peer = null;
-  video.srcObject = null;
-  setStatus(status);
-  showMessage(message);
-  commentInput.disabled = true;
-  commentForm.querySelector("button").disabled = true;
-}
-
-// Ask the streamer for an offer; ask again if no video arrives (a lost frame, a streamer reconnect).
-function requestOffer() {
-  clearTimeout(retryTimer);
-  if (over) return;
-  sock.send("request_offer", {});
-  retryTimer = setTimeout(() => {
-    if (!video.srcObject && !over) requestOffer();
-  }, 10000);
-}
-
-async function onOffer(from, sdp) {
-  peer?.close();
-  const current = new Peer(config, {
-    onCandidate: (candidate) => sock.send("ice_candidate", { target: from, candidate }),
-    onTrack: (event) => {
-      video.srcObject = event.streams[0] || new MediaStream([event.track]);
-      video.play().catch(() => {});
-      setStatus("LIVE", true);
-    },
-    onStateChange: (state) => {
-      if (state === "failed" && peer === current) {
-        video.srcObject = null;
-        requestOffer();
-      }
+  const sock = createSocket(`/ws/live/${streamId}/`, {
+    onClose(event) {
+      if (over) return;
+      const [message, status] = CLOSED[event.code] || [`Disconnected (${event.code}).`, "Offline"];
+      stop(message, status);
     },
   });
-  peer = current;
-  const answer = await current.answer(sdp);
-  if (answer && peer === current) sock.send("webrtc_answer", { target: from, sdp: answer });
-}
 
-function onEvent(frame) {
-  const data = frame.data || {};
-  switch (frame.type) {
-    case "connection_established":
-      viewerCount.textContent = String(data.viewers ?? 0);
-      if (data.status === "live") {
-        setStatus("Connecting video…");
-        requestOffer();
-      } else setStatus("Waiting for the stream to start…");
-      break;
-    case "stream_started":
+  // --- rendering ---
+  /**
+   * @param {string} text
+   * @param {boolean} [live]
+   */
+  function setStatus(text, live = false) {
+    statusNode.textContent = text;
+    statusNode.classList.toggle("is-live", live);
+  }
+
+  /** @param {string} text */
+  function showMessage(text) {
+    messageNode.textContent = text;
+    messageNode.hidden = false;
+  }
+
+  /**
+   * @param {string} message
+   * @param {string} status
+   */
+  function stop(message, status) {
+    over = true;
+    clearTimeout(retryTimer);
+    peer?.close();
+    peer = null;
+    video.srcObject = null;
+    setStatus(status);
+    showMessage(message);
+    commentInput.disabled = true;
+    /** @type {HTMLButtonElement} */ (commentForm.querySelector("button")).disabled = true;
+  }
+
+  // --- WebRTC ---
+  // Ask the streamer for an offer; ask again if no video arrives (a lost frame, a streamer reconnect).
+  function requestOffer() {
+    clearTimeout(retryTimer);
+    if (over) return;
+    sock.send(EVENTS.REQUEST_OFFER, {});
+    retryTimer = setTimeout(() => {
+      if (!video.srcObject && !over) requestOffer();
+    }, 10000);
+  }
+
+  /**
+   * @param {string} from
+   * @param {string} sdp
+   */
+  async function onOffer(from, sdp) {
+    peer?.close();
+    const current = new Peer(config, {
+      onCandidate: (candidate) => sock.send(EVENTS.ICE_CANDIDATE, { target: from, candidate }),
+      onTrack: (event) => {
+        video.srcObject = event.streams[0] || new MediaStream([event.track]);
+        video.play().catch(() => {});
+        setStatus("LIVE", true);
+      },
+      onStateChange: (state) => {
+        if (state === "failed" && peer === current) {
+          video.srcObject = null;
+          requestOffer();
+        }
+      },
+    });
+    peer = current;
+    const answer = await current.answer(sdp);
+    if (answer && peer === current) sock.send(EVENTS.WEBRTC_ANSWER, { target: from, sdp: answer });
+  }
+
+  // --- socket events ---
+  sock.on(EVENTS.CONNECTION_ESTABLISHED, (data) => {
+    viewerCount.textContent = String(data.viewers ?? 0);
+    if (data.status === "live") {
       setStatus("Connecting video…");
       requestOffer();
-      break;
-    case "webrtc_offer":
-      onOffer(data.from, data.sdp);
-      break;
-    case "ice_candidate":
-      peer?.addCandidate(data.candidate);
-      break;
-    case "viewers_update":
-      viewerCount.textContent = String(data.count ?? 0);
-      break;
-    case "comment":
-      comments.add(data);
-      break;
-    case "comment_deleted":
-      comments.remove(data.id);
-      break;
-    case "stream_ended":
-      stop("The stream has ended. Thanks for watching!", "Ended");
-      break;
-    case "kicked":
-      stop("You were removed from this stream by a moderator.", "Removed");
-      break;
-    case "error":
-      if (data.code !== "streamer_offline") toast(data.message || "Stream error", "error");
-      break;
-    default:
-      break;
+    } else setStatus("Waiting for the stream to start…");
+  });
+  sock.on(EVENTS.STREAM_STARTED, () => {
+    setStatus("Connecting video…");
+    requestOffer();
+  });
+  sock.on(EVENTS.WEBRTC_OFFER, (data) => onOffer(data.from, data.sdp));
+  sock.on(EVENTS.ICE_CANDIDATE, (data) => peer?.addCandidate(data.candidate));
+  sock.on(EVENTS.VIEWERS_UPDATE, (data) => {
+    viewerCount.textContent = String(data.count ?? 0);
+  });
+  sock.on(EVENTS.COMMENT, (data) => comments.add(data));
+  sock.on(EVENTS.COMMENT_DELETED, (data) => comments.remove(data.id));
+  sock.on(EVENTS.STREAM_ENDED, () => stop("The stream has ended. Thanks for watching!", "Ended"));
+  sock.on(EVENTS.KICKED, () => stop("You were removed from this stream by a moderator.", "Removed"));
+  sock.on(EVENTS.ERROR, (data) => {
+    if (data.code !== "streamer_offline") toast(data.message || "Stream error", "error");
+  });
+
+  // --- wiring ---
+  commentForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = commentInput.value.trim();
+    if (text && sock.send(EVENTS.COMMENT, { text })) commentInput.value = "";
+  });
+
+  try {
+    const info = await api(`/api/live/streams/${streamId}/`);
+    $("stream-title").textContent = info.title || "Stream";
+    $("stream-streamer").textContent = `by ${userName(info.streamer)}`;
+    document.title = `${info.title} · Pulse`;
+    if (info.status === "ended") stop("This stream has ended.", "Ended");
+  } catch (err) {
+    if (err.status === 404) stop("This stream does not exist.", "Not found");
   }
-}
-
-commentForm.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const text = commentInput.value.trim();
-  if (text && sock.send("comment", { text })) commentInput.value = "";
-});
-
-try {
-  const info = await api(`/api/live/streams/${streamId}/`);
-  document.getElementById("stream-title").textContent = info.title || "Stream";
-  document.getElementById("stream-streamer").textContent = `by ${userName(info.streamer)}`;
-  document.title = `${info.title} · Pulse`;
-  if (info.status === "ended") stop("This stream has ended.", "Ended");
-} catch (err) {
-  if (err.status === 404) stop("This stream does not exist.", "Not found");
-}
-if (!over) {
+  if (over) return;
   config = await iceConfig({ stream: streamId });
   try {
     for (const c of results(await api(`/api/live/streams/${streamId}/comments/`, { quiet: true }))) comments.add(c);
   } catch {
     /* comments are optional */
   }
-  sock = openSocket(`/ws/live/${streamId}/`, {
-    onEvent,
-    onClose(event) {
-      if (over) return;
-      if (event.code === 4410) stop("The stream has ended. Thanks for watching!", "Ended");
-      else if (event.code === 4403) stop("You can't watch this stream: you were removed by a moderator.", "Removed");
-      else if (event.code === 4413) stop("This stream is full. Try again later.", "Full");
-      else if (event.code === 4404) stop("This stream does not exist.", "Not found");
-      else stop(`Disconnected (${event.code}).`, "Offline");
-    },
-  });
+  sock.connect();
 }

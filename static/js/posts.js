@@ -1,5 +1,7 @@
+// @ts-check
 // Rendering of a post with likes and threaded comments (feed and profile pages).
 import { api, results } from "./api.js";
+import { LIMITS } from "./constants.js";
 import { el, richText, timeAgo, userName } from "./ui.js";
 
 const first = (obj, ...keys) => {
@@ -21,7 +23,11 @@ function renderComment(comment, post, thread) {
     el("div", { class: "meta" }, el("time", { datetime: comment.created_at }, timeAgo(comment.created_at)), " "),
   );
   if (!first(comment, "parent", "parent_id")) {
-    const reply = el("button", { type: "button", class: "link-button", "aria-label": `Reply to ${userName(comment.author)}` }, "Reply");
+    const reply = el(
+      "button",
+      { type: "button", class: "link-button", "aria-label": `Reply to ${userName(comment.author)}` },
+      "Reply",
+    );
     reply.addEventListener("click", () => {
       thread.replyTo = comment.id;
       thread.input.placeholder = `Reply to ${userName(comment.author)}…`;
@@ -73,7 +79,12 @@ export function renderPost(post) {
 
   const commentsBox = el("div", { class: "comments-box", hidden: true });
   const commentList = el("ol", { class: "comment-list" });
-  const input = el("input", { type: "text", placeholder: "Write a comment… (@mention people)", required: true, maxlength: 2000 });
+  const input = el("input", {
+    type: "text",
+    placeholder: "Write a comment… (@mention people)",
+    required: true,
+    maxlength: LIMITS.commentMaxLength,
+  });
   const inputId = `comment-${post.id}`;
   input.id = inputId;
   const thread = { replyTo: null, input };
@@ -102,7 +113,11 @@ export function renderPost(post) {
   commentsBox.append(commentList, form);
 
   let loadedComments = false;
-  const toggle = el("button", { type: "button", class: "link-button", "aria-expanded": "false" }, `${commentCount} comment${commentCount === 1 ? "" : "s"}`);
+  const toggle = el(
+    "button",
+    { type: "button", class: "link-button", "aria-expanded": "false" },
+    `${commentCount} comment${commentCount === 1 ? "" : "s"}`,
+  );
   toggle.addEventListener("click", async () => {
     commentsBox.hidden = !commentsBox.hidden;
     toggle.setAttribute("aria-expanded", String(!commentsBox.hidden));
@@ -117,7 +132,9 @@ export function renderPost(post) {
           flat.push(c);
           for (const r of c.replies || []) flat.push({ parent: c.id, ...r });
         }
-        flat.sort((a, b) => Boolean(first(a, "parent", "parent_id")) - Boolean(first(b, "parent", "parent_id")));
+        flat.sort(
+          (a, b) => Number(Boolean(first(a, "parent", "parent_id"))) - Number(Boolean(first(b, "parent", "parent_id"))),
+        );
         for (const c of flat) addComment(commentList, c, post, thread);
       } catch {
         loadedComments = false;
@@ -128,7 +145,12 @@ export function renderPost(post) {
   return el(
     "li",
     { class: "post card", dataset: { id: post.id } },
-    el("div", { class: "post-head" }, authorLink(post.author || post.user), el("time", { class: "muted", datetime: post.created_at }, timeAgo(post.created_at))),
+    el(
+      "div",
+      { class: "post-head" },
+      authorLink(post.author || post.user),
+      el("time", { class: "muted", datetime: post.created_at }, timeAgo(post.created_at)),
+    ),
     el("p", { class: "post-text" }, richText(post.text)),
     el("div", { class: "post-actions" }, likeButton, toggle),
     commentsBox,

@@ -1,3 +1,4 @@
+// @ts-check
 // A P2P mesh room: signaling over /ws/rooms/<id>/, then data channels (and
 // optionally camera video) directly between browsers. The newcomer offers to
 // every peer already in the room; the others answer.
@@ -12,28 +13,17 @@
 // on (`room_joined.peers` / `peer_joined`), never under a name in the payload.
 import { api, results } from "./api.js";
 import { Peer, getCamera, iceConfig } from "./rtc.js";
-import { openSocket } from "./socket.js";
+import { EVENTS, ROOM_MESSAGE_MAX_LENGTH } from "./constants.js";
+import { CLOSED_TEXT, Lobby, REMOVED_TEXT, closeText, errorEnding, removedText } from "./room_state.js";
+import { createSocket } from "./socket.js";
 import { el, me, timeAgo, toast, userId, userName } from "./ui.js";
 
-const MAX_TEXT = 2000;
-const NOT_FOUND_TEXT = "This room does not exist or you are not invited";
-
-// Why the socket ended, in words, by close code (used when no event said more).
-const CLOSE_TEXT = {
-  4403: "You can't join this room.",
-  4404: NOT_FOUND_TEXT,
-  4410: "The owner closed this room.",
-  4413: "The room is full.",
-};
-const REMOVED_TEXT = {
-  kicked: "You were removed from this room by its owner.",
-  banned: "You were banned from this room by its owner.",
-};
-
+/** @param {HTMLElement} root  <main> */
 export function init(root) {
-  const roomId = root.dataset.roomId;
+  const roomId = /** @type {string} */ (/** @type {HTMLElement} */ (root.querySelector("#room")).dataset.roomId);
   const base = `/api/rtc/rooms/${encodeURIComponent(roomId)}/`;
-  const $ = (id) => root.querySelector(`#${id}`);
+  // Every element of the page is looked up by id; `any` because they are inputs, buttons and lists alike.
+  const $ = (/** @type {string} */ id) => /** @type {any} */ (root.querySelector(`#${id}`));
   const connectButton = $("connect-button");
   const leaveButton = $("leave-button");
   const cameraBox = $("use-camera");
@@ -52,13 +42,15 @@ export function init(root) {
   // --- state ---------------------------------------------------------------------
   let room = null; // REST detail, when this user may see it
   let sock = null;
+  /** @type {RTCConfiguration} */
   let config = { iceServers: [] };
   let media = null;
   let ending = null; // the message an event gave before the server closes the socket
   let admitted = false; // `admitted` came: keep saying so over the `room_joined` that follows
+  /** @type {Promise<unknown>} */
   let events = Promise.resolve(); // socket frames are handled one at a time, in order
   const peers = new Map(); // peer id -> {peer, user (from the server), channel}
-  const lobby = new Map(); // user id -> {user, since}
+  const lobby = new Lobby();
 
   const isOwner = () => Boolean(room && (room.is_owner || userId(room.owner) === me.id));
   const ownerName = () => (room && room.owner ? userName(room.owner) : "the owner");
@@ -101,8 +93,26 @@ export function init(root) {
           ? el(
               "span",
               { class: "mod-tools" },
-              el("button", { type: "button", class: "link-button danger-text", "aria-label": `Kick ${name}`, onclick: () => moderate("kick", p.user) }, "Kick"),
-              el("button", { type: "button", class: "link-button danger-text", "aria-label": `Ban ${name}`, onclick: () => moderate("ban", p.user) }, "Ban"),
+              el(
+                "button",
+                {
+                  type: "button",
+                  class: "link-button danger-text",
+                  "aria-label": `Kick ${name}`,
+                  onclick: () => moderate("kick", p.user),
+                },
+                "Kick",
+              ),
+              el(
+                "button",
+                {
+                  type: "button",
+                  class: "link-button danger-text",
+                  "aria-label": `Ban ${name}`,
+                  onclick: () => moderate("ban", p.user),
+                },
+                "Ban",
+              ),
             )
           : null;
       peersNode.append(
@@ -121,7 +131,7 @@ export function init(root) {
 
   function renderLobby() {
     lobbyNode.replaceChildren();
-    for (const [uid, { user, since }] of lobby) {
+    for (const [uid, { user, since }] of lobby.waiting) {
       const name = userName(user);
       lobbyNode.append(
         el(
@@ -132,25 +142,43 @@ export function init(root) {
           el(
             "span",
             { class: "mod-tools" },
-            el("button", { type: "button", class: "primary", "aria-label": `Admit ${name}`, onclick: () => answerKnock(uid, "admit") }, "Admit"),
+            el(
+              "button",
+              {
+                type: "button",
+                class: "primary",
+                "aria-label": `Admit ${name}`,
+                onclick: () => answerKnock(uid, "admit"),
+              },
+              "Admit",
+            ),
             " ",
-            el("button", { type: "button", class: "secondary", "aria-label": `Deny ${name}`, onclick: () => answerKnock(uid, "deny") }, "Deny"),
+            el(
+              "button",
+              {
+                type: "button",
+                class: "secondary",
+                "aria-label": `Deny ${name}`,
+                onclick: () => answerKnock(uid, "deny"),
+              },
+              "Deny",
+            ),
           ),
         ),
       );
     }
-    if (!lobby.size) lobbyNode.append(el("li", { class: "muted" }, "Nobody is waiting."));
+    if (!lobby.waiting.size) lobbyNode.append(el("li", { class: "muted" }, "Nobody is waiting."));
   }
 
+  /** @param {import("./room_state.js").Knock[] | undefined} waiting */
   function setLobby(waiting) {
-    lobby.clear();
-    for (const w of waiting || []) if (userId(w.user)) lobby.set(userId(w.user), { user: w.user, since: w.since });
+    lobby.reset(waiting);
     renderLobby();
   }
 
   // --- owner actions (REST: the same path with or without a socket) -----------------
   async function answerKnock(uid, verb) {
-    const name = userName(lobby.get(uid)?.user);
+    const name = userName(lobby.waiting.get(uid)?.user);
     try {
       await api(`${base}lobby/${encodeURIComponent(uid)}/${verb}/`, { method: "POST", quiet: true });
       toast(verb === "admit" ? `${name} was let in.` : `${name} was turned away.`);
@@ -159,7 +187,7 @@ export function init(root) {
       toast(err.status === 404 ? `${name} is no longer waiting.` : err.message, "error");
       if (err.status !== 404) return;
     }
-    lobby.delete(uid);
+    lobby.answered(uid);
     renderLobby();
   }
 
@@ -220,7 +248,7 @@ export function init(root) {
         text = event.data;
       }
       // The name is the one the server gave this connection's peer, whatever the payload claims.
-      log(peerLabel(entry), String(text ?? "").slice(0, MAX_TEXT));
+      log(peerLabel(entry), String(text ?? "").slice(0, ROOM_MESSAGE_MAX_LENGTH));
     };
     renderPeers();
   }
@@ -236,7 +264,7 @@ export function init(root) {
     }
     const entry = { peer: null, user: user || null, channel: null };
     entry.peer = new Peer(config, {
-      onCandidate: (candidate) => sock?.send("ice_candidate", { target: peerId, candidate }),
+      onCandidate: (candidate) => sock?.send(EVENTS.ICE_CANDIDATE, { target: peerId, candidate }),
       onDataChannel: (channel) => wireChannel(peerId, channel),
       onTrack: (event) => showVideo(peerId, event.streams[0] || new MediaStream([event.track])),
       onStateChange: (state) => {
@@ -260,10 +288,18 @@ export function init(root) {
   }
 
   function showVideo(peerId, stream) {
-    let video = document.getElementById(`video-${peerId}`);
+    let video = /** @type {HTMLVideoElement | null} */ (document.getElementById(`video-${peerId}`));
     if (!video) {
       const who = peerId === "me" ? "you" : peerLabel(peers.get(peerId) || {});
-      video = el("video", { id: `video-${peerId}`, autoplay: true, muted: true, playsinline: true, "aria-label": `Video of ${who}` });
+      video = /** @type {HTMLVideoElement} */ (
+        el("video", {
+          id: `video-${peerId}`,
+          autoplay: true,
+          muted: true,
+          playsinline: true,
+          "aria-label": `Video of ${who}`,
+        })
+      );
       video.muted = true;
       videos.append(video);
     }
@@ -274,89 +310,82 @@ export function init(root) {
     const entry = addPeer(peerId, user);
     wireChannel(peerId, entry.peer.pc.createDataChannel("chat"));
     const sdp = await entry.peer.offer();
-    if (sdp) sock?.send("offer", { target: peerId, sdp });
+    if (sdp) sock?.send(EVENTS.OFFER, { target: peerId, sdp });
   }
 
   // --- socket events -------------------------------------------------------------------
-  async function handle(frame) {
-    const data = frame.data || {};
-    switch (frame.type) {
-      case "lobby_waiting":
-        setStatus(`Waiting for ${data.owner ? userName(data.owner) : ownerName()} to let you in…`);
-        break;
-      case "admitted":
-        admitted = true;
-        setStatus("You were let in.");
-        break;
-      case "room_joined": {
-        // A (re)join gets a new peer id: rebuild the mesh from scratch. TURN credentials
-        // are handed out only to someone who may be in the room, so ask now.
-        for (const id of [...peers.keys()]) removePeer(id);
-        config = await iceConfig({ room: roomId });
-        if (!admitted) setStatus("");
-        admitted = false;
-        myPeerNode.textContent = data.peer_id;
-        log(null, `Joined room ${roomId}.`, "muted");
-        for (const p of data.peers || []) offerTo(p.peer_id, p.user);
-        renderPeers();
-        if (!room) loadRoom(); // admitted from the lobby: now allowed to see the room
-        break;
-      }
-      case "peer_joined":
-        addPeer(data.peer_id, data.user);
-        log(null, `${userName(data.user)} joined.`, "muted");
-        break;
-      case "peer_left":
-        if (peers.has(data.peer_id)) log(null, `${peerLabel(peers.get(data.peer_id))} left.`, "muted");
-        removePeer(data.peer_id);
-        break;
-      case "offer": {
-        // The server sets `from`; who that peer is was told by room_joined / peer_joined.
-        const entry = addPeer(data.from, null);
-        const sdp = await entry.peer.answer(data.sdp);
-        if (sdp) sock?.send("answer", { target: data.from, sdp });
-        break;
-      }
-      case "answer":
-        peers.get(data.from)?.peer.acceptAnswer(data.sdp);
-        break;
-      case "ice_candidate":
-        peers.get(data.from)?.peer.addCandidate(data.candidate);
-        break;
-      case "broadcast": {
-        const entry = peers.get(data.from);
-        log(entry ? peerLabel(entry) : "unknown peer", typeof data.data === "string" ? data.data : JSON.stringify(data.data));
-        break;
-      }
-      case "knock":
-        if (userId(data.user)) lobby.set(userId(data.user), { user: data.user, since: data.since || new Date().toISOString() });
-        renderLobby();
-        log(null, `${userName(data.user)} is asking to join.`, "muted");
-        break;
-      case "lobby":
-      case "lobby_update":
-        if (Array.isArray(data.waiting)) setLobby(data.waiting);
-        break;
-      case "removed":
-        ending = REMOVED_TEXT[data.reason] || "You were removed from this room.";
-        break;
-      case "room_closed":
-        ending = CLOSE_TEXT[4410];
-        break;
-      case "error":
-        if (data.code === "room_not_found" || data.code === "invalid_room") ending = NOT_FOUND_TEXT;
-        else if (data.code === "lobby_denied") ending = `${room && room.owner ? ownerName() : "The owner"} did not let you in.`;
-        else if (data.code === "room_full") ending = CLOSE_TEXT[4413];
-        else if (data.code === "banned") ending = REMOVED_TEXT.banned;
-        else toast(data.message || "Room error", "error");
-        break;
-      default:
-        break;
-    }
-  }
+  // Handlers may await (ICE config, answers): frames are handled one at a time, in order.
+  /** @type {Record<string, (data: any) => unknown>} */
+  const handlers = {
+    [EVENTS.LOBBY_WAITING]: (data) =>
+      setStatus(`Waiting for ${data.owner ? userName(data.owner) : ownerName()} to let you in…`),
+    [EVENTS.ADMITTED]: () => {
+      admitted = true;
+      setStatus("You were let in.");
+    },
+    [EVENTS.ROOM_JOINED]: async (data) => {
+      // A (re)join gets a new peer id: rebuild the mesh from scratch. TURN credentials
+      // are handed out only to someone who may be in the room, so ask now.
+      for (const id of [...peers.keys()]) removePeer(id);
+      config = await iceConfig({ room: roomId });
+      if (!admitted) setStatus("");
+      admitted = false;
+      myPeerNode.textContent = data.peer_id;
+      log(null, `Joined room ${roomId}.`, "muted");
+      for (const p of data.peers || []) offerTo(p.peer_id, p.user);
+      renderPeers();
+      if (!room) loadRoom(); // admitted from the lobby: now allowed to see the room
+    },
+    [EVENTS.PEER_JOINED]: (data) => {
+      addPeer(data.peer_id, data.user);
+      log(null, `${userName(data.user)} joined.`, "muted");
+    },
+    [EVENTS.PEER_LEFT]: (data) => {
+      if (peers.has(data.peer_id)) log(null, `${peerLabel(peers.get(data.peer_id))} left.`, "muted");
+      removePeer(data.peer_id);
+    },
+    [EVENTS.OFFER]: async (data) => {
+      // The server sets `from`; who that peer is was told by room_joined / peer_joined.
+      const entry = addPeer(data.from, null);
+      const sdp = await entry.peer.answer(data.sdp);
+      if (sdp) sock?.send(EVENTS.ANSWER, { target: data.from, sdp });
+    },
+    [EVENTS.ANSWER]: (data) => peers.get(data.from)?.peer.acceptAnswer(data.sdp),
+    [EVENTS.ICE_CANDIDATE]: (data) => peers.get(data.from)?.peer.addCandidate(data.candidate),
+    [EVENTS.BROADCAST]: (data) => {
+      const entry = peers.get(data.from);
+      log(
+        entry ? peerLabel(entry) : "unknown peer",
+        typeof data.data === "string" ? data.data : JSON.stringify(data.data),
+      );
+    },
+    [EVENTS.KNOCK]: (data) => {
+      lobby.knock(data, new Date().toISOString());
+      renderLobby();
+      log(null, `${userName(data.user)} is asking to join.`, "muted");
+    },
+    [EVENTS.LOBBY]: (data) => {
+      if (Array.isArray(data.waiting)) setLobby(data.waiting);
+    },
+    [EVENTS.LOBBY_UPDATE]: (data) => {
+      if (Array.isArray(data.waiting)) setLobby(data.waiting);
+    },
+    [EVENTS.REMOVED]: (data) => {
+      ending = removedText(data.reason);
+    },
+    [EVENTS.ROOM_CLOSED]: () => {
+      ending = CLOSED_TEXT;
+    },
+    [EVENTS.ERROR]: (data) => {
+      const end = errorEnding(data.code, room && room.owner ? ownerName() : "The owner");
+      if (end) ending = end;
+      else toast(data.message || "Room error", "error");
+    },
+  };
 
-  function onEvent(frame) {
-    events = events.then(() => handle(frame)).catch((err) => console.warn("room event failed", frame.type, err));
+  /** @param {() => unknown} step */
+  function enqueue(step) {
+    events = events.then(step).catch((err) => console.warn("room event failed", err));
   }
 
   connectButton.addEventListener("click", async () => {
@@ -372,16 +401,19 @@ export function init(root) {
       }
     }
     cameraBox.disabled = true;
-    sock = openSocket(`/ws/rooms/${encodeURIComponent(roomId)}/`, {
-      onEvent,
+    sock = createSocket(`/ws/rooms/${encodeURIComponent(roomId)}/`, {
       onClose(event) {
         // Let the frames that came before the close (removed, room_closed, error) be handled first.
-        events = events.then(() => {
-          setStatus(ending || CLOSE_TEXT[event.code] || `Disconnected from the room (${event.code}).`);
+        enqueue(() => {
+          setStatus(ending || closeText(event.code));
           leave();
         });
       },
     });
+    for (const [type, handler] of Object.entries(handlers)) {
+      /** @type {import("./socket.js").Socket} */ (sock).on(type, (data) => enqueue(() => handler(data)));
+    }
+    sock.connect();
     connectButton.hidden = true;
     leaveButton.hidden = false;
     renderPeers();
@@ -407,7 +439,7 @@ export function init(root) {
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const text = input.value.trim().slice(0, MAX_TEXT);
+    const text = input.value.trim().slice(0, ROOM_MESSAGE_MAX_LENGTH);
     if (!text) return;
     const open = [...peers.values()].filter((p) => p.channel && p.channel.readyState === "open");
     if (!open.length) {
@@ -464,5 +496,3 @@ export function init(root) {
 
   return start();
 }
-
-init(document.getElementById("room"));

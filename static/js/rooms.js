@@ -1,9 +1,10 @@
+// @ts-check
 // The rooms page: create an owned room, and the rooms I may join (mine, the ones I
 // was invited to or admitted into, and public ones) with their live head counts.
 import { api, results } from "./api.js";
+import { LIMITS } from "./constants.js";
 import { el, me, userName } from "./ui.js";
 
-const ROOM_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 // The head counts live in the presence store; there is no socket for the list,
 // so it is re-read while the page is visible.
 const REFRESH_MS = 15000;
@@ -29,7 +30,8 @@ async function loadRooms(list) {
   try {
     const rooms = results(await api("/api/rtc/rooms/", { quiet: true, params: { limit: 100 } }));
     list.replaceChildren(...rooms.map(renderRoom));
-    if (!rooms.length) list.append(el("li", { class: "muted" }, "No rooms yet. Create one above, or open an invite link."));
+    if (!rooms.length)
+      list.append(el("li", { class: "muted" }, "No rooms yet. Create one above, or open an invite link."));
   } catch (err) {
     list.replaceChildren(el("li", { class: "muted" }, `Could not load rooms: ${err.message}`));
   }
@@ -48,7 +50,7 @@ function wireForm(form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const roomId = idInput.value.trim();
-    if (roomId && !ROOM_ID_RE.test(roomId)) {
+    if (roomId && !new RegExp(`^${LIMITS.roomIdPattern}$`).test(roomId)) {
       showError("A room id uses letters, digits, _ and - only, at most 64.");
       idInput.focus();
       return;
@@ -66,13 +68,18 @@ function wireForm(form) {
     } catch (err) {
       const body = err.body || {};
       const fieldError = body.errors && Array.isArray(body.errors.room_id) ? String(body.errors.room_id[0]) : "";
-      showError(body.code === "room_id_taken" ? `The id “${roomId}” is taken. Pick another one, or leave it empty.` : fieldError || err.message);
+      showError(
+        body.code === "room_id_taken"
+          ? `The id “${roomId}” is taken. Pick another one, or leave it empty.`
+          : fieldError || err.message,
+      );
       idInput.focus();
       button.disabled = false;
     }
   });
 }
 
+/** @param {HTMLElement} root  <main> */
 export function init(root) {
   if (!me.id) return;
   wireForm(root.querySelector("#room-form"));
@@ -85,5 +92,3 @@ export function init(root) {
     if (document.visibilityState === "visible") loadRooms(list);
   });
 }
-
-init(document);

@@ -1,3 +1,4 @@
+// @ts-check
 // WebRTC helpers shared by the live and room pages.
 import { api } from "./api.js";
 
@@ -5,6 +6,10 @@ import { api } from "./api.js";
 // for one room or one live stream: iceConfig({room: "standup"}) or iceConfig({stream: 7}).
 // The server hands TURN credentials only to someone who may join that room or stream;
 // without them the peers still try direct (host/STUN) candidates.
+/**
+ * @param {{room?: string, stream?: number}} [scope]
+ * @returns {Promise<RTCConfiguration>}
+ */
 export async function iceConfig({ room, stream } = {}) {
   try {
     const { ttl, ...config } = await api("/api/rtc/config/", { quiet: true, params: { room, stream } });
@@ -18,10 +23,17 @@ export async function iceConfig({ room, stream } = {}) {
 // candidates queued until the remote description is set, and operations on
 // the connection run one at a time, in arrival order.
 export class Peer {
+  /**
+   * @param {RTCConfiguration} config
+   * @param {{onCandidate?: (candidate: RTCIceCandidateInit) => void, onTrack?: (event: RTCTrackEvent) => void,
+   *   onDataChannel?: (channel: RTCDataChannel) => void, onStateChange?: (state: RTCPeerConnectionState) => void}} [handlers]
+   */
   constructor(config, { onCandidate, onTrack, onDataChannel, onStateChange } = {}) {
     this.pc = new RTCPeerConnection(config);
     this.remoteSet = false;
+    /** @type {RTCIceCandidateInit[]} */
     this.pendingCandidates = [];
+    /** @type {Promise<any>} */
     this.chain = Promise.resolve();
     this.pc.onicecandidate = (event) => {
       // End-of-candidates (null) is not sent: every browser copes without it.

@@ -1,4 +1,5 @@
-// Small DOM helpers shared by the pages (no framework).
+// @ts-check
+// Small DOM helpers shared by the pages (no framework). Nothing runs at import time.
 
 // el("li", {class: "x", dataset: {id: 1}, onclick: fn}, "text", childNode)
 export function el(tag, attrs = {}, ...children) {
@@ -67,10 +68,17 @@ export function userId(user) {
   return user;
 }
 
-export const me = {
-  id: Number(document.body.dataset.userId) || null,
-  username: document.body.dataset.username || "",
-};
+/**
+ * The logged-in user, filled by `setMe(document.body.dataset)` at start-up.
+ * @type {{id: number | null, username: string}}
+ */
+export const me = { id: null, username: "" };
+
+/** @param {Record<string, string | undefined>} dataset */
+export function setMe(dataset) {
+  me.id = Number(dataset.userId) || null;
+  me.username = dataset.username || "";
+}
 
 export function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();

@@ -497,6 +497,33 @@ def test_bulk_button_creates_five_items_and_processing_updates_live(contexts: An
     expect(page.get_by_role("button", name="Create 5 items (bulk)")).to_be_visible()
 
 
+def test_editing_an_item_saves_or_cancels_in_place(contexts: Any, base_url: str, users: Any) -> None:
+    from playwright.sync_api import expect
+
+    (alice,) = users("alice")
+    page = login(contexts(), base_url, alice, "/items/")
+    expect(page.get_by_text("No items.")).to_be_visible()
+    page.get_by_label("Title", exact=True).fill("Draft title")
+    page.get_by_role("button", name="Create item").click()
+    row = page.locator("li.item").filter(has_text="Draft title")
+    expect(row).to_have_count(1)
+
+    # Save: the row leaves edit mode with the new title
+    page.get_by_role("button", name="Edit Draft title").click()
+    page.locator("li.item.editing").get_by_label("Title").fill("Final title")
+    page.locator("li.item.editing").get_by_role("button", name="Save").click()
+    expect(page.locator("li.item.editing")).to_have_count(0)
+    expect(page.get_by_role("checkbox", name="Select Final title")).to_be_visible()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+
+    # Cancel: the row is shown again unchanged
+    page.get_by_role("button", name="Edit Final title").click()
+    page.locator("li.item.editing").get_by_label("Title").fill("Not kept")
+    page.locator("li.item.editing").get_by_role("button", name="Cancel").click()
+    expect(page.locator("li.item.editing")).to_have_count(0)
+    expect(page.get_by_role("checkbox", name="Select Final title")).to_be_visible()
+
+
 def test_feed_post_like_and_comment_with_a_mention(contexts: Any, base_url: str, users: Any) -> None:
     from playwright.sync_api import expect
 

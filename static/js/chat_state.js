@@ -1,0 +1,133 @@
+// @ts-check
+// Chat's state, without the DOM: the conversation list and, for one conversation,
+// members, delivery/read positions and the receipt marks they imply.
+
+/**
+ * @typedef {{id: number, username: string, online?: boolean}} Member
+ * @typedef {{id: number, text: string, created_at?: string, sender?: {id: number, username?: string}}} Message
+ * @typedef {{id: number, title?: string, members?: Member[], unread_count?: number,
+ *   last_message?: Message | null, last_message_at?: string, created_at?: string}} Conversation
+ * @typedef {{delivered: number, read: number}} Position
+ */
+
+/**
+ * @param {Conversation} c
+ * @param {number | null} myId
+ */
+export function conversationTitle(c, myId) {
+  if (c.title) return c.title;
+  const others = (c.members || []).filter((m) => m.id !== myId).map((m) => m.username);
+  return others.join(", ") || "Just you";
+}
+
+/**
+ * Newest activity first, then newest conversation.
+ * @param {Iterable<Conversation>} conversations
+ */
+export function sortConversations(conversations) {
+  /** @param {Conversation} c */
+  const at = (c) => c.last_message_at || c.last_message?.created_at || c.created_at || "";
+  return [...conversations].sort((a, b) => at(b).localeCompare(at(a)) || b.id - a.id);
+}
+
+/**
+ * Applies a `chat_update` from the personal socket; false when the conversation is unknown (reload the list).
+ * @param {Map<number, Conversation>} conversations
+ * @param {{conversation: number, last_message?: Message | null, unread_count?: number}} update
+ */
+export function applyChatUpdate(conversations, update) {
+  const known = conversations.get(update.conversation);
+  if (!known) return false;
+  known.last_message = update.last_message || known.last_message;
+  known.last_message_at = update.last_message?.created_at || known.last_message_at;
+  known.unread_count = update.unread_count;
+  return true;
+}
+
+/** Members, positions and what has been marked read, for one open conversation. */
+export class ConversationState {
+  /** @param {number | null} myId */
+  constructor(myId) {
+    this.myId = myId;
+    /** @type {Map<number, Member>} */
+    this.members = new Map();
+    /** @type {Map<number, Position>} */
+    this.positions = new Map();
+  }
+
+  /**
+   * From `connection_established`: who is in the conversation and how far each has got.
+   * @param {{members?: Member[], positions?: {user: number, last_delivered?: number, last_read?: number}[]}} data
+   */
+  reset(data) {
+    this.members.clear();
+    for (const m of data.members || []) this.members.set(m.id, m);
+    for (const p of data.positions || []) {
+      this.positions.set(p.user, { delivered: p.last_delivered || 0, read: p.last_read || 0 });
+    }
+  }
+
+  /** How far this user has read, as the server knows it. */
+  myReadPosition() {
+    return (this.myId !== null && this.positions.get(this.myId)?.read) || 0;
+  }
+
+  /**
+   * @param {number} userId
+   * @param {number} messageId
+   */
+  delivered(userId, messageId) {
+    const p = this.positions.get(userId) || { delivered: 0, read: 0 };
+    p.delivered = Math.max(p.delivered || 0, messageId);
+    this.positions.set(userId, p);
+  }
+
+  /**
+   * Read implies delivered.
+   * @param {number} userId
+   * @param {number} upTo
+   */
+  read(userId, upTo) {
+    const p = this.positions.get(userId) || { delivered: 0, read: 0 };
+    p.read = Math.max(p.read || 0, upTo);
+    p.delivered = Math.max(p.delivered || 0, upTo);
+    this.positions.set(userId, p);
+  }
+
+  /**
+   * @param {number} userId
+   * @param {boolean} online
+   * @returns {boolean} whether the user is a member
+   */
+  setOnline(userId, online) {
+    const m = this.members.get(userId);
+    if (!m) return false;
+    m.online = online;
+    return true;
+  }
+
+  others() {
+    return [...this.members.values()].filter((m) => m.id !== this.myId);
+  }
+
+  /**
+   * ✓ once every other member's device has it, ✓✓ once every other member has read it.
+   * @param {number} messageId
+   * @returns {[mark: string, label: string]}
+   */
+  markFor(messageId) {
+    const others = [...this.positions.entries()].filter(([uid]) => uid !== this.myId).map(([, p]) => p);
+    if (!others.length) return ["", ""];
+    if (others.every((p) => (p.read || 0) >= messageId)) return ["✓✓", "Read"];
+    if (others.every((p) => Math.max(p.delivered || 0, p.read || 0) >= messageId)) return ["✓", "Delivered"];
+    return ["", "Sent"];
+  }
+}
+
+/**
+ * "alice is typing…" / "alice, bob are typing…" / "".
+ * @param {string[]} names
+ */
+export function typingText(names) {
+  return names.length ? `${names.join(", ")} ${names.length > 1 ? "are" : "is"} typing…` : "";
+}

@@ -1,0 +1,39 @@
+// @ts-check
+// The items list's rules, without the DOM.
+
+/** @typedef {{id: number, title?: string, description?: string, status?: string, updated_at?: string}} Item */
+
+/** Statuses during which "Process" is pointless. */
+const BUSY = new Set(["queued", "processing"]);
+
+/** @param {Item} item */
+export function isBusy(item) {
+  return BUSY.has(item.status || "");
+}
+
+/**
+ * What to show after `patch` (a REST answer or an event, possibly partial) arrives:
+ * null when the row is not shown and the filter hides it.
+ * @param {Item | undefined} existing  the row on screen
+ * @param {Item} patch
+ * @param {string} filter  the status filter ("" = all)
+ * @returns {Item | null}
+ */
+export function mergeItem(existing, patch, filter) {
+  const merged = existing ? { ...existing, ...patch } : patch;
+  if (filter && merged.status !== filter && !existing) return null;
+  return merged;
+}
+
+/** @param {number} count */
+export function countText(count) {
+  return `${count} item${count === 1 ? "" : "s"} shown`;
+}
+
+/**
+ * Five titles for "Create 5 items (bulk)".
+ * @param {string} stamp
+ */
+export function bulkItems(stamp) {
+  return Array.from({ length: 5 }, (_, i) => ({ title: `Bulk item ${i + 1} (${stamp})`, status: "active" }));
+}
