@@ -231,6 +231,8 @@ TASKS = {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# Finished task results older than this are deleted by `manage.py housekeeping`.
+TASK_RESULTS_RETENTION_DAYS = env_int("TASK_RESULTS_RETENTION_DAYS", 7)
 
 # --- Auth -----------------------------------------------------------------
 
