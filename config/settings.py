@@ -349,7 +349,15 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# Serve from the app/static dirs directly in development, so `make run` needs no collectstatic.
+# Outside DEBUG: hashed, compressed, long-cached files from `collectstatic` (the Docker image
+# runs it; config/staticfiles.py). In DEBUG the plain storage, so `make run` needs no collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG else "config.staticfiles.StaticFilesStorage"
+    },
+}
+# Serve from the app/static dirs directly in development.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
