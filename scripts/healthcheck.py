@@ -48,6 +48,10 @@ def check_worker() -> bool:
     """The worker serves nothing: healthy means its process can reach what it needs."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # One plain connection with a short timeout (libpq reads PGCONNECT_TIMEOUT), not a pool
+    # that retries for 10 s: the answer must come within the healthcheck's timeout.
+    os.environ["DB_POOL"] = "false"
+    os.environ.setdefault("PGCONNECT_TIMEOUT", "3")
     import django
 
     django.setup()

@@ -11,6 +11,7 @@ import re
 import secrets
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import yaml
 from django.test import Client
 
 from conftest import _unavailable
-from scripts.cluster import BASE_DIR, GRACEFUL_SHUTDOWN_SECONDS
+from scripts.cluster import BASE_DIR, GRACEFUL_SHUTDOWN_SECONDS, free_port
 from scripts.healthcheck import probe_host
 
 APP_SERVICES = ["migrate", "web", "worker", "housekeeping"]
@@ -119,3 +120,16 @@ def test_ready_answers_the_healthcheck_host_where_a_bare_address_gets_400(settin
     settings.ALLOWED_HOSTS = ["social.example.com"]
     assert Client(HTTP_HOST="127.0.0.1:8000").get("/ready/").status_code == 400  # the old healthcheck
     assert Client(HTTP_HOST=probe_host("social.example.com")).get("/ready/").status_code == 200
+
+
+def _worker_check(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path / 'h.sqlite3'}"}
+    return subprocess.run(
+        [sys.executable, "scripts/healthcheck.py", "--worker"], cwd=BASE_DIR, env=base | env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_worker_healthcheck_fails_when_redis_is_unreachable(redis_url: str, tmp_path: Path) -> None:
+    assert _worker_check({"REDIS_URL": redis_url}, tmp_path).returncode == 0
+    down = _worker_check({"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}, tmp_path)
+    assert down.returncode == 1 and "worker dependency unreachable" in down.stderr

@@ -146,7 +146,7 @@ def compose() -> dict[str, Any]:
 
 def test_compose_has_no_default_secret() -> None:
     text = (BASE_DIR / "docker-compose.yml").read_text()
-    assert compose()["x-app-env"]["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY:?")
+    assert compose()["x-app"]["environment"]["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY:?")
     assert re.findall(r"\$\{DJANGO_SECRET_KEY[^}]*\}", text) == ["${DJANGO_SECRET_KEY:?set DJANGO_SECRET_KEY}"]
     assert "change-me" not in text and "DEBUG: ${DEBUG:-false}" in text
     for service in compose()["services"].values():
