@@ -21,7 +21,7 @@ from pathlib import Path
 
 from scripts.cluster import BASE_DIR, free_port
 
-UPSTREAM_LINE = "server web:8000 max_fails=3 fail_timeout=10s;"
+UPSTREAM_LINE = "server web:8000 resolve max_fails=3 fail_timeout=10s;"
 
 
 def nginx_binary() -> str | None:
