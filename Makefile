@@ -8,24 +8,35 @@ PORT ?= 8000
 # Development targets run with DEBUG on explicitly (settings default to off); `DEBUG=false make run` overrides.
 DEBUG ?= true
 
-.PHONY: run test venv deps dev-deps js-deps migrate demo lint js-lint js-test format cluster worker bench clean
+.PHONY: run test venv deps dev-deps js-deps lock migrate demo lint js-lint js-test format cluster worker bench clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-$(VENV)/.deps: requirements.txt $(VENV)/bin/activate
-	$(PIP) install --quiet -r requirements.txt
+# Installs come from the lock files: every package, direct and indirect, pinned with its hashes.
+# requirements*.txt are the human-edited lists; `make lock` turns them into requirements*.lock.
+$(VENV)/.deps: requirements.lock $(VENV)/bin/activate
+	$(PIP) install --quiet --require-hashes --no-deps -r requirements.lock
 	touch $@
 
-$(VENV)/.dev-deps: requirements.txt requirements-dev.txt $(VENV)/bin/activate
-	$(PIP) install --quiet -r requirements-dev.txt
+$(VENV)/.dev-deps: requirements.lock requirements-dev.lock $(VENV)/bin/activate
+	$(PIP) install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	touch $(VENV)/.deps $@
 
 # The browser client's tools (eslint, prettier), exactly as package-lock.json pins them.
 node_modules/.ci: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+## lock: regenerate requirements.lock and requirements-dev.lock after editing requirements*.txt
+## (the dev lock is constrained by the runtime one, so both agree). `make lock UPGRADE=1` also
+## moves unpinned indirect dependencies to their newest releases. Needs pip-tools (installed on demand).
+PIP_COMPILE_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+lock: $(VENV)/bin/activate
+	$(PIP) install --quiet "pip-tools>=7.4"
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile $(PIP_COMPILE_FLAGS) -o requirements.lock requirements.txt
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile $(PIP_COMPILE_FLAGS) -c requirements.lock -o requirements-dev.lock requirements-dev.txt
 
 venv: $(VENV)/bin/activate
 deps: $(VENV)/.deps

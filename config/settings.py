@@ -231,6 +231,8 @@ TASKS = {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# Finished task results older than this are deleted by `manage.py housekeeping`.
+TASK_RESULTS_RETENTION_DAYS = env_int("TASK_RESULTS_RETENTION_DAYS", 7)
 
 # --- Auth -----------------------------------------------------------------
 
@@ -347,7 +349,15 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# Serve from the app/static dirs directly in development, so `make run` needs no collectstatic.
+# Outside DEBUG: hashed, compressed, long-cached files from `collectstatic` (the Docker image
+# runs it; config/staticfiles.py). In DEBUG the plain storage, so `make run` needs no collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG else "config.staticfiles.StaticFilesStorage"
+    },
+}
+# Serve from the app/static dirs directly in development.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

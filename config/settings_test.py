@@ -15,3 +15,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 from config.settings import *  # noqa: F403
+
+# Tests render pages without running collectstatic first; the production storage (hashed,
+# compressed) is exercised by tests/test_static_files.py, which does run it.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -70,6 +70,12 @@ class MemoryPresenceStore:
     def _alive(self, conns: dict[str, float], now: float) -> int:
         return sum(1 for expiry in conns.values() if expiry > now)
 
+    def _drop_if_empty(self, scope: str) -> None:
+        # A long-running process sees many scopes (every conversation opened): forget empty ones.
+        if not self._data.get(scope):
+            self._data.pop(scope, None)
+            self._info.pop(scope, None)
+
     def _members(self, scope: str, now: float) -> int:
         return sum(1 for conns in self._data.get(scope, {}).values() if self._alive(conns, now))
 
@@ -97,6 +103,7 @@ class MemoryPresenceStore:
             if not conns:
                 self._data[scope].pop(member, None)
                 self._info[scope].pop(member, None)
+                self._drop_if_empty(scope)
             return Change(flipped=alive == 0, connections=alive, members=self._members(scope, now))
 
     async def refresh(self, scope, member, conn_id, *, ttl=None):
@@ -140,6 +147,7 @@ class MemoryPresenceStore:
                         members.pop(member)
                         self._info[scope].pop(member, None)
                         gone.append((scope, member, self._members(scope, now)))
+                self._drop_if_empty(scope)
         return gone
 
     async def clear_scope(self, scope):
@@ -154,8 +162,20 @@ class MemoryPresenceStore:
 #   P:m:{scope}           ZSET member -> latest expiry of its connections
 #   P:i:{scope}           HASH member -> JSON info
 #   P:scopes              ZSET scope -> latest expiry (index for sweep and listings)
+# Every key expires a minute after the latest connection it holds: the sweep keeps them
+# tidy while processes run, and the expiry makes sure nothing stays behind when none does
+# (all processes stopped, a PRESENCE_PREFIX changed, a test session's namespace).
 
-_JOIN = """
+# Extends a key's expiry to at least `ms` from now; never shortens it (connections may
+# have different TTLs) and treats a key without expiry (written by an older version) as due.
+_KEEP = """
+local function keep(key, ms)
+  local current = redis.call('PTTL', key)
+  if current == -1 or (current >= 0 and current < ms) then redis.call('PEXPIRE', key, ms) end
+end
+"""
+
+_JOIN = _KEEP + """
 local conns, members, info, scopes = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local member, conn, now, expiry, maxc, infojson = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 redis.call('ZREMRANGEBYSCORE', conns, '-inf', now)
@@ -164,12 +184,16 @@ if maxc > 0 and alive >= maxc and not redis.call('ZSCORE', conns, conn) then
   return {-1, alive, 0}
 end
 redis.call('ZADD', conns, expiry, conn)
-redis.call('PEXPIRE', conns, math.ceil((expiry - now) * 1000) + 60000)
 local best = tonumber(redis.call('ZSCORE', members, member) or '0')
 if expiry > best then redis.call('ZADD', members, expiry, member) end
 if infojson ~= '' then redis.call('HSET', info, member, infojson) end
 local sbest = tonumber(redis.call('ZSCORE', scopes, ARGV[7]) or '0')
 if expiry > sbest then redis.call('ZADD', scopes, expiry, ARGV[7]) end
+local ms = math.ceil((expiry - now) * 1000) + 60000
+keep(conns, ms)
+keep(members, ms)
+keep(info, ms)
+keep(scopes, ms)
 local nmembers = redis.call('ZCOUNT', members, '(' .. now, '+inf')
 local flipped = 0
 if alive == 0 then flipped = 1 end
@@ -195,16 +219,20 @@ if removed == 1 and alive == 0 then flipped = 1 end
 return {flipped, alive, nmembers}
 """
 
-_REFRESH = """
-local conns, members, scopes = KEYS[1], KEYS[2], KEYS[3]
+_REFRESH = _KEEP + """
+local conns, members, scopes, info = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local member, conn, now, expiry = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 if not redis.call('ZSCORE', conns, conn) then return 0 end
 redis.call('ZADD', conns, expiry, conn)
-redis.call('PEXPIRE', conns, math.ceil((expiry - now) * 1000) + 60000)
 local best = tonumber(redis.call('ZSCORE', members, member) or '0')
 if expiry > best then redis.call('ZADD', members, expiry, member) end
 local sbest = tonumber(redis.call('ZSCORE', scopes, ARGV[5]) or '0')
 if expiry > sbest then redis.call('ZADD', scopes, expiry, ARGV[5]) end
+local ms = math.ceil((expiry - now) * 1000) + 60000
+keep(conns, ms)
+keep(members, ms)
+keep(info, ms)
+keep(scopes, ms)
 return 1
 """
 
@@ -279,8 +307,8 @@ class RedisPresenceStore:
 
     async def refresh(self, scope, member, conn_id, *, ttl=None):
         now = time.time()
-        conns, members, _, scopes = self._keys(scope, str(member))
-        await self.redis.eval(_REFRESH, 3, conns, members, scopes, str(member), conn_id, now, now + _ttl(ttl), scope)
+        conns, members, info_key, scopes = self._keys(scope, str(member))
+        await self.redis.eval(_REFRESH, 4, conns, members, scopes, info_key, str(member), conn_id, now, now + _ttl(ttl), scope)
 
     async def is_present(self, scope, member):
         conns, _, _, _ = self._keys(scope, str(member))
