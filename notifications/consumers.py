@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from notifications import events, selectors, services
 from notifications.models import Priority
+from realtime import metrics
 from realtime.consumers import BaseConsumer, EmptySerializer
 from realtime.envelope import encode, server_frame
 from realtime.fields import StrictIdField
@@ -120,6 +121,7 @@ class NotificationConsumer(BaseConsumer):
         if len(pending) == 1:
             await self.send_raw(pending[0])
         elif pending:
+            metrics.notifications_batched(len(pending))
             items = [json.loads(text)["data"] for text in pending]
             await self.send_raw(encode(server_frame(events.NOTIFICATION_BATCH, events.notification_batch_payload(items))))
         if unread is not None:
