@@ -1,6 +1,6 @@
 """Optional error reporting to Sentry (SENTRY_DSN), with the redaction the logs get.
 
-Every event is passed through `realtime.logging.redact` as JSON before it leaves the
+Every string of an event is passed through `realtime.logging.redact` before it leaves the
 process (JWTs, `token=` query parameters, bearer subprotocols, password fields), request
 bodies and cookies are never sent (`send_default_pii` off, `max_request_body_size` never),
 and the request id of the log lines is attached as a tag, so a Sentry issue and its log
@@ -9,10 +9,12 @@ lines can be found from each other.
 
 from __future__ import annotations
 
-import json
+import re
 from typing import Any
 
 from realtime.logging import redact, request_id_var, user_id_var
+
+_SECRET_KEY = re.compile(r"(?i)password|token|secret|credential|authorization|cookie|invite|access|refresh")
 
 
 def scrub(event: dict[str, Any], hint: dict[str, Any] | None = None) -> dict[str, Any] | None:
@@ -32,7 +34,18 @@ def scrub(event: dict[str, Any], hint: dict[str, Any] | None = None) -> dict[str
             for name in list(headers):
                 if name.lower() in {"authorization", "cookie", "sec-websocket-protocol", "x-csrftoken"}:
                     headers[name] = "[REDACTED]"
-    return json.loads(redact(json.dumps(event, default=str)))
+    return _clean(event)
+
+
+def _clean(value: Any) -> Any:
+    """Every string through `redact`; the value of a secret-named key replaced whole."""
+    if isinstance(value, dict):
+        return {k: "[REDACTED]" if isinstance(k, str) and _SECRET_KEY.search(k) else _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, str):
+        return redact(value)
+    return value
 
 
 def init_sentry(*, dsn: str, environment: str, traces_sample_rate: float) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from realtime.presence import get_presence_store
@@ -151,7 +152,8 @@ def task_queue_figures() -> dict[str, Any]:
 async def cluster_stats() -> dict[str, Any]:
     """Everything the stats page shows, for the whole cluster, plus one row per process."""
     store = get_presence_store()
-    db = await sync_to_async(_database_figures, thread_sensitive=False)()
+    # A pool thread on PostgreSQL; SQLite (one writer, tests in one transaction) stays on the sync thread.
+    db = await sync_to_async(_database_figures, thread_sensitive=connection.vendor == "sqlite")()
     processes = await process_reports()
     scopes = await store.scopes("")
     viewers = {name.split(":", 1)[1]: count for name, count in scopes.items() if name.startswith("stream:")}
