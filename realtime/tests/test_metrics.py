@@ -144,3 +144,51 @@ def test_sentry_events_are_redacted_and_tagged_with_the_request_id():
     text = str(event)
     assert JWT not in text and "hunter22" not in text and "sessionid=abc" not in text
     assert event["tags"]["request_id"] == "rid-42"
+
+
+async def _personal_socket(user: object) -> WebsocketCommunicator:
+    from asgiref.sync import sync_to_async
+
+    token = await sync_to_async(access_token)(user)
+    app = websocket_stack(URLRouter(websocket_urlpatterns))
+    ws = WebsocketCommunicator(app, f"/ws/notifications/?token={token}", headers=[(b"origin", b"http://testserver"), (b"host", b"testserver")])
+    connected, _ = await ws.connect()
+    assert connected
+    await ws.receive_json_from()  # connection_established
+    await ws.receive_json_from()  # unread_count
+    return ws
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_staff_get_stats_frames_after_stats_subscribe_until_unsubscribe(make_user, settings):
+    from asgiref.sync import sync_to_async
+
+    settings.STATS_REPORT_SECONDS = 0.2
+    staff = await sync_to_async(make_user)("stats-staff", is_staff=True)
+    ws = await _personal_socket(staff)
+    await ws.send_json_to({"type": "stats_subscribe", "data": {}})
+    first = await ws.receive_json_from(timeout=5)
+    second = await ws.receive_json_from(timeout=5)
+    assert first["type"] == second["type"] == "stats"
+    assert first["data"]["sockets"] == 1 and first["data"]["online_users"] == 1
+    await ws.send_json_to({"type": "stats_unsubscribe", "data": {}})
+    await ws.send_json_to({"type": "ping", "data": {}})
+    while (frame := await ws.receive_json_from(timeout=5))["type"] != "pong":
+        assert frame["type"] == "stats"
+    assert await ws.receive_nothing(timeout=0.6)
+    await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_stats_subscribe_is_refused_to_non_staff_and_the_socket_stays_open(make_user):
+    from asgiref.sync import sync_to_async
+
+    user = await sync_to_async(make_user)("stats-plain")
+    ws = await _personal_socket(user)
+    await ws.send_json_to({"type": "stats_subscribe", "data": {}})
+    error = await ws.receive_json_from(timeout=5)
+    assert error["type"] == "error" and error["data"]["code"] == "forbidden" and error["data"]["type"] == "stats_subscribe"
+    await ws.send_json_to({"type": "ping", "data": {}})
+    assert (await ws.receive_json_from(timeout=5))["type"] == "pong"
+    assert await ws.receive_nothing(timeout=0.5)
+    await ws.disconnect()
