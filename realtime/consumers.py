@@ -109,7 +109,10 @@ class BaseConsumer(AsyncWebsocketConsumer):
         except StopConsumer:
             raise
         except Exception:
-            logger.exception("ws_dispatch_failed", extra={"consumer": type(self).__name__, "message_type": str(message.get("type"))[:64]})
+            logger.exception(
+                "ws_dispatch_failed",
+                extra={"consumer": type(self).__name__, "message_type": str(message.get("type"))[:64], "origin_request_id": message.get("request_id")},
+            )
             await self._abort()
             raise StopConsumer() from None
 

@@ -7,12 +7,13 @@ whatever logger produced the record (Django, uvicorn, daphne, our code).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -96,6 +97,16 @@ QUIET_PATHS = frozenset({"/health/", "/ready/", "/metrics"})
 def new_request_id(incoming: str | None = None) -> str:
     """A sane incoming X-Request-ID (from nginx), or a fresh one."""
     return incoming if incoming and re.fullmatch(r"[A-Za-z0-9._-]{1,64}", incoming) else uuid.uuid4().hex
+
+
+@contextlib.contextmanager
+def bound_request_id(request_id: str | None) -> Iterator[None]:
+    """Log lines inside carry `request_id` (a background task run for a request, say)."""
+    token = request_id_var.set(request_id)
+    try:
+        yield
+    finally:
+        request_id_var.reset(token)
 
 
 class RequestIdMiddleware:

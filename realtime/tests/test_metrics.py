@@ -192,3 +192,43 @@ async def test_stats_subscribe_is_refused_to_non_staff_and_the_socket_stays_open
     assert (await ws.receive_json_from(timeout=5))["type"] == "pong"
     assert await ws.receive_nothing(timeout=0.5)
     await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_queued_by_a_request_logs_with_that_request_id(auth_client, make_user, caplog):
+    from django_tasks_db.models import DBTaskResult
+
+    from items.models import Item
+    from items.tasks import process_item
+
+    owner = make_user("rid-owner")
+    item = Item.objects.create(owner=owner, title="work")
+    response = auth_client(owner).post(f"/api/items/{item.pk}/process/", HTTP_X_REQUEST_ID="req-items-7")
+    assert response.status_code in (200, 202), response.content
+    task = DBTaskResult.objects.get(task_path="items.tasks.process_item")
+    assert task.args_kwargs == {"args": [item.pk], "kwargs": {"request_id": "req-items-7"}}
+    with caplog.at_level(logging.INFO, logger="items"):
+        process_item.call(*task.args_kwargs["args"], **task.args_kwargs["kwargs"])
+    from realtime.logging import ContextFilter
+
+    lines = [r for r in caplog.records if r.getMessage() == "item_processed"]
+    assert lines and all(ContextFilter().filter(r) and r.request_id == "req-items-7" for r in lines)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_socket_log_lines_carry_the_handshake_request_id(make_user, caplog):
+    from asgiref.sync import sync_to_async
+
+    user = await sync_to_async(make_user)("rid-socket")
+    token = await sync_to_async(access_token)(user)
+    app = websocket_stack(URLRouter(websocket_urlpatterns))
+    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver"), (b"x-request-id", b"ws-rid-9")]
+    with caplog.at_level(logging.INFO, logger="realtime"):
+        ws = WebsocketCommunicator(app, f"/ws/notifications/?token={token}", headers=headers)
+        assert (await ws.connect())[0]
+        await ws.receive_json_from()
+        await ws.disconnect()
+    from realtime.logging import ContextFilter
+
+    lines = [r for r in caplog.records if r.getMessage() in ("ws_connected", "ws_disconnected")]
+    assert len(lines) == 2 and all(ContextFilter().filter(r) and r.request_id == "ws-rid-9" for r in lines)
