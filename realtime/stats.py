@@ -87,6 +87,8 @@ def ensure_reporter() -> None:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         return
+    if _redis() is None:
+        return  # one process, in memory: `process_reports` reads `local` directly
     task = _reporters.get(id(loop))
     if task is None or task.done():
         _reporters.clear()
