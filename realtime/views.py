@@ -62,7 +62,7 @@ async def ready(request) -> JsonResponse:
         checks["channel_layer"] = {"ok": False, "error": type(exc).__name__}
         logger.warning("ready_channel_layer_failed", extra={"error": type(exc).__name__})
     try:
-        tasks = await sync_to_async(task_queue_figures, thread_sensitive=connection.vendor == "sqlite")()
+        tasks = await sync_to_async(task_queue_figures)()
         limit = float(settings.READY_MAX_TASK_AGE_SECONDS)
         # The worker is behind (or down) when the oldest queued task waited longer than the limit.
         tasks_ok = limit <= 0 or tasks["oldest_age_seconds"] <= limit
