@@ -232,3 +232,22 @@ async def test_socket_log_lines_carry_the_handshake_request_id(make_user, caplog
 
     lines = [r for r in caplog.records if r.getMessage() in ("ws_connected", "ws_disconnected")]
     assert len(lines) == 2 and all(ContextFilter().filter(r) and r.request_id == "ws-rid-9" for r in lines)
+
+
+@pytest.mark.django_db
+def test_finished_and_failed_tasks_are_counted_from_the_task_signal(client):
+    import dataclasses
+
+    from django_tasks import TaskResultStatus
+    from django_tasks.signals import task_finished
+    from django_tasks_db.backend import DatabaseBackend
+
+    from items.tasks import process_item
+
+    result = process_item.enqueue(1)
+    before = client.get("/metrics").content.decode()
+    task_finished.send(sender=DatabaseBackend, task_result=dataclasses.replace(result, status=TaskResultStatus.FAILED))
+    task_finished.send(sender=DatabaseBackend, task_result=dataclasses.replace(result, status=TaskResultStatus.SUCCESSFUL))
+    after = client.get("/metrics").content.decode()
+    assert _sample(after, "tasks_failures_total") == _sample(before, "tasks_failures_total") + 1
+    assert _sample(after, "tasks_finished_total", status="SUCCESSFUL") == _sample(before, "tasks_finished_total", status="SUCCESSFUL") + 1
