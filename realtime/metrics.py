@@ -4,8 +4,8 @@ HTTP, database and cache metrics come from django-prometheus (middleware, databa
 engines, cache backend). What Channels and the apps do is counted here, with
 prometheus-client; call sites stay one line (`metrics.ws_opened(self)`).
 
-Several processes: with PROMETHEUS_MULTIPROC_DIR set (scripts/cluster.py and the Docker
-image set it), every process of a host writes its values to files there and `/metrics`
+Several processes: with PROMETHEUS_MULTIPROC_DIR set (scripts/cluster.py sets a fresh one per
+cluster; a deployment sets one empty directory per host), every process of a host writes its values to files there and `/metrics`
 (realtime.views.metrics) aggregates all of them, worker included: scrape any one
 process per host. Without it each process reports itself (one process: `make run`).
 
