@@ -63,7 +63,7 @@ def redis_url() -> str:
 def postgres_required() -> None:
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if not settings.DATABASES["default"]["ENGINE"].endswith(".postgresql"):
         _unavailable("DATABASE_URL does not point at PostgreSQL")
 
 

@@ -17,6 +17,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 
 from chat.services import Receipt
+from realtime import metrics
 from realtime.errors import ServiceError
 
 MAX_BATCH = 500
@@ -55,6 +56,7 @@ class ReceiptBatcher:
                     if isinstance(exc, asyncio.CancelledError):
                         raise
                     continue
+                metrics.receipts_batched(len(batch))
                 for (_, future), result in zip(batch, results, strict=True):
                     if not future.done():
                         future.set_result(result)

@@ -22,6 +22,7 @@ from chat import events, selectors
 from chat.models import Conversation, Membership, Message
 from chat.selectors import MAX_DB_ID, unread_count
 from chat.signals import message_created
+from realtime import metrics
 from realtime.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from realtime.groups import conversation_group, conversation_member_group, user_group
 from realtime.presence import get_presence_store
@@ -126,6 +127,7 @@ def _existing_message(*, sender: Any, conversation_id: int, message_id: int) -> 
     return existing
 
 
+@metrics.MESSAGE_CREATE_SECONDS.time()
 def message_create(
     *,
     sender: Any,
@@ -197,6 +199,7 @@ def message_create(
             for uid, unread in counts.items()
         ]
         publish_messages(pairs)
+        transaction.on_commit(metrics.message_created)
         message_created.send(
             sender=Message,
             message=message,

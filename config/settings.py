@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "channels",
+    "django_prometheus",
     "django_tasks",
     "django_tasks_db",
     "realtime",
@@ -137,6 +138,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "realtime.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -147,6 +149,7 @@ MIDDLEWARE = [
     "realtime.logging.RequestUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -186,6 +189,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the worker process read while the server writes.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update({"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"})
+# The same engines, counting queries, errors and connections for /metrics (django-prometheus).
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
@@ -224,7 +232,7 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
+    CACHES = {"default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
 
 TASKS = {
     "default": {
@@ -394,6 +402,24 @@ RTC_TURN_TTL_SECONDS = env_int("RTC_TURN_TTL_SECONDS", 600)  # TURN credentials 
 RTC_TURN_ONLY = env_bool("RTC_TURN_ONLY")
 RTC_BUNDLE_POLICY = env_str("RTC_BUNDLE_POLICY", "max-bundle")
 RTC_RTCP_MUX_POLICY = env_str("RTC_RTCP_MUX_POLICY", "require")
+
+# --- Operations: metrics, stats, readiness, errors (README "Operations", docs/operations.md) ---
+
+# /metrics answers requests from these networks (client address after --proxy-headers), or
+# with `Authorization: Bearer <METRICS_TOKEN>`; anyone else gets 403.
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Each process reports its sockets and messages this often for /api/stats/ and the stats page.
+STATS_REPORT_SECONDS = env_float("STATS_REPORT_SECONDS", 2.0)
+# /ready/ fails (503) when the oldest queued background task has waited longer (0 = never).
+READY_MAX_TASK_AGE_SECONDS = env_float("READY_MAX_TASK_AGE_SECONDS", 300.0)
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")
+SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0)
+if SENTRY_DSN:
+    from realtime.sentry import init_sentry
+
+    init_sentry(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)
 
 # --- Logging ----------------------------------------------------------------
 

@@ -3,16 +3,18 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from realtime import views as realtime_views
-from realtime.api import ApiRootView
+from realtime.api import ApiRootView, StatsView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", realtime_views.health, name="health"),
     path("ready/", realtime_views.ready, name="ready"),
+    path("metrics", realtime_views.metrics, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api-auth/", include("rest_framework.urls")),
     path("api/", ApiRootView.as_view(), name="api-root"),
+    path("api/stats/", StatsView.as_view(), name="stats"),
     path("api/", include("accounts.urls")),
     path("api/", include("social.urls")),
     path("api/", include("items.urls")),

@@ -29,6 +29,7 @@ from items.models import (
 from items.signals import item_processed
 from realtime.errors import Conflict, InvalidInput, NotFound
 from realtime.groups import user_group
+from realtime.logging import request_id_var
 from realtime.publish import build_message, publish, publish_messages
 
 logger = logging.getLogger(__name__)
@@ -221,7 +222,8 @@ def _enqueue_processing(item_id: int) -> None:
     from items.tasks import process_item
 
     try:
-        process_item.enqueue(item_id)
+        # The request id travels with the task: the worker's log lines for it carry the same id.
+        process_item.enqueue(item_id, request_id=request_id_var.get())
     except Exception as exc:
         logger.exception("item_enqueue_failed", extra={"item_id": item_id})
         with transaction.atomic():

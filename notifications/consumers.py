@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -12,9 +13,14 @@ from rest_framework import serializers
 
 from notifications import events, selectors, services
 from notifications.models import Priority
+from realtime import metrics
 from realtime.consumers import BaseConsumer, EmptySerializer
 from realtime.envelope import encode, server_frame
+from realtime.errors import Forbidden
 from realtime.fields import StrictIdField
+from realtime.stats import cluster_stats
+
+logger = logging.getLogger(__name__)
 
 RESUME_LIMIT = 200
 BATCHED_PRIORITIES = frozenset({Priority.MEDIUM, Priority.LOW})
@@ -50,6 +56,8 @@ class NotificationConsumer(BaseConsumer):
     handlers = {
         "mark_read": ("mark_read", MarkReadSerializer),
         "mark_all_read": ("mark_all_read", EmptySerializer),
+        "stats_subscribe": ("stats_subscribe", EmptySerializer),
+        "stats_unsubscribe": ("stats_unsubscribe", EmptySerializer),
     }
 
     async def on_connect(self) -> None:
@@ -57,6 +65,7 @@ class NotificationConsumer(BaseConsumer):
         self.pending_unread: str | None = None
         self.flush_task: asyncio.Task | None = None
         self.sent_up_to = 0
+        self.stats_task: asyncio.Task | None = None
         await self.send_event("connection_established", {"user": {"id": self.user.pk, "username": self.user.username}})
         count = await database_sync_to_async(selectors.unread_count)(user_id=self.user.pk)
         await self.send_event(events.UNREAD_COUNT, events.unread_count_payload(count))
@@ -70,6 +79,8 @@ class NotificationConsumer(BaseConsumer):
     async def on_disconnect(self, code: int) -> None:
         if getattr(self, "flush_task", None) is not None:
             self.flush_task.cancel()
+        if getattr(self, "stats_task", None) is not None:
+            self.stats_task.cancel()
 
     # --- client frames ---------------------------------------------------------
 
@@ -78,6 +89,28 @@ class NotificationConsumer(BaseConsumer):
 
     async def mark_all_read(self, data: dict[str, Any]) -> None:
         await database_sync_to_async(services.notification_mark_all_read)(user=self.user)
+
+    async def stats_subscribe(self, data: dict[str, Any]) -> None:
+        """Staff: a `stats` frame now and every STATS_REPORT_SECONDS until `stats_unsubscribe` or close."""
+        if not self.user.is_staff:
+            raise Forbidden("Cluster stats are for staff only.")
+        if self.stats_task is None or self.stats_task.done():
+            self.stats_task = asyncio.ensure_future(self._stream_stats())
+
+    async def stats_unsubscribe(self, data: dict[str, Any]) -> None:
+        if self.stats_task is not None:
+            self.stats_task.cancel()
+            self.stats_task = None
+
+    async def _stream_stats(self) -> None:
+        try:
+            while not self.closed:
+                await self.send_event(events.STATS, await cluster_stats())
+                await asyncio.sleep(float(settings.STATS_REPORT_SECONDS))
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            logger.exception("stats_stream_failed")
 
     # --- group events -----------------------------------------------------------
 
@@ -120,6 +153,7 @@ class NotificationConsumer(BaseConsumer):
         if len(pending) == 1:
             await self.send_raw(pending[0])
         elif pending:
+            metrics.notifications_batched(len(pending))
             items = [json.loads(text)["data"] for text in pending]
             await self.send_raw(encode(server_frame(events.NOTIFICATION_BATCH, events.notification_batch_payload(items))))
         if unread is not None:

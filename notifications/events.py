@@ -16,6 +16,8 @@ UNREAD_COUNT = "unread_count"
 NOTIFICATION_READ = "notification_read"
 MARK_ALL_READ = "mark_all_read"
 NOTIFICATIONS_REMOVED = "notifications_removed"
+# Staff only, on request (`stats_subscribe`): cluster figures every STATS_REPORT_SECONDS (realtime.stats).
+STATS = "stats"
 
 EVENT_TYPES: tuple[str, ...] = (NEW_NOTIFICATION, NOTIFICATION_BATCH, UNREAD_COUNT, NOTIFICATION_READ, MARK_ALL_READ, NOTIFICATIONS_REMOVED)
 

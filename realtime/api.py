@@ -6,17 +6,21 @@ import logging
 import math
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
-from rest_framework.permissions import AllowAny
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from realtime.errors import ServiceError
+from realtime.stats import cluster_stats
 from realtime.throttles import DESCRIPTIONS
 
 logger = logging.getLogger("api")
@@ -116,9 +120,65 @@ class ApiRootView(APIView):
         "live_streams": "/api/live/streams/",
         "rtc_rooms": "/api/rtc/rooms/",
         "rtc_config": "/api/rtc/config/",
+        "stats": "/api/stats/",
         "schema": "/api/schema/",
         "docs": "/api/docs/",
     }
 
     def get(self, request: Request) -> Response:
         return Response({name: request.build_absolute_uri(path) for name, path in self.ENDPOINTS.items()})
+
+
+class _ProcessStatsSerializer(serializers.Serializer):
+    process = serializers.CharField(help_text="host:pid")
+    pid = serializers.IntegerField()
+    sockets = serializers.IntegerField(help_text="Open authenticated sockets on this process.")
+    messages = serializers.IntegerField(help_text="Chat messages stored by this process since it started.")
+    started = serializers.FloatField(help_text="Epoch seconds.")
+    ts = serializers.FloatField(help_text="When the process last reported (epoch seconds).")
+
+
+class _LiveStreamStatsSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    viewers = serializers.IntegerField()
+
+
+class _LiveStatsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Streams live now.")
+    viewers = serializers.IntegerField(help_text="Viewers over every live stream.")
+    streams = _LiveStreamStatsSerializer(many=True)
+
+
+class _RoomStatsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Rooms with at least one participant.")
+    participants = serializers.IntegerField()
+
+
+class _TaskStatsSerializer(serializers.Serializer):
+    queued = serializers.IntegerField()
+    oldest_age_seconds = serializers.FloatField()
+    failed = serializers.IntegerField(help_text="Failed results kept in the database.")
+
+
+class StatsSerializer(serializers.Serializer):
+    ts = serializers.CharField()
+    sockets = serializers.IntegerField(help_text="Open sockets over every process.")
+    online_users = serializers.IntegerField()
+    presence_entries = serializers.IntegerField()
+    active_conversations = serializers.IntegerField(help_text="Conversations with a message in the last 5 minutes.")
+    messages_last_minute = serializers.IntegerField()
+    messages_per_second = serializers.FloatField(help_text="messages_last_minute / 60.")
+    live = _LiveStatsSerializer()
+    rooms = _RoomStatsSerializer()
+    tasks = _TaskStatsSerializer()
+    processes = _ProcessStatsSerializer(many=True)
+
+
+class StatsView(APIView):
+    """Cluster-wide live figures for staff (the seeds' `/webrtc/stats`); the stats page streams the same over the socket."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(responses={200: StatsSerializer, 401: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> Response:
+        return Response(async_to_sync(cluster_stats)())

@@ -73,3 +73,23 @@ class FailOpenRedisCache(RedisCache):
 for _name, _fallback in _FALLBACKS.items():
     _default: Any = dict if isinstance(_fallback, dict) else (list if isinstance(_fallback, list) else _fallback)
     setattr(FailOpenRedisCache, _name, _fail_open(_name, _default))
+
+
+# Hit/miss counters for /metrics (django-prometheus' cache metrics, as its own backends count them).
+_fail_open_get = FailOpenRedisCache.get
+_MISS = object()
+
+
+def _counted_get(self: RedisCache, key: Any, default: Any = None, version: Any = None) -> Any:
+    from django_prometheus.cache.metrics import django_cache_get_total, django_cache_hits_total, django_cache_misses_total
+
+    django_cache_get_total.labels(backend="redis").inc()
+    value = _fail_open_get(self, key, _MISS, version)
+    if value is _MISS:
+        django_cache_misses_total.labels(backend="redis").inc()
+        return default
+    django_cache_hits_total.labels(backend="redis").inc()
+    return value
+
+
+FailOpenRedisCache.get = _counted_get  # type: ignore[method-assign]

@@ -30,7 +30,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from rest_framework import serializers
 
-from realtime import closecodes
+from realtime import closecodes, metrics
 from realtime.auth import auser_for_access_token
 from realtime.envelope import encode, error_frame, server_frame
 from realtime.errors import ServiceError
@@ -38,7 +38,7 @@ from realtime.groups import connection_group, presence_group, session_control_gr
 from realtime.heartbeat import ensure_sweeper
 from realtime.jsonlimits import JSONTooDeep, max_depth
 from realtime.jsonlimits import loads as json_loads
-from realtime.logging import user_id_var
+from realtime.logging import new_request_id, request_id_var, user_id_var
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
 
@@ -109,7 +109,10 @@ class BaseConsumer(AsyncWebsocketConsumer):
         except StopConsumer:
             raise
         except Exception:
-            logger.exception("ws_dispatch_failed", extra={"consumer": type(self).__name__, "message_type": str(message.get("type"))[:64]})
+            logger.exception(
+                "ws_dispatch_failed",
+                extra={"consumer": type(self).__name__, "message_type": str(message.get("type"))[:64], "origin_request_id": message.get("request_id")},
+            )
             await self._abort()
             raise StopConsumer() from None
 
@@ -126,6 +129,9 @@ class BaseConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.user = self.scope.get("user")
         self.connection_id = uuid.uuid4().hex
+        # The handshake's X-Request-ID (nginx sets one), or the connection id: on every log line of this socket.
+        headers = dict(self.scope.get("headers") or [])
+        request_id_var.set(new_request_id(headers.get(b"x-request-id", b"").decode("latin-1")) if headers.get(b"x-request-id") else self.connection_id)
         self.joined_groups: set[str] = set()
         self.presence_entries: list[tuple[str, str]] = []
         self.bucket = TokenBucket(settings.WS_RATE_LIMIT_PER_SECOND, settings.WS_RATE_LIMIT_BURST)
@@ -169,6 +175,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         if self.scope.get("auth_method") == "session" and session is not None and session.session_key:
             await self.join_group(session_control_group(session.session_key))
         await self.accept(subprotocol=subprotocol)
+        metrics.ws_opened(self)
         if change.flipped and self.tracks_user_presence:
             await apublish(presence_group(self.user.pk), "user_online", {"user_id": self.user.pk, "username": self.user.username})
         try:
@@ -199,6 +206,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             return
         self.released = True
         self.closed = True
+        metrics.ws_closed(self, code)
         if getattr(self, "heartbeat_task", None):
             self.heartbeat_task.cancel()
         if getattr(self, "expiry_task", None):
@@ -281,15 +289,18 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     async def send_event(self, event_type: str, data: dict[str, Any] | None = None, *, event_id: Any = None) -> None:
         if not self.closed:
+            metrics.frame_out(self, event_type)
             await self.send(text_data=encode(server_frame(event_type, data, event_id=event_id)))
 
     async def send_error(self, code: str, message: str, **extra: Any) -> None:
         if not self.closed:
+            metrics.error_out(self, code, extra)
             await self.send(text_data=encode(error_frame(code, message, **extra)))
 
     async def close_with(self, code: int, reason: str = "") -> None:
         if not self.closed:
             self.closed = True
+            metrics.ws_closing(self, code)
             await self.close(code=code, reason=reason[:120] if reason else None)
 
     # --- inbound -------------------------------------------------------------
@@ -299,6 +310,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             return
         self.last_client_frame = time.monotonic()
         if not self.bucket.take():
+            metrics.rate_limited(self)
             self.strikes += 1
             if self.strikes >= settings.WS_RATE_LIMIT_STRIKES:
                 await self.send_error("rate_limited", "Too many messages; closing.")
@@ -326,6 +338,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self.send_error("invalid_frame", 'Frame must be an object {"type": string, "data": object}.')
             return
         event_type: str = frame["type"]
+        metrics.frame_in(self, event_type)
         data = frame.get("data", {})
         if data is None:
             data = {}
@@ -362,6 +375,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
         except Exception:
             logger.exception("ws_handler_failed", extra={"consumer": type(self).__name__, "event_type": event_type[:64]})
             await self._abort()
+        else:
+            metrics.frame_handled(self, event_type)
 
     # --- outbound (group events) ----------------------------------------------
 
@@ -376,6 +391,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
     async def realtime_event(self, message: dict[str, Any]) -> None:
         if self.closed or not self.should_deliver(message):
             return
+        metrics.frame_out(self, message.get("event"))
         await self.deliver(message)
         if message.get("close_code"):
             await self.close_with(int(message["close_code"]), (message.get("meta") or {}).get("close_reason") or message.get("event") or "")

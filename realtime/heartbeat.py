@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from django.conf import settings
 
+from realtime import metrics
 from realtime.presence import get_presence_store
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ async def sweep_once() -> int:
     if try_lock is not None and not await try_lock("sweep", interval_ms - 50):
         return 0
     gone = await store.sweep()
+    metrics.presence_swept(len(gone))
     for scope, member, remaining in gone:
         handler = _handlers.get(scope.split(":", 1)[0])
         if handler is None:

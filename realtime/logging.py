@@ -7,12 +7,13 @@ whatever logger produced the record (Django, uvicorn, daphne, our code).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -90,6 +91,24 @@ class JsonFormatter(logging.Formatter):
         return redact(json.dumps(payload, default=str))
 
 
+QUIET_PATHS = frozenset({"/health/", "/ready/", "/metrics"})
+
+
+def new_request_id(incoming: str | None = None) -> str:
+    """A sane incoming X-Request-ID (from nginx), or a fresh one."""
+    return incoming if incoming and re.fullmatch(r"[A-Za-z0-9._-]{1,64}", incoming) else uuid.uuid4().hex
+
+
+@contextlib.contextmanager
+def bound_request_id(request_id: str | None) -> Iterator[None]:
+    """Log lines inside carry `request_id` (a background task run for a request, say)."""
+    token = request_id_var.set(request_id)
+    try:
+        yield
+    finally:
+        request_id_var.reset(token)
+
+
 class RequestIdMiddleware:
     """Gives each HTTP request an id (or keeps a sane X-Request-ID from the proxy)."""
 
@@ -102,14 +121,16 @@ class RequestIdMiddleware:
             markcoroutinefunction(self)
 
     def _start(self, request: HttpRequest) -> tuple[str, contextvars.Token, contextvars.Token]:
-        incoming = request.headers.get("X-Request-ID", "")
-        rid = incoming if re.fullmatch(r"[A-Za-z0-9._-]{1,64}", incoming) else uuid.uuid4().hex
+        rid = new_request_id(request.headers.get("X-Request-ID", ""))
         request.request_id = rid  # type: ignore[attr-defined]
         return rid, request_id_var.set(rid), user_id_var.set(None)
 
     def _finish(self, request: HttpRequest, response: HttpResponse, rid: str, started: float) -> None:
         response["X-Request-ID"] = rid
-        logging.getLogger("http").info(
+        # Probes and scrapes come every few seconds: DEBUG, so they do not drown the INFO log.
+        level = logging.DEBUG if request.path in QUIET_PATHS else logging.INFO
+        logging.getLogger("http").log(
+            level,
             "request",
             extra={
                 "method": request.method,

@@ -21,7 +21,9 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from realtime import metrics
 from realtime.envelope import encode, server_frame
+from realtime.logging import request_id_var
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,8 @@ def build_message(
         "only_user": only_user,
         "close_code": close_code,
         "meta": meta or {},
+        # The request (or socket) that caused the event, for log lines about it on any process.
+        "request_id": request_id_var.get(),
     }
 
 
@@ -74,7 +78,8 @@ async def apublish(group: str, event_type: str, data: dict[str, Any] | None = No
     layer = get_channel_layer()
     if layer is None:
         return
-    await layer.group_send(group, build_message(event_type, data, **options))
+    with metrics.layer_send():
+        await layer.group_send(group, build_message(event_type, data, **options))
 
 
 async def _send_all(pairs: list[tuple[str, dict[str, Any]]]) -> None:
@@ -96,9 +101,10 @@ async def _send_all(pairs: list[tuple[str, dict[str, Any]]]) -> None:
 async def _send_in_order(layer: Any, group: str, messages: list[dict[str, Any]]) -> None:
     for message in messages:
         try:
-            await layer.group_send(group, message)
+            with metrics.layer_send():
+                await layer.group_send(group, message)
         except Exception:  # the row is stored; a client that missed the event resumes with after=
-            logger.exception("publish_failed", extra={"group": group, "event_type": message.get("event")})
+            logger.exception("publish_failed", extra={"group": group, "event_type": message.get("event"), "request_id": message.get("request_id")})
 
 
 def _send_all_sync(pairs: list[tuple[str, dict[str, Any]]]) -> None:

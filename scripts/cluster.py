@@ -20,10 +20,12 @@ import argparse
 import contextlib
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -108,11 +110,17 @@ class Cluster:
     servers: list[Server] = field(default_factory=list)
     worker_process: subprocess.Popen | None = None
 
+    metrics_dir: str | None = None
+
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         env.update(self.env)
         env["PYTHONUNBUFFERED"] = "1"
+        if not env.get("PROMETHEUS_MULTIPROC_DIR"):
+            # Prometheus multiprocess mode: every process (worker too) writes here, /metrics on any one sums them.
+            self.metrics_dir = tempfile.mkdtemp(prefix="cluster-metrics-")
+            env["PROMETHEUS_MULTIPROC_DIR"] = self.metrics_dir
         return env
 
     def start(self, timeout: float = 60.0) -> Cluster:
@@ -203,6 +211,8 @@ class Cluster:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
+        if self.metrics_dir:
+            shutil.rmtree(self.metrics_dir, ignore_errors=True)
 
     def __enter__(self) -> Cluster:
         return self.start()

@@ -193,7 +193,7 @@ def test_the_catalogue_finds_the_event_types_of_every_app() -> None:
     assert {"room_joined", "peer_left", "broadcast"} <= catalogue.server["rtc"]
     assert "notification_batch" in catalogue.server["notifications"]  # sent by the consumer via server_frame
     assert {"chat_message", "typing", "message_delivered", "mark_read"} == catalogue.client["chat"]
-    assert catalogue.client["notifications"] == {"mark_read", "mark_all_read"}
+    assert catalogue.client["notifications"] == {"mark_read", "mark_all_read", "stats_subscribe", "stats_unsubscribe"}
     assert catalogue.client["realtime"] == {"ping", "authenticate"}
     assert set(catalogue.server) <= set(SECTIONS), (
         f"an app publishes events but has no section in SECTIONS: {set(catalogue.server) - set(SECTIONS)}"

@@ -18,4 +18,5 @@ urlpatterns = [
     path("rooms/", views.RoomsView.as_view(), name="rooms"),
     path("rooms/<str:room_id>/", views.RoomView.as_view(), name="room"),
     path("items/", views.ItemsView.as_view(), name="items"),
+    path("stats/", views.StatsView.as_view(), name="stats"),
 ]

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import login
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
@@ -116,3 +116,13 @@ class RoomView(Page):
 class ItemsView(Page):
     template_name = "web/items.html"
     page = "items"
+
+
+class StatsView(UserPassesTestMixin, Page):
+    """Staff only: cluster figures, live over the personal socket (`stats_subscribe`)."""
+
+    template_name = "web/stats.html"
+    page = "stats"
+
+    def test_func(self) -> bool:
+        return self.request.user.is_staff
