@@ -15,6 +15,7 @@ import { notificationCursor } from "./notifications_state.js";
 import * as profile from "./profile.js";
 import * as room from "./room.js";
 import * as rooms from "./rooms.js";
+import * as stats from "./stats.js";
 import { createSocket } from "./socket.js";
 import { setMe } from "./ui.js";
 
@@ -23,7 +24,7 @@ import { setMe } from "./ui.js";
 // Imported statically (not with import()) so every page module has run its `init` before the
 // page's load event: a click right after load finds its listeners in place.
 /** @type {Record<string, {init: (root: HTMLElement, context: PageContext) => unknown}>} */
-const PAGES = { chat, feed, items, live_go, live_list, live_watch, profile, room, rooms };
+const PAGES = { chat, feed, items, live_go, live_list, live_watch, profile, room, rooms, stats };
 
 /**
  * @param {Document} doc

@@ -20,6 +20,10 @@ export const EVENTS = Object.freeze({
   NOTIFICATION_BATCH: "notification_batch",
   NOTIFICATION_READ: "notification_read",
   MARK_ALL_READ: "mark_all_read",
+  // staff stats page (personal socket)
+  STATS: "stats",
+  STATS_SUBSCRIBE: "stats_subscribe",
+  STATS_UNSUBSCRIBE: "stats_unsubscribe",
   CHAT_UPDATE: "chat_update",
   ITEM_CREATED: "item_created",
   ITEM_UPDATED: "item_updated",
