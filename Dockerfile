@@ -11,7 +11,11 @@ COPY . .
 # A throwaway random key: settings refuse placeholders outside DEBUG, and none is baked into the image.
 RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" DEBUG=false ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
 
-RUN useradd --create-home app && chown -R app /app
+# Prometheus multiprocess mode (docs/operations.md): every process of a container writes its
+# samples here and /metrics on any of them returns the sum. compose mounts a tmpfs on it for
+# web and worker, so it is empty at every start.
+ENV PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus
+RUN useradd --create-home app && mkdir -p /tmp/prometheus && chown -R app /app /tmp/prometheus
 USER app
 EXPOSE 8000
 # web: stateless, scale with `docker compose up --scale web=3`. The same uvicorn command as
