@@ -254,18 +254,11 @@ def receipts_apply(*, receipts: list[Receipt]) -> list[ServiceError | None]:
         for index, receipt in enumerate(receipts):
             key = (receipt.conversation_id, receipt.user_id)
             membership = memberships.get(key)
-            if receipt.kind == "read" and membership is None:
-                results[index] = Forbidden("You are not a member of this conversation.", code="not_a_member")
+            message = _receipt_target(receipt, membership, messages)
+            if isinstance(message, ServiceError):
+                results[index] = message
                 continue
-            if not isinstance(receipt.message_id, int) or isinstance(receipt.message_id, bool) or not 0 < receipt.message_id <= MAX_DB_ID:
-                results[index] = InvalidInput("message_id must be a positive integer.", field="message_id")
-                continue
-            message = messages.get(receipt.message_id)
-            # Unknown, in another conversation, or not this member's: one answer, so a receipt
-            # cannot probe which message ids exist in other people's conversations.
-            if message is None or message.conversation_id != receipt.conversation_id or membership is None:
-                results[index] = NotFound("Message not found.", field="message_id")
-                continue
+            assert membership is not None  # _receipt_target answers NotFound without one
             if receipt.kind == "read":
                 if message.pk > membership.last_read_message_id:
                     membership.last_read_message_id = message.pk
@@ -278,23 +271,42 @@ def receipts_apply(*, receipts: list[Receipt]) -> list[ServiceError | None]:
                 dirty[membership.pk] = membership
         if dirty:
             Membership.objects.bulk_update(list(dirty.values()), ["last_read_message_id", "last_delivered_message_id"])
-        pairs_out: list[tuple[str, dict[str, Any]]] = []
-        for (conversation_id, user_id), message in delivered.items():
-            if read.get((conversation_id, user_id), 0) >= message.pk:
-                continue  # its messages_read says it (read implies delivered)
-            pairs_out.append(
-                (
-                    conversation_member_group(conversation_id, message.sender_id),
-                    build_message(
-                        events.MESSAGE_DELIVERED,
-                        events.delivered_data(message_id=message.pk, user_id=user_id, conversation_id=conversation_id),
-                    ),
-                )
-            )
+        pairs_out = _delivered_events(delivered, read)
         if read:
             pairs_out.extend(_read_events(read))
         publish_messages(pairs_out)
     return results
+
+
+def _delivered_events(delivered: dict[tuple[int, int], Message], read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, Any]]]:
+    pairs_out: list[tuple[str, dict[str, Any]]] = []
+    for (conversation_id, user_id), message in delivered.items():
+        if read.get((conversation_id, user_id), 0) >= message.pk:
+            continue  # its messages_read says it (read implies delivered)
+        pairs_out.append(
+            (
+                conversation_member_group(conversation_id, message.sender_id),
+                build_message(
+                    events.MESSAGE_DELIVERED,
+                    events.delivered_data(message_id=message.pk, user_id=user_id, conversation_id=conversation_id),
+                ),
+            )
+        )
+    return pairs_out
+
+
+def _receipt_target(receipt: Receipt, membership: Membership | None, messages: dict[int, Message]) -> Message | ServiceError:
+    """The message a receipt acknowledges, or the error it gets."""
+    if receipt.kind == "read" and membership is None:
+        return Forbidden("You are not a member of this conversation.", code="not_a_member")
+    if not isinstance(receipt.message_id, int) or isinstance(receipt.message_id, bool) or not 0 < receipt.message_id <= MAX_DB_ID:
+        return InvalidInput("message_id must be a positive integer.", field="message_id")
+    message = messages.get(receipt.message_id)
+    # Unknown, in another conversation, or not this member's: one answer, so a receipt
+    # cannot probe which message ids exist in other people's conversations.
+    if message is None or message.conversation_id != receipt.conversation_id or membership is None:
+        return NotFound("Message not found.", field="message_id")
+    return message
 
 
 def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, Any]]]:
