@@ -32,7 +32,7 @@ from notifications.models import Notification
 from realtime.auth import websocket_stack
 from realtime.groups import connection_group, user_group
 from realtime.publish import apublish
-from realtime.tests.hostile import nested, recursion_bomb
+from realtime.testing import nested, recursion_bomb
 from rtc.models import RoomBan, RoomMember
 from rtc.services import room_create, room_join
 

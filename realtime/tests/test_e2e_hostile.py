@@ -17,7 +17,7 @@ from channels.layers import get_channel_layer
 from conftest import access_token
 from realtime.groups import presence_group
 from realtime.presence import get_presence_store
-from realtime.tests.hostile import recursion_bomb
+from realtime.testing import recursion_bomb
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 

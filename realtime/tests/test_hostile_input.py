@@ -24,7 +24,7 @@ from realtime.consumers import USER_SCOPE, BaseConsumer
 from realtime.groups import connection_group
 from realtime.jsonlimits import JSONTooDeep, check_depth, exceeds_depth, loads
 from realtime.presence import get_presence_store
-from realtime.tests.hostile import nested, recursion_bomb
+from realtime.testing import nested, recursion_bomb
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
