@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from websockets.exceptions import ConnectionClosed
 
 from realtime.auth import websocket_stack
 
@@ -27,7 +28,8 @@ Frame = dict[str, Any]
 class _RemoteSocket(Protocol):
     """What the helpers use of `websockets.asyncio.client.ClientConnection`."""
 
-    close_code: int | None
+    @property
+    def close_code(self) -> int | None: ...
 
     async def recv(self) -> str | bytes: ...
     async def send(self, message: str) -> None: ...
@@ -161,29 +163,40 @@ async def send(sock: Socket, event_type: str, data: dict[str, Any] | None = None
         await sock.send(text)
 
 
-async def expect_close(sock: Socket, timeout: float = DEFAULT_TIMEOUT) -> int:
-    """The close code the server sent, skipping any frame still queued before it.
+async def frames_until_close(sock: Socket, timeout: float = DEFAULT_TIMEOUT) -> tuple[int, list[Frame]]:
+    """Read until the server closes the socket: (the close code it sent, the frames before it).
 
     In process, the client side then completes the close as an ASGI server would, so the
     consumer's `disconnect` runs before the test goes on.
     """
-    if not isinstance(sock, WebsocketCommunicator):
-        deadline = time.monotonic() + timeout
-        while sock.close_code is None:
-            try:
-                await asyncio.wait_for(sock.recv(), max(0.0, deadline - time.monotonic()))
-            except TimeoutError:
-                raise NoFrame(f"the socket was not closed within {timeout}s") from None
-            except Exception:  # ConnectionClosed: the close code is set
-                await sock.wait_closed()
-        return sock.close_code
+    frames: list[Frame] = []
+    if isinstance(sock, WebsocketCommunicator):
+        while True:
+            output = await sock.receive_output(timeout=timeout)
+            if output["type"] == "websocket.close":
+                code = output.get("code", 1000)
+                await sock.send_input({"type": "websocket.disconnect", "code": code})
+                await sock.wait(timeout=timeout)
+                return code, frames
+            if output.get("text") is not None:
+                frames.append(json.loads(output["text"]))
+    deadline = time.monotonic() + timeout
     while True:
-        output = await sock.receive_output(timeout=timeout)
-        if output["type"] == "websocket.close":
-            code = output.get("code", 1000)
-            await sock.send_input({"type": "websocket.disconnect", "code": code})
-            await sock.wait(timeout=timeout)
-            return code
+        try:
+            raw = await asyncio.wait_for(sock.recv(), max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            raise NoFrame(f"the socket was not closed within {timeout}s; saw {[f.get('type') for f in frames]}") from None
+        except ConnectionClosed:
+            await sock.wait_closed()
+            assert sock.close_code is not None
+            return sock.close_code, frames
+        frames.append(json.loads(raw))
+
+
+async def expect_close(sock: Socket, timeout: float = DEFAULT_TIMEOUT) -> int:
+    """The close code the server sent, skipping any frame still queued before it (see `frames_until_close`)."""
+    code, _frames = await frames_until_close(sock, timeout)
+    return code
 
 
 # --- hostile JSON, for the tests of every socket and of REST bodies ----------------
