@@ -13,11 +13,11 @@ from typing import Any, Literal
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.models import User
 from chat import events, selectors
 from chat.models import Conversation, Membership, Message
 from chat.selectors import MAX_DB_ID, unread_count
@@ -27,7 +27,6 @@ from realtime.groups import conversation_group, conversation_member_group, user_
 from realtime.presence import get_presence_store
 from realtime.publish import build_message, publish_messages
 
-User = get_user_model()
 logger = logging.getLogger(__name__)
 
 
@@ -39,7 +38,7 @@ def presence_scope(conversation_id: int) -> str:
 # --- conversations ---------------------------------------------------------------
 
 
-def conversation_get_or_create_direct(*, user: Any, other: Any) -> tuple[Conversation, bool]:
+def conversation_get_or_create_direct(*, user: User, other: User) -> tuple[Conversation, bool]:
     """The one direct conversation between `user` and `other`, created if missing.
 
     Returns (conversation, created). Unique per pair (the database enforces it through
@@ -62,7 +61,7 @@ def conversation_get_or_create_direct(*, user: Any, other: Any) -> tuple[Convers
     return conversation, True
 
 
-def conversation_create_group(*, creator: Any, title: str, members: list[Any]) -> Conversation:
+def conversation_create_group(*, creator: User, title: str, members: list[User]) -> Conversation:
     """A group conversation of `creator` plus `members` (deduplicated), at most CHAT_GROUP_MAX_MEMBERS in all."""
     title = (title or "").strip()
     if not title:
@@ -120,7 +119,7 @@ async def conversation_viewers(conversation_id: int) -> set[int]:
     return {int(m) for m in present if str(m).isdigit()}
 
 
-def _existing_message(*, sender: Any, conversation_id: int, message_id: int) -> Message:
+def _existing_message(*, sender: User, conversation_id: int, message_id: int) -> Message:
     existing = Message.objects.get(pk=message_id, conversation_id=conversation_id)
     existing.sender = sender
     return existing
@@ -128,7 +127,7 @@ def _existing_message(*, sender: Any, conversation_id: int, message_id: int) -> 
 
 def message_create(
     *,
-    sender: Any,
+    sender: User,
     conversation_id: int,
     text: str,
     client_id: str | None = None,
@@ -347,7 +346,7 @@ def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, 
     return out
 
 
-def message_mark_read(*, user: Any, conversation_id: int, message_id: int) -> dict[str, int]:
+def message_mark_read(*, user: User, conversation_id: int, message_id: int) -> dict[str, int]:
     """Mark everything up to `message_id` in the conversation read by `user` (REST; sockets batch).
 
     One `read` receipt through `receipts_apply`: the same rules and events as a socket's

@@ -32,6 +32,7 @@ from items.serializers import (
     ItemSerializer,
     ItemUpdateSerializer,
 )
+from realtime.api import request_user
 
 
 class FullBodyPatchSchema(AutoSchema):
@@ -113,13 +114,13 @@ class ItemViewSet(
         if self.action == "list":
             query = ItemListQuerySerializer(data=self.request.query_params)
             query.is_valid(raise_exception=True)
-            return selectors.item_list_for_user(user=self.request.user, status=query.validated_data.get("status"))
-        return selectors.item_visible_to(user=self.request.user)
+            return selectors.item_list_for_user(user=request_user(self.request), status=query.validated_data.get("status"))
+        return selectors.item_visible_to(user=request_user(self.request))
 
     def create(self, request: Request) -> Response:
         data = ItemInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item = services.item_create(owner=request.user, **data.validated_data)
+        item = services.item_create(owner=request_user(request), **data.validated_data)
         return Response(ItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: str | None = None) -> Response:
@@ -156,9 +157,9 @@ class ItemViewSet(
     def bulk_create(self, request: Request) -> Response:
         data = ItemBulkCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        items = services.item_bulk_create(owner=request.user, items=data.validated_data["items"])
+        items = services.item_bulk_create(owner=request_user(request), items=data.validated_data["items"])
         for item in items:
-            item.owner = request.user  # for owner_username without a query
+            item.owner = request_user(request)  # for owner_username without a query
         body = {"count": len(items), "items": ItemSerializer(items, many=True).data}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -176,7 +177,7 @@ class ItemViewSet(
         data = ItemBulkStatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ids = list(dict.fromkeys(data.validated_data["ids"]))
-        updated = services.item_bulk_status_update(user=request.user, ids=ids, status=data.validated_data["status"])
+        updated = services.item_bulk_status_update(user=request_user(request), ids=ids, status=data.validated_data["status"])
         return Response({"updated": updated, "ids": ids, "status": data.validated_data["status"]})
 
     @extend_schema(
@@ -187,6 +188,6 @@ class ItemViewSet(
     @action(detail=True, methods=["post"])
     def process(self, request: Request, pk: str | None = None) -> Response:
         current = self.get_object()
-        item = services.item_process_request(user=request.user, item=current)
+        item = services.item_process_request(user=request_user(request), item=current)
         item.owner = current.owner  # already loaded by select_related
         return Response(ItemSerializer(item).data, status=status.HTTP_202_ACCEPTED)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from items import events
 from items.models import (
     BUSY_STATUSES,
@@ -84,7 +85,7 @@ def _publish_item_event(item: Item, event_type: str = events.ITEM_UPDATED) -> No
 # --- CRUD ----------------------------------------------------------------------
 
 
-def item_create(*, owner: Any, title: str, description: str = "", status: str = ItemStatus.ACTIVE) -> Item:
+def item_create(*, owner: User, title: str, description: str = "", status: str = ItemStatus.ACTIVE) -> Item:
     """Create one item for `owner`. Raises InvalidInput (field-named) for bad data.
 
     Publishes `item_created` to the owner after commit.
@@ -126,7 +127,7 @@ def item_delete(*, item: Item) -> None:
         publish(user_group(owner_id), events.ITEM_DELETED, {"id": item_id})
 
 
-def item_bulk_create(*, owner: Any, items: list[dict[str, Any]]) -> list[Item]:
+def item_bulk_create(*, owner: User, items: list[dict[str, Any]]) -> list[Item]:
     """Create up to 500 items for `owner`, all or nothing.
 
     Every entry is validated first; if any is invalid nothing is written and
@@ -169,7 +170,7 @@ def item_bulk_create(*, owner: Any, items: list[dict[str, Any]]) -> list[Item]:
     return created
 
 
-def item_bulk_status_update(*, user: Any, ids: list[int], status: str) -> int:
+def item_bulk_status_update(*, user: User, ids: list[int], status: str) -> int:
     """Set `status` on every item in `ids` with ONE UPDATE; returns the number changed.
 
     All or nothing: if any id does not exist or is not the user's (staff may
@@ -233,7 +234,7 @@ def _enqueue_processing(item_id: int) -> None:
                 _publish_item_event(item)
 
 
-def item_process_request(*, user: Any, item: Item) -> Item:
+def item_process_request(*, user: User, item: Item) -> Item:
     """Queue background processing of `item` for `user` (its owner, or staff).
 
     Marks the item `queued` and enqueues `items.tasks.process_item` after commit,

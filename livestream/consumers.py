@@ -73,7 +73,7 @@ class KickRefField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-PEER_ID = {"regex": r"^[0-9a-f]{32}$", "max_length": 32}
+PEER_ID: dict[str, Any] = {"regex": r"^[0-9a-f]{32}$", "max_length": 32}
 
 
 class PeerIdField(serializers.RegexField):

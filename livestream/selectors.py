@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
+from accounts.models import User
 from livestream.models import Badge, Ban, ChannelRole, Kick, LiveComment, Stream, StreamStatus
 from realtime.errors import Forbidden, NotFound
 
@@ -75,7 +76,7 @@ class LiveAccess:
     role: str
 
 
-def live_access(*, stream_id: int, user: Any) -> LiveAccess:
+def live_access(*, stream_id: int, user: User) -> LiveAccess:
     """What a socket may do in a stream; raises NotFound / Forbidden (banned or kicked)."""
     stream = stream_get(stream_id=stream_id)
     if is_barred(stream=stream, user_id=user.pk):
@@ -98,7 +99,7 @@ def comment_list(*, stream_id: int) -> QuerySet[LiveComment]:
     return LiveComment.objects.filter(stream_id=stream_id, deleted_at__isnull=True).select_related("author").order_by("-created_at", "-id")
 
 
-def channel_role_list(*, streamer: Any, role: str) -> QuerySet[ChannelRole]:
+def channel_role_list(*, streamer: User, role: str) -> QuerySet[ChannelRole]:
     return ChannelRole.objects.filter(streamer=streamer, role=role).select_related("user").order_by("user__username")
 
 

@@ -12,7 +12,6 @@ no role: a banned moderator cannot moderate.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,6 +19,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from accounts.models import User
 from livestream import events
 from livestream.models import Badge, Ban, ChannelRole, Kick, LiveComment, Stream, StreamStatus
 from livestream.selectors import badge_for, can_moderate, is_barred, user_by_username
@@ -43,7 +43,7 @@ def _locked_stream(stream_id: int) -> Stream:
     return stream
 
 
-def stream_create(*, streamer: Any, title: str) -> Stream:
+def stream_create(*, streamer: User, title: str) -> Stream:
     """Schedule a stream (status `scheduled`). Nothing is published."""
     title = (title or "").strip()
     if not title:
@@ -55,7 +55,7 @@ def stream_create(*, streamer: Any, title: str) -> Stream:
     return stream
 
 
-def stream_start(*, stream_id: int, user: Any) -> Stream:
+def stream_start(*, stream_id: int, user: User) -> Stream:
     """Streamer only: scheduled -> live. Sends `stream_started` (signal, for followers' notifications)
     and publishes `stream_started` to everyone connected to the stream."""
     with transaction.atomic():
@@ -74,7 +74,7 @@ def stream_start(*, stream_id: int, user: Any) -> Stream:
     return stream
 
 
-def stream_end(*, stream_id: int, user: Any | None, reason: str = "ended_by_streamer") -> Stream:
+def stream_end(*, stream_id: int, user: User | None, reason: str = "ended_by_streamer") -> Stream:
     """-> ended. `user=None` is the system (the streamer's grace period ran out).
 
     Publishes `stream_ended` to the stream group with close code 4410, which
@@ -141,7 +141,7 @@ def stream_viewers_set(*, stream_id: int, count: int) -> None:
 # --- channel roles -------------------------------------------------------------
 
 
-def channel_role_add(*, streamer: Any, username: str, role: str) -> ChannelRole:
+def channel_role_add(*, streamer: User, username: str, role: str) -> ChannelRole:
     user = user_by_username(username=username)
     if user.pk == streamer.pk:
         raise InvalidInput("You cannot give yourself a role in your own channel.", field="username")
@@ -150,7 +150,7 @@ def channel_role_add(*, streamer: Any, username: str, role: str) -> ChannelRole:
     return obj
 
 
-def channel_role_remove(*, streamer: Any, username: str, role: str) -> None:
+def channel_role_remove(*, streamer: User, username: str, role: str) -> None:
     user = user_by_username(username=username)
     with transaction.atomic():
         deleted, _ = ChannelRole.objects.filter(streamer=streamer, user=user, role=role).delete()
@@ -158,26 +158,26 @@ def channel_role_remove(*, streamer: Any, username: str, role: str) -> None:
         raise NotFound(f"{username} is not a {role} of your channel.", code="role_not_found")
 
 
-def moderator_add(*, streamer: Any, username: str) -> ChannelRole:
+def moderator_add(*, streamer: User, username: str) -> ChannelRole:
     return channel_role_add(streamer=streamer, username=username, role=ChannelRole.Role.MODERATOR)
 
 
-def moderator_remove(*, streamer: Any, username: str) -> None:
+def moderator_remove(*, streamer: User, username: str) -> None:
     channel_role_remove(streamer=streamer, username=username, role=ChannelRole.Role.MODERATOR)
 
 
-def vip_add(*, streamer: Any, username: str) -> ChannelRole:
+def vip_add(*, streamer: User, username: str) -> ChannelRole:
     return channel_role_add(streamer=streamer, username=username, role=ChannelRole.Role.VIP)
 
 
-def vip_remove(*, streamer: Any, username: str) -> None:
+def vip_remove(*, streamer: User, username: str) -> None:
     channel_role_remove(streamer=streamer, username=username, role=ChannelRole.Role.VIP)
 
 
 # --- moderation ------------------------------------------------------------------
 
 
-def _check_moderation(*, stream: Stream, actor: Any, target: Any) -> None:
+def _check_moderation(*, stream: Stream, actor: User, target: User) -> None:
     actor_badge = badge_for(streamer_id=stream.streamer_id, user_id=actor.pk)  # a banned moderator has no role
     if actor_badge not in (Badge.STREAMER, Badge.MODERATOR):
         raise Forbidden("Only the streamer and moderators can do that.")
@@ -189,7 +189,7 @@ def _check_moderation(*, stream: Stream, actor: Any, target: Any) -> None:
         raise Forbidden("Only the streamer can kick or ban a moderator.")
 
 
-def user_kick(*, stream_id: int, actor: Any, target: Any) -> Kick:
+def user_kick(*, stream_id: int, actor: User, target: User) -> Kick:
     """Disconnect `target` from this stream (their sockets get `kicked`, then close 4403);
     they cannot rejoin this stream."""
     with transaction.atomic():
@@ -206,7 +206,7 @@ def user_kick(*, stream_id: int, actor: Any, target: Any) -> Kick:
     return kick
 
 
-def user_ban(*, stream_id: int, actor: Any, target: Any) -> Ban:
+def user_ban(*, stream_id: int, actor: User, target: User) -> Ban:
     """Ban `target` from all of the streamer's streams. After commit, `kicked` (reason `banned`)
     goes to `streamer_group`, which every socket of every stream of the streamer joins: each
     of the target's sockets, on any of those streams and any process, gets it and closes 4403."""
@@ -231,7 +231,7 @@ def user_ban(*, stream_id: int, actor: Any, target: Any) -> Ban:
 # --- comments ----------------------------------------------------------------------
 
 
-def comment_create(*, stream_id: int, author: Any, text: str) -> LiveComment:
+def comment_create(*, stream_id: int, author: User, text: str) -> LiveComment:
     """Store a comment on a live stream and broadcast `comment` with the author's badge."""
     text = (text or "").strip()
     if not text:
@@ -255,7 +255,7 @@ def comment_create(*, stream_id: int, author: Any, text: str) -> LiveComment:
     return comment
 
 
-def comment_delete(*, comment_id: int, actor: Any, stream_id: int | None = None) -> LiveComment:
+def comment_delete(*, comment_id: int, actor: User, stream_id: int | None = None) -> LiveComment:
     """Moderators and the streamer hide a comment; everyone gets `comment_deleted` {id}."""
     with transaction.atomic():
         comment = LiveComment.objects.select_for_update().select_related("stream").filter(pk=comment_id).first()

@@ -20,6 +20,7 @@ from notifications.serializers import (
     NotificationSerializer,
     UnreadCountSerializer,
 )
+from realtime.api import request_user
 
 LIST_PARAMETERS = [
     OpenApiParameter("unread", bool, description="Only unread notifications."),
@@ -53,10 +54,10 @@ class NotificationListView(APIView):
         paginator = self.pagination_class()
         unread_only = query.validated_data["unread"]
         if query.validated_data["grouped"]:
-            groups = paginator.paginate_queryset(selectors.notification_group_list(user=request.user, unread_only=unread_only), request, view=self)
-            expanded = selectors.notification_groups_expand(user=request.user, groups=list(groups or []), unread_only=unread_only)
+            groups = paginator.paginate_queryset(selectors.notification_group_list(user=request_user(request), unread_only=unread_only), request, view=self)
+            expanded = selectors.notification_groups_expand(user=request_user(request), groups=list(groups or []), unread_only=unread_only)
             return paginator.get_paginated_response(NotificationGroupSerializer(expanded, many=True).data)
-        page = paginator.paginate_queryset(selectors.notification_list(user=request.user, unread_only=unread_only), request, view=self)
+        page = paginator.paginate_queryset(selectors.notification_list(user=request_user(request), unread_only=unread_only), request, view=self)
         return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
 
 
@@ -73,7 +74,7 @@ class MarkReadView(APIView):
 
     @extend_schema(request=None, responses={200: NotificationSerializer, 404: OpenApiResponse(description="Not yours or unknown.")})
     def post(self, request: Request, notification_id: int) -> Response:
-        notification = services.notification_mark_read(user=request.user, notification_id=notification_id)
+        notification = services.notification_mark_read(user=request_user(request), notification_id=notification_id)
         return Response(NotificationSerializer(notification).data)
 
 
@@ -82,6 +83,6 @@ class MarkAllReadView(APIView):
 
     @extend_schema(request=None, responses={200: MarkAllReadResultSerializer})
     def post(self, request: Request) -> Response:
-        marked = services.notification_mark_all_read(user=request.user)
+        marked = services.notification_mark_all_read(user=request_user(request))
         data: dict[str, Any] = {"marked": marked, "count": selectors.unread_count(user_id=request.user.pk)}
         return Response(data, status=status.HTTP_200_OK)

@@ -22,6 +22,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from accounts.models import User
 from notifications import events
 from notifications.models import ONCE_PER_ACTOR_TYPES, PRIORITY_BY_TYPE, Notification, NotificationType
 from notifications.selectors import unread_counts_for
@@ -80,7 +81,7 @@ def comment_summary(comment: Any, post: Any | None = None) -> dict[str, Any]:
     }
 
 
-def user_summary(user: Any) -> dict[str, Any]:
+def user_summary(user: User) -> dict[str, Any]:
     return {"type": "user", "id": user.pk, "username": user.username, "url": f"/api/users/{user.username}/"}
 
 
@@ -117,7 +118,7 @@ class Draft:
     """A notification about to be created (before dedupe and the self check)."""
 
     recipient_id: int
-    actor: Any | None
+    actor: User | None
     type: str
     target: models.Model
     summary: dict[str, Any]
@@ -256,7 +257,7 @@ def _publish_unread_counts(recipient_ids: Iterable[int]) -> None:
 
 
 @never_breaks_sender
-def notification_create_for_follow(*, follow: Any, follower: Any, followee: Any) -> list[Notification]:
+def notification_create_for_follow(*, follow: Any, follower: User, followee: User) -> list[Notification]:
     """`followee` learns that `follower` follows them; `follow_back` if the followee already follows the follower.
 
     Follow, unfollow, follow again: still one notification.
@@ -270,7 +271,7 @@ def notification_create_for_follow(*, follow: Any, follower: Any, followee: Any)
 
 
 @never_breaks_sender
-def notification_create_for_like(*, like: Any, post: Any, user: Any) -> list[Notification]:
+def notification_create_for_like(*, like: Any, post: Any, user: User) -> list[Notification]:
     """The post's author learns about the like; liking again after unliking adds nothing."""
     return _create(
         [
@@ -329,7 +330,7 @@ def notification_create_for_reply(*, comment: Any, parent: Any, post: Any) -> li
 
 
 @never_breaks_sender
-def notification_create_for_mention(*, mention: Any, mentioned: Any, author: Any, post: Any, comment: Any | None) -> list[Notification]:
+def notification_create_for_mention(*, mention: Any, mentioned: User, author: User, post: Any, comment: Any | None) -> list[Notification]:
     """`mentioned` learns they were @-mentioned in a post (`mention_post`) or a comment (`mention_comment`)."""
     if comment is not None:
         draft = Draft(
@@ -369,7 +370,7 @@ def notification_create_for_chat_message(*, message: Any, conversation: Any, rec
 
 
 @never_breaks_sender
-def _chat_message_notifications(*, message: Any, conversation: Any, recipients: list[Any]) -> list[Notification]:
+def _chat_message_notifications(*, message: Any, conversation: Any, recipients: list[User]) -> list[Notification]:
     sender = _user(message, "sender", "author", "user")
     name = getattr(sender, "username", "Someone")
     text = f"{name}: {_excerpt(getattr(message, 'text', ''), 60)}"
@@ -481,7 +482,7 @@ def _delete_where(where: Q) -> int:
 # --- reading state -----------------------------------------------------------------
 
 
-def notification_mark_read(*, user: Any, notification_id: int) -> Notification:
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
     """Mark one of `user`'s notifications read; every socket of the user gets
     `notification_read` {id} and `unread_count`. Someone else's (or an unknown) id
     raises NotFound and changes nothing. Marking a read one again publishes nothing.
@@ -502,7 +503,7 @@ def notification_mark_read(*, user: Any, notification_id: int) -> Notification:
     return notification
 
 
-def notification_mark_all_read(*, user: Any) -> int:
+def notification_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of `user` read (up to the newest existing now);
     every socket gets `mark_all_read` {up_to_id, count} and `unread_count`. Returns how many changed.
     """

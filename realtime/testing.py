@@ -14,7 +14,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
@@ -36,7 +36,7 @@ class _RemoteSocket(Protocol):
     async def wait_closed(self) -> None: ...
 
 
-Socket = WebsocketCommunicator | _RemoteSocket
+Socket: TypeAlias = "WebsocketCommunicator | _RemoteSocket"
 
 DEFAULT_TIMEOUT = 5.0
 BOMB_LEVELS = 30_000  # ~60 KB of brackets: under WS_MAX_FRAME_BYTES, far over the parser's recursion limit

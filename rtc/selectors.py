@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
+from accounts.models import User
 from realtime.errors import Forbidden, NotFound
 from realtime.presence import get_presence_store
 from rtc.events import peer_payload
@@ -90,7 +91,7 @@ def invite_matches(room: Room, invite: str | None) -> bool:
     return bool(invite) and isinstance(invite, str) and secrets.compare_digest(invite.encode(), room.invite_token.encode())
 
 
-def room_access(*, room_id: str, user: Any, invite: str | None = None) -> RoomAccess:
+def room_access(*, room_id: str, user: User, invite: str | None = None) -> RoomAccess:
     """How `user` may join `room_id`; raises NotFound (unknown or hidden) or Forbidden (banned)."""
     room = room_get(room_id=room_id)
     if room.owner_id == user.pk:
@@ -108,7 +109,7 @@ def room_access(*, room_id: str, user: Any, invite: str | None = None) -> RoomAc
     raise _not_found()
 
 
-def room_visible(*, room_id: str, user: Any, invite: str | None = None) -> RoomAccess:
+def room_visible(*, room_id: str, user: User, invite: str | None = None) -> RoomAccess:
     """Access for reads (detail, participants, ICE config): the lobby does not let one see a room."""
     access = room_access(room_id=room_id, user=user, invite=invite)
     if not access.may_enter:
@@ -116,7 +117,7 @@ def room_visible(*, room_id: str, user: Any, invite: str | None = None) -> RoomA
     return access
 
 
-def room_owned(*, room_id: str, actor: Any) -> Room:
+def room_owned(*, room_id: str, actor: User) -> Room:
     """The room if `actor` owns it; a member or viewer gets Forbidden, anyone else NotFound (existence hidden)."""
     access = room_access(room_id=room_id, user=actor)
     if access.kind == Access.OWNER:
@@ -126,7 +127,7 @@ def room_owned(*, room_id: str, actor: Any) -> Room:
     raise _not_found()
 
 
-def room_list_for_user(*, user: Any, live_counts: dict[str, int]) -> list[Room]:
+def room_list_for_user(*, user: User, live_counts: dict[str, int]) -> list[Room]:
     """Rooms `user` may join (public, or member of; never banned), busiest first, then newest.
 
     `live_counts` (room id -> peers) comes from the presence store; each room gets

@@ -6,13 +6,15 @@ Input fields are strict about JSON types: `"sdp": 5` or `"sdpMLineIndex": "0"` i
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from realtime.fields import StrictBooleanField, StrictCharField, StrictIdField, StrictIntegerField
 from rtc.models import Visibility
 from social.serializers import AuthorSerializer as UserBriefSerializer
 
-PEER_ID_FIELD = {"max_length": 64, "allow_blank": False}
+PEER_ID_FIELD: dict[str, Any] = {"max_length": 64, "allow_blank": False}
 # An RTCIceCandidateInit's candidate line is ~100-200 bytes; 2 KiB leaves room for any real one.
 MAX_CANDIDATE_LENGTH = 2048
 

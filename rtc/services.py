@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
+from accounts.models import User
 from realtime import closecodes
 from realtime.errors import BadRequest, Forbidden, InvalidInput, NotFound
 from realtime.groups import room_group, room_lobby_group
@@ -48,7 +49,7 @@ def _generated_room_id() -> str:
     return secrets.token_urlsafe(9).replace("_", "x").replace("-", "y")
 
 
-def room_create(*, owner: Any, room_id: str | None = None, title: str = "", visibility: str = Visibility.PRIVATE, lobby_enabled: bool = True) -> Room:
+def room_create(*, owner: User, room_id: str | None = None, title: str = "", visibility: str = Visibility.PRIVATE, lobby_enabled: bool = True) -> Room:
     """Create a room owned by `owner` (who becomes its `owner` member). Omitted id -> a random one.
 
     A taken id -> InvalidInput `room_id_taken`; a malformed one -> InvalidInput naming the allowed characters.
@@ -66,7 +67,7 @@ def room_create(*, owner: Any, room_id: str | None = None, title: str = "", visi
     return room
 
 
-def room_update(*, room_id: str, actor: Any, title: str | None = None, visibility: str | None = None, lobby_enabled: bool | None = None) -> Room:
+def room_update(*, room_id: str, actor: User, title: str | None = None, visibility: str | None = None, lobby_enabled: bool | None = None) -> Room:
     """Owner only: change title, visibility or lobby. Connected sockets stay connected."""
     with transaction.atomic():
         room = room_owned(room_id=room_id, actor=actor)
@@ -82,7 +83,7 @@ def room_update(*, room_id: str, actor: Any, title: str | None = None, visibilit
     return room
 
 
-def room_delete(*, room_id: str, actor: Any) -> None:
+def room_delete(*, room_id: str, actor: User) -> None:
     """Owner only: delete the room; every socket in it or in its lobby gets `room_closed`, then close 4410."""
     with transaction.atomic():
         room = room_owned(room_id=room_id, actor=actor)
@@ -92,7 +93,7 @@ def room_delete(*, room_id: str, actor: Any) -> None:
         )
 
 
-def room_invite_rotate(*, room_id: str, actor: Any) -> Room:
+def room_invite_rotate(*, room_id: str, actor: User) -> Room:
     """Owner only: a new invite token; links with the old one stop working."""
     with transaction.atomic():
         room = room_owned(room_id=room_id, actor=actor)
@@ -101,7 +102,7 @@ def room_invite_rotate(*, room_id: str, actor: Any) -> Room:
     return room
 
 
-def room_join(*, room_id: str, user: Any, invite: str | None = None) -> tuple[RoomMember | None, bool]:
+def room_join(*, room_id: str, user: User, invite: str | None = None) -> tuple[RoomMember | None, bool]:
     """Become a member with the invite token (or of a public room). Returns (membership, created).
 
     Members get their membership back (created False). Bad or missing token of a
@@ -126,7 +127,7 @@ def _target_user(user_id: int) -> Any:
     return user
 
 
-def lobby_admit(*, room_id: str, actor: Any, user_id: int, waiting: bool) -> RoomMember:
+def lobby_admit(*, room_id: str, actor: User, user_id: int, waiting: bool) -> RoomMember:
     """Owner only: make a waiting user a member; their waiting sockets get `admitted` and join the room.
 
     `waiting` (is the user in the lobby now, from the presence store) is looked up by the caller.
@@ -143,7 +144,7 @@ def lobby_admit(*, room_id: str, actor: Any, user_id: int, waiting: bool) -> Roo
     return member
 
 
-def lobby_deny(*, room_id: str, actor: Any, user_id: int, waiting: bool) -> None:
+def lobby_deny(*, room_id: str, actor: User, user_id: int, waiting: bool) -> None:
     """Owner only: refuse a waiting user; their waiting sockets get `error` `lobby_denied`, then close 4403."""
     with transaction.atomic():
         room_owned(room_id=room_id, actor=actor)
@@ -158,7 +159,7 @@ def lobby_deny(*, room_id: str, actor: Any, user_id: int, waiting: bool) -> None
         )
 
 
-def _remove(*, room: Room, actor: Any, user_id: int, reason: str) -> Any:
+def _remove(*, room: Room, actor: User, user_id: int, reason: str) -> Any:
     target = _target_user(user_id)
     if target.pk == room.owner_id or target.pk == actor.pk:
         raise BadRequest("The owner cannot remove themself from their room.", code="cannot_remove_owner")
@@ -173,7 +174,7 @@ def _remove(*, room: Room, actor: Any, user_id: int, reason: str) -> Any:
     return target
 
 
-def member_kick(*, room_id: str, actor: Any, user_id: int) -> None:
+def member_kick(*, room_id: str, actor: User, user_id: int) -> None:
     """Owner only: end `user_id`'s membership and close their sockets in the room (`removed` kicked, 4403).
 
     They can come back only with a (new) invite or the owner's admission, or as a viewer of a public room.
@@ -183,7 +184,7 @@ def member_kick(*, room_id: str, actor: Any, user_id: int) -> None:
         _remove(room=room, actor=actor, user_id=user_id, reason="kicked")
 
 
-def member_ban(*, room_id: str, actor: Any, user_id: int) -> RoomBan:
+def member_ban(*, room_id: str, actor: User, user_id: int) -> RoomBan:
     """Owner only: kick and bar `user_id` from the room for good (not even an invite or a public room lets them in)."""
     with transaction.atomic():
         room = room_owned(room_id=room_id, actor=actor)
@@ -192,7 +193,7 @@ def member_ban(*, room_id: str, actor: Any, user_id: int) -> RoomBan:
     return ban
 
 
-def member_unban(*, room_id: str, actor: Any, user_id: int) -> None:
+def member_unban(*, room_id: str, actor: User, user_id: int) -> None:
     """Owner only: lift a ban (the user is not a member again; they need an invite or admission)."""
     with transaction.atomic():
         room = room_owned(room_id=room_id, actor=actor)
