@@ -43,14 +43,16 @@ run: demo
 worker: deps
 	DEBUG=$(DEBUG) $(PY) manage.py db_worker
 
-## test: set up and run ruff and the whole suite.
+## test: set up and run ruff, mypy and the whole suite.
 test: dev-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: dev-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
 
 format: dev-deps
 	$(VENV)/bin/ruff check --fix .

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from django.dispatch import Signal
@@ -32,7 +32,7 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.CACHES["default"]["KEY_PREFIX"] = f"{SESSION_NS}-cache"
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str) -> NoReturn:
     if IN_CI:
         pytest.fail(f"required service missing in CI: {reason}", pytrace=False)
     pytest.skip(reason)
@@ -87,7 +87,7 @@ def server_env(django_db_setup: Any, django_db_blocker: Any, redis_url: str, pos
         "DEBUG": "true",
         # Tokens the tests sign must verify on the servers (config/settings_test.py draws the key).
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-        "JWT_SIGNING_KEY": settings.SIMPLE_JWT["SIGNING_KEY"],
+        "JWT_SIGNING_KEY": str(settings.SIMPLE_JWT["SIGNING_KEY"]),
         "ALLOWED_HOSTS": "localhost,127.0.0.1",
         "LOG_LEVEL": os.environ.get("SERVER_LOG_LEVEL", "INFO"),
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",

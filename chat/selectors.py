@@ -96,11 +96,12 @@ def members_for_new_message(*, conversation_id: int, sender_id: int, client_id: 
         existing: Any = Value(None, output_field=BigIntegerField())
     else:
         existing = Subquery(Message.objects.filter(conversation_id=conversation_id, sender_id=sender_id, client_id=client_id).values("id")[:1])
-    return list(
+    rows = (
         Membership.objects.filter(conversation_id=conversation_id)
         .annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)), existing_id=existing)
         .values("user_id", "unread", "existing_id", is_active=F("user__is_active"))
     )
+    return [row for row in rows]  # type: ignore[misc]  # TypedDict rows are the documented plain dicts
 
 
 def unread_count(*, conversation_id: int, user: User) -> int:

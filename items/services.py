@@ -8,6 +8,7 @@ cannot be used to probe which ids exist.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Iterable
@@ -274,7 +275,7 @@ def item_requeue(*, items: Iterable[Item]) -> int:
         for item in Item.objects.filter(pk__in=ids):
             _publish_item_event(item)
         for item_id in ids:
-            transaction.on_commit(lambda item_id=item_id: _enqueue_processing(item_id))
+            transaction.on_commit(functools.partial(_enqueue_processing, item_id))
     return count
 
 

@@ -70,7 +70,7 @@ class KickRefField(serializers.CharField):
             self.fail("invalid")
         if isinstance(data, int) and not 0 < data <= MAX_DB_ID:
             raise serializers.ValidationError("A user id must be a positive 64-bit integer.")
-        return super().to_internal_value(data)
+        return super().to_internal_value(str(data))
 
 
 PEER_ID: dict[str, Any] = {"regex": r"^[0-9a-f]{32}$", "max_length": 32}

@@ -66,7 +66,7 @@ class UnreadCountView(APIView):
 
     @extend_schema(responses={200: UnreadCountSerializer})
     def get(self, request: Request) -> Response:
-        return Response({"count": selectors.unread_count(user_id=request.user.pk)})
+        return Response({"count": selectors.unread_count(user_id=request_user(request).pk)})
 
 
 class MarkReadView(APIView):
@@ -84,5 +84,5 @@ class MarkAllReadView(APIView):
     @extend_schema(request=None, responses={200: MarkAllReadResultSerializer})
     def post(self, request: Request) -> Response:
         marked = services.notification_mark_all_read(user=request_user(request))
-        data: dict[str, Any] = {"marked": marked, "count": selectors.unread_count(user_id=request.user.pk)}
+        data: dict[str, Any] = {"marked": marked, "count": selectors.unread_count(user_id=request_user(request).pk)}
         return Response(data, status=status.HTTP_200_OK)

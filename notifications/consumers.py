@@ -68,8 +68,9 @@ class NotificationConsumer(BaseConsumer):
                 self.sent_up_to = notification_id
 
     async def on_disconnect(self, code: int) -> None:
-        if getattr(self, "flush_task", None) is not None:
-            self.flush_task.cancel()
+        flush_task = getattr(self, "flush_task", None)
+        if flush_task is not None:
+            flush_task.cancel()
 
     # --- client frames ---------------------------------------------------------
 

@@ -70,11 +70,9 @@ def notification_groups_expand(*, user: User, groups: list[dict[str, Any]], unre
     actor_rows = Notification.objects.filter(recipient_id=user.pk, group_key__in=keys, actor__isnull=False)
     if unread_only:
         actor_rows = actor_rows.filter(read_at__isnull=True)
-    actor_rows = (
-        actor_rows.values("group_key", "actor_id", "actor__username").annotate(last=Max("id")).order_by("group_key", "-last")
-    )
+    rows = actor_rows.values("group_key", "actor_id", "actor__username").annotate(last=Max("id")).order_by("group_key", "-last")
     actors: dict[str, list[str]] = {}
-    for row in actor_rows:
+    for row in rows:
         names = actors.setdefault(row["group_key"], [])
         if len(names) < LATEST_ACTORS:
             names.append(row["actor__username"])

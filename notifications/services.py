@@ -117,7 +117,7 @@ def _post_context(post_id: Any) -> str:
 class Draft:
     """A notification about to be created (before dedupe and the self check)."""
 
-    recipient_id: int
+    recipient_id: int | None  # None: the target has no owner to notify (skipped)
     actor: User | None
     type: str
     target: models.Model
@@ -149,13 +149,14 @@ def never_breaks_sender(func: Callable[P, R]) -> Callable[P, R | None]:
 
 def _create(drafts: Iterable[Draft]) -> list[Notification]:
     """Create the drafts that survive the rules, publish them after commit."""
-    ct_cache: dict[type, int] = {}
+    ct_cache: dict[type[models.Model], int] = {}
     rows: list[Notification] = []
     for draft in drafts:
         actor_id = getattr(draft.actor, "pk", None)
         if draft.recipient_id is None or actor_id == draft.recipient_id:
             continue  # nobody is notified about their own actions
         model = draft.target._meta.concrete_model  # not type(): the target may be a lazy request.user
+        assert model is not None  # targets are concrete models
         if model not in ct_cache:
             ct_cache[model] = _content_type_id(model)
         rows.append(
@@ -186,7 +187,9 @@ def _content_type_id(model: type[models.Model]) -> int:
     transactional tests), and a stale id fails the deferred FK at the sender's COMMIT,
     which would turn someone's like into a 500. One small indexed query per call.
     """
-    meta = model._meta.concrete_model._meta
+    concrete = model._meta.concrete_model
+    assert concrete is not None
+    meta = concrete._meta
     ct_id = ContentType.objects.filter(app_label=meta.app_label, model=meta.model_name).values_list("id", flat=True).first()
     if ct_id is None:
         ct_id = ContentType.objects.get_or_create(app_label=meta.app_label, model=meta.model_name)[0].pk
@@ -370,7 +373,7 @@ def notification_create_for_chat_message(*, message: Any, conversation: Any, rec
 
 
 @never_breaks_sender
-def _chat_message_notifications(*, message: Any, conversation: Any, recipients: list[User]) -> list[Notification]:
+def _chat_message_notifications(*, message: Any, conversation: Any, recipients: list[int]) -> list[Notification]:
     sender = _user(message, "sender", "author", "user")
     name = getattr(sender, "username", "Someone")
     text = f"{name}: {_excerpt(getattr(message, 'text', ''), 60)}"

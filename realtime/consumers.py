@@ -199,10 +199,9 @@ class BaseConsumer(AsyncWebsocketConsumer):
             return
         self.released = True
         self.closed = True
-        if getattr(self, "heartbeat_task", None):
-            self.heartbeat_task.cancel()
-        if getattr(self, "expiry_task", None):
-            self.expiry_task.cancel()
+        for task in (getattr(self, "heartbeat_task", None), getattr(self, "expiry_task", None)):
+            if task is not None:
+                task.cancel()
         user = getattr(self, "user", None)
         if user is not None and getattr(user, "is_authenticated", False) and hasattr(self, "connection_id"):
             try:

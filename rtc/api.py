@@ -66,7 +66,7 @@ def room_detail_response(request: Request, room: Room, *, status_code: int = sta
     """A room's detail for the caller; the owner's includes the invite link."""
     room.participants = async_to_sync(room_live_count)(room_id=room.room_id)
     if not hasattr(room, "is_member"):
-        room.is_member = room.owner_id == request.user.pk or room.memberships.filter(user_id=request.user.pk).exists()
+        room.is_member = room.owner_id == request.user.pk or room.memberships.filter(user_id=request_user(request).pk).exists()
     serializer_class = RoomOwnerDetailSerializer if room.owner_id == request.user.pk else RoomSerializer
     return Response(serializer_class(room, context={"request": request}).data, status=status_code)
 
@@ -274,7 +274,7 @@ class IceConfigView(APIView):
                 raise Forbidden("This stream has ended.", code="stream_ended")
         else:
             raise InvalidInput("Say what the configuration is for: ?room=<room_id> or ?stream=<stream_id>.", code="target_required")
-        response = Response(IceConfigSerializer(ice_configuration(user_id=request.user.pk)).data)
+        response = Response(IceConfigSerializer(ice_configuration(user_id=request_user(request).pk)).data)
         # Credentials are per user and expire: never cache them in shared caches.
         response["Cache-Control"] = "private, no-store"
         return response

@@ -74,7 +74,7 @@ class RoomConsumer(BaseConsumer):
     }
 
     async def on_connect(self) -> None:
-        self.room_id: str | None = None
+        self.room_id = ""  # set by on_connect before anything uses it
         self.announced = False
         self.waiting = False
         self.is_owner = False

@@ -135,9 +135,9 @@ def room_list_for_user(*, user: User, live_counts: dict[str, int]) -> list[Room]
     """
     member = RoomMember.objects.filter(room=OuterRef("pk"), user_id=user.pk)
     banned = RoomBan.objects.filter(room=OuterRef("pk"), user_id=user.pk)
-    rooms = list(
+    rooms: list[Room] = list(
         Room.objects.select_related("owner")
-        .annotate(is_member=Exists(member), is_banned=Exists(banned))
+        .annotate(is_member=Exists(member), is_banned=Exists(banned))  # type: ignore[no-redef]  # declared on Room
         .filter(Q(visibility=Visibility.PUBLIC) | Q(is_member=True), is_banned=False)
     )
     for room in rooms:
@@ -173,7 +173,7 @@ async def room_participants(*, room_id: str, exclude_peer: str | None = None) ->
 async def lobby_waiting(*, room_id: str) -> list[dict[str, Any]]:
     """Users waiting in the lobby, longest-waiting first: [{user: {id, username, name}, since}]."""
     infos = await get_presence_store().member_info(lobby_scope(room_id))
-    waiting = [{"user": info.get("user"), "since": info.get("since")} for info in infos.values() if info.get("user")]
+    waiting: list[dict[str, Any]] = [{"user": info.get("user"), "since": info.get("since")} for info in infos.values() if info.get("user")]
     waiting.sort(key=lambda entry: (entry["since"] or "", entry["user"]["id"]))
     return waiting
 

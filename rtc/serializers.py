@@ -45,7 +45,7 @@ class IceCandidateSerializer(serializers.Serializer):
 class BroadcastSerializer(serializers.Serializer):
     """`broadcast`: `{data}`, any JSON value, relayed as-is to every other peer (size checked in the handler)."""
 
-    data = serializers.JSONField()
+    data = serializers.JSONField()  # type: ignore[assignment]  # the frame field is named `data`, like Serializer.data
 
 
 # --- REST output ----------------------------------------------------------------

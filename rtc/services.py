@@ -71,7 +71,7 @@ def room_update(*, room_id: str, actor: User, title: str | None = None, visibili
     """Owner only: change title, visibility or lobby. Connected sockets stay connected."""
     with transaction.atomic():
         room = room_owned(room_id=room_id, actor=actor)
-        fields = []
+        fields: list[str] = []
         if title is not None:
             room.title, fields = title, [*fields, "title"]
         if visibility is not None:

@@ -130,9 +130,9 @@ def build_catalogue() -> Catalogue:  # noqa: C901  (rewritten with the typed eve
                         else next((k.value for k in node.keywords if k.arg == "event_type"), None)
                     )
                     if arg is not None and not any(isinstance(a, ast.Starred) for a in node.args[: index + 1]):
-                        value = _resolve(arg, local, events_by_app, app)
-                        if value is not None:
-                            catalogue.add("server", app, value, origin)
+                        found = _resolve(arg, local, events_by_app, app)
+                        if found is not None:
+                            catalogue.add("server", app, found, origin)
             elif isinstance(node, ast.ClassDef):
                 for item in node.body:
                     if (
@@ -144,9 +144,9 @@ def build_catalogue() -> Catalogue:  # noqa: C901  (rewritten with the typed eve
                         and isinstance(item.value, ast.Dict)
                     ):
                         for key in item.value.keys:
-                            value = _resolve(key, local, events_by_app, app) if key is not None else None
-                            if value is not None:
-                                catalogue.add("client", app, value, f"{rel}:{item.lineno}")
+                            found = _resolve(key, local, events_by_app, app) if key is not None else None
+                            if found is not None:
+                                catalogue.add("client", app, found, f"{rel}:{item.lineno}")
             elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == "event_type":
                 # the base consumer answers some client types itself (`ping`)
                 for comparator in node.comparators:

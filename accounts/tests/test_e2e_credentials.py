@@ -67,7 +67,7 @@ async def test_deactivation_closes_the_socket_on_another_process_and_nothing_is_
     assert code == closecodes.UNAUTHENTICATED
     # The revocation's frame, or (if a frame in flight got there first) the refused write's.
     assert any(f["type"] == "error" and f["data"]["code"] in ("credentials_revoked", "account_inactive") for f in frames)
-    stored = await sync_to_async(list)(Message.objects.filter(conversation=conversation).values_list("created_at", flat=True))
+    stored = await sync_to_async(lambda: list(Message.objects.filter(conversation=conversation).values_list("created_at", flat=True)))()
     assert stored and len(stored) < sent + 1
     assert max(stored) <= deactivated_at
     # The old token opens nothing, and still nothing more was stored.

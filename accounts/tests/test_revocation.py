@@ -251,7 +251,7 @@ async def test_deactivating_in_the_admin_closes_the_users_sockets(pair, make_use
         client.force_login(admin)
         url = f"/admin/accounts/user/{a.pk}/change/"
         form = client.get(url).context["adminform"].form
-        data = {}
+        data: dict[str, Any] = {}
         for name, field in form.fields.items():
             value = form.initial.get(name, field.initial)
             if value is None or name == "password":

@@ -203,7 +203,7 @@ async def test_resume_sends_backlog_in_order_then_live_without_gap_or_duplicate(
     monkeypatch.setattr(selectors, "messages_after", messages_after_with_a_race)
     comm_b = await joined(b, conversation.pk, f"&after={seen}")
     live = await sync_to_async(send)("live")
-    ids = []
+    ids: list[int] = []
     while len(ids) < 5:
         ids.append((await recv_type(comm_b, "chat_message"))["id"])
     # Backlog reads run on a pool thread, so "live" may be committed before or after "during-fetch":

@@ -42,7 +42,7 @@ async def test_owner_socket_sees_item_go_through_processing(live_db: None, make_
         def about_item(frame: dict[str, Any]) -> bool:
             return frame["data"]["id"] == item.pk
 
-        statuses = []
+        statuses: list[str] = []
         while not statuses or statuses[-1] not in {"processed", "failed"}:
             frame = await recv_type(ws, "item_updated", timeout=FRAME_TIMEOUT, where=about_item)
             statuses.append(frame["data"]["status"])

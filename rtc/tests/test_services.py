@@ -92,9 +92,9 @@ def test_room_create_and_taken_id(trio):
     with pytest.raises(BadRequest) as exc:
         room_create(owner=other, room_id="standup")
     assert exc.value.code == "room_id_taken"
-    with pytest.raises(InvalidInput) as exc:
+    with pytest.raises(InvalidInput) as invalid:
         room_create(owner=other, room_id="a b")
-    assert "letters, digits" in exc.value.message
+    assert "letters, digits" in invalid.value.message
 
 
 @pytest.mark.django_db
