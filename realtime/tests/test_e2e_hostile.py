@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from conftest import access_token
 from realtime.groups import presence_group
 from realtime.presence import get_presence_store
 from realtime.testing import recursion_bomb, recv_type
+from rtc.tests.rooms import aroom_with_members
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -37,7 +37,7 @@ async def offline(layer: Any, channel: str, user_ids: set[int]) -> None:
 async def test_fifty_nested_frames_leave_no_presence_behind(live_db: None, cluster: Any, make_user: Any) -> None:
     users = [await sync_to_async(make_user)() for _ in range(3)]
     tokens = [await sync_to_async(access_token)(u) for u in users]
-    room = f"bomb-{uuid.uuid4().hex[:12]}"
+    room = (await aroom_with_members(users[0], *users[1:], prefix="bomb")).room_id  # rooms are owned: an unknown one is 4404
     layer = get_channel_layer()
     listener = await layer.new_channel("test.")
     for user in users:
