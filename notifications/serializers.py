@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from notifications.models import Notification
+from realtime.fields import StrictIdField
 
 
 class ActorSerializer(serializers.Serializer):
@@ -53,3 +54,9 @@ class UnreadCountSerializer(serializers.Serializer):
 class MarkAllReadResultSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
     count = serializers.IntegerField(help_text="Unread count afterwards.")
+
+
+class NotificationRefInput(serializers.Serializer):
+    """`mark_read` {id} on the personal socket."""
+
+    id = StrictIdField()

@@ -9,7 +9,7 @@ type added anywhere fails this test until the document describes it:
   `publish_many`, `apublish`, `build_message`, `send_event`, `server_frame`, and the apps' own
   wrappers such as `publish_to_streamer`), resolved when it is a literal or a named constant;
   `error` comes from `error_frame`.
-* client -> server: the keys of every consumer's `handlers` dict, plus the types the base
+* client -> server: the type of every `@handles(type, Input)` on a consumer method, plus the types the base
   consumer answers itself (`if event_type == "ping"`).
 
 Each type must appear backticked in the section of docs/protocol.md of the app that sends it
@@ -133,20 +133,18 @@ def build_catalogue() -> Catalogue:
                         value = _resolve(arg, local, events_by_app, app)
                         if value is not None:
                             catalogue.add("server", app, value, origin)
-            elif isinstance(node, ast.ClassDef):
-                for item in node.body:
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                # `@handles("type", Input)` on a consumer method declares a client type
+                for decorator in node.decorator_list:
                     if (
-                        isinstance(item, ast.Assign | ast.AnnAssign)
-                        and any(
-                            isinstance(t, ast.Name) and t.id == "handlers"
-                            for t in (item.targets if isinstance(item, ast.Assign) else [item.target])
-                        )
-                        and isinstance(item.value, ast.Dict)
+                        isinstance(decorator, ast.Call)
+                        and isinstance(decorator.func, ast.Name)
+                        and decorator.func.id == "handles"
+                        and decorator.args
                     ):
-                        for key in item.value.keys:
-                            value = _resolve(key, local, events_by_app, app) if key is not None else None
-                            if value is not None:
-                                catalogue.add("client", app, value, f"{rel}:{item.lineno}")
+                        value = _resolve(decorator.args[0], local, events_by_app, app)
+                        if value is not None:
+                            catalogue.add("client", app, value, f"{rel}:{node.lineno}")
             elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == "event_type":
                 # the base consumer answers some client types itself (`ping`)
                 for comparator in node.comparators:
