@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 from typing import Any
-from urllib.parse import parse_qs
 
 from django.conf import settings
 
@@ -56,7 +55,7 @@ class ChatConsumer(BaseConsumer):
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
         self.backlog_high_water = 0
         self.typing_timer: asyncio.Task | None = None
-        after = await self._after_param()
+        after = await self.after_param()
         conversation, memberships = await db(selectors.conversation_state_for_member)(
             conversation_id=self.conversation_id, user=self.user
         )
@@ -77,17 +76,6 @@ class ChatConsumer(BaseConsumer):
         )
         if after is not None:
             await self._send_backlog(after)
-
-    async def _after_param(self) -> int | None:
-        """`?after=<message id>` (0 = from the start). A malformed value gets an error frame and no backlog."""
-        values = parse_qs(self.scope.get("query_string", b"").decode("latin1")).get("after")
-        if not values:
-            return None
-        raw = values[0]
-        if not raw.isdigit() or int(raw) > selectors.MAX_DB_ID:
-            await self.send_error("invalid_after", "after must be a message id (a non-negative integer); no backlog sent.")
-            return None
-        return int(raw)
 
     async def _send_backlog(self, after: int) -> None:
         cursor = after

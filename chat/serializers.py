@@ -11,8 +11,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from chat.selectors import MAX_DB_ID
-from realtime.fields import StrictBooleanField, StrictCharField, StrictIdField
+from realtime.fields import MAX_DB_ID, StrictBooleanField, StrictCharField, StrictIdField
 
 # --- inputs ---------------------------------------------------------------------
 

@@ -19,9 +19,10 @@ from django.utils import timezone
 
 from chat import events, selectors
 from chat.models import Conversation, Membership, Message
-from chat.selectors import MAX_DB_ID, unread_count
+from chat.selectors import unread_count
 from chat.signals import message_created
 from realtime.errors import Forbidden, InvalidInput, NotFound, ServiceError
+from realtime.fields import MAX_DB_ID
 from realtime.groups import conversation_group, conversation_member_group, user_group
 from realtime.publish import build_message, publish_messages
 

@@ -51,7 +51,7 @@ class NotificationConsumer(BaseConsumer):
         await self.send_event("connection_established", {"user": {"id": self.user.pk, "username": self.user.username}})
         count = await db(selectors.unread_count)(user_id=self.user.pk)
         await self.send_event(events.UNREAD_COUNT, events.unread_count_payload(count))
-        after = _parse_after(self.scope.get("query_string", b""))
+        after = await self.after_param()
         if after is not None:
             backlog = await db(_backlog_frames)(self.user.pk, after)
             for notification_id, text in backlog:
@@ -121,19 +121,6 @@ class NotificationConsumer(BaseConsumer):
     async def send_raw(self, text: str) -> None:
         if not self.closed:
             await self.send(text_data=text)
-
-
-def _parse_after(query_string: bytes) -> int | None:
-    from urllib.parse import parse_qs
-
-    values = parse_qs(query_string.decode("latin-1")).get("after")
-    if not values:
-        return None
-    try:
-        value = int(values[0])
-    except ValueError:
-        return None
-    return value if 0 <= value < 2**63 else None
 
 
 def _backlog_frames(user_id: int, after: int) -> list[tuple[int, str]]:

@@ -26,6 +26,7 @@ from notifications import events
 from notifications.models import ONCE_PER_ACTOR_TYPES, PRIORITY_BY_TYPE, Notification, NotificationType
 from notifications.selectors import unread_counts_for
 from realtime.errors import NotFound
+from realtime.fields import MAX_DB_ID
 from realtime.groups import user_group
 from realtime.publish import build_message, publish, publish_messages
 
@@ -489,7 +490,7 @@ def notification_mark_read(*, user: Any, notification_id: int) -> Notification:
     `notification_read` {id} and `unread_count`. Someone else's (or an unknown) id
     raises NotFound and changes nothing. Marking a read one again publishes nothing.
     """
-    if not 0 < int(notification_id) < 2**63:  # a bigint column: larger ids cannot exist
+    if not 0 < int(notification_id) <= MAX_DB_ID:
         raise NotFound("Notification not found.", code="notification_not_found")
     with transaction.atomic():
         notification = (

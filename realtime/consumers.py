@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import uuid
 from typing import Any, ClassVar
+from urllib.parse import parse_qs
 
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -33,6 +34,7 @@ from realtime.consumer_inbound import EmptyInput, InboundMixin, Reject, handles
 from realtime.consumer_presence import PresenceMixin
 from realtime.envelope import encode, error_frame, server_frame
 from realtime.errors import ServiceError
+from realtime.fields import MAX_DB_ID
 from realtime.groups import USER_SCOPE, connection_group, session_control_group, user_control_group, user_group
 from realtime.heartbeat import ensure_sweeper
 from realtime.logging import user_id_var
@@ -209,6 +211,27 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
         if not self.closed:
             self.closed = True
             await self.close(code=code, reason=reason[:120] if reason else None)
+
+    # --- the query string ------------------------------------------------------
+
+    def query_param(self, name: str, *, max_length: int = 128) -> str | None:
+        """The first `?name=` value of the socket's URL (cut to `max_length`), or None."""
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get(name)
+        return values[0][:max_length] if values else None
+
+    async def after_param(self) -> int | None:
+        """`?after=<id>`: resume after that id (0 = from the start); None = no resume.
+
+        A malformed value (not an integer in 0..MAX_DB_ID) gets an `invalid_after` error frame and no
+        backlog; the socket stays open and receives live events.
+        """
+        raw = self.query_param("after", max_length=64)
+        if raw is None:
+            return None
+        if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_DB_ID:
+            await self.send_error("invalid_after", "after must be an id (a non-negative integer); no backlog sent.")
+            return None
+        return int(raw)
 
     # --- outbound (group events) ----------------------------------------------
 

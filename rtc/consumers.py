@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import parse_qs
 
 from realtime import closecodes
 from realtime.consumers import BaseConsumer, Reject, handles
@@ -55,7 +54,7 @@ class RoomConsumer(BaseConsumer):
         self.peer_id = self.connection_id
         raw_room_id = self.scope["url_route"]["kwargs"].get("room_id", "")
         self.room_id = room_id_validate(room_id=raw_room_id)  # NotFound invalid_room -> 4404
-        invite = _query_param(self.scope, "invite")
+        invite = self.query_param("invite")
         # NotFound room_not_found -> 4404 (unknown or hidden alike), Forbidden banned -> 4403
         access = await db(room_access)(room_id=self.room_id, user=self.user, invite=invite)
         self.is_owner = access.kind == Access.OWNER
@@ -196,7 +195,3 @@ class RoomConsumer(BaseConsumer):
             raise InvalidInput(f"No peer {target[:64]!r} in this room.", code="unknown_peer", extra={"target": target[:64]})
         await apublish(connection_group(target), event_type, payload)
 
-
-def _query_param(scope: dict[str, Any], name: str) -> str | None:
-    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(name)
-    return values[0][:128] if values else None

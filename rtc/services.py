@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 
 from realtime import closecodes
 from realtime.errors import BadRequest, Forbidden, InvalidInput, NotFound
+from realtime.fields import MAX_DB_ID
 from realtime.groups import room_group, room_lobby_group
 from realtime.publish import publish, publish_many
 from rtc import events
@@ -40,8 +41,6 @@ from rtc.selectors import (  # noqa: F401 - re-exported: the room id rules were 
     room_owned,
     room_scope,
 )
-
-MAX_DB_ID = 2**63 - 1
 
 
 def _generated_room_id() -> str:
