@@ -32,8 +32,9 @@ from rest_framework import serializers
 
 from realtime import closecodes
 from realtime.auth import auser_for_access_token
-from realtime.envelope import encode, error_frame, server_frame
+from realtime.envelope import encode, server_frame
 from realtime.errors import ServiceError
+from realtime.events import Authenticated, Event, Pong, UserOffline, UserOnline, error
 from realtime.groups import connection_group, presence_group, session_control_group, user_control_group, user_group
 from realtime.heartbeat import ensure_sweeper
 from realtime.jsonlimits import JSONTooDeep, max_depth
@@ -170,7 +171,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self.join_group(session_control_group(session.session_key))
         await self.accept(subprotocol=subprotocol)
         if change.flipped and self.tracks_user_presence:
-            await apublish(presence_group(self.user.pk), "user_online", {"user_id": self.user.pk, "username": self.user.username})
+            await apublish(presence_group(self.user.pk), UserOnline(user_id=self.user.pk, username=self.user.username))
         try:
             await self.on_connect()
         except Reject as exc:
@@ -218,7 +219,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
                     continue
                 if scope == USER_SCOPE and change.flipped and self.tracks_user_presence:
                     try:
-                        await apublish(presence_group(self.user.pk), "user_offline", {"user_id": self.user.pk, "username": self.user.username})
+                        await apublish(presence_group(self.user.pk), UserOffline(user_id=self.user.pk, username=self.user.username))
                     except Exception:
                         logger.exception("presence_publish_failed", extra={"scope": scope})
         for group in list(getattr(self, "joined_groups", set())):
@@ -279,13 +280,15 @@ class BaseConsumer(AsyncWebsocketConsumer):
             if not _client_gone(exc):
                 raise
 
-    async def send_event(self, event_type: str, data: dict[str, Any] | None = None, *, event_id: Any = None) -> None:
+    async def send_event(self, event: Event, *, event_id: Any = None) -> None:
+        """Send one catalogued event (realtime/events.py) to this socket; anything else is a TypeError."""
+        frame = server_frame(event, event_id=event_id)
         if not self.closed:
-            await self.send(text_data=encode(server_frame(event_type, data, event_id=event_id)))
+            await self.send(text_data=encode(frame))
 
     async def send_error(self, code: str, message: str, **extra: Any) -> None:
-        if not self.closed:
-            await self.send(text_data=encode(error_frame(code, message, **extra)))
+        """An `error` event; `extra` takes only the documented keys of `realtime.events.Error`."""
+        await self.send_event(error(code, message, **extra))
 
     async def close_with(self, code: int, reason: str = "") -> None:
         if not self.closed:
@@ -333,7 +336,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self.send_error("invalid_frame", '"data" must be an object.', type=event_type[:64])
             return
         if event_type == "ping":
-            await self.send_event("pong", {"ts": data.get("ts")} if isinstance(data.get("ts"), (int, float, str)) else {})
+            await self.send_event(Pong(ts=data["ts"]) if isinstance(data.get("ts"), int | float | str) else Pong())
             return
         if event_type == "authenticate":
             await self.reauthenticate(data)
@@ -406,7 +409,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             return
         if self.auth_exp is not None and exp is not None:
             self.auth_exp = max(self.auth_exp, exp)
-        await self.send_event("authenticated", {"user_id": self.user.pk, "expires_at": _iso(self.auth_exp)})
+        await self.send_event(Authenticated(user_id=self.user.pk, expires_at=_iso(self.auth_exp)))
 
     async def _expire(self) -> None:
         """Close with 4401 once the socket's token has expired (and no `authenticate` moved it)."""
