@@ -11,8 +11,10 @@ from typing import Any
 
 from rest_framework import serializers
 
+from chat.events import MessageData
 from chat.selectors import MAX_DB_ID
 from realtime.fields import StrictBooleanField, StrictCharField, StrictIdField
+from realtime.outputs import PayloadOutput
 
 # --- inputs ---------------------------------------------------------------------
 
@@ -66,7 +68,11 @@ class UserBriefOutput(serializers.Serializer):
     username = serializers.CharField()
 
 
-class MessageOutput(serializers.Serializer):
+class MessageOutput(PayloadOutput):
+    """`events.MessageData`: the same dict as the `chat_message` event's data."""
+
+    payload = MessageData
+
     id = serializers.IntegerField()
     conversation = serializers.IntegerField(source="conversation_id")
     sender = UserBriefOutput()
