@@ -13,14 +13,14 @@ from rest_framework import serializers
 from notifications import events, selectors, services
 from notifications.models import Priority
 from realtime.consumers import BaseConsumer, EmptySerializer
-from realtime.envelope import encode, server_frame
+from realtime.envelope import encode_event
 from realtime.fields import StrictIdField
 
 RESUME_LIMIT = 200
 BATCHED_PRIORITIES = frozenset({Priority.MEDIUM, Priority.LOW})
 # Events about existing notifications: a held batch goes out before them, so a
 # client never gets a notification after the frame that marked it read or removed it.
-FLUSH_BEFORE = frozenset({events.NOTIFICATION_READ, events.MARK_ALL_READ, events.NOTIFICATIONS_REMOVED})
+FLUSH_BEFORE = frozenset({events.NotificationRead.type, events.MarkAllRead.type, events.NotificationsRemoved.type})
 
 
 class MarkReadSerializer(serializers.Serializer):
@@ -57,9 +57,9 @@ class NotificationConsumer(BaseConsumer):
         self.pending_unread: str | None = None
         self.flush_task: asyncio.Task | None = None
         self.sent_up_to = 0
-        await self.send_event("connection_established", {"user": {"id": self.user.pk, "username": self.user.username}})
+        await self.send_event(events.ConnectionEstablished(user=events.PersonalUser(id=self.user.pk, username=self.user.username)))
         count = await database_sync_to_async(selectors.unread_count)(user_id=self.user.pk)
-        await self.send_event(events.UNREAD_COUNT, events.unread_count_payload(count))
+        await self.send_event(events.UnreadCount(count=count))
         after = _parse_after(self.scope.get("query_string", b""))
         if after is not None:
             backlog = await database_sync_to_async(_backlog_frames)(self.user.pk, after)
@@ -84,7 +84,7 @@ class NotificationConsumer(BaseConsumer):
     async def deliver(self, message: dict[str, Any]) -> None:
         meta = message.get("meta") or {}
         event = message.get("event")
-        if event == events.NEW_NOTIFICATION:
+        if event == events.NewNotification.type:
             notification_id = meta.get("notification_id") or 0
             if notification_id and notification_id <= self.sent_up_to:
                 return  # already sent in the resume backlog
@@ -95,7 +95,7 @@ class NotificationConsumer(BaseConsumer):
                 return
             await self.send(text_data=message["text"])
             return
-        if event == events.UNREAD_COUNT and self.pending:
+        if event == events.UnreadCount.type and self.pending:
             self.pending_unread = message["text"]  # the newest count wins
             return
         if event in FLUSH_BEFORE and self.pending:
@@ -121,7 +121,7 @@ class NotificationConsumer(BaseConsumer):
             await self.send_raw(pending[0])
         elif pending:
             items = [json.loads(text)["data"] for text in pending]
-            await self.send_raw(encode(server_frame(events.NOTIFICATION_BATCH, events.notification_batch_payload(items))))
+            await self.send_raw(encode_event(events.NotificationBatch(notifications=items, count=len(items))))
         if unread is not None:
             await self.send_raw(unread)
 
@@ -146,6 +146,6 @@ def _parse_after(query_string: bytes) -> int | None:
 def _backlog_frames(user_id: int, after: int) -> list[tuple[int, str]]:
     notifications = selectors.notification_backlog(user_id=user_id, after_id=after, limit=RESUME_LIMIT)
     return [
-        (n.pk, encode(server_frame(events.NEW_NOTIFICATION, events.new_notification_payload(n), event_id=n.pk)))
+        (n.pk, encode_event(events.NewNotification.of(n), event_id=n.pk))
         for n in notifications
     ]
