@@ -55,13 +55,16 @@ class Payload:
 
     def data(self) -> dict[str, Any]:
         """The JSON-ready dict (datetimes are encoded by the envelope), without the OMIT keys."""
-        out: dict[str, Any] = {}
-        for name, key in self._keys:
-            value = getattr(self, name)
-            if value is OMIT:
-                continue
-            out[key] = _plain(value)
-        return out
+        return {key: _plain(value) for key, value in self.shallow().items()}
+
+    def shallow(self) -> dict[str, Any]:
+        """`data()` with nested payloads left as they are: the envelope's encoder expands them.
+
+        The hot path (a chat message's frames) encodes this, so a payload shared by many events
+        (`chat_update.last_message`) is not copied into a dict per event first.
+        """
+        self_dict = self.__dict__
+        return {key: self_dict[name] for name, key in self._keys if self_dict[name] is not OMIT}
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
