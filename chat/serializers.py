@@ -69,9 +69,9 @@ class UserBriefOutput(serializers.Serializer):
 
 
 class MessageOutput(PayloadOutput):
-    """`events.MessageData`: the same dict as the `chat_message` event's data."""
+    """A stored message: the same fields as the `chat_message` WebSocket data."""
 
-    payload = MessageData
+    payload = MessageData  # the `chat_message` event's data; the fields below are for OpenAPI
 
     id = serializers.IntegerField()
     conversation = serializers.IntegerField(source="conversation_id")

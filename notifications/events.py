@@ -34,11 +34,12 @@ class ConnectionEstablished(Event):
     user: PersonalUser
 
 
-@event
-class NewNotification(Event):
-    type: ClassVar[Literal["new_notification"]] = "new_notification"
+@payload
+class NotificationData(Payload):
+    """A notification as the `new_notification` event carries it."""
+
     id: int
-    # the notification's kind (`follow`, `comment`, ...); the frame type is `new_notification`
+    # the notification's kind (`follow`, `comment`, ...); the frame key is "type"
     type_: str
     actor: Actor | None
     target: dict[str, Any]
@@ -49,19 +50,39 @@ class NewNotification(Event):
     read: bool
 
     @classmethod
-    def of(cls, notification: Notification) -> NewNotification:
+    def fields_of(cls, notification: Notification) -> dict[str, Any]:
         actor = notification.actor
-        return cls(
-            id=notification.pk,
-            type_=notification.type,
-            actor=None if actor is None else Actor(id=actor.pk, username=actor.username, name=actor.name),
-            target=notification.target_summary,
-            text=notification.text,
-            created_at=notification.created_at,
-            priority=notification.priority,
-            group_key=notification.group_key,
-            read=notification.read_at is not None,
-        )
+        return {
+            "id": notification.pk,
+            "type_": notification.type,
+            "actor": None if actor is None else Actor(id=actor.pk, username=actor.username, name=actor.name),
+            "target": notification.target_summary,
+            "text": notification.text,
+            "created_at": notification.created_at,
+            "priority": notification.priority,
+            "group_key": notification.group_key,
+            "read": notification.read_at is not None,
+        }
+
+
+@payload
+class NotificationListed(NotificationData):
+    """The REST shape (`NotificationOutput`): the event's fields plus `read_at`."""
+
+    read_at: datetime | None
+
+    @classmethod
+    def of(cls, notification: Notification) -> NotificationListed:
+        return cls(**cls.fields_of(notification), read_at=notification.read_at)
+
+
+@event
+class NewNotification(NotificationData, Event):
+    type: ClassVar[Literal["new_notification"]] = "new_notification"
+
+    @classmethod
+    def of(cls, notification: Notification) -> NewNotification:
+        return cls(**NotificationData.fields_of(notification))
 
 
 @event

@@ -18,6 +18,7 @@ from chat.serializers import MessageOutput, UserBriefOutput
 from realtime.consumers import BaseConsumer
 from realtime.envelope import server_frame
 from realtime.events import CATALOGUE, OMIT, Error, Pong, check_frame, error, load_catalogue
+from realtime.outputs import PayloadOutput
 from realtime.publish import apublish, build_message, publish
 
 
@@ -82,6 +83,15 @@ def _declared(serializer: serializers.Serializer) -> set[str]:
     return set(serializer.fields)
 
 
+def test_every_payload_output_declares_exactly_its_payloads_fields() -> None:
+    import notifications.serializers
+
+    outputs = PayloadOutput.__subclasses__()
+    assert {MessageOutput, notifications.serializers.NotificationSerializer} <= set(outputs)
+    for output in outputs:
+        assert tuple(output().fields) == output.payload.field_names(), output
+
+
 def test_the_rest_message_output_declares_exactly_the_message_payload_fields() -> None:
     # MessageOutput renders MessageData itself; its declared fields exist for OpenAPI and must not drift.
     assert _declared(MessageOutput()) == {f.name for f in fields(MessageData)}
@@ -102,3 +112,18 @@ def test_rest_and_socket_show_a_message_with_the_same_keys_and_values(make_user:
     assert set(rest) == set(socket) == {f.name for f in fields(MessageData)}
     assert {k: v for k, v in rest.items() if k != "created_at"} == {k: v for k, v in socket.items() if k != "created_at"}
     assert rest["created_at"][:19] == socket["created_at"][:19]  # the same instant; REST keeps microseconds
+
+
+@pytest.mark.django_db
+def test_rest_lists_a_notification_with_the_events_fields_plus_read_at(make_user: Any) -> None:
+    from notifications.events import NewNotification
+    from notifications.models import Notification
+    from notifications.serializers import NotificationSerializer
+
+    recipient, actor = make_user(), make_user()
+    notification = Notification.objects.create(recipient=recipient, actor=actor, type="follow", priority="medium", group_key="follow", text="x followed you")
+    rest = NotificationSerializer(notification).data
+    socket = json.loads(build_message(NewNotification.of(notification))["text"])["data"]
+    assert set(rest) == set(socket) | {"read_at"}
+    assert {k: rest[k] for k in socket if k != "created_at"} == {k: v for k, v in socket.items() if k != "created_at"}
+    assert rest["type"] == "follow" and rest["read_at"] is None and rest["actor"]["id"] == actor.pk
