@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from realtime.events import Event, Payload, error, require_event
+from realtime.events import Event, Payload, require_event
 
 
 def now_iso() -> str:
@@ -43,7 +43,3 @@ def encode(frame: dict[str, Any]) -> str:
 
 def encode_event(event: Event, *, event_id: int | str | None = None) -> str:
     return encode(server_frame(event, event_id=event_id))
-
-
-def error_frame(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return server_frame(error(code, message, **extra))
