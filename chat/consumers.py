@@ -8,55 +8,22 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import DatabaseSyncToAsync
 from django.conf import settings
-from django.db import connections
 
 from chat import events, receipts, selectors, services
+from chat.presence import conversation_viewers
 from chat.serializers import MessageCreateInput, MessageRefInput, TypingInput
 from realtime import closecodes
-from realtime.consumers import BaseConsumer, Reject
+from realtime.consumers import BaseConsumer, Reject, handles
+from realtime.db import db
 from realtime.errors import Forbidden, ServiceError
-from realtime.groups import conversation_group, conversation_member_group, presence_group
+from realtime.groups import USER_SCOPE, conversation_group, conversation_member_group, conversation_scope, presence_group
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
 
 logger = logging.getLogger(__name__)
 
 BACKLOG_CHUNK = 200
-
-
-class PooledDatabaseSyncToAsync(DatabaseSyncToAsync):
-    """DatabaseSyncToAsync that always hands a pooled connection back when the call ends.
-
-    Channels closes old connections around each call, which returns a pooled connection; but
-    `channels.testing` turns that into a no-op, and then every pool thread would keep its
-    connection and drain the pool. Closing a pooled connection only returns it to the pool.
-    """
-
-    def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().thread_handler(loop, *args, **kwargs)
-        finally:
-            for conn in connections.all(initialized_only=True):
-                if conn.connection is not None and getattr(conn, "pool", None) is not None and not conn.in_atomic_block:
-                    conn.close()
-
-
-def db(func: Any) -> Any:
-    """Run an ORM call off the event loop on a pool thread, not on the process's one sync thread.
-
-    `database_sync_to_async` defaults to thread_sensitive=True: every call of the whole process
-    queues for ONE thread, which capped a process at ~15 chat messages/s (bench/chat_fanout). The
-    chat services hold no thread-bound state, Channels closes (= returns to the psycopg pool) the
-    thread's connection around each call, and per-conversation order comes from the row lock in
-    `message_create`, so calls of different sockets may run in parallel. One socket still handles
-    its frames one at a time (Channels awaits each handler), so a sender's messages stay in order.
-
-    SQLite (the `make run` default) has one writer at a time anyway, and parallel writers only
-    meet "database is locked": there the calls stay on the one sync thread.
-    """
-    return PooledDatabaseSyncToAsync(func, thread_sensitive=connections["default"].vendor == "sqlite")
 
 
 async def _apply_receipts(batch: list[services.Receipt]) -> list[ServiceError | None]:
@@ -85,13 +52,6 @@ class ChatConsumer(BaseConsumer):
     Fan-out: group events are forwarded as pre-encoded text; no query per delivery.
     """
 
-    handlers = {
-        "chat_message": ("receive_chat_message", MessageCreateInput),
-        "typing": ("receive_typing", TypingInput),
-        "message_delivered": ("receive_message_delivered", MessageRefInput),
-        "mark_read": ("receive_mark_read", MessageRefInput),
-    }
-
     async def on_connect(self) -> None:
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
         self.backlog_high_water = 0
@@ -106,9 +66,9 @@ class ChatConsumer(BaseConsumer):
         await self.join_group(conversation_member_group(self.conversation_id, self.user.pk))
         for uid in others:
             await self.join_group(presence_group(uid))
-        await self.join_presence(services.presence_scope(self.conversation_id), str(self.user.pk))
+        await self.join_presence(conversation_scope(self.conversation_id), str(self.user.pk))
         store = get_presence_store()
-        present = await asyncio.gather(*(store.is_present("user", str(m.user_id)) for m in memberships))
+        present = await asyncio.gather(*(store.is_present(USER_SCOPE, str(m.user_id)) for m in memberships))
         online = {m.user_id: bool(p) for m, p in zip(memberships, present, strict=True)}
         online[self.user.pk] = True
         await self.send_event(events.ConnectionEstablished.of(conversation=conversation, memberships=memberships, online=online))
@@ -152,9 +112,10 @@ class ChatConsumer(BaseConsumer):
 
     # --- client events -------------------------------------------------------------
 
-    async def receive_chat_message(self, data: dict[str, Any]) -> None:
+    @handles("chat_message", MessageCreateInput)
+    async def on_chat_message(self, data: dict[str, Any]) -> None:
         # Presence is read here, on the event loop, so the write never waits for Redis under the lock.
-        viewing = await services.conversation_viewers(self.conversation_id)
+        viewing = await conversation_viewers(self.conversation_id)
         try:
             message, created = await db(services.message_create)(
                 sender=self.user,
@@ -174,7 +135,8 @@ class ChatConsumer(BaseConsumer):
         if self.typing_timer is not None:
             await self._stop_typing()
 
-    async def receive_typing(self, data: dict[str, Any]) -> None:
+    @handles("typing", TypingInput)
+    async def on_typing(self, data: dict[str, Any]) -> None:
         if data["is_typing"]:
             if self.typing_timer is not None:
                 self.typing_timer.cancel()
@@ -184,10 +146,12 @@ class ChatConsumer(BaseConsumer):
         elif self.typing_timer is not None:
             await self._stop_typing()
 
-    async def receive_message_delivered(self, data: dict[str, Any]) -> None:
+    @handles("message_delivered", MessageRefInput)
+    async def on_message_delivered(self, data: dict[str, Any]) -> None:
         await _receipts().submit(services.Receipt("delivered", self.user.pk, self.conversation_id, data["message_id"]))
 
-    async def receive_mark_read(self, data: dict[str, Any]) -> None:
+    @handles("mark_read", MessageRefInput)
+    async def on_mark_read(self, data: dict[str, Any]) -> None:
         await _receipts().submit(services.Receipt("read", self.user.pk, self.conversation_id, data["message_id"]))
 
     # --- typing --------------------------------------------------------------------

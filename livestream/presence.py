@@ -25,7 +25,7 @@ from livestream import events
 from livestream.models import Stream
 from livestream.services import stream_streamer_absent, stream_viewers_set
 from realtime.events import Event
-from realtime.groups import connection_group, stream_group
+from realtime.groups import connection_group, stream_group, stream_host_scope, stream_peer_scope, streamer_scope, viewer_scope  # noqa: F401 (scopes re-exported)
 from realtime.heartbeat import on_presence_expired
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
@@ -35,25 +35,9 @@ logger = logging.getLogger(__name__)
 _grace_tasks: set[asyncio.Task] = set()
 
 
-def viewer_scope(stream_id: int) -> str:
-    return f"stream:{stream_id}"
-
-
-def streamer_scope(stream_id: int) -> str:
-    return f"streamer:{stream_id}"
-
-
-def peer_scope(stream_id: int) -> str:
-    return f"stream_peer:{stream_id}"
-
-
-def host_scope(stream_id: int) -> str:
-    return f"stream_host:{stream_id}"
-
-
 async def publish_to_streamer(stream_id: int, event: Event) -> int:
     """Send to every socket of the streamer in this stream, by connection group (any process)."""
-    hosts = await get_presence_store().members(host_scope(stream_id))
+    hosts = await get_presence_store().members(stream_host_scope(stream_id))
     for conn in hosts:
         await apublish(connection_group(conn), event)
     return len(hosts)

@@ -6,25 +6,20 @@ import asyncio
 import json
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.conf import settings
-from rest_framework import serializers
 
 from notifications import events, selectors, services
 from notifications.models import Priority
-from realtime.consumers import BaseConsumer, EmptySerializer
+from notifications.serializers import NotificationRefInput
+from realtime.consumers import BaseConsumer, EmptyInput, handles
+from realtime.db import db
 from realtime.envelope import encode_event
-from realtime.fields import StrictIdField
 
 RESUME_LIMIT = 200
 BATCHED_PRIORITIES = frozenset({Priority.MEDIUM, Priority.LOW})
 # Events about existing notifications: a held batch goes out before them, so a
 # client never gets a notification after the frame that marked it read or removed it.
 FLUSH_BEFORE = frozenset({events.NotificationRead.type, events.MarkAllRead.type, events.NotificationsRemoved.type})
-
-
-class MarkReadSerializer(serializers.Serializer):
-    id = StrictIdField()
 
 
 class NotificationConsumer(BaseConsumer):
@@ -47,10 +42,6 @@ class NotificationConsumer(BaseConsumer):
     """
 
     joins_user_group = True
-    handlers = {
-        "mark_read": ("mark_read", MarkReadSerializer),
-        "mark_all_read": ("mark_all_read", EmptySerializer),
-    }
 
     async def on_connect(self) -> None:
         self.pending: list[str] = []
@@ -58,11 +49,11 @@ class NotificationConsumer(BaseConsumer):
         self.flush_task: asyncio.Task | None = None
         self.sent_up_to = 0
         await self.send_event(events.ConnectionEstablished(user=events.PersonalUser(id=self.user.pk, username=self.user.username)))
-        count = await database_sync_to_async(selectors.unread_count)(user_id=self.user.pk)
+        count = await db(selectors.unread_count)(user_id=self.user.pk)
         await self.send_event(events.UnreadCount(count=count))
         after = _parse_after(self.scope.get("query_string", b""))
         if after is not None:
-            backlog = await database_sync_to_async(_backlog_frames)(self.user.pk, after)
+            backlog = await db(_backlog_frames)(self.user.pk, after)
             for notification_id, text in backlog:
                 await self.send(text_data=text)
                 self.sent_up_to = notification_id
@@ -73,11 +64,13 @@ class NotificationConsumer(BaseConsumer):
 
     # --- client frames ---------------------------------------------------------
 
-    async def mark_read(self, data: dict[str, Any]) -> None:
-        await database_sync_to_async(services.notification_mark_read)(user=self.user, notification_id=data["id"])
+    @handles("mark_read", NotificationRefInput)
+    async def on_mark_read(self, data: dict[str, Any]) -> None:
+        await db(services.notification_mark_read)(user=self.user, notification_id=data["id"])
 
-    async def mark_all_read(self, data: dict[str, Any]) -> None:
-        await database_sync_to_async(services.notification_mark_all_read)(user=self.user)
+    @handles("mark_all_read", EmptyInput)
+    async def on_mark_all_read(self, data: dict[str, Any]) -> None:
+        await db(services.notification_mark_all_read)(user=self.user)
 
     # --- group events -----------------------------------------------------------
 

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from notifications.events import NotificationListed
 from notifications.models import NotificationType, Priority
+from realtime.fields import StrictIdField
 from realtime.outputs import PayloadOutput
 
 
@@ -56,3 +57,9 @@ class UnreadCountSerializer(serializers.Serializer):
 class MarkAllReadResultSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
     count = serializers.IntegerField(help_text="Unread count afterwards.")
+
+
+class NotificationRefInput(serializers.Serializer):
+    """`mark_read` {id} on the personal socket."""
+
+    id = StrictIdField()

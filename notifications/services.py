@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
@@ -355,13 +355,16 @@ def notification_create_for_mention(*, mention: Any, mentioned: Any, author: Any
     return _create([draft])
 
 
-def notification_create_for_chat_message(*, message: Any, conversation: Any, recipients_not_viewing: Iterable[int]) -> list[Notification] | None:
-    """Members with no open chat socket for the conversation learn about the message.
+def notification_create_for_chat_message(
+    *, message: Any, conversation: Any, recipients: Iterable[int], viewing: Collection[int] = frozenset()
+) -> list[Notification] | None:
+    """Of the `recipients`, those with no chat socket open on the conversation (not in `viewing`)
+    learn about the message: who is looking needs no notification.
 
     Runs inside every chat send: with nobody to notify it returns before opening a savepoint,
     so the usual case (everybody has the chat open) costs no query.
     """
-    recipients = list(recipients_not_viewing)
+    recipients = [uid for uid in recipients if uid not in viewing]
     if not recipients:
         return []
     return _chat_message_notifications(message=message, conversation=conversation, recipients=recipients)

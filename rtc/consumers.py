@@ -6,39 +6,22 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
-from rest_framework import serializers
-
 from realtime import closecodes
-from realtime.consumers import BaseConsumer, Reject
+from realtime.consumers import BaseConsumer, Reject, handles
+from realtime.db import db
 from realtime.envelope import now_iso
 from realtime.errors import Forbidden, InvalidInput, ServiceError
 from realtime.events import Event
-from realtime.fields import StrictIdField
-from realtime.groups import connection_group, room_group, room_lobby_group
+from realtime.groups import connection_group, lobby_scope, room_group, room_lobby_group, room_scope
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
+from realtime.webrtc import sdp_check
 from rtc import events
-from rtc.selectors import Access, lobby_is_waiting, lobby_scope, lobby_waiting, room_access, room_participants
-from rtc.serializers import BroadcastSerializer, IceCandidateSerializer, SessionDescriptionSerializer
-from rtc.services import (
-    broadcast_validate,
-    lobby_admit,
-    lobby_deny,
-    max_participants,
-    room_id_validate,
-    room_join,
-    room_scope,
-    sdp_validate,
-)
+from rtc.selectors import Access, lobby_is_waiting, lobby_waiting, room_access, room_participants
+from rtc.serializers import BroadcastInput, IceCandidateInput, LobbyDecisionInput, SessionDescriptionInput
+from rtc.services import broadcast_validate, lobby_admit, lobby_deny, max_participants, room_id_validate, room_join
 
 logger = logging.getLogger(__name__)
-
-
-class LobbyDecisionSerializer(serializers.Serializer):
-    """`admit` / `deny`: `{user_id}` of a user waiting in the lobby."""
-
-    user_id = StrictIdField()
 
 
 class RoomConsumer(BaseConsumer):
@@ -65,15 +48,6 @@ class RoomConsumer(BaseConsumer):
       then 4403, `room_closed` then 4410), on whichever process holds them.
     """
 
-    handlers = {
-        events.OFFER: ("relay_offer", SessionDescriptionSerializer),
-        events.ANSWER: ("relay_answer", SessionDescriptionSerializer),
-        events.ICE_CANDIDATE: ("relay_candidate", IceCandidateSerializer),
-        events.BROADCAST: ("broadcast", BroadcastSerializer),
-        events.ADMIT: ("admit", LobbyDecisionSerializer),
-        events.DENY: ("deny", LobbyDecisionSerializer),
-    }
-
     async def on_connect(self) -> None:
         self.room_id: str | None = None
         self.announced = False
@@ -84,11 +58,11 @@ class RoomConsumer(BaseConsumer):
         self.room_id = room_id_validate(room_id=raw_room_id)  # NotFound invalid_room -> 4404
         invite = _query_param(self.scope, "invite")
         # NotFound room_not_found -> 4404 (unknown or hidden alike), Forbidden banned -> 4403
-        access = await database_sync_to_async(room_access)(room_id=self.room_id, user=self.user, invite=invite)
+        access = await db(room_access)(room_id=self.room_id, user=self.user, invite=invite)
         self.is_owner = access.kind == Access.OWNER
         self.owner_id = access.room.owner_id
         if access.kind == Access.INVITE:
-            await database_sync_to_async(room_join)(room_id=self.room_id, user=self.user, invite=invite)
+            await db(room_join)(room_id=self.room_id, user=self.user, invite=invite)
         if access.kind == Access.LOBBY:
             await self._wait_in_lobby()
             return
@@ -116,12 +90,11 @@ class RoomConsumer(BaseConsumer):
         # Join the group before reading the peer list: a peer that joins meanwhile is
         # then either in `peers` or announced by `peer_joined` (maybe both; never neither).
         await self.join_group(room_group(self.room_id))
-        change = await self.join_presence(self.presence_scope, self.peer_id, info={"user_id": self.user.pk, "username": self.user.username})
         limit = max_participants()
-        # The join and the count are one atomic step in the store, so concurrent joins
-        # on different processes cannot both squeeze into the last seat.
-        if change is None or change.members > limit:
-            await self.leave_presence(self.presence_scope, self.peer_id)
+        change = await self.join_presence(
+            self.presence_scope, self.peer_id, info={"user_id": self.user.pk, "username": self.user.username}, max_members=limit
+        )
+        if change is None:
             await self.send_error("room_full", f"Room is full: at most {limit} participants.", max_participants=limit)
             raise Reject(closecodes.FULL, "room full")
         peers = await room_participants(room_id=self.room_id, exclude_peer=self.peer_id)
@@ -172,31 +145,37 @@ class RoomConsumer(BaseConsumer):
 
     # --- client events -----------------------------------------------------------
 
-    async def admit(self, data: dict[str, Any]) -> None:
+    @handles(events.ADMIT, LobbyDecisionInput)
+    async def on_admit(self, data: dict[str, Any]) -> None:
         """`admit` {user_id} (owner) -> the user's waiting sockets get `admitted` and join."""
         waiting = await lobby_is_waiting(room_id=self.room_id, user_id=data["user_id"])
-        await database_sync_to_async(lobby_admit)(room_id=self.room_id, actor=self.user, user_id=data["user_id"], waiting=waiting)
+        await db(lobby_admit)(room_id=self.room_id, actor=self.user, user_id=data["user_id"], waiting=waiting)
 
-    async def deny(self, data: dict[str, Any]) -> None:
+    @handles(events.DENY, LobbyDecisionInput)
+    async def on_deny(self, data: dict[str, Any]) -> None:
         """`deny` {user_id} (owner) -> the user's waiting sockets get `error` lobby_denied and close 4403."""
         waiting = await lobby_is_waiting(room_id=self.room_id, user_id=data["user_id"])
-        await database_sync_to_async(lobby_deny)(room_id=self.room_id, actor=self.user, user_id=data["user_id"], waiting=waiting)
+        await db(lobby_deny)(room_id=self.room_id, actor=self.user, user_id=data["user_id"], waiting=waiting)
 
-    async def relay_offer(self, data: dict[str, Any]) -> None:
+    @handles(events.OFFER, SessionDescriptionInput)
+    async def on_offer(self, data: dict[str, Any]) -> None:
         """`offer` {target, sdp} -> the target peer gets `offer` {from, sdp}."""
         self._require_in_room()
-        await self._relay(data["target"], events.Offer(from_=self.peer_id, sdp=sdp_validate(sdp=data["sdp"])))
+        await self._relay(data["target"], events.Offer(from_=self.peer_id, sdp=sdp_check(data["sdp"])))
 
-    async def relay_answer(self, data: dict[str, Any]) -> None:
+    @handles(events.ANSWER, SessionDescriptionInput)
+    async def on_answer(self, data: dict[str, Any]) -> None:
         """`answer` {target, sdp} -> the target peer gets `answer` {from, sdp}."""
         self._require_in_room()
-        await self._relay(data["target"], events.Answer(from_=self.peer_id, sdp=sdp_validate(sdp=data["sdp"])))
+        await self._relay(data["target"], events.Answer(from_=self.peer_id, sdp=sdp_check(data["sdp"])))
 
-    async def relay_candidate(self, data: dict[str, Any]) -> None:
+    @handles(events.ICE_CANDIDATE, IceCandidateInput)
+    async def on_ice_candidate(self, data: dict[str, Any]) -> None:
         candidate = dict(data["candidate"]) if data["candidate"] is not None else None
         await self._relay(data["target"], events.IceCandidate(from_=self.peer_id, candidate=candidate))
 
-    async def broadcast(self, data: dict[str, Any]) -> None:
+    @handles(events.BROADCAST, BroadcastInput)
+    async def on_broadcast(self, data: dict[str, Any]) -> None:
         self._require_in_room()
         await apublish(
             room_group(self.room_id), events.Broadcast(from_=self.peer_id, data_=broadcast_validate(data=data["data"])), meta={"exclude_peer": self.peer_id}

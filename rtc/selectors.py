@@ -17,13 +17,12 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
 from realtime.errors import Forbidden, NotFound
+from realtime.groups import LOBBY_SCOPE_PREFIX, ROOM_SCOPE_PREFIX, lobby_scope, room_scope  # noqa: F401 (re-exported)
 from realtime.presence import get_presence_store
 from rtc.events import Peer
 from rtc.models import ROOM_ID_PATTERN, ROOM_ID_RULE, Room, RoomBan, RoomMember, Visibility
 
 ROOM_ID_RE = re.compile(ROOM_ID_PATTERN)
-ROOM_SCOPE_PREFIX = "room"
-LOBBY_SCOPE_PREFIX = "lobby"
 ROOM_NOT_FOUND = "room_not_found"
 
 
@@ -32,16 +31,6 @@ def room_id_validate(*, room_id: str) -> str:
     if not isinstance(room_id, str) or ROOM_ID_RE.fullmatch(room_id) is None:
         raise NotFound(ROOM_ID_RULE, code="invalid_room")
     return room_id
-
-
-def room_scope(room_id: str) -> str:
-    """Presence scope of a room's peers (the id must already be validated)."""
-    return f"{ROOM_SCOPE_PREFIX}:{room_id}"
-
-
-def lobby_scope(room_id: str) -> str:
-    """Presence scope of a room's lobby: member = waiting user id, info = {user, since}."""
-    return f"{LOBBY_SCOPE_PREFIX}:{room_id}"
 
 
 def room_id_from_scope(scope: str) -> str:

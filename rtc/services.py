@@ -200,14 +200,6 @@ def member_unban(*, room_id: str, actor: Any, user_id: int) -> None:
             raise NotFound(f"User {user_id} is not banned from this room.", code="not_banned", field="user_id")
 
 
-def sdp_validate(*, sdp: str) -> str:
-    """Refuse session descriptions above `LIVE_MAX_SDP_BYTES` (shared with live streams)."""
-    limit = int(getattr(settings, "LIVE_MAX_SDP_BYTES", 16 * 1024))
-    if len(sdp.encode("utf-8")) > limit:
-        raise InvalidInput(f"SDP exceeds {limit} bytes.", code="sdp_too_large", field="sdp")
-    return sdp
-
-
 def broadcast_validate(*, data: Any) -> Any:
     """Refuse `broadcast` payloads above `RTC_MAX_BROADCAST_BYTES` (default 16 KiB) of JSON.
 

@@ -10,8 +10,8 @@ STYLE.md habits 5 and 13: each event type is declared once, in code and in the p
   the same name), and every shape the document gives for it (a table's data column, an inline
   `` `type` `{...}` ``, a JSON example) must name exactly the event's fields: no unknown key, no
   required field missing, and every optional field (`?` in the document) shown somewhere.
-* client -> server: the keys of every consumer's `handlers` dict (read with an AST walk), plus
-  the types the base consumer answers itself (`if event_type == "ping"`).
+* client -> server: the type of every `@handles(type, Input)` on a consumer method (read with an
+  AST walk), plus the types the base consumer answers itself (`if event_type == "ping"`).
 """
 
 from __future__ import annotations
@@ -99,20 +99,18 @@ def build_catalogue() -> Catalogue:
         app = rel.parts[0] if len(rel.parts) > 1 else ""
         local = _string_constants(tree)
         for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef):
-                for item in node.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                # `@handles("type", Input)` on a consumer method declares a client type
+                for decorator in node.decorator_list:
                     if (
-                        isinstance(item, ast.Assign | ast.AnnAssign)
-                        and any(
-                            isinstance(t, ast.Name) and t.id == "handlers"
-                            for t in (item.targets if isinstance(item, ast.Assign) else [item.target])
-                        )
-                        and isinstance(item.value, ast.Dict)
+                        isinstance(decorator, ast.Call)
+                        and isinstance(decorator.func, ast.Name)
+                        and decorator.func.id == "handles"
+                        and decorator.args
                     ):
-                        for key in item.value.keys:
-                            value = _resolve(key, local, events_by_app, app) if key is not None else None
-                            if value is not None:
-                                catalogue.add("client", app, value, f"{rel}:{item.lineno}")
+                        value = _resolve(decorator.args[0], local, events_by_app, app)
+                        if value is not None:
+                            catalogue.add("client", app, value, f"{rel}:{node.lineno}")
             elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == "event_type":
                 # the base consumer answers some client types itself (`ping`)
                 for comparator in node.comparators:

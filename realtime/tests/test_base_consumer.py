@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from realtime import closecodes
 from realtime.auth import websocket_stack
-from realtime.consumers import BaseConsumer
+from realtime.consumers import BaseConsumer, handles
 from realtime.events import Event, event
 from realtime.groups import presence_group
 from realtime.presence import get_presence_store
@@ -41,18 +41,16 @@ class EchoSerializer(serializers.Serializer):
 
 
 class EchoConsumer(BaseConsumer):
-    handlers = {"echo": ("echo", EchoSerializer), "boom": ("boom", serializers.Serializer)}
-
-    async def echo(self, data):
+    @handles("echo", EchoSerializer)
+    async def on_echo(self, data):
         await self.send_event(Echo(text=data["text"]))
 
-    async def boom(self, data):
+    @handles("boom")
+    async def on_boom(self, data):
         raise RuntimeError("kaboom")
 
 
 class WatcherConsumer(BaseConsumer):
-    tracks_user_presence = False
-
     async def on_connect(self):
         await self.join_group(presence_group(int(self.scope["url_route"]["kwargs"]["uid"])))
 
