@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from realtime.events import Event, Payload, require_event
+from realtime.events import Event, require_event
 
 
 def now_iso() -> str:
@@ -22,23 +22,14 @@ def now_iso() -> str:
 def server_frame(event: Event, *, event_id: int | str | None = None) -> dict[str, Any]:
     """The frame of a catalogued event (realtime/events.py); anything else is a TypeError."""
     require_event(event)
-    frame: dict[str, Any] = {"type": event.type, "data": event.shallow(), "timestamp": now_iso()}
+    frame: dict[str, Any] = {"type": event.type, "data": event.wire(), "timestamp": now_iso()}
     if event_id is not None:
         frame["id"] = event_id
     return frame
 
 
-class _Encoder(DjangoJSONEncoder):
-    """Django's encoder (datetimes, decimals, UUIDs) that also expands nested event payloads."""
-
-    def default(self, o: Any) -> Any:
-        if isinstance(o, Payload):
-            return o.shallow()
-        return super().default(o)
-
-
 def encode(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, cls=_Encoder, separators=(",", ":"))
+    return json.dumps(frame, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
 def encode_event(event: Event, *, event_id: int | str | None = None) -> str:

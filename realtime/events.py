@@ -21,6 +21,7 @@ user_online/user_offline).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any, ClassVar, Literal, TypeVar
 
 T = TypeVar("T")
@@ -54,17 +55,32 @@ class Payload:
     _optional: ClassVar[frozenset[str]] = frozenset()
 
     def data(self) -> dict[str, Any]:
-        """The JSON-ready dict (datetimes are encoded by the envelope), without the OMIT keys."""
-        return {key: _plain(value) for key, value in self.shallow().items()}
+        """The JSON-ready dict (datetimes are encoded by the envelope), without the OMIT keys: a fresh copy."""
+        return {key: _plain(value) for key, value in self._items()}
 
-    def shallow(self) -> dict[str, Any]:
-        """`data()` with nested payloads left as they are: the envelope's encoder expands them.
+    def wire(self) -> dict[str, Any]:
+        """`data()` as the envelope encodes it, built once per payload and shared: never mutate it.
 
-        The hot path (a chat message's frames) encodes this, so a payload shared by many events
-        (`chat_update.last_message`) is not copied into a dict per event first.
+        A payload shared by many events (`chat_update.last_message`, one per member on the chat
+        fan-out path) is turned into a dict once, not once per event and not by the JSON
+        encoder's Python-level `default` per frame (bench/chat_fanout).
         """
-        self_dict = self.__dict__
-        return {key: self_dict[name] for name, key in self._keys if self_dict[name] is not OMIT}
+        values = self.__dict__
+        cached = values.get("_wire")
+        if cached is None:
+            cached = {}
+            for name, key in self._keys:
+                value = values[name]
+                if type(value) in _SCALARS:  # most fields: no conversion, no isinstance chain
+                    cached[key] = value
+                elif value is not OMIT:
+                    cached[key] = _wire(value)
+            values["_wire"] = cached
+        return cached
+
+    def _items(self) -> list[tuple[str, Any]]:
+        values = self.__dict__
+        return [(key, values[name]) for name, key in self._keys if values[name] is not OMIT]
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -89,6 +105,17 @@ def _plain(value: Any) -> Any:
         return value.data()
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    return value
+
+
+_SCALARS = frozenset({int, str, bool, float, type(None), datetime})
+
+
+def _wire(value: Any) -> Any:
+    if isinstance(value, Payload):
+        return value.wire()
+    if isinstance(value, list | tuple):
+        return [_wire(v) for v in value]
     return value
 
 

@@ -26,6 +26,7 @@ class PayloadOutput(serializers.Serializer):
 
 
 def _render(serializer: serializers.Serializer, data: dict[str, Any]) -> dict[str, Any]:
+    data = dict(data)
     for name, field in serializer.fields.items():
         value = data.get(name)
         if value is None:

@@ -22,7 +22,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from realtime.envelope import encode, server_frame
-from realtime.events import Event, require_event
+from realtime.events import Event
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +36,12 @@ def build_message(
     close_code: int | None = None,
     meta: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The group message of a catalogued event, encoded once (a TypeError for anything else)."""
-    require_event(event)
+    """The group message of a catalogued event, encoded once (a TypeError for anything else: `server_frame`)."""
+    text = encode(server_frame(event, event_id=event_id))
     return {
         "type": "realtime.event",
         "event": event.type,
-        "text": encode(server_frame(event, event_id=event_id)),
+        "text": text,
         "exclude_user": exclude_user,
         "only_user": only_user,
         "close_code": close_code,
