@@ -70,10 +70,7 @@ class ChatConsumer(BaseConsumer):
         present = await asyncio.gather(*(store.is_present(USER_SCOPE, str(m.user_id)) for m in memberships))
         online = {m.user_id: bool(p) for m, p in zip(memberships, present, strict=True)}
         online[self.user.pk] = True
-        await self.send_event(
-            events.CONNECTION_ESTABLISHED,
-            events.connection_established_data(conversation=conversation, memberships=memberships, online=online),
-        )
+        await self.send_event(events.ConnectionEstablished.of(conversation=conversation, memberships=memberships, online=online))
         if after is not None:
             await self._send_backlog(after)
 
@@ -84,7 +81,7 @@ class ChatConsumer(BaseConsumer):
                 conversation_id=self.conversation_id, after_id=cursor, limit=BACKLOG_CHUNK
             )
             for message in chunk:
-                await self.send_event(events.CHAT_MESSAGE, events.message_data(message), event_id=message.pk)
+                await self.send_event(events.ChatMessage.of(message), event_id=message.pk)
             if chunk:
                 cursor = chunk[-1].pk
             if len(chunk) < BACKLOG_CHUNK:
@@ -122,7 +119,7 @@ class ChatConsumer(BaseConsumer):
             raise Reject(closecodes.FORBIDDEN, "not a member")
         if not created:
             # A resend: this client missed the echo; confirm to it alone, tell nobody else again.
-            await self.send_event(events.CHAT_MESSAGE, events.message_data(message), event_id=message.pk)
+            await self.send_event(events.ChatMessage.of(message), event_id=message.pk)
         if self.typing_timer is not None:
             await self._stop_typing()
 
@@ -150,8 +147,7 @@ class ChatConsumer(BaseConsumer):
     async def _publish_typing(self, is_typing: bool) -> None:
         await apublish(
             conversation_group(self.conversation_id),
-            events.TYPING,
-            events.typing_data(conversation_id=self.conversation_id, user_id=self.user.pk, is_typing=is_typing),
+            events.Typing(conversation=self.conversation_id, user=self.user.pk, is_typing=is_typing),
             exclude_user=self.user.pk,
         )
 

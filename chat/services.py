@@ -161,15 +161,13 @@ def message_create(
         # Counts read before the insert: the new message adds one for everybody else; the
         # sender's read position is now the newest message, so nothing is unread for them.
         counts = {m["user_id"]: 0 if m["user_id"] == sender.pk else m["unread"] + 1 for m in members}
-        data = events.message_data(message)
-        pairs = [(conversation_group(conversation_id), build_message(events.CHAT_MESSAGE, data, event_id=message.pk, meta={"message_id": message.pk}))]
+        fields = events.MessageData.fields_of(message)
+        last_message = events.MessageData(**fields)
+        pairs = [(conversation_group(conversation_id), build_message(events.ChatMessage(**fields), event_id=message.pk, meta={"message_id": message.pk}))]
         pairs += [
             (
                 user_group(uid),
-                build_message(
-                    events.CHAT_UPDATE,
-                    events.chat_update_data(conversation_id=conversation_id, last_message=data, unread_count=unread),
-                ),
+                build_message(events.ChatUpdate(conversation=conversation_id, last_message=last_message, unread_count=unread)),
             )
             for uid, unread in counts.items()
         ]
@@ -255,10 +253,7 @@ def receipts_apply(*, receipts: list[Receipt]) -> list[ServiceError | None]:
             pairs_out.append(
                 (
                     conversation_member_group(conversation_id, message.sender_id),
-                    build_message(
-                        events.MESSAGE_DELIVERED,
-                        events.delivered_data(message_id=message.pk, user_id=user_id, conversation_id=conversation_id),
-                    ),
+                    build_message(events.MessageDelivered(message_id=message.pk, user=user_id, conversation=conversation_id)),
                 )
             )
         if read:
@@ -285,7 +280,7 @@ def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, 
         out.append(
             (
                 conversation_group(conversation_id),
-                build_message(events.MESSAGES_READ, events.read_data(user_id=user_id, conversation_id=conversation_id, up_to=read[(conversation_id, user_id)])),
+                build_message(events.MessagesRead(user=user_id, conversation=conversation_id, up_to=read[(conversation_id, user_id)])),
             )
         )
         last_message = last.get(conversation_id)
@@ -293,10 +288,9 @@ def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, 
             (
                 user_group(user_id),
                 build_message(
-                    events.CHAT_UPDATE,
-                    events.chat_update_data(
-                        conversation_id=conversation_id,
-                        last_message=events.message_data(last_message) if last_message else None,
+                    events.ChatUpdate(
+                        conversation=conversation_id,
+                        last_message=events.MessageData.of(last_message) if last_message else None,
                         unread_count=counts[f"k{n}"] or 0,
                     ),
                 ),

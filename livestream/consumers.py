@@ -60,6 +60,7 @@ from realtime import closecodes
 from realtime.consumers import BaseConsumer, Reject, handles
 from realtime.db import db
 from realtime.errors import Forbidden, InvalidInput
+from realtime.events import Event
 from realtime.groups import connection_group, stream_group, streamer_group
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
@@ -85,7 +86,7 @@ class LiveConsumer(BaseConsumer):
         self.status = access.status
         self.streamer_id = access.streamer_id
         self.is_streamer = access.role == Badge.STREAMER
-        self.me = events.user_brief(self.user.pk, self.user.username)
+        self.me = events.UserBrief(id=self.user.pk, username=self.user.username)
         store = get_presence_store()
         await self.join_group(stream_group(self.stream_id))
         await self.join_group(streamer_group(self.streamer_id))
@@ -158,7 +159,7 @@ class LiveConsumer(BaseConsumer):
         if not self.counted:
             return
         await self.leave_presence(stream_peer_scope(self.stream_id), self.connection_id)
-        await publish_to_streamer(self.stream_id, events.PEER_LEFT, {"peer": self.connection_id, "user_id": self.user.pk})
+        await publish_to_streamer(self.stream_id, events.PeerLeft(peer=self.connection_id, user_id=self.user.pk))
         change = await self.leave_presence(viewer_scope(self.stream_id), str(self.user.pk))
         if change.flipped:
             await announce_viewer_left(
@@ -180,9 +181,9 @@ class LiveConsumer(BaseConsumer):
 
     async def deliver(self, message: dict[str, Any]) -> None:
         event = message.get("event")
-        if event == events.STREAM_STARTED:
+        if event == events.StreamStarted.type:
             self.status = StreamStatus.LIVE
-        elif event == events.STREAM_ENDED:
+        elif event == events.StreamEnded.type:
             self.status = StreamStatus.ENDED
         await super().deliver(message)
 
@@ -210,24 +211,24 @@ class LiveConsumer(BaseConsumer):
 
     # --- signaling -------------------------------------------------------------------
 
-    def _envelope(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return {"from": self.connection_id, "user": self.me, "role": self.role, **payload}
+    def _envelope(self, signal: type[events.Signal], payload: dict[str, Any]) -> Event:
+        return signal(from_=self.connection_id, user=self.me, role=self.role, **payload)  # type: ignore[return-value]
 
-    async def _to_viewer(self, target: str | None, event_type: str, payload: dict[str, Any]) -> None:
+    async def _to_viewer(self, target: str | None, signal: type[events.Signal], payload: dict[str, Any]) -> None:
         if not target:
             raise InvalidInput("The streamer must name the viewer's peer id in `target`.", code="invalid", field="target")
         if not await get_presence_store().is_present(stream_peer_scope(self.stream_id), target):
             raise InvalidInput("No such viewer in this stream.", code="unknown_target")
-        await apublish(connection_group(target), event_type, self._envelope(payload))
+        await apublish(connection_group(target), self._envelope(signal, payload))
 
-    async def _to_streamer(self, target: str | None, event_type: str, payload: dict[str, Any]) -> None:
+    async def _to_streamer(self, target: str | None, signal: type[events.Signal], payload: dict[str, Any]) -> None:
         if target:
             if not await get_presence_store().is_present(stream_host_scope(self.stream_id), target):
                 # Another viewer, or a socket of another stream: viewers may only talk to the streamer.
                 raise Forbidden("Viewers can only signal the streamer of this stream.")
-            await apublish(connection_group(target), event_type, self._envelope(payload))
+            await apublish(connection_group(target), self._envelope(signal, payload))
             return
-        if not await publish_to_streamer(self.stream_id, event_type, self._envelope(payload)):
+        if not await publish_to_streamer(self.stream_id, self._envelope(signal, payload)):
             raise InvalidInput("The streamer is not connected.", code="streamer_offline")
 
     @handles("webrtc_offer", OfferInput)
@@ -235,25 +236,25 @@ class LiveConsumer(BaseConsumer):
         if not self.is_streamer:
             raise Forbidden("Only the streamer sends offers; send request_offer instead.")
         sdp_check(data["sdp"])
-        await self._to_viewer(data["target"], events.WEBRTC_OFFER, {"sdp": data["sdp"]})
+        await self._to_viewer(data["target"], events.WebrtcOffer, {"sdp": data["sdp"]})
 
     @handles("webrtc_answer", AnswerInput)
     async def on_webrtc_answer(self, data: dict[str, Any]) -> None:
         if self.is_streamer:
             raise Forbidden("The streamer sends offers, not answers.")
         sdp_check(data["sdp"])
-        await self._to_streamer(data.get("target"), events.WEBRTC_ANSWER, {"sdp": data["sdp"]})
+        await self._to_streamer(data.get("target"), events.WebrtcAnswer, {"sdp": data["sdp"]})
 
     @handles("ice_candidate", IceCandidateInput)
     async def on_ice_candidate(self, data: dict[str, Any]) -> None:
         candidate = dict(data["candidate"]) if data.get("candidate") is not None else None
         if self.is_streamer:
-            await self._to_viewer(data.get("target"), events.ICE_CANDIDATE, {"candidate": candidate})
+            await self._to_viewer(data.get("target"), events.IceCandidate, {"candidate": candidate})
         else:
-            await self._to_streamer(data.get("target"), events.ICE_CANDIDATE, {"candidate": candidate})
+            await self._to_streamer(data.get("target"), events.IceCandidate, {"candidate": candidate})
 
     @handles("request_offer", RequestOfferInput)
     async def on_request_offer(self, data: dict[str, Any]) -> None:
         if self.is_streamer:
             raise Forbidden("Only viewers request offers.")
-        await self._to_streamer(data.get("target"), events.REQUEST_OFFER, {})
+        await self._to_streamer(data.get("target"), events.RequestOffer, {})

@@ -24,6 +24,7 @@ from django.conf import settings
 from livestream import events
 from livestream.models import Stream
 from livestream.services import stream_streamer_absent, stream_viewers_set
+from realtime.events import Event
 from realtime.groups import connection_group, stream_group, stream_host_scope, stream_peer_scope, streamer_scope, viewer_scope  # noqa: F401 (scopes re-exported)
 from realtime.heartbeat import on_presence_expired
 from realtime.presence import get_presence_store
@@ -34,26 +35,26 @@ logger = logging.getLogger(__name__)
 _grace_tasks: set[asyncio.Task] = set()
 
 
-async def publish_to_streamer(stream_id: int, event_type: str, data: dict) -> int:
+async def publish_to_streamer(stream_id: int, event: Event) -> int:
     """Send to every socket of the streamer in this stream, by connection group (any process)."""
     hosts = await get_presence_store().members(stream_host_scope(stream_id))
     for conn in hosts:
-        await apublish(connection_group(conn), event_type, data)
+        await apublish(connection_group(conn), event)
     return len(hosts)
 
 
 async def announce_viewer_joined(*, stream_id: int, user_id: int, username: str, peer: str, role: str, count: int) -> None:
     await publish_to_streamer(
-        stream_id, events.USER_JOINED, {"user": events.user_brief(user_id, username), "peer": peer, "role": role, "viewers": count}
+        stream_id, events.UserJoined(user=events.UserBrief(id=user_id, username=username), peer=peer, role=role, viewers=count)
     )
-    await apublish(stream_group(stream_id), events.VIEWERS_UPDATE, {"count": count})
+    await apublish(stream_group(stream_id), events.ViewersUpdate(count=count))
     await database_sync_to_async(stream_viewers_set)(stream_id=stream_id, count=count)
 
 
 async def announce_viewer_left(*, stream_id: int, user_id: int, username: str | None, count: int, peer: str | None = None) -> None:
     count = max(0, count)
-    await publish_to_streamer(stream_id, events.USER_LEFT, {"user": events.user_brief(user_id, username), "peer": peer, "viewers": count})
-    await apublish(stream_group(stream_id), events.VIEWERS_UPDATE, {"count": count})
+    await publish_to_streamer(stream_id, events.UserLeft(user=events.UserBrief(id=user_id, username=username), peer=peer, viewers=count))
+    await apublish(stream_group(stream_id), events.ViewersUpdate(count=count))
     await database_sync_to_async(stream_viewers_set)(stream_id=stream_id, count=count)
 
 

@@ -13,13 +13,13 @@ from notifications.models import Priority
 from notifications.serializers import NotificationRefInput
 from realtime.consumers import BaseConsumer, EmptyInput, handles
 from realtime.db import db
-from realtime.envelope import encode, server_frame
+from realtime.envelope import encode_event
 
 RESUME_LIMIT = 200
 BATCHED_PRIORITIES = frozenset({Priority.MEDIUM, Priority.LOW})
 # Events about existing notifications: a held batch goes out before them, so a
 # client never gets a notification after the frame that marked it read or removed it.
-FLUSH_BEFORE = frozenset({events.NOTIFICATION_READ, events.MARK_ALL_READ, events.NOTIFICATIONS_REMOVED})
+FLUSH_BEFORE = frozenset({events.NotificationRead.type, events.MarkAllRead.type, events.NotificationsRemoved.type})
 
 
 class NotificationConsumer(BaseConsumer):
@@ -48,9 +48,9 @@ class NotificationConsumer(BaseConsumer):
         self.pending_unread: str | None = None
         self.flush_task: asyncio.Task | None = None
         self.sent_up_to = 0
-        await self.send_event("connection_established", {"user": {"id": self.user.pk, "username": self.user.username}})
+        await self.send_event(events.ConnectionEstablished(user=events.PersonalUser(id=self.user.pk, username=self.user.username)))
         count = await db(selectors.unread_count)(user_id=self.user.pk)
-        await self.send_event(events.UNREAD_COUNT, events.unread_count_payload(count))
+        await self.send_event(events.UnreadCount(count=count))
         after = await self.after_param()
         if after is not None:
             backlog = await db(_backlog_frames)(self.user.pk, after)
@@ -77,7 +77,7 @@ class NotificationConsumer(BaseConsumer):
     async def deliver(self, message: dict[str, Any]) -> None:
         meta = message.get("meta") or {}
         event = message.get("event")
-        if event == events.NEW_NOTIFICATION:
+        if event == events.NewNotification.type:
             notification_id = meta.get("notification_id") or 0
             if notification_id and notification_id <= self.sent_up_to:
                 return  # already sent in the resume backlog
@@ -88,7 +88,7 @@ class NotificationConsumer(BaseConsumer):
                 return
             await self.send(text_data=message["text"])
             return
-        if event == events.UNREAD_COUNT and self.pending:
+        if event == events.UnreadCount.type and self.pending:
             self.pending_unread = message["text"]  # the newest count wins
             return
         if event in FLUSH_BEFORE and self.pending:
@@ -114,7 +114,7 @@ class NotificationConsumer(BaseConsumer):
             await self.send_raw(pending[0])
         elif pending:
             items = [json.loads(text)["data"] for text in pending]
-            await self.send_raw(encode(server_frame(events.NOTIFICATION_BATCH, events.notification_batch_payload(items))))
+            await self.send_raw(encode_event(events.NotificationBatch(notifications=items, count=len(items))))
         if unread is not None:
             await self.send_raw(unread)
 
@@ -126,6 +126,6 @@ class NotificationConsumer(BaseConsumer):
 def _backlog_frames(user_id: int, after: int) -> list[tuple[int, str]]:
     notifications = selectors.notification_backlog(user_id=user_id, after_id=after, limit=RESUME_LIMIT)
     return [
-        (n.pk, encode(server_frame(events.NEW_NOTIFICATION, events.new_notification_payload(n), event_id=n.pk)))
+        (n.pk, encode_event(events.NewNotification.of(n), event_id=n.pk))
         for n in notifications
     ]

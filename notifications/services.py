@@ -219,8 +219,7 @@ def _publish_created(rows: list[Notification]) -> None:
         (
             user_group(row.recipient_id),
             build_message(
-                events.NEW_NOTIFICATION,
-                events.new_notification_payload(row),
+                events.NewNotification.of(row),
                 event_id=row.pk,
                 meta={"priority": row.priority, "notification_id": row.pk},
             ),
@@ -245,7 +244,7 @@ def _publish_unread_counts(recipient_ids: Iterable[int]) -> None:
         counts = unread_counts_for(ids)
         publish_messages(
             [
-                (user_group(uid), build_message(events.UNREAD_COUNT, events.unread_count_payload(counts.get(uid, 0)), meta={"coalesce": True}))
+                (user_group(uid), build_message(events.UnreadCount(count=counts.get(uid, 0)), meta={"coalesce": True}))
                 for uid in ids
             ]
         )
@@ -474,7 +473,7 @@ def _delete_where(where: Q) -> int:
             by_recipient.setdefault(recipient_id, []).append(notification_id)
         publish_messages(
             [
-                (user_group(uid), build_message(events.NOTIFICATIONS_REMOVED, events.notifications_removed_payload(sorted(ids))))
+                (user_group(uid), build_message(events.NotificationsRemoved(ids=sorted(ids))))
                 for uid, ids in by_recipient.items()
             ]
         )
@@ -501,7 +500,7 @@ def notification_mark_read(*, user: Any, notification_id: int) -> Notification:
         if notification.read_at is None:
             notification.read_at = timezone.now()
             notification.save(update_fields=["read_at"])
-            publish(user_group(user.pk), events.NOTIFICATION_READ, events.notification_read_payload(notification.pk), event_id=notification.pk)
+            publish(user_group(user.pk), events.NotificationRead(id=notification.pk), event_id=notification.pk)
             _publish_unread_counts([user.pk])
     return notification
 
@@ -516,6 +515,6 @@ def notification_mark_all_read(*, user: Any) -> int:
         if up_to_id is None:
             return 0
         count = unread.filter(id__lte=up_to_id).update(read_at=timezone.now())
-        publish(user_group(user.pk), events.MARK_ALL_READ, events.mark_all_read_payload(up_to_id, count))
+        publish(user_group(user.pk), events.MarkAllRead(up_to_id=up_to_id, count=count))
         _publish_unread_counts([user.pk])
     return count

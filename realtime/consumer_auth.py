@@ -10,6 +10,7 @@ from typing import Any
 
 from realtime import closecodes
 from realtime.auth import auser_for_access_token
+from realtime.events import Authenticated
 
 logger = logging.getLogger("realtime")
 
@@ -62,7 +63,7 @@ class AuthMixin:
             return
         if self.auth_exp is not None and exp is not None:
             self.auth_exp = max(self.auth_exp, exp)
-        await self.send_event("authenticated", {"user_id": self.user.pk, "expires_at": _iso(self.auth_exp)})
+        await self.send_event(Authenticated(user_id=self.user.pk, expires_at=_iso(self.auth_exp)))
 
     async def _expire(self) -> None:
         """Close with 4401 once the socket's token has expired (and no `authenticate` moved it)."""

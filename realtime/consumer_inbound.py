@@ -21,6 +21,7 @@ from rest_framework import serializers
 
 from realtime import closecodes
 from realtime.errors import ServiceError
+from realtime.events import Pong
 from realtime.jsonlimits import JSONTooDeep, max_depth
 from realtime.jsonlimits import loads as json_loads
 
@@ -138,7 +139,7 @@ class InboundMixin:
             await self.send_error("invalid_frame", '"data" must be an object.', type=event_type[:64])
             return
         if event_type == "ping":
-            await self.send_event("pong", {"ts": data.get("ts")} if isinstance(data.get("ts"), (int, float, str)) else {})
+            await self.send_event(Pong(ts=data["ts"]) if isinstance(data.get("ts"), int | float | str) else Pong())
             return
         if event_type == "authenticate":
             await self.reauthenticate(data)

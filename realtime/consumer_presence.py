@@ -9,6 +9,7 @@ import time
 from django.conf import settings
 
 from realtime import closecodes
+from realtime.events import UserOffline, UserOnline
 from realtime.groups import USER_SCOPE, presence_group
 from realtime.presence import Change, get_presence_store
 from realtime.publish import apublish
@@ -52,7 +53,7 @@ class PresenceMixin:
 
     async def announce_online(self, change: Change) -> None:
         if change.flipped:
-            await apublish(presence_group(self.user.pk), "user_online", {"user_id": self.user.pk, "username": self.user.username})
+            await apublish(presence_group(self.user.pk), UserOnline(user_id=self.user.pk, username=self.user.username))
 
     async def release_presence(self) -> None:
         """Leave every presence entry; the user's last socket announces `user_offline`."""
@@ -65,7 +66,7 @@ class PresenceMixin:
                 continue
             if scope == USER_SCOPE and change.flipped:
                 try:
-                    await apublish(presence_group(self.user.pk), "user_offline", {"user_id": self.user.pk, "username": self.user.username})
+                    await apublish(presence_group(self.user.pk), UserOffline(user_id=self.user.pk, username=self.user.username))
                 except Exception:
                     logger.exception("presence_publish_failed", extra={"scope": scope})
 

@@ -32,8 +32,9 @@ from realtime import closecodes
 from realtime.consumer_auth import AuthMixin
 from realtime.consumer_inbound import EmptyInput, InboundMixin, Reject, handles
 from realtime.consumer_presence import PresenceMixin
-from realtime.envelope import encode, error_frame, server_frame
+from realtime.envelope import encode, server_frame
 from realtime.errors import ServiceError
+from realtime.events import Event, error
 from realtime.fields import MAX_DB_ID
 from realtime.groups import USER_SCOPE, connection_group, session_control_group, user_control_group, user_group
 from realtime.heartbeat import ensure_sweeper
@@ -199,13 +200,15 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
             if not _client_gone(exc):
                 raise
 
-    async def send_event(self, event_type: str, data: dict[str, Any] | None = None, *, event_id: Any = None) -> None:
+    async def send_event(self, event: Event, *, event_id: Any = None) -> None:
+        """Send one catalogued event (realtime/events.py) to this socket; anything else is a TypeError."""
+        frame = server_frame(event, event_id=event_id)
         if not self.closed:
-            await self.send(text_data=encode(server_frame(event_type, data, event_id=event_id)))
+            await self.send(text_data=encode(frame))
 
     async def send_error(self, code: str, message: str, **extra: Any) -> None:
-        if not self.closed:
-            await self.send(text_data=encode(error_frame(code, message, **extra)))
+        """An `error` event; `extra` takes only the documented keys of `realtime.events.Error`."""
+        await self.send_event(error(code, message, **extra))
 
     async def close_with(self, code: int, reason: str = "") -> None:
         if not self.closed:

@@ -10,6 +10,7 @@ from realtime.consumers import BaseConsumer, Reject, handles
 from realtime.db import db
 from realtime.envelope import now_iso
 from realtime.errors import Forbidden, InvalidInput, ServiceError
+from realtime.events import Event
 from realtime.groups import connection_group, lobby_scope, room_group, room_lobby_group, room_scope
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
@@ -70,10 +71,10 @@ class RoomConsumer(BaseConsumer):
         # Join the lobby group before knocking: an `admitted` sent right after the knock cannot be missed.
         self.waiting = True
         await self.join_group(room_lobby_group(self.room_id))
-        brief = events.user_brief(self.user)
-        await self.join_presence(lobby_scope(self.room_id), str(self.user.pk), info={"user": brief, "since": now_iso()})
-        await self.send_event(events.LOBBY_WAITING, {"room_id": self.room_id})
-        await apublish(room_group(self.room_id), events.KNOCK, {"user": brief}, only_user=self.owner_id)
+        brief = events.UserBrief.of(self.user)
+        await self.join_presence(lobby_scope(self.room_id), str(self.user.pk), info={"user": brief.data(), "since": now_iso()})
+        await self.send_event(events.LobbyWaiting(room_id=self.room_id))
+        await apublish(room_group(self.room_id), events.Knock(user=brief), only_user=self.owner_id)
 
     async def _leave_lobby(self) -> None:
         """Out of the lobby (admitted, or gone): the owner's sockets get the new `lobby_update`."""
@@ -81,7 +82,7 @@ class RoomConsumer(BaseConsumer):
         await self.leave_group(room_lobby_group(self.room_id))
         await self.leave_presence(lobby_scope(self.room_id), str(self.user.pk))
         waiting = await lobby_waiting(room_id=self.room_id)
-        await apublish(room_group(self.room_id), events.LOBBY_UPDATE, {"waiting": waiting}, only_user=self.owner_id)
+        await apublish(room_group(self.room_id), events.LobbyUpdate(waiting=waiting), only_user=self.owner_id)
 
     async def _enter_room(self) -> None:
         self.presence_scope = room_scope(self.room_id)
@@ -96,21 +97,17 @@ class RoomConsumer(BaseConsumer):
             await self.send_error("room_full", f"Room is full: at most {limit} participants.", max_participants=limit)
             raise Reject(closecodes.FULL, "room full")
         peers = await room_participants(room_id=self.room_id, exclude_peer=self.peer_id)
-        await self.send_event(
-            events.ROOM_JOINED,
-            events.room_joined_payload(room_id=self.room_id, peer_id=self.peer_id, peers=peers, max_participants=limit),
-        )
+        await self.send_event(events.RoomJoined(room_id=self.room_id, peer_id=self.peer_id, peers=peers, max_participants=limit))
         await apublish(
             room_group(self.room_id),
-            events.PEER_JOINED,
-            events.peer_payload(self.peer_id, {"user_id": self.user.pk, "username": self.user.username}),
+            events.PeerJoined(peer_id=self.peer_id, user=events.PeerUser(id=self.user.pk, username=self.user.username)),
             meta={"exclude_peer": self.peer_id},
         )
         self.announced = True
         if self.is_owner:
             waiting = await lobby_waiting(room_id=self.room_id)
             if waiting:
-                await self.send_event(events.LOBBY, {"waiting": waiting})
+                await self.send_event(events.Lobby(waiting=waiting))
 
     async def on_disconnect(self, code: int) -> None:
         if getattr(self, "waiting", False):
@@ -120,7 +117,7 @@ class RoomConsumer(BaseConsumer):
         change = await self.leave_presence(self.presence_scope, self.peer_id)
         if change.flipped:
             await apublish(
-                room_group(self.room_id), events.PEER_LEFT, events.peer_left_payload(self.peer_id), meta={"exclude_peer": self.peer_id}
+                room_group(self.room_id), events.PeerLeft(peer_id=self.peer_id), meta={"exclude_peer": self.peer_id}
             )
 
     def should_deliver(self, message: dict[str, Any]) -> bool:
@@ -131,7 +128,7 @@ class RoomConsumer(BaseConsumer):
 
     async def deliver(self, message: dict[str, Any]) -> None:
         await super().deliver(message)
-        if message.get("event") == events.ADMITTED and self.waiting:
+        if message.get("event") == events.Admitted.type and self.waiting:
             # Admitted: from the lobby into the room, as if the socket had just connected as a member.
             try:
                 await self._leave_lobby()
@@ -163,35 +160,35 @@ class RoomConsumer(BaseConsumer):
     async def on_offer(self, data: dict[str, Any]) -> None:
         """`offer` {target, sdp} -> the target peer gets `offer` {from, sdp}."""
         self._require_in_room()
-        await self._relay(events.OFFER, data["target"], {"from": self.peer_id, "sdp": sdp_check(data["sdp"])})
+        await self._relay(data["target"], events.Offer(from_=self.peer_id, sdp=sdp_check(data["sdp"])))
 
     @handles(events.ANSWER, SessionDescriptionInput)
     async def on_answer(self, data: dict[str, Any]) -> None:
         """`answer` {target, sdp} -> the target peer gets `answer` {from, sdp}."""
         self._require_in_room()
-        await self._relay(events.ANSWER, data["target"], {"from": self.peer_id, "sdp": sdp_check(data["sdp"])})
+        await self._relay(data["target"], events.Answer(from_=self.peer_id, sdp=sdp_check(data["sdp"])))
 
     @handles(events.ICE_CANDIDATE, IceCandidateInput)
     async def on_ice_candidate(self, data: dict[str, Any]) -> None:
         candidate = dict(data["candidate"]) if data["candidate"] is not None else None
-        await self._relay(events.ICE_CANDIDATE, data["target"], {"from": self.peer_id, "candidate": candidate})
+        await self._relay(data["target"], events.IceCandidate(from_=self.peer_id, candidate=candidate))
 
     @handles(events.BROADCAST, BroadcastInput)
     async def on_broadcast(self, data: dict[str, Any]) -> None:
         self._require_in_room()
         await apublish(
-            room_group(self.room_id), events.BROADCAST, {"from": self.peer_id, "data": broadcast_validate(data=data["data"])}, meta={"exclude_peer": self.peer_id}
+            room_group(self.room_id), events.Broadcast(from_=self.peer_id, data_=broadcast_validate(data=data["data"])), meta={"exclude_peer": self.peer_id}
         )
 
     def _require_in_room(self) -> None:
         if self.waiting or not self.announced:
             raise Forbidden("You are waiting in the lobby; wait for the owner to admit you.", code="lobby_waiting")
 
-    async def _relay(self, event_type: str, target: str, payload: dict[str, Any]) -> None:
+    async def _relay(self, target: str, signal: Event) -> None:
         self._require_in_room()
         # Presence in THIS room's scope is the authority: a peer id from another room,
         # a stale one or our own is refused, so signaling never crosses rooms.
         if target == self.peer_id or not await get_presence_store().is_present(self.presence_scope, target):
             raise InvalidInput(f"No peer {target[:64]!r} in this room.", code="unknown_peer", extra={"target": target[:64]})
-        await apublish(connection_group(target), event_type, payload)
+        await apublish(connection_group(target), signal)
 

@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef, Q
 from realtime.errors import Forbidden, NotFound
 from realtime.groups import LOBBY_SCOPE_PREFIX, ROOM_SCOPE_PREFIX, lobby_scope, room_scope  # noqa: F401 (re-exported)
 from realtime.presence import get_presence_store
-from rtc.events import peer_payload
+from rtc.events import Peer
 from rtc.models import ROOM_ID_PATTERN, ROOM_ID_RULE, Room, RoomBan, RoomMember, Visibility
 
 ROOM_ID_RE = re.compile(ROOM_ID_PATTERN)
@@ -151,11 +151,11 @@ async def room_live_count(*, room_id: str) -> int:
     return await get_presence_store().count(room_scope(room_id))
 
 
-async def room_participants(*, room_id: str, exclude_peer: str | None = None) -> list[dict[str, Any]]:
+async def room_participants(*, room_id: str, exclude_peer: str | None = None) -> list[Peer]:
     """Peers present in the room, ordered by peer id (stable for clients)."""
     room_id_validate(room_id=room_id)
     infos = await get_presence_store().member_info(room_scope(room_id))
-    return [peer_payload(peer_id, info) for peer_id, info in sorted(infos.items()) if peer_id != exclude_peer]
+    return [Peer.of(peer_id, info) for peer_id, info in sorted(infos.items()) if peer_id != exclude_peer]
 
 
 async def lobby_waiting(*, room_id: str) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 
 from realtime import closecodes
 from realtime.errors import BadRequest, Forbidden, InvalidInput, NotFound
+from realtime.events import error
 from realtime.fields import MAX_DB_ID
 from realtime.groups import room_group, room_lobby_group
 from realtime.publish import publish, publish_many
@@ -87,7 +88,7 @@ def room_delete(*, room_id: str, actor: Any) -> None:
         room = room_owned(room_id=room_id, actor=actor)
         room.delete()
         publish_many(
-            [room_group(room_id), room_lobby_group(room_id)], events.ROOM_CLOSED, {"room_id": room_id}, close_code=closecodes.GONE
+            [room_group(room_id), room_lobby_group(room_id)], events.RoomClosed(room_id=room_id), close_code=closecodes.GONE
         )
 
 
@@ -138,7 +139,7 @@ def lobby_admit(*, room_id: str, actor: Any, user_id: int, waiting: bool) -> Roo
         if RoomBan.objects.filter(room=room, user=target).exists():
             raise Forbidden("This user is banned from the room; unban them first.", code="banned")
         member, _ = RoomMember.objects.get_or_create(room=room, user=target, defaults={"role": MemberRole.MEMBER})
-        publish(room_lobby_group(room_id), events.ADMITTED, {"room_id": room_id}, only_user=target.pk)
+        publish(room_lobby_group(room_id), events.Admitted(room_id=room_id), only_user=target.pk)
     return member
 
 
@@ -150,8 +151,7 @@ def lobby_deny(*, room_id: str, actor: Any, user_id: int, waiting: bool) -> None
             raise NotFound(f"User {user_id} is not waiting in the lobby.", code="not_waiting", field="user_id")
         publish(
             room_lobby_group(room_id),
-            "error",
-            {"code": events.LOBBY_DENIED, "message": "The owner did not let you in."},
+            error(events.LOBBY_DENIED, "The owner did not let you in."),
             only_user=user_id,
             close_code=closecodes.FORBIDDEN,
         )
@@ -164,8 +164,7 @@ def _remove(*, room: Room, actor: Any, user_id: int, reason: str) -> Any:
     RoomMember.objects.filter(room=room, user=target).delete()
     publish_many(
         [room_group(room.room_id), room_lobby_group(room.room_id)],
-        events.REMOVED,
-        events.removed_payload(room.room_id, reason=reason),
+        events.Removed(room_id=room.room_id, reason=reason),
         only_user=target.pk,
         close_code=closecodes.FORBIDDEN,
     )

@@ -11,6 +11,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
 from accounts.models import Follow
+from chat.events import ChatUpdate
 from notifications import routing, services
 from notifications.models import Notification
 from realtime.auth import websocket_stack
@@ -209,9 +210,9 @@ async def test_other_apps_events_on_the_personal_group_are_forwarded(people):
     alice, token, _others, _post = people
     comm = await connect(token)
     await handshake(comm)
-    await apublish(user_group(alice.pk), "chat_update", {"conversation": 1, "unread_count": 3})
+    await apublish(user_group(alice.pk), ChatUpdate(conversation=1, last_message=None, unread_count=3))
     frame = await recv(comm)
-    assert frame["type"] == "chat_update" and frame["data"] == {"conversation": 1, "unread_count": 3}
+    assert frame["type"] == "chat_update" and frame["data"] == {"conversation": 1, "last_message": None, "unread_count": 3}
     await comm.disconnect()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar, Literal
 
 import pytest
 from channels.routing import URLRouter
@@ -14,11 +15,25 @@ from rest_framework import serializers
 from realtime import closecodes
 from realtime.auth import websocket_stack
 from realtime.consumers import BaseConsumer, handles
+from realtime.events import Event, event
 from realtime.groups import presence_group
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@event
+class Echo(Event):
+    type: ClassVar[Literal["echo"]] = "echo"
+    text: str
+
+
+@event
+class Note(Event):
+    type: ClassVar[Literal["note"]] = "note"
+    n: int
+    kind: str
 
 
 class EchoSerializer(serializers.Serializer):
@@ -28,7 +43,7 @@ class EchoSerializer(serializers.Serializer):
 class EchoConsumer(BaseConsumer):
     @handles("echo", EchoSerializer)
     async def on_echo(self, data):
-        await self.send_event("echo", {"text": data["text"]})
+        await self.send_event(Echo(text=data["text"]))
 
     @handles("boom")
     async def on_boom(self, data):
@@ -197,16 +212,16 @@ async def test_group_events_respect_exclude_user_only_user_and_close_code(user, 
         assert (await recv(comm))["type"] == "pong"
     group = presence_group(user.pk)
 
-    await apublish(group, "for_others", {"n": 1}, exclude_user=user.pk)
-    assert (await recv(theirs))["type"] == "for_others"
+    await apublish(group, Note(n=1, kind="for_others"), exclude_user=user.pk)
+    assert (await recv(theirs))["data"]["kind"] == "for_others"
     assert await mine.receive_nothing(timeout=0.3)
 
-    await apublish(group, "for_me", {"n": 2}, only_user=user.pk)
-    assert (await recv(mine))["data"] == {"n": 2}
+    await apublish(group, Note(n=2, kind="for_me"), only_user=user.pk)
+    assert (await recv(mine))["data"] == {"n": 2, "kind": "for_me"}
     assert await theirs.receive_nothing(timeout=0.3)
 
-    await apublish(group, "kicked", {}, only_user=other.pk, close_code=closecodes.FORBIDDEN)
-    assert (await recv(theirs))["type"] == "kicked"
+    await apublish(group, Note(n=3, kind="kicked"), only_user=other.pk, close_code=closecodes.FORBIDDEN)
+    assert (await recv(theirs))["data"]["kind"] == "kicked"
     assert (await theirs.receive_output(timeout=2))["code"] == closecodes.FORBIDDEN
     await mine.send_json_to({"type": "ping", "data": {}})
     assert (await recv(mine))["type"] == "pong", "the other socket is unaffected"
@@ -231,7 +246,7 @@ async def test_a_frame_for_a_client_already_gone_is_dropped_not_raised(refusal):
     consumer.base_send = refuse
     consumer.closed = False
     await consumer.send(text_data="late group event")
-    await consumer.send_event("echo", {"text": "late"})
+    await consumer.send_event(Echo(text="late"))
     await consumer.close(code=closecodes.NORMAL)
 
     async def broken(message):  # any other failure is a bug and still raises

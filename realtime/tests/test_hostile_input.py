@@ -7,7 +7,7 @@ Whatever way a socket ends, its presence entry, groups and heartbeat are release
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -20,12 +20,19 @@ from django.urls import path
 from realtime import closecodes
 from realtime.auth import websocket_stack
 from realtime.consumers import USER_SCOPE, BaseConsumer, handles
+from realtime.events import Event, event
 from realtime.groups import connection_group
 from realtime.jsonlimits import JSONTooDeep, check_depth, exceeds_depth, loads
 from realtime.presence import get_presence_store
 from realtime.tests.hostile import nested, recursion_bomb
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@event
+class WhoAmI(Event):
+    type: ClassVar[Literal["whoami"]] = "whoami"
+    conn: str
 
 NESTED = recursion_bomb()
 
@@ -41,7 +48,7 @@ class FragileConsumer(BaseConsumer):
 
     @handles("whoami")
     async def on_whoami(self, data: dict[str, Any]) -> None:
-        await self.send_event("whoami", {"conn": self.connection_id})
+        await self.send_event(WhoAmI(conn=self.connection_id))
 
     async def explode(self, message: dict[str, Any]) -> None:
         raise KeyError("a bug outside the frame handlers")
