@@ -24,20 +24,20 @@ from typing import Any
 
 from django.conf import settings
 
-from livestream import events
+from livestream import events, signaling
 from livestream.models import Badge, StreamStatus
 from livestream.presence import (
     announce_viewer_joined,
     announce_viewer_left,
-    check_streamer_absent,
+    grace_backstop,
     publish_to_streamer,
-    schedule_grace_check,
     stream_host_scope,
     stream_peer_scope,
+    streamer_gone,
     streamer_scope,
     viewer_scope,
 )
-from livestream.selectors import is_barred_from, live_access, user_by_ref
+from livestream.selectors import is_barred_from, live_access
 from livestream.serializers import (
     AnswerInput,
     CommentCreateInput,
@@ -52,24 +52,17 @@ from livestream.services import (
     comment_delete,
     stream_end,
     stream_start,
-    stream_streamer_absent,
     stream_streamer_returned,
-    user_kick,
+    user_kick_by_ref,
 )
 from realtime import closecodes
 from realtime.consumers import BaseConsumer, Reject, handles
 from realtime.db import db
-from realtime.errors import Forbidden, InvalidInput
-from realtime.events import Event
-from realtime.groups import connection_group, stream_group, streamer_group
+from realtime.errors import Forbidden
+from realtime.groups import stream_group, streamer_group
 from realtime.presence import get_presence_store
-from realtime.publish import apublish
-from realtime.webrtc import sdp_check
 
 logger = logging.getLogger(__name__)
-
-def _kick_by_ref(*, stream_id: int, actor: Any, ref: str) -> None:
-    user_kick(stream_id=stream_id, actor=actor, target=user_by_ref(ref=ref))
 
 
 class LiveConsumer(BaseConsumer):
@@ -86,7 +79,13 @@ class LiveConsumer(BaseConsumer):
         self.status = access.status
         self.streamer_id = access.streamer_id
         self.is_streamer = access.role == Badge.STREAMER
-        self.me = events.UserBrief(id=self.user.pk, username=self.user.username)
+        self.sender = signaling.Sender(
+            stream_id=self.stream_id,
+            connection_id=self.connection_id,
+            user=events.UserBrief(id=self.user.pk, username=self.user.username),
+            role=access.role,
+            is_streamer=self.is_streamer,
+        )
         store = get_presence_store()
         await self.join_group(stream_group(self.stream_id))
         await self.join_group(streamer_group(self.streamer_id))
@@ -152,9 +151,8 @@ class LiveConsumer(BaseConsumer):
         if self.is_streamer:
             await self.leave_presence(stream_host_scope(self.stream_id), self.connection_id)
             change = await self.leave_presence(streamer_scope(self.stream_id), str(self.user.pk))
-            live = change.flipped and self.status == StreamStatus.LIVE
-            if live and await db(stream_streamer_absent)(stream_id=self.stream_id) == "marked":
-                schedule_grace_check(self.stream_id)
+            if change.flipped and self.status == StreamStatus.LIVE:
+                await streamer_gone(self.stream_id)
             return
         if not self.counted:
             return
@@ -169,15 +167,8 @@ class LiveConsumer(BaseConsumer):
     async def on_heartbeat(self) -> None:
         # Backstop for the grace timer: if the process that scheduled it died, any socket of the
         # stream notices the absent streamer; a short lock keeps it to one check per interval.
-        if self.is_streamer or self.status != StreamStatus.LIVE:
-            return
-        store = get_presence_store()
-        if await store.is_present(streamer_scope(self.stream_id), str(self.streamer_id)):
-            return
-        try_lock = getattr(store, "try_lock", None)
-        if try_lock is not None and not await try_lock(f"live-grace:{self.stream_id}", 1000):
-            return
-        await check_streamer_absent(self.stream_id)
+        if not self.is_streamer and self.status == StreamStatus.LIVE:
+            await grace_backstop(self.stream_id, self.streamer_id)
 
     async def deliver(self, message: dict[str, Any]) -> None:
         event = message.get("event")
@@ -207,54 +198,23 @@ class LiveConsumer(BaseConsumer):
 
     @handles("kick", KickInput)
     async def on_kick(self, data: dict[str, Any]) -> None:
-        await db(_kick_by_ref)(stream_id=self.stream_id, actor=self.user, ref=data["user"])
+        await db(user_kick_by_ref)(stream_id=self.stream_id, actor=self.user, ref=data["user"])
 
-    # --- signaling -------------------------------------------------------------------
-
-    def _envelope(self, signal: type[events.Signal], payload: dict[str, Any]) -> Event:
-        return signal(from_=self.connection_id, user=self.me, role=self.role, **payload)  # type: ignore[return-value]
-
-    async def _to_viewer(self, target: str | None, signal: type[events.Signal], payload: dict[str, Any]) -> None:
-        if not target:
-            raise InvalidInput("The streamer must name the viewer's peer id in `target`.", code="invalid", field="target")
-        if not await get_presence_store().is_present(stream_peer_scope(self.stream_id), target):
-            raise InvalidInput("No such viewer in this stream.", code="unknown_target")
-        await apublish(connection_group(target), self._envelope(signal, payload))
-
-    async def _to_streamer(self, target: str | None, signal: type[events.Signal], payload: dict[str, Any]) -> None:
-        if target:
-            if not await get_presence_store().is_present(stream_host_scope(self.stream_id), target):
-                # Another viewer, or a socket of another stream: viewers may only talk to the streamer.
-                raise Forbidden("Viewers can only signal the streamer of this stream.")
-            await apublish(connection_group(target), self._envelope(signal, payload))
-            return
-        if not await publish_to_streamer(self.stream_id, self._envelope(signal, payload)):
-            raise InvalidInput("The streamer is not connected.", code="streamer_offline")
+    # --- signaling (livestream.signaling) ----------------------------------------------
 
     @handles("webrtc_offer", OfferInput)
     async def on_webrtc_offer(self, data: dict[str, Any]) -> None:
-        if not self.is_streamer:
-            raise Forbidden("Only the streamer sends offers; send request_offer instead.")
-        sdp_check(data["sdp"])
-        await self._to_viewer(data["target"], events.WebrtcOffer, {"sdp": data["sdp"]})
+        await signaling.offer_send(sender=self.sender, target=data["target"], sdp=data["sdp"])
 
     @handles("webrtc_answer", AnswerInput)
     async def on_webrtc_answer(self, data: dict[str, Any]) -> None:
-        if self.is_streamer:
-            raise Forbidden("The streamer sends offers, not answers.")
-        sdp_check(data["sdp"])
-        await self._to_streamer(data.get("target"), events.WebrtcAnswer, {"sdp": data["sdp"]})
+        await signaling.answer_send(sender=self.sender, target=data.get("target"), sdp=data["sdp"])
 
     @handles("ice_candidate", IceCandidateInput)
     async def on_ice_candidate(self, data: dict[str, Any]) -> None:
         candidate = dict(data["candidate"]) if data.get("candidate") is not None else None
-        if self.is_streamer:
-            await self._to_viewer(data.get("target"), events.IceCandidate, {"candidate": candidate})
-        else:
-            await self._to_streamer(data.get("target"), events.IceCandidate, {"candidate": candidate})
+        await signaling.candidate_send(sender=self.sender, target=data.get("target"), candidate=candidate)
 
     @handles("request_offer", RequestOfferInput)
     async def on_request_offer(self, data: dict[str, Any]) -> None:
-        if self.is_streamer:
-            raise Forbidden("Only viewers request offers.")
-        await self._to_streamer(data.get("target"), events.RequestOffer, {})
+        await signaling.offer_request(sender=self.sender, target=data.get("target"))

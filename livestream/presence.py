@@ -110,3 +110,22 @@ async def _streamer_expired(scope: str, member: str, remaining: int) -> None:
     stream_id = int(scope.split(":", 1)[1])
     if await check_streamer_absent(stream_id) == "marked":
         schedule_grace_check(stream_id)
+
+
+async def streamer_gone(stream_id: int) -> None:
+    """The streamer's last socket on a live stream closed: mark the stream and start the grace period."""
+    if await database_sync_to_async(stream_streamer_absent)(stream_id=stream_id) == "marked":
+        schedule_grace_check(stream_id)
+
+
+async def grace_backstop(stream_id: int, streamer_id: int) -> None:
+    """Backstop for the grace timer, run by viewers' heartbeats: if the process that scheduled it
+    died, any socket of the stream notices the absent streamer; a short lock keeps it to one
+    check per interval across processes."""
+    store = get_presence_store()
+    if await store.is_present(streamer_scope(stream_id), str(streamer_id)):
+        return
+    try_lock = getattr(store, "try_lock", None)
+    if try_lock is not None and not await try_lock(f"live-grace:{stream_id}", 1000):
+        return
+    await check_streamer_absent(stream_id)

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from livestream import events
 from livestream.models import Badge, Ban, ChannelRole, Kick, LiveComment, Stream, StreamStatus
-from livestream.selectors import badge_for, can_moderate, is_barred, user_by_username
+from livestream.selectors import badge_for, can_moderate, is_barred, user_by_ref, user_by_username
 from livestream.signals import stream_started
 from realtime import closecodes
 from realtime.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -266,3 +266,8 @@ def comment_delete(*, comment_id: int, actor: Any, stream_id: int | None = None)
             comment.save(update_fields=["deleted_at", "deleted_by"])
             publish(stream_group(comment.stream_id), events.CommentDeleted(id=comment.pk))
     return comment
+
+
+def user_kick_by_ref(*, stream_id: int, actor: Any, ref: str) -> None:
+    """`kick` {user} over the socket: the user named by id or username (`user_by_ref`), then `user_kick`."""
+    user_kick(stream_id=stream_id, actor=actor, target=user_by_ref(ref=ref))
