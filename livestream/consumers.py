@@ -104,19 +104,18 @@ class LiveConsumer(BaseConsumer):
             # Viewers already watching: the (re)connected streamer offers to each of them.
             info = await store.member_info(stream_peer_scope(self.stream_id))
             peers = [
-                {"peer": conn, "user": {"id": i.get("user_id"), "username": i.get("username")}, "role": i.get("role")}
+                events.StreamPeer(peer=conn, user=events.UserBrief(id=i.get("user_id"), username=i.get("username")), role=i.get("role"))
                 for conn, i in info.items()
             ]
             await self.send_event(
-                events.CONNECTION_ESTABLISHED,
-                {
-                    "stream": self.stream_id,
-                    "status": self.status,
-                    "role": self.role,
-                    "viewers": await store.count(viewer_scope(self.stream_id)),
-                    "peer": self.connection_id,
-                    "peers": peers,
-                },
+                events.ConnectionEstablished(
+                    stream=self.stream_id,
+                    status=self.status,
+                    role=self.role,
+                    viewers=await store.count(viewer_scope(self.stream_id)),
+                    peer=self.connection_id,
+                    peers=peers,
+                )
             )
             return
 
@@ -132,8 +131,7 @@ class LiveConsumer(BaseConsumer):
         )
         self.counted = True
         await self.send_event(
-            events.CONNECTION_ESTABLISHED,
-            {"stream": self.stream_id, "status": self.status, "role": self.role, "viewers": change.members, "peer": self.connection_id},
+            events.ConnectionEstablished(stream=self.stream_id, status=self.status, role=self.role, viewers=change.members, peer=self.connection_id)
         )
         if change.flipped:
             await announce_viewer_joined(
