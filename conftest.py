@@ -132,6 +132,48 @@ def live_db(transactional_db: None) -> None:
     """Alias that reads better in e2e tests: rows are committed for other processes."""
 
 
+SENT_EVENT_TYPES: set[str] = set()
+
+
+@pytest.fixture(autouse=True)
+def _frames_match_the_event_catalogue(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every frame an in-process socket sends is a catalogued event with exactly its fields (realtime/events.py)."""
+    import json
+
+    from realtime.consumers import BaseConsumer
+    from realtime.events import check_frame
+
+    problems: list[str] = []
+    original = BaseConsumer.send
+
+    async def checked(self: Any, text_data: str | None = None, bytes_data: bytes | None = None, close: bool | int = False) -> None:
+        if text_data is not None:
+            try:
+                frame = json.loads(text_data)
+            except ValueError:  # not an event at all (a test feeding the send path raw text)
+                frame = None
+            problem = check_frame(frame) if frame is not None else None
+            if problem:
+                problems.append(f"{type(self).__name__}: {problem}")
+            elif isinstance(frame, dict):
+                SENT_EVENT_TYPES.add(frame["type"])
+        await original(self, text_data=text_data, bytes_data=bytes_data, close=close)
+
+    monkeypatch.setattr(BaseConsumer, "send", checked)
+    yield
+    assert not problems, "frames outside the event catalogue:\n" + "\n".join(problems)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """With the whole suite: which catalogued event types no in-process test made a socket send."""
+    if not SENT_EVENT_TYPES:
+        return
+    from realtime.events import CATALOGUE
+
+    unseen = sorted({event_type for _, event_type in CATALOGUE} - SENT_EVENT_TYPES)
+    terminalreporter.write_line(f"event catalogue: {len(SENT_EVENT_TYPES)} types sent by sockets in this run; not sent: {', '.join(unseen) or 'none'}")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_channel_layer() -> Iterator[None]:
     """Each test gets its own channel layer instance.

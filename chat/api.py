@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chat import selectors, services
+from chat.presence import conversation_viewers_blocking
 from chat.serializers import (
     ConversationCreateInput,
     ConversationOutput,
@@ -126,7 +127,11 @@ class MessageListView(GenericAPIView):
         body = MessageCreateInput(data=request.data)
         body.is_valid(raise_exception=True)
         message, created = services.message_create(
-            sender=request_user(request), conversation_id=cid, text=body.validated_data["text"], client_id=body.validated_data.get("client_id")
+            sender=request_user(request),
+            conversation_id=cid,
+            text=body.validated_data["text"],
+            client_id=body.validated_data.get("client_id"),
+            viewing=conversation_viewers_blocking(cid),
         )
         return Response(MessageOutput(message).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

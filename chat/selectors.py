@@ -10,8 +10,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import User
 from chat.models import Conversation, Membership, Message
 from realtime.errors import NotFound
-
-MAX_DB_ID = 2**63 - 1
+from realtime.fields import MAX_DB_ID
 
 
 def conversation_for_member(*, conversation_id: int, user: User) -> Conversation:

@@ -11,7 +11,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -20,19 +19,14 @@ from django.utils import timezone
 from accounts.models import User
 from chat import events, selectors
 from chat.models import Conversation, Membership, Message
-from chat.selectors import MAX_DB_ID, unread_count
+from chat.selectors import unread_count
 from chat.signals import message_created
 from realtime.errors import Forbidden, InvalidInput, NotFound, ServiceError
+from realtime.fields import MAX_DB_ID
 from realtime.groups import conversation_group, conversation_member_group, user_group
-from realtime.presence import get_presence_store
 from realtime.publish import build_message, publish_messages
 
 logger = logging.getLogger(__name__)
-
-
-def presence_scope(conversation_id: int) -> str:
-    """Presence scope of the sockets open on a conversation (member = str(user id))."""
-    return f"conversation:{conversation_id}"
 
 
 # --- conversations ---------------------------------------------------------------
@@ -104,21 +98,6 @@ def _validate_client_id(client_id: Any) -> str | None:
     return client_id
 
 
-async def conversation_viewers(conversation_id: int) -> set[int]:
-    """Ids of the users with a chat socket open on the conversation (any process).
-
-    Advisory: if presence is unavailable everybody counts as "not viewing" (they get a
-    notification rather than nothing). The socket calls this on its own event loop before
-    writing, so the write itself never waits for Redis.
-    """
-    try:
-        present = await get_presence_store().members(presence_scope(conversation_id))
-    except Exception:
-        logger.warning("chat_presence_lookup_failed", extra={"conversation": conversation_id}, exc_info=True)
-        return set()
-    return {int(m) for m in present if str(m).isdigit()}
-
-
 def _existing_message(*, sender: User, conversation_id: int, message_id: int) -> Message:
     existing = Message.objects.get(pk=message_id, conversation_id=conversation_id)
     existing.sender = sender
@@ -131,7 +110,7 @@ def message_create(
     conversation_id: int,
     text: str,
     client_id: str | None = None,
-    viewing: Collection[int] | None = None,
+    viewing: Collection[int] = frozenset(),
 ) -> tuple[Message, bool]:
     """Store a message from a member and announce it. Returns (message, created).
 
@@ -144,9 +123,10 @@ def message_create(
       (what makes `?after=` resume gap-free).
     - After commit: `chat_message` to the conversation group, `chat_update` with each member's
       own unread count to each member's personal group.
-    - Sends `chat.signals.message_created` in the transaction, with the members that have no chat
-      socket open on the conversation. `viewing` = the ids of those that do (the socket passes what
-      it looked up with `conversation_viewers`); None = look it up here, before the transaction.
+    - Sends `chat.signals.message_created` in the transaction, with the other members and `viewing`:
+      the ids of the users with a chat socket open on the conversation, which the caller looked up
+      (`chat.presence`) before calling, so the row lock is never held while Redis answers. What
+      follows from it (who gets a notification) is the receivers' business.
     - Five queries in all, whatever the group size: lock, members + unread counts + idempotency
       check, insert, conversation's last message, sender's positions. None of them per member.
     """
@@ -154,9 +134,6 @@ def message_create(
     client_id = _validate_client_id(client_id)
     if not 0 < int(conversation_id) <= MAX_DB_ID:
         raise NotFound("Conversation not found.")
-    if viewing is None:
-        # Outside the transaction: the conversation row is never locked while Redis answers.
-        viewing = _conversation_viewers_sync(conversation_id)
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
         if conversation is None:
@@ -183,15 +160,13 @@ def message_create(
         # Counts read before the insert: the new message adds one for everybody else; the
         # sender's read position is now the newest message, so nothing is unread for them.
         counts = {m["user_id"]: 0 if m["user_id"] == sender.pk else m["unread"] + 1 for m in members}
-        data = events.message_data(message)
-        pairs = [(conversation_group(conversation_id), build_message(events.CHAT_MESSAGE, data, event_id=message.pk, meta={"message_id": message.pk}))]
+        fields = events.MessageData.fields_of(message)
+        last_message = events.MessageData(**fields)
+        pairs = [(conversation_group(conversation_id), build_message(events.ChatMessage(**fields), event_id=message.pk, meta={"message_id": message.pk}))]
         pairs += [
             (
                 user_group(uid),
-                build_message(
-                    events.CHAT_UPDATE,
-                    events.chat_update_data(conversation_id=conversation_id, last_message=data, unread_count=unread),
-                ),
+                build_message(events.ChatUpdate(conversation=conversation_id, last_message=last_message, unread_count=unread)),
             )
             for uid, unread in counts.items()
         ]
@@ -200,17 +175,10 @@ def message_create(
             sender=Message,
             message=message,
             conversation=conversation,
-            recipients_not_viewing=[uid for uid in counts if uid != sender.pk and uid not in viewing],
+            recipients=[uid for uid in counts if uid != sender.pk],
+            viewing=viewing,
         )
     return message, True
-
-
-def _conversation_viewers_sync(conversation_id: int) -> set[int]:
-    try:
-        return async_to_sync(conversation_viewers)(conversation_id)
-    except Exception:  # advisory, as above (e.g. no event loop bridge available)
-        logger.warning("chat_presence_lookup_failed", extra={"conversation": conversation_id}, exc_info=True)
-        return set()
 
 
 @dataclass(frozen=True)
@@ -285,10 +253,7 @@ def _delivered_events(delivered: dict[tuple[int, int], Message], read: dict[tupl
         pairs_out.append(
             (
                 conversation_member_group(conversation_id, message.sender_id),
-                build_message(
-                    events.MESSAGE_DELIVERED,
-                    events.delivered_data(message_id=message.pk, user_id=user_id, conversation_id=conversation_id),
-                ),
+                build_message(events.MessageDelivered(message_id=message.pk, user=user_id, conversation=conversation_id)),
             )
         )
     return pairs_out
@@ -326,7 +291,7 @@ def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, 
         out.append(
             (
                 conversation_group(conversation_id),
-                build_message(events.MESSAGES_READ, events.read_data(user_id=user_id, conversation_id=conversation_id, up_to=read[(conversation_id, user_id)])),
+                build_message(events.MessagesRead(user=user_id, conversation=conversation_id, up_to=read[(conversation_id, user_id)])),
             )
         )
         last_message = last.get(conversation_id)
@@ -334,10 +299,9 @@ def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, 
             (
                 user_group(user_id),
                 build_message(
-                    events.CHAT_UPDATE,
-                    events.chat_update_data(
-                        conversation_id=conversation_id,
-                        last_message=events.message_data(last_message) if last_message else None,
+                    events.ChatUpdate(
+                        conversation=conversation_id,
+                        last_message=events.MessageData.of(last_message) if last_message else None,
                         unread_count=counts[f"k{n}"] or 0,
                     ),
                 ),

@@ -14,8 +14,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,6 +31,7 @@ from items.serializers import (
     ItemUpdateSerializer,
 )
 from realtime.api import request_user
+from realtime.pagination import BoundedLimitOffsetPagination
 
 
 class FullBodyPatchSchema(AutoSchema):
@@ -45,33 +44,6 @@ class FullBodyPatchSchema(AutoSchema):
             return super()._get_request_for_media_type(serializer, direction)
         finally:
             self.method = method
-
-
-class ItemPagination(LimitOffsetPagination):
-    """limit/offset; a value that is not a non-negative integer is a 400 (DRF would silently ignore it)."""
-
-    default_limit = 20
-    max_limit = 100
-
-    def get_limit(self, request: Request) -> int | None:
-        self._check_int(request, self.limit_query_param, minimum=1)
-        return super().get_limit(request)
-
-    def get_offset(self, request: Request) -> int:
-        self._check_int(request, self.offset_query_param, minimum=0)
-        return super().get_offset(request)
-
-    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            parameter["schema"]["minimum"] = 1 if parameter["name"] == self.limit_query_param else 0
-        return parameters
-
-    @staticmethod
-    def _check_int(request: Request, name: str, *, minimum: int) -> None:
-        for raw in request.query_params.getlist(name):
-            if not raw.isascii() or not raw.isdigit() or int(raw) < minimum:
-                raise ValidationError({name: [f"Must be an integer of at least {minimum}."]})
 
 
 ERROR_RESPONSE = OpenApiResponse(OpenApiTypes.OBJECT, description='`{"detail", "code", "errors"?}`')
@@ -101,7 +73,7 @@ class ItemViewSet(
     """Items of the current user (staff: all items)."""
 
     serializer_class = ItemSerializer
-    pagination_class = ItemPagination
+    pagination_class = BoundedLimitOffsetPagination
     # JSON only: with form data an empty "status" would silently mean "the default".
     parser_classes = [JSONParser]
     queryset = Item.objects.none()  # for schema generation; requests use get_queryset()

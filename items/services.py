@@ -79,8 +79,8 @@ def _raise_field_errors(errors: dict[str, list[str]]) -> None:
 # --- events --------------------------------------------------------------------
 
 
-def _publish_item_event(item: Item, event_type: str = events.ITEM_UPDATED) -> None:
-    publish(user_group(item.owner_id), event_type, events.item_updated_payload(item))
+def _publish_item_event(item: Item, event_class: type[events.ItemCreated | events.ItemUpdated] = events.ItemUpdated) -> None:
+    publish(user_group(item.owner_id), event_class(**events.ItemData.fields_of(item)))
 
 
 # --- CRUD ----------------------------------------------------------------------
@@ -94,7 +94,7 @@ def item_create(*, owner: User, title: str, description: str = "", status: str =
     _raise_field_errors(_field_errors(title=title, description=description, status=status))
     with transaction.atomic():
         item = Item.objects.create(owner=owner, title=title.strip(), description=description, status=status)
-        _publish_item_event(item, events.ITEM_CREATED)
+        _publish_item_event(item, events.ItemCreated)
     return item
 
 
@@ -125,7 +125,7 @@ def item_delete(*, item: Item) -> None:
     item_id, owner_id = item.pk, item.owner_id
     with transaction.atomic():
         item.delete()
-        publish(user_group(owner_id), events.ITEM_DELETED, {"id": item_id})
+        publish(user_group(owner_id), events.ItemDeleted(id=item_id))
 
 
 def item_bulk_create(*, owner: User, items: list[dict[str, Any]]) -> list[Item]:
@@ -167,7 +167,7 @@ def item_bulk_create(*, owner: User, items: list[dict[str, Any]]) -> list[Item]:
     with transaction.atomic():
         # PostgreSQL returns the new primary keys from the single INSERT ... RETURNING.
         created = Item.objects.bulk_create(rows, batch_size=BULK_MAX_ITEMS)
-        publish(user_group(owner.pk), events.ITEMS_BULK_CREATED, events.items_bulk_created_payload(created))
+        publish(user_group(owner.pk), events.ItemsBulkCreated(ids=[item.pk for item in created], count=len(created)))
     return created
 
 
@@ -204,12 +204,12 @@ def item_bulk_status_update(*, user: User, ids: list[int], status: str) -> int:
         messages: list[tuple[str, dict[str, Any]]] = []
         by_owner: dict[int, list[int]] = {}
         for row in rows:
-            payload = {"id": row["id"], "title": row["title"], "status": status, "processed_at": row["processed_at"], "updated_at": now}
-            messages.append((user_group(row["owner_id"]), build_message(events.ITEM_UPDATED, payload)))
+            updated_event = events.ItemUpdated(id=row["id"], title=row["title"], status=status, processed_at=row["processed_at"], updated_at=now)
+            messages.append((user_group(row["owner_id"]), build_message(updated_event)))
             by_owner.setdefault(row["owner_id"], []).append(row["id"])
         for owner_id, owner_ids in by_owner.items():
             messages.append(
-                (user_group(owner_id), build_message(events.ITEMS_BULK_STATUS_UPDATED, events.items_bulk_status_updated_payload(owner_ids, status)))
+                (user_group(owner_id), build_message(events.ItemsBulkStatusUpdated(ids=owner_ids, status=status, count=len(owner_ids))))
             )
         publish_messages(messages)
     return updated

@@ -11,6 +11,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from accounts.models import User
 from livestream.models import Badge, Ban, ChannelRole, Kick, LiveComment, Stream, StreamStatus
 from realtime.errors import Forbidden, NotFound
+from realtime.fields import MAX_DB_ID
 
 
 def stream_list() -> QuerySet[Stream]:
@@ -117,7 +118,7 @@ def user_by_ref(*, ref: int | str) -> Any:
     # isdigit() is true for "²" and other non-ASCII digits that int() rejects: ASCII only.
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit()):
         pk = int(ref)
-        user = users.filter(pk=pk).first() if 0 < pk < 2**63 else None
+        user = users.filter(pk=pk).first() if 0 < pk <= MAX_DB_ID else None
     if user is None and isinstance(ref, str):
         user = users.filter(username=ref).first()
     if user is None:

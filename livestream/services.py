@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from livestream import events
 from livestream.models import Badge, Ban, ChannelRole, Kick, LiveComment, Stream, StreamStatus
-from livestream.selectors import badge_for, can_moderate, is_barred, user_by_username
+from livestream.selectors import badge_for, can_moderate, is_barred, user_by_ref, user_by_username
 from livestream.signals import stream_started
 from realtime import closecodes
 from realtime.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -70,7 +70,7 @@ def stream_start(*, stream_id: int, user: User) -> Stream:
         stream.save(update_fields=["status", "started_at", "streamer_left_at"])
         stream.streamer = user
         stream_started.send(sender=Stream, stream=stream)
-        publish(stream_group(stream.pk), events.STREAM_STARTED, {"stream": events.stream_payload(stream)})
+        publish(stream_group(stream.pk), events.StreamStarted(stream=events.StreamData.of(stream)))
     return stream
 
 
@@ -93,8 +93,7 @@ def stream_end(*, stream_id: int, user: User | None, reason: str = "ended_by_str
         stream = Stream.objects.select_related("streamer").get(pk=stream.pk)
         publish(
             stream_group(stream.pk),
-            events.STREAM_ENDED,
-            {"stream": events.stream_payload(stream), "reason": reason},
+            events.StreamEnded(stream=events.StreamData.of(stream), reason=reason),
             close_code=closecodes.GONE,
         )
     return stream
@@ -198,8 +197,7 @@ def user_kick(*, stream_id: int, actor: User, target: User) -> Kick:
         kick, _ = Kick.objects.get_or_create(stream=stream, user=target, defaults={"kicked_by": actor})
         publish(
             stream_group(stream.pk),
-            events.KICKED,
-            {"stream": stream.pk, "reason": "kicked", "user": events.user_brief(target.pk, target.username)},
+            events.Kicked(stream=stream.pk, reason="kicked", user=events.UserBrief(id=target.pk, username=target.username)),
             only_user=target.pk,
             close_code=closecodes.FORBIDDEN,
         )
@@ -220,8 +218,7 @@ def user_ban(*, stream_id: int, actor: User, target: User) -> Ban:
             ban = Ban.objects.get(streamer_id=stream.streamer_id, user=target)
         publish(
             streamer_group(stream.streamer_id),
-            events.KICKED,
-            {"stream": stream.pk, "reason": "banned", "user": events.user_brief(target.pk, target.username)},
+            events.Kicked(stream=stream.pk, reason="banned", user=events.UserBrief(id=target.pk, username=target.username)),
             only_user=target.pk,
             close_code=closecodes.FORBIDDEN,
         )
@@ -251,7 +248,7 @@ def comment_create(*, stream_id: int, author: User, text: str) -> LiveComment:
             stream=stream, author=author, text=text, badge=badge_for(streamer_id=stream.streamer_id, user_id=author.pk)
         )
         comment.author = author
-        publish(stream_group(stream.pk), events.COMMENT, events.comment_payload(comment), event_id=comment.pk)
+        publish(stream_group(stream.pk), events.Comment.of(comment), event_id=comment.pk)
     return comment
 
 
@@ -267,5 +264,10 @@ def comment_delete(*, comment_id: int, actor: User, stream_id: int | None = None
             comment.deleted_at = timezone.now()
             comment.deleted_by = actor
             comment.save(update_fields=["deleted_at", "deleted_by"])
-            publish(stream_group(comment.stream_id), events.COMMENT_DELETED, {"id": comment.pk})
+            publish(stream_group(comment.stream_id), events.CommentDeleted(id=comment.pk))
     return comment
+
+
+def user_kick_by_ref(*, stream_id: int, actor: User, ref: str) -> None:
+    """`kick` {user} over the socket: the user named by id or username (`user_by_ref`), then `user_kick`."""
+    user_kick(stream_id=stream_id, actor=actor, target=user_by_ref(ref=ref))

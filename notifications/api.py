@@ -6,7 +6,6 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +20,7 @@ from notifications.serializers import (
     UnreadCountSerializer,
 )
 from realtime.api import request_user
+from realtime.pagination import BoundedLimitOffsetPagination
 
 LIST_PARAMETERS = [
     OpenApiParameter("unread", bool, description="Only unread notifications."),
@@ -34,14 +34,9 @@ LIST_PARAMETERS = [
 ]
 
 
-class NotificationPagination(LimitOffsetPagination):
-    # Without a ceiling ?limit=10**20 reaches PostgreSQL as a LIMIT that overflows bigint.
-    max_limit = 100
-
-
 class NotificationListView(APIView):
     permission_classes = [IsAuthenticated]
-    pagination_class = NotificationPagination
+    pagination_class = BoundedLimitOffsetPagination
 
     @extend_schema(
         parameters=LIST_PARAMETERS,

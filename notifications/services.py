@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
@@ -27,6 +27,7 @@ from notifications import events
 from notifications.models import ONCE_PER_ACTOR_TYPES, PRIORITY_BY_TYPE, Notification, NotificationType
 from notifications.selectors import unread_counts_for
 from realtime.errors import NotFound
+from realtime.fields import MAX_DB_ID
 from realtime.groups import user_group
 from realtime.publish import build_message, publish, publish_messages
 
@@ -222,8 +223,7 @@ def _publish_created(rows: list[Notification]) -> None:
         (
             user_group(row.recipient_id),
             build_message(
-                events.NEW_NOTIFICATION,
-                events.new_notification_payload(row),
+                events.NewNotification.of(row),
                 event_id=row.pk,
                 meta={"priority": row.priority, "notification_id": row.pk},
             ),
@@ -248,7 +248,7 @@ def _publish_unread_counts(recipient_ids: Iterable[int]) -> None:
         counts = unread_counts_for(ids)
         publish_messages(
             [
-                (user_group(uid), build_message(events.UNREAD_COUNT, events.unread_count_payload(counts.get(uid, 0)), meta={"coalesce": True}))
+                (user_group(uid), build_message(events.UnreadCount(count=counts.get(uid, 0)), meta={"coalesce": True}))
                 for uid in ids
             ]
         )
@@ -360,13 +360,16 @@ def notification_create_for_mention(*, mention: Any, mentioned: User, author: Us
     return _create([draft])
 
 
-def notification_create_for_chat_message(*, message: Any, conversation: Any, recipients_not_viewing: Iterable[int]) -> list[Notification] | None:
-    """Members with no open chat socket for the conversation learn about the message.
+def notification_create_for_chat_message(
+    *, message: Any, conversation: Any, recipients: Iterable[int], viewing: Collection[int] = frozenset()
+) -> list[Notification] | None:
+    """Of the `recipients`, those with no chat socket open on the conversation (not in `viewing`)
+    learn about the message: who is looking needs no notification.
 
     Runs inside every chat send: with nobody to notify it returns before opening a savepoint,
     so the usual case (everybody has the chat open) costs no query.
     """
-    recipients = list(recipients_not_viewing)
+    recipients = [uid for uid in recipients if uid not in viewing]
     if not recipients:
         return []
     return _chat_message_notifications(message=message, conversation=conversation, recipients=recipients)
@@ -474,7 +477,7 @@ def _delete_where(where: Q) -> int:
             by_recipient.setdefault(recipient_id, []).append(notification_id)
         publish_messages(
             [
-                (user_group(uid), build_message(events.NOTIFICATIONS_REMOVED, events.notifications_removed_payload(sorted(ids))))
+                (user_group(uid), build_message(events.NotificationsRemoved(ids=sorted(ids))))
                 for uid, ids in by_recipient.items()
             ]
         )
@@ -490,7 +493,7 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
     `notification_read` {id} and `unread_count`. Someone else's (or an unknown) id
     raises NotFound and changes nothing. Marking a read one again publishes nothing.
     """
-    if not 0 < int(notification_id) < 2**63:  # a bigint column: larger ids cannot exist
+    if not 0 < int(notification_id) <= MAX_DB_ID:
         raise NotFound("Notification not found.", code="notification_not_found")
     with transaction.atomic():
         notification = (
@@ -501,7 +504,7 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
         if notification.read_at is None:
             notification.read_at = timezone.now()
             notification.save(update_fields=["read_at"])
-            publish(user_group(user.pk), events.NOTIFICATION_READ, events.notification_read_payload(notification.pk), event_id=notification.pk)
+            publish(user_group(user.pk), events.NotificationRead(id=notification.pk), event_id=notification.pk)
             _publish_unread_counts([user.pk])
     return notification
 
@@ -516,6 +519,6 @@ def notification_mark_all_read(*, user: User) -> int:
         if up_to_id is None:
             return 0
         count = unread.filter(id__lte=up_to_id).update(read_at=timezone.now())
-        publish(user_group(user.pk), events.MARK_ALL_READ, events.mark_all_read_payload(up_to_id, count))
+        publish(user_group(user.pk), events.MarkAllRead(up_to_id=up_to_id, count=count))
         _publish_unread_counts([user.pk])
     return count

@@ -18,13 +18,12 @@ from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import User
 from realtime.errors import Forbidden, NotFound
+from realtime.groups import LOBBY_SCOPE_PREFIX, ROOM_SCOPE_PREFIX, lobby_scope, room_scope  # noqa: F401 (re-exported)
 from realtime.presence import get_presence_store
-from rtc.events import peer_payload
+from rtc.events import Peer
 from rtc.models import ROOM_ID_PATTERN, ROOM_ID_RULE, Room, RoomBan, RoomMember, Visibility
 
 ROOM_ID_RE = re.compile(ROOM_ID_PATTERN)
-ROOM_SCOPE_PREFIX = "room"
-LOBBY_SCOPE_PREFIX = "lobby"
 ROOM_NOT_FOUND = "room_not_found"
 
 
@@ -33,16 +32,6 @@ def room_id_validate(*, room_id: str) -> str:
     if not isinstance(room_id, str) or ROOM_ID_RE.fullmatch(room_id) is None:
         raise NotFound(ROOM_ID_RULE, code="invalid_room")
     return room_id
-
-
-def room_scope(room_id: str) -> str:
-    """Presence scope of a room's peers (the id must already be validated)."""
-    return f"{ROOM_SCOPE_PREFIX}:{room_id}"
-
-
-def lobby_scope(room_id: str) -> str:
-    """Presence scope of a room's lobby: member = waiting user id, info = {user, since}."""
-    return f"{LOBBY_SCOPE_PREFIX}:{room_id}"
 
 
 def room_id_from_scope(scope: str) -> str:
@@ -163,11 +152,11 @@ async def room_live_count(*, room_id: str) -> int:
     return await get_presence_store().count(room_scope(room_id))
 
 
-async def room_participants(*, room_id: str, exclude_peer: str | None = None) -> list[dict[str, Any]]:
+async def room_participants(*, room_id: str, exclude_peer: str | None = None) -> list[Peer]:
     """Peers present in the room, ordered by peer id (stable for clients)."""
     room_id_validate(room_id=room_id)
     infos = await get_presence_store().member_info(room_scope(room_id))
-    return [peer_payload(peer_id, info) for peer_id, info in sorted(infos.items()) if peer_id != exclude_peer]
+    return [Peer.of(peer_id, info) for peer_id, info in sorted(infos.items()) if peer_id != exclude_peer]
 
 
 async def lobby_waiting(*, room_id: str) -> list[dict[str, Any]]:

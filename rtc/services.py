@@ -24,6 +24,8 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from realtime import closecodes
 from realtime.errors import BadRequest, Forbidden, InvalidInput, NotFound
+from realtime.events import error
+from realtime.fields import MAX_DB_ID
 from realtime.groups import room_group, room_lobby_group
 from realtime.publish import publish, publish_many
 from rtc import events
@@ -41,8 +43,6 @@ from rtc.selectors import (  # noqa: F401 - re-exported: the room id rules were 
     room_owned,
     room_scope,
 )
-
-MAX_DB_ID = 2**63 - 1
 
 
 def _generated_room_id() -> str:
@@ -89,7 +89,7 @@ def room_delete(*, room_id: str, actor: User) -> None:
         room = room_owned(room_id=room_id, actor=actor)
         room.delete()
         publish_many(
-            [room_group(room_id), room_lobby_group(room_id)], events.ROOM_CLOSED, {"room_id": room_id}, close_code=closecodes.GONE
+            [room_group(room_id), room_lobby_group(room_id)], events.RoomClosed(room_id=room_id), close_code=closecodes.GONE
         )
 
 
@@ -140,7 +140,7 @@ def lobby_admit(*, room_id: str, actor: User, user_id: int, waiting: bool) -> Ro
         if RoomBan.objects.filter(room=room, user=target).exists():
             raise Forbidden("This user is banned from the room; unban them first.", code="banned")
         member, _ = RoomMember.objects.get_or_create(room=room, user=target, defaults={"role": MemberRole.MEMBER})
-        publish(room_lobby_group(room_id), events.ADMITTED, {"room_id": room_id}, only_user=target.pk)
+        publish(room_lobby_group(room_id), events.Admitted(room_id=room_id), only_user=target.pk)
     return member
 
 
@@ -152,8 +152,7 @@ def lobby_deny(*, room_id: str, actor: User, user_id: int, waiting: bool) -> Non
             raise NotFound(f"User {user_id} is not waiting in the lobby.", code="not_waiting", field="user_id")
         publish(
             room_lobby_group(room_id),
-            "error",
-            {"code": events.LOBBY_DENIED, "message": "The owner did not let you in."},
+            error(events.LOBBY_DENIED, "The owner did not let you in."),
             only_user=user_id,
             close_code=closecodes.FORBIDDEN,
         )
@@ -166,8 +165,7 @@ def _remove(*, room: Room, actor: User, user_id: int, reason: str) -> Any:
     RoomMember.objects.filter(room=room, user=target).delete()
     publish_many(
         [room_group(room.room_id), room_lobby_group(room.room_id)],
-        events.REMOVED,
-        events.removed_payload(room.room_id, reason=reason),
+        events.Removed(room_id=room.room_id, reason=reason),
         only_user=target.pk,
         close_code=closecodes.FORBIDDEN,
     )
@@ -200,14 +198,6 @@ def member_unban(*, room_id: str, actor: User, user_id: int) -> None:
         deleted, _ = RoomBan.objects.filter(room=room, user_id=user_id).delete()
         if not deleted:
             raise NotFound(f"User {user_id} is not banned from this room.", code="not_banned", field="user_id")
-
-
-def sdp_validate(*, sdp: str) -> str:
-    """Refuse session descriptions above `LIVE_MAX_SDP_BYTES` (shared with live streams)."""
-    limit = int(getattr(settings, "LIVE_MAX_SDP_BYTES", 16 * 1024))
-    if len(sdp.encode("utf-8")) > limit:
-        raise InvalidInput(f"SDP exceeds {limit} bytes.", code="sdp_too_large", field="sdp")
-    return sdp
 
 
 def broadcast_validate(*, data: Any) -> Any:

@@ -16,11 +16,11 @@ from rest_framework.views import APIView
 from accounts.pagination import BoundedLimitOffsetPagination
 from realtime.api import request_user
 from realtime.errors import Forbidden, InvalidInput
+from realtime.fields import MAX_DB_ID
 from realtime.throttles import PostWriteThrottle
 from social import selectors, services
 from social.models import Comment, Post
 from social.serializers import (
-    MAX_ID,
     CommentInputSerializer,
     CommentSerializer,
     PostInputSerializer,
@@ -35,7 +35,7 @@ def _pk(value: Any) -> int:
         pk = int(value)
     except (TypeError, ValueError):
         raise NotFound()
-    if not 1 <= pk <= MAX_ID:
+    if not 1 <= pk <= MAX_DB_ID:
         raise NotFound()
     return pk
 

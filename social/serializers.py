@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from realtime.fields import MAX_DB_ID
 from social.models import COMMENT_MAX_LENGTH, POST_MAX_LENGTH, Comment, Post
-
-MAX_ID = 2**63 - 1
 
 
 class AuthorSerializer(serializers.Serializer):
@@ -52,7 +51,7 @@ class PostInputSerializer(serializers.Serializer):
 
 class CommentInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=COMMENT_MAX_LENGTH)
-    parent = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text="Id of the comment replied to.")  # type: ignore[assignment]  # shadows Field.parent
+    parent = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_DB_ID, help_text="Id of the comment replied to.")  # type: ignore[assignment]  # shadows Field.parent
 
 
 class PostListInputSerializer(serializers.Serializer):

@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -30,6 +30,7 @@ from livestream.services import comment_create, stream_create, stream_start
 from notifications import services as notification_services
 from notifications.models import Notification
 from realtime.auth import websocket_stack
+from realtime.events import Event, event
 from realtime.groups import connection_group, user_group
 from realtime.publish import apublish
 from realtime.testing import nested, open_socket, recursion_bomb, recv, recv_type, recv_until, send
@@ -37,6 +38,12 @@ from rtc.models import RoomBan, RoomMember
 from rtc.services import room_create, room_join
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@event
+class Sentinel(Event):
+    type: ClassVar[Literal["test_sentinel"]] = "test_sentinel"
+    marker: str
 
 app = websocket_stack(URLRouter(websocket_urlpatterns))
 SDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
@@ -236,7 +243,7 @@ async def _until_sentinel(comm: WebsocketCommunicator, group: str) -> list[dict[
     anything a bad frame relayed to this socket comes before the marker: no sleeps needed.
     """
     marker = uuid.uuid4().hex
-    await apublish(group, "test_sentinel", {"marker": marker})
+    await apublish(group, Sentinel(marker=marker))
     return (await recv_until(comm, "test_sentinel", timeout=10, marker=marker))[:-1]
 
 

@@ -241,8 +241,8 @@ async def test_messages_written_in_parallel_reach_everyone_once_in_each_senders_
     """Writes run on pool threads, several at a time: two members and a REST-like writer send at once;
     every socket gets every message exactly once, each sender's messages in the order sent, and a
     socket resuming from 0 afterwards gets them in id order."""
-    from chat.consumers import db
     from chat.services import conversation_create_group
+    from realtime.db import db
 
     a, b, c = [await sync_to_async(make_user)() for _ in range(3)]
     group = await sync_to_async(conversation_create_group)(creator=a, title="busy", members=[b, c])

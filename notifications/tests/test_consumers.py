@@ -6,6 +6,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import override_settings
 
+from chat.events import ChatUpdate
 from notifications.models import Notification
 from notifications.tests.sockets import app, connect, handshake, make_comment, make_follow, make_likes
 from realtime.groups import user_group
@@ -139,13 +140,27 @@ async def test_resume_with_after_sends_missed_in_order_then_live_without_duplica
     await comm.disconnect()
 
 
+@pytest.mark.parametrize("after", ["abc", "-1", "1.5", str(2**63)])
+async def test_malformed_after_gets_invalid_after_and_no_backlog_like_the_chat_socket(people, after):
+    _alice, token, others, post = people
+    await sync_to_async(make_comment)(post, others[0])
+    comm = await connect(token, f"&after={after}")
+    assert await handshake(comm) == 1
+    frame = await recv(comm)
+    assert frame["type"] == "error" and frame["data"]["code"] == "invalid_after"
+    assert await comm.receive_nothing(timeout=0.3)  # no backlog
+    await comm.send_json_to({"type": "ping", "data": {}})
+    assert (await recv(comm))["type"] == "pong"
+    await comm.disconnect()
+
+
 async def test_other_apps_events_on_the_personal_group_are_forwarded(people):
     alice, token, _others, _post = people
     comm = await connect(token)
     await handshake(comm)
-    await apublish(user_group(alice.pk), "chat_update", {"conversation": 1, "unread_count": 3})
+    await apublish(user_group(alice.pk), ChatUpdate(conversation=1, last_message=None, unread_count=3))
     frame = await recv(comm)
-    assert frame["type"] == "chat_update" and frame["data"] == {"conversation": 1, "unread_count": 3}
+    assert frame["type"] == "chat_update" and frame["data"] == {"conversation": 1, "last_message": None, "unread_count": 3}
     await comm.disconnect()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar, Literal
 
 import pytest
 from channels.routing import URLRouter
@@ -13,7 +14,8 @@ from rest_framework import serializers
 
 from realtime import closecodes
 from realtime.auth import websocket_stack
-from realtime.consumers import BaseConsumer
+from realtime.consumers import BaseConsumer, handles
+from realtime.events import Event, event
 from realtime.groups import presence_group
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
@@ -22,23 +24,34 @@ from realtime.testing import recv
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
+@event
+class Echo(Event):
+    type: ClassVar[Literal["echo"]] = "echo"
+    text: str
+
+
+@event
+class Note(Event):
+    type: ClassVar[Literal["note"]] = "note"
+    n: int
+    kind: str
+
+
 class EchoSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=10)
 
 
 class EchoConsumer(BaseConsumer):
-    handlers = {"echo": ("echo", EchoSerializer), "boom": ("boom", serializers.Serializer)}
+    @handles("echo", EchoSerializer)
+    async def on_echo(self, data):
+        await self.send_event(Echo(text=data["text"]))
 
-    async def echo(self, data):
-        await self.send_event("echo", {"text": data["text"]})
-
-    async def boom(self, data):
+    @handles("boom")
+    async def on_boom(self, data):
         raise RuntimeError("kaboom")
 
 
 class WatcherConsumer(BaseConsumer):
-    tracks_user_presence = False
-
     async def on_connect(self):
         await self.join_group(presence_group(int(self.scope["url_route"]["kwargs"]["uid"])))
 
@@ -196,16 +209,16 @@ async def test_group_events_respect_exclude_user_only_user_and_close_code(user, 
         assert (await recv(comm, 2))["type"] == "pong"
     group = presence_group(user.pk)
 
-    await apublish(group, "for_others", {"n": 1}, exclude_user=user.pk)
-    assert (await recv(theirs, 2))["type"] == "for_others"
+    await apublish(group, Note(n=1, kind="for_others"), exclude_user=user.pk)
+    assert (await recv(theirs))["data"]["kind"] == "for_others"
     assert await mine.receive_nothing(timeout=0.3)
 
-    await apublish(group, "for_me", {"n": 2}, only_user=user.pk)
-    assert (await recv(mine, 2))["data"] == {"n": 2}
+    await apublish(group, Note(n=2, kind="for_me"), only_user=user.pk)
+    assert (await recv(mine))["data"] == {"n": 2, "kind": "for_me"}
     assert await theirs.receive_nothing(timeout=0.3)
 
-    await apublish(group, "kicked", {}, only_user=other.pk, close_code=closecodes.FORBIDDEN)
-    assert (await recv(theirs, 2))["type"] == "kicked"
+    await apublish(group, Note(n=3, kind="kicked"), only_user=other.pk, close_code=closecodes.FORBIDDEN)
+    assert (await recv(theirs))["data"]["kind"] == "kicked"
     assert (await theirs.receive_output(timeout=2))["code"] == closecodes.FORBIDDEN
     await mine.send_json_to({"type": "ping", "data": {}})
     assert (await recv(mine, 2))["type"] == "pong", "the other socket is unaffected"
@@ -230,7 +243,7 @@ async def test_a_frame_for_a_client_already_gone_is_dropped_not_raised(refusal):
     consumer.base_send = refuse
     consumer.closed = False
     await consumer.send(text_data="late group event")
-    await consumer.send_event("echo", {"text": "late"})
+    await consumer.send_event(Echo(text="late"))
     await consumer.close(code=closecodes.NORMAL)
 
     async def broken(message):  # any other failure is a bug and still raises

@@ -6,7 +6,7 @@ Whatever way a socket ends, its presence entry, groups and heartbeat are release
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -15,11 +15,11 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 from django.urls import path
-from rest_framework import serializers
 
 from realtime import closecodes
 from realtime.auth import websocket_stack
-from realtime.consumers import USER_SCOPE, BaseConsumer
+from realtime.consumers import USER_SCOPE, BaseConsumer, handles
+from realtime.events import Event, event
 from realtime.groups import connection_group
 from realtime.jsonlimits import JSONTooDeep, check_depth, exceeds_depth, loads
 from realtime.presence import get_presence_store
@@ -27,20 +27,27 @@ from realtime.testing import nested, recursion_bomb, recv, send
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
+
+@event
+class WhoAmI(Event):
+    type: ClassVar[Literal["whoami"]] = "whoami"
+    conn: str
+
 NESTED = recursion_bomb()
 
 
 class FragileConsumer(BaseConsumer):
     """Counts its `on_disconnect` calls; `boom` raises in a handler, `explode` in a group-event handler."""
 
-    handlers = {"boom": ("boom", serializers.Serializer), "whoami": ("whoami", serializers.Serializer)}
     disconnects: list[str] = []
 
-    async def boom(self, data: dict[str, Any]) -> None:
+    @handles("boom")
+    async def on_boom(self, data: dict[str, Any]) -> None:
         raise RuntimeError("a bug in a handler")
 
-    async def whoami(self, data: dict[str, Any]) -> None:
-        await self.send_event("whoami", {"conn": self.connection_id})
+    @handles("whoami")
+    async def on_whoami(self, data: dict[str, Any]) -> None:
+        await self.send_event(WhoAmI(conn=self.connection_id))
 
     async def explode(self, message: dict[str, Any]) -> None:
         raise KeyError("a bug outside the frame handlers")

@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 class PlainConsumer(BaseConsumer):
-    handlers = {}
+    """No client types of its own."""
 
 
 ROUTES = [path("ws/plain/", PlainConsumer.as_asgi())]
