@@ -23,7 +23,7 @@ from django.conf import settings
 
 from livestream import events
 from livestream.models import Stream
-from livestream.services import stream_streamer_absent, stream_viewers_set
+from livestream.services import GraceState, stream_streamer_absent, stream_viewers_set
 from realtime.events import Event
 from realtime.groups import connection_group, stream_group, stream_host_scope, stream_peer_scope, streamer_scope, viewer_scope  # noqa: F401 (scopes re-exported)
 from realtime.heartbeat import on_presence_expired
@@ -58,13 +58,13 @@ async def announce_viewer_left(*, stream_id: int, user_id: int, username: str | 
     await database_sync_to_async(stream_viewers_set)(stream_id=stream_id, count=count)
 
 
-async def check_streamer_absent(stream_id: int) -> str:
+async def check_streamer_absent(stream_id: int) -> GraceState:
     """End the stream if its streamer has been away longer than the grace period (any process may call)."""
     streamer_id = await database_sync_to_async(_streamer_id)(stream_id)
     if streamer_id is None:
-        return "noop"
+        return GraceState.NOOP
     if await get_presence_store().is_present(streamer_scope(stream_id), str(streamer_id)):
-        return "present"
+        return GraceState.PRESENT
     return await database_sync_to_async(stream_streamer_absent)(stream_id=stream_id)
 
 
@@ -114,7 +114,7 @@ async def _streamer_expired(scope: str, member: str, remaining: int) -> None:
 
 async def streamer_gone(stream_id: int) -> None:
     """The streamer's last socket on a live stream closed: mark the stream and start the grace period."""
-    if await database_sync_to_async(stream_streamer_absent)(stream_id=stream_id) == "marked":
+    if await database_sync_to_async(stream_streamer_absent)(stream_id=stream_id) == GraceState.MARKED:
         schedule_grace_check(stream_id)
 
 

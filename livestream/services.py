@@ -12,6 +12,7 @@ no role: a banned moderator cannot moderate.
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -105,9 +106,19 @@ def stream_streamer_returned(*, stream_id: int) -> None:
         Stream.objects.filter(pk=stream_id, streamer_left_at__isnull=False).update(streamer_left_at=None)
 
 
-def stream_streamer_absent(*, stream_id: int) -> str:
+class GraceState(StrEnum):
+    """What a check of an absent streamer found (`stream_streamer_absent`, `check_streamer_absent`)."""
+
+    MARKED = "marked"  # first sighting: the grace period starts now
+    WAITING = "waiting"  # within the grace period
+    ENDED = "ended"  # the grace period ran out: the stream was ended
+    NOOP = "noop"  # no such live stream
+    PRESENT = "present"  # the streamer is back
+
+
+def stream_streamer_absent(*, stream_id: int) -> GraceState:
     """Called when the streamer is seen without a socket. Starts the grace timer (first call)
-    or ends the stream if it has run out. Returns "marked", "waiting", "ended" or "noop".
+    or ends the stream if it has run out.
 
     Idempotent and safe from any process: the row lock serialises concurrent callers.
     """
@@ -115,17 +126,17 @@ def stream_streamer_absent(*, stream_id: int) -> str:
     with transaction.atomic():
         stream = Stream.objects.select_for_update().filter(pk=stream_id).first()
         if stream is None or stream.status != StreamStatus.LIVE:
-            return "noop"
+            return GraceState.NOOP
         now = timezone.now()
         if stream.streamer_left_at is None:
             stream.streamer_left_at = now
             stream.save(update_fields=["streamer_left_at"])
             if grace.total_seconds() > 0:
-                return "marked"
+                return GraceState.MARKED
         if now - stream.streamer_left_at < grace:
-            return "waiting"
+            return GraceState.WAITING
     stream_end(stream_id=stream_id, user=None, reason="streamer_left")
-    return "ended"
+    return GraceState.ENDED
 
 
 def stream_viewers_set(*, stream_id: int, count: int) -> None:

@@ -248,7 +248,7 @@ def _publish_unread_counts(recipient_ids: Iterable[int]) -> None:
         counts = unread_counts_for(ids)
         publish_messages(
             [
-                (user_group(uid), build_message(events.UnreadCount(count=counts.get(uid, 0)), meta={"coalesce": True}))
+                (user_group(uid), build_message(events.UnreadCount(count=counts.get(uid, 0))))
                 for uid in ids
             ]
         )

@@ -54,12 +54,6 @@ def publish(group: str, event: Event, **options: Any) -> None:
     publish_messages([(group, build_message(event, **options))])
 
 
-def publish_many(groups: list[str], event: Event, **options: Any) -> None:
-    """Send one event to several groups after commit (encoded once)."""
-    message = build_message(event, **options)
-    publish_messages([(group, message) for group in groups])
-
-
 def publish_messages(pairs: list[tuple[str, dict[str, Any]]]) -> None:
     """Send pre-built messages (from `build_message`) to their groups after commit.
 

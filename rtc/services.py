@@ -27,7 +27,7 @@ from realtime.errors import BadRequest, Forbidden, InvalidInput, NotFound
 from realtime.events import error
 from realtime.fields import MAX_DB_ID
 from realtime.groups import room_group, room_lobby_group
-from realtime.publish import publish, publish_many
+from realtime.publish import build_message, publish, publish_messages
 from rtc import events
 from rtc.models import ROOM_ID_RULE, MemberRole, Room, RoomBan, RoomMember, Visibility, new_invite_token
 from rtc.selectors import (  # noqa: F401 - re-exported: the room id rules were here first
@@ -88,9 +88,8 @@ def room_delete(*, room_id: str, actor: User) -> None:
     with transaction.atomic():
         room = room_owned(room_id=room_id, actor=actor)
         room.delete()
-        publish_many(
-            [room_group(room_id), room_lobby_group(room_id)], events.RoomClosed(room_id=room_id), close_code=closecodes.GONE
-        )
+        closed = build_message(events.RoomClosed(room_id=room_id), close_code=closecodes.GONE)
+        publish_messages([(room_group(room_id), closed), (room_lobby_group(room_id), closed)])
 
 
 def room_invite_rotate(*, room_id: str, actor: User) -> Room:
@@ -163,12 +162,8 @@ def _remove(*, room: Room, actor: User, user_id: int, reason: str) -> Any:
     if target.pk == room.owner_id or target.pk == actor.pk:
         raise BadRequest("The owner cannot remove themself from their room.", code="cannot_remove_owner")
     RoomMember.objects.filter(room=room, user=target).delete()
-    publish_many(
-        [room_group(room.room_id), room_lobby_group(room.room_id)],
-        events.Removed(room_id=room.room_id, reason=reason),
-        only_user=target.pk,
-        close_code=closecodes.FORBIDDEN,
-    )
+    removed = build_message(events.Removed(room_id=room.room_id, reason=reason), only_user=target.pk, close_code=closecodes.FORBIDDEN)
+    publish_messages([(room_group(room.room_id), removed), (room_lobby_group(room.room_id), removed)])
     return target
 
 
