@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from django.dispatch import Signal
@@ -32,7 +32,7 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.CACHES["default"]["KEY_PREFIX"] = f"{SESSION_NS}-cache"
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str) -> NoReturn:
     if IN_CI:
         pytest.fail(f"required service missing in CI: {reason}", pytrace=False)
     pytest.skip(reason)
@@ -87,7 +87,7 @@ def server_env(django_db_setup: Any, django_db_blocker: Any, redis_url: str, pos
         "DEBUG": "true",
         # Tokens the tests sign must verify on the servers (config/settings_test.py draws the key).
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-        "JWT_SIGNING_KEY": settings.SIMPLE_JWT["SIGNING_KEY"],
+        "JWT_SIGNING_KEY": str(settings.SIMPLE_JWT["SIGNING_KEY"]),
         "ALLOWED_HOSTS": "localhost,127.0.0.1",
         "LOG_LEVEL": os.environ.get("SERVER_LOG_LEVEL", "INFO"),
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
@@ -130,6 +130,48 @@ def cluster_factory(server_env: dict[str, str]) -> Iterator[Callable[..., Any]]:
 @pytest.fixture
 def live_db(transactional_db: None) -> None:
     """Alias that reads better in e2e tests: rows are committed for other processes."""
+
+
+SENT_EVENT_TYPES: set[str] = set()
+
+
+@pytest.fixture(autouse=True)
+def _frames_match_the_event_catalogue(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every frame an in-process socket sends is a catalogued event with exactly its fields (realtime/events.py)."""
+    import json
+
+    from realtime.consumers import BaseConsumer
+    from realtime.events import check_frame
+
+    problems: list[str] = []
+    original = BaseConsumer.send
+
+    async def checked(self: Any, text_data: str | None = None, bytes_data: bytes | None = None, close: bool | int = False) -> None:
+        if text_data is not None:
+            try:
+                frame = json.loads(text_data)
+            except ValueError:  # not an event at all (a test feeding the send path raw text)
+                frame = None
+            problem = check_frame(frame) if frame is not None else None
+            if problem:
+                problems.append(f"{type(self).__name__}: {problem}")
+            elif isinstance(frame, dict):
+                SENT_EVENT_TYPES.add(frame["type"])
+        await original(self, text_data=text_data, bytes_data=bytes_data, close=close)
+
+    monkeypatch.setattr(BaseConsumer, "send", checked)
+    yield
+    assert not problems, "frames outside the event catalogue:\n" + "\n".join(problems)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """With the whole suite: which catalogued event types no in-process test made a socket send."""
+    if not SENT_EVENT_TYPES:
+        return
+    from realtime.events import CATALOGUE
+
+    unseen = sorted({event_type for _, event_type in CATALOGUE} - SENT_EVENT_TYPES)
+    terminalreporter.write_line(f"event catalogue: {len(SENT_EVENT_TYPES)} types sent by sockets in this run; not sent: {', '.join(unseen) or 'none'}")
 
 
 @pytest.fixture(autouse=True)

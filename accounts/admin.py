@@ -10,8 +10,8 @@ admin.site.login_form = LockoutAdminAuthenticationForm
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Profile", {"fields": ("display_name", "bio")}))
-    add_fieldsets = (*BaseUserAdmin.add_fieldsets, ("Profile", {"fields": ("email", "display_name")}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Profile", {"fields": ("display_name", "bio")}))
+    add_fieldsets = (*(BaseUserAdmin.add_fieldsets or ()), ("Profile", {"fields": ("email", "display_name")}))
     list_display = ("username", "display_name", "email", "is_staff", "is_active", "date_joined")
     search_fields = ("username", "display_name", "email")
 

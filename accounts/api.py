@@ -32,6 +32,7 @@ from accounts.serializers import (
     UserSearchInputSerializer,
     UserSummarySerializer,
 )
+from realtime.api import request_user
 from realtime.throttles import LoginIPThrottle, LoginUsernameThrottle, RefreshThrottle, RegisterThrottle
 
 THROTTLED = OpenApiResponse(description="Rate limited: `Retry-After` header; body `{detail, code: throttled, limited, retry_after}`.")
@@ -131,12 +132,12 @@ class UserViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"[^/]+"
 
     def get_queryset(self) -> QuerySet[User]:
-        return selectors.user_profiles(viewer=self.request.user)
+        return selectors.user_profiles(viewer=request_user(self.request))
 
     def _profile(self, username: str) -> User:
         if "\x00" in username:
             raise NotFound("User not found.")
-        profile = selectors.user_profile_get(username=username, viewer=self.request.user)
+        profile = selectors.user_profile_get(username=username, viewer=request_user(self.request))
         if profile is None:
             raise NotFound("User not found.")
         return profile
@@ -161,7 +162,7 @@ class UserViewSet(viewsets.GenericViewSet):
         if request.method == "PATCH":
             serializer = ProfileUpdateInputSerializer(data=request.data, partial=True)
             serializer.is_valid(raise_exception=True)
-            services.user_profile_update(user=request.user, data=serializer.validated_data)
+            services.user_profile_update(user=request_user(request), data=serializer.validated_data)
         return Response(MeSerializer(self._profile(request.user.username)).data)
 
     @extend_schema(
@@ -175,9 +176,9 @@ class UserViewSet(viewsets.GenericViewSet):
     def follow(self, request: Request, username: str) -> Response:
         followee = user_or_404(username)
         if request.method == "DELETE":
-            services.follow_delete(follower=request.user, followee=followee)
+            services.follow_delete(follower=request_user(request), followee=followee)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        _, created = services.follow_create(follower=request.user, followee=followee)
+        _, created = services.follow_create(follower=request_user(request), followee=followee)
         return Response(
             UserProfileSerializer(self._profile(followee.username)).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

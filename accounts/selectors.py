@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django.apps import apps
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import Follow, User
 
 
-def _count(model: type, field: str) -> Coalesce:
+def _count(model: type[Model], field: str) -> Coalesce:
     """A correlated COUNT subquery: several counters on one row without multiplying joins."""
-    subquery = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
+    subquery = model._default_manager.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(subquery, output_field=IntegerField()), Value(0))
 
 

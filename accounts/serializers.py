@@ -92,7 +92,8 @@ class TokenRefreshInputSerializer(TokenRefreshSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         refresh = self.token_class(attrs["refresh"])
-        user = User.objects.filter(pk=refresh.payload.get(api_settings.USER_ID_CLAIM)).first()
+        user_id = refresh.payload.get(api_settings.USER_ID_CLAIM)
+        user = User.objects.filter(pk=user_id).first() if user_id is not None else None
         if user is None or not user.is_active:
             raise AuthenticationFailed("No active account found for the given token.", "no_active_account")
         if api_settings.CHECK_REVOKE_TOKEN and refresh.payload.get(api_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):

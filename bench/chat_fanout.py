@@ -181,6 +181,77 @@ class PathResult:
         }
 
 
+async def _open_with_retries(url: str, *, chat: bool) -> Any | None:
+    """One bench socket, three attempts; a chat socket is ready at its `connection_established`. None if all failed."""
+    from websockets.asyncio.client import connect
+
+    for _attempt in range(3):
+        try:
+            ws = await connect(url, open_timeout=30, max_queue=None, ping_interval=None)
+            if chat:
+                while json.loads(await asyncio.wait_for(ws.recv(), 30))["type"] != "connection_established":
+                    pass
+            return ws
+        except Exception:
+            await asyncio.sleep(0.5)
+    return None
+
+
+def _chat_stamp(frame: dict[str, Any], result: PathResult) -> str | None:
+    """The bench stamp of a chat `chat_message` frame; None (counted in `result`) for every other frame."""
+    kind = frame.get("type")
+    if kind == "error":
+        result.errors += 1
+        return None
+    if kind in ("messages_read", "message_delivered"):
+        result.receipt_frames += 1
+        return None
+    if kind != "chat_message":
+        return None
+    return frame["data"].get("client_id") or ""
+
+
+async def _read_frames(ws: Any, *, is_sender: bool, chat: bool, run_tag: str, receipt_type: str | None, result: PathResult) -> None:
+    """Count this run's frames on one socket and their latency; members acknowledge with `receipt_type`."""
+    with contextlib.suppress(Exception):
+        async for raw in ws:
+            now = time.time()
+            frame = json.loads(raw)
+            stamp = _chat_stamp(frame, result) if chat else frame.get("message", "")
+            if stamp is None:
+                continue
+            parts = stamp.split("|")
+            if len(parts) == 3 and parts[0] == run_tag:
+                result.received += 1
+                result.latencies_ms.append((now - float(parts[2])) * 1000)
+                if receipt_type and not is_sender:
+                    await ws.send(json.dumps({"type": receipt_type, "data": {"message_id": frame["data"]["id"]}}))
+                    result.receipts_sent += 1
+
+
+async def _send_frames(
+    ws: Any, *, r: int, members_here: int, rate: float, duration: float, t0: float, run_tag: str, chat: bool, result: PathResult
+) -> None:
+    """Room `r`'s sender: `rate` stamped messages per second until `duration` after `t0`."""
+    interval = 1.0 / rate
+    start = time.monotonic() + random.uniform(0, interval)  # spread the rooms' phases
+    seq = 0
+    while True:
+        at = start + seq * interval
+        if at - t0 > duration:
+            return
+        await asyncio.sleep(max(0.0, at - time.monotonic()))
+        stamp = f"{run_tag}|{r}.{seq}|{time.time():.6f}"
+        frame = {"type": "chat_message", "data": {"text": f"bench message {seq}", "client_id": stamp}} if chat else {"message": stamp}
+        try:
+            await ws.send(json.dumps(frame))
+        except Exception:
+            return
+        result.sent += 1
+        result.expected += members_here
+        seq += 1
+
+
 async def run_path(
     name: str,
     ws_urls: list[str],
@@ -198,8 +269,6 @@ async def run_path(
     `ready()` (blocking) is called once every socket is open: with several client
     processes it is a barrier, so all of them start sending together.
     """
-    from websockets.asyncio.client import connect
-
     result = PathResult(path=name)
     chat = name == "chat"
     receipt_type = {"read": "mark_read", "delivered": "message_delivered"}.get(receipts) if chat else None
@@ -214,81 +283,35 @@ async def run_path(
         else:
             url = f"{ws_url}/ws/baseline/{run_tag}-{room_offset + r}/"
         async with gate:
-            for attempt in range(3):
-                try:
-                    ws = await connect(url, open_timeout=30, max_queue=None, ping_interval=None)
-                    if chat:
-                        while json.loads(await asyncio.wait_for(ws.recv(), 30))["type"] != "connection_established":
-                            pass
-                    sockets[r].append(ws)
-                    if m == 0:
-                        senders[r] = ws
-                    return
-                except Exception:
-                    if attempt == 2:
-                        result.connect_failures += 1
-                    await asyncio.sleep(0.5)
+            ws = await _open_with_retries(url, chat=chat)
+        if ws is None:
+            result.connect_failures += 1
+            return
+        sockets[r].append(ws)
+        if m == 0:
+            senders[r] = ws
 
     await asyncio.gather(*(open_one(r, m, token) for r, room in enumerate(rooms) for m, (_uid, token) in enumerate(room["users"])))
     result.connections = sum(len(s) for s in sockets)
 
-    async def reader(ws: Any, is_sender: bool) -> None:
-        with contextlib.suppress(Exception):
-            async for raw in ws:
-                now = time.time()
-                frame = json.loads(raw)
-                if chat:
-                    kind = frame.get("type")
-                    if kind == "error":
-                        result.errors += 1
-                        continue
-                    if kind in ("messages_read", "message_delivered"):
-                        result.receipt_frames += 1
-                        continue
-                    if kind != "chat_message":
-                        continue
-                    stamp = frame["data"].get("client_id") or ""
-                else:
-                    stamp = frame.get("message", "")
-                parts = stamp.split("|")
-                if len(parts) == 3 and parts[0] == run_tag:
-                    result.received += 1
-                    result.latencies_ms.append((now - float(parts[2])) * 1000)
-                    if receipt_type and not is_sender:
-                        await ws.send(json.dumps({"type": receipt_type, "data": {"message_id": frame["data"]["id"]}}))
-                        result.receipts_sent += 1
-
-    readers = [asyncio.ensure_future(reader(ws, ws is senders.get(r))) for r, room in enumerate(sockets) for ws in room]
-
-    async def sender(r: int) -> None:
-        if r not in senders:
-            return
-        ws = senders[r]
-        members_here = len(sockets[r])
-        interval = 1.0 / rate
-        start = time.monotonic() + random.uniform(0, interval)  # spread the rooms' phases
-        seq = 0
-        while True:
-            at = start + seq * interval
-            if at - t0 > duration:
-                return
-            await asyncio.sleep(max(0.0, at - time.monotonic()))
-            stamp = f"{run_tag}|{r}.{seq}|{time.time():.6f}"
-            frame = {"type": "chat_message", "data": {"text": f"bench message {seq}", "client_id": stamp}} if chat else {"message": stamp}
-            try:
-                await ws.send(json.dumps(frame))
-            except Exception:
-                return
-            result.sent += 1
-            result.expected += members_here
-            seq += 1
+    readers = [
+        asyncio.ensure_future(_read_frames(ws, is_sender=ws is senders.get(r), chat=chat, run_tag=run_tag, receipt_type=receipt_type, result=result))
+        for r, room in enumerate(sockets)
+        for ws in room
+    ]
 
     if ready is not None:
         await asyncio.get_running_loop().run_in_executor(None, ready)
     await asyncio.sleep(1.0)  # let joins settle
     cpu0 = time.process_time()
     t0 = time.monotonic()
-    await asyncio.gather(*(sender(r) for r in range(len(rooms))))
+    await asyncio.gather(
+        *(
+            _send_frames(senders[r], r=r, members_here=len(sockets[r]), rate=rate, duration=duration, t0=t0, run_tag=run_tag, chat=chat, result=result)
+            for r in range(len(rooms))
+            if r in senders
+        )
+    )
     result.send_seconds = time.monotonic() - t0
     deadline = time.monotonic() + drain
     while result.received < result.expected and time.monotonic() < deadline:

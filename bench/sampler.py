@@ -15,13 +15,14 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import FrameType
 
 # Innermost frames that mean "waiting": the loop's poll, idle pool threads, network reads of the database driver.
 IDLE = {("selectors.py", "select"), ("threading.py", "wait"), ("queue.py", "get"), ("thread.py", "_worker"), ("epollreactor.py", "doPoll"),
         ("connection.py", "wait"), ("waiting.py", "wait_epoll"), ("waiting.py", "wait_select"), ("waiting.py", "wait_c")}  # fmt: skip
 
 
-def _kind(thread_id: int, main_id: int) -> str:
+def _kind(thread_id: int, main_id: int | None) -> str:
     return "loop" if thread_id == main_id else "worker"
 
 
@@ -54,7 +55,7 @@ def start(directory: str, interval: float = 0.005, dump_every: float = 5.0) -> N
                 samples[f"{kind}:busy"] += 1
                 self_counts[(kind, label(frame))] += 1
                 seen = set()
-                f = frame
+                f: FrameType | None = frame
                 while f is not None:
                     name = label(f)
                     if name not in seen:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import platform
@@ -38,6 +39,11 @@ from urllib.parse import urlparse
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS = BASE_DIR / "bench" / "results" / "signaling.json"
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bench_live"
+
+
+def _is_candidate(tag: str, frame: dict[str, Any]) -> bool:
+    """The relayed `ice_candidate` that carries `tag` (the bench's ping)."""
+    return (frame["data"].get("candidate") or {}).get("candidate") == tag
 
 
 def ensure_database(url: str) -> None:
@@ -113,9 +119,7 @@ async def run_round(cluster: Any, n_viewers: int, pings: int) -> tuple[list[floa
             await viewer.sock.send(
                 "ice_candidate", {"target": host_peer, "candidate": {"candidate": tag, "sdpMid": "0", "sdpMLineIndex": 0}}
             )
-            reply = await viewer.sock.wait(
-                "ice_candidate", timeout=30, where=lambda f, tag=tag: (f["data"].get("candidate") or {}).get("candidate") == tag
-            )
+            reply = await viewer.sock.wait("ice_candidate", timeout=30, where=functools.partial(_is_candidate, tag))
             relay_rtt.append(reply["_received"] - sent)
             await asyncio.sleep(0.05)
 

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from chat import selectors, services
+from chat.presence import conversation_viewers_blocking
 from chat.serializers import (
     ConversationCreateInput,
     ConversationOutput,
@@ -23,6 +24,7 @@ from chat.serializers import (
     ReadInput,
     ReadOutput,
 )
+from realtime.api import request_user
 from realtime.errors import InvalidInput
 from realtime.throttles import ChatMessageThrottle
 
@@ -32,11 +34,11 @@ NOT_FOUND = OpenApiResponse(description="Unknown conversation, or you are not a 
 
 
 def _member_conversation_id(request: Request, pk: int) -> int:
-    return selectors.conversation_for_member(conversation_id=pk, user=request.user).pk
+    return selectors.conversation_for_member(conversation_id=pk, user=request_user(request)).pk
 
 
 def _conversation_out(request: Request, pk: int) -> dict:
-    conversation = selectors.conversation_list_for_user(user=request.user).get(pk=pk)
+    conversation = selectors.conversation_list_for_user(user=request_user(request)).get(pk=pk)
     return ConversationOutput(conversation).data
 
 
@@ -44,7 +46,7 @@ class ConversationListView(ListAPIView):
     serializer_class = ConversationOutput
 
     def get_queryset(self):
-        return selectors.conversation_list_for_user(user=self.request.user)
+        return selectors.conversation_list_for_user(user=request_user(self.request))
 
     @extend_schema(summary="Your conversations, most recent activity first, with last message and unread count")
     def get(self, request: Request, *args, **kwargs) -> Response:
@@ -63,14 +65,14 @@ class ConversationListView(ListAPIView):
             other = User.objects.filter(username=data["user"], is_active=True).first()
             if other is None:
                 raise InvalidInput("No such user.", field="user", code="unknown_user")
-            conversation, created = services.conversation_get_or_create_direct(user=request.user, other=other)
+            conversation, created = services.conversation_get_or_create_direct(user=request_user(request), other=other)
         else:
             names = list(dict.fromkeys(data["members"]))
             people = list(User.objects.filter(username__in=names, is_active=True))
             missing = sorted(set(names) - {u.username for u in people})
             if missing:
                 raise InvalidInput(f"Unknown users: {', '.join(missing[:10])}.", field="members", code="unknown_user")
-            conversation = services.conversation_create_group(creator=request.user, title=data["title"], members=people)
+            conversation = services.conversation_create_group(creator=request_user(request), title=data["title"], members=people)
             created = True
         return Response(_conversation_out(request, conversation.pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -125,7 +127,11 @@ class MessageListView(GenericAPIView):
         body = MessageCreateInput(data=request.data)
         body.is_valid(raise_exception=True)
         message, created = services.message_create(
-            sender=request.user, conversation_id=cid, text=body.validated_data["text"], client_id=body.validated_data.get("client_id")
+            sender=request_user(request),
+            conversation_id=cid,
+            text=body.validated_data["text"],
+            client_id=body.validated_data.get("client_id"),
+            viewing=conversation_viewers_blocking(cid),
         )
         return Response(MessageOutput(message).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -142,5 +148,5 @@ class ReadView(GenericAPIView):
         cid = _member_conversation_id(request, pk)
         body = ReadInput(data=request.data)
         body.is_valid(raise_exception=True)
-        result = services.message_mark_read(user=request.user, conversation_id=cid, message_id=body.validated_data["message_id"])
+        result = services.message_mark_read(user=request_user(request), conversation_id=cid, message_id=body.validated_data["message_id"])
         return Response(ReadOutput(result).data)

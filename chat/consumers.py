@@ -6,57 +6,23 @@ import asyncio
 import contextlib
 import logging
 from typing import Any
-from urllib.parse import parse_qs
 
-from channels.db import DatabaseSyncToAsync
 from django.conf import settings
-from django.db import connections
 
 from chat import events, receipts, selectors, services
+from chat.presence import conversation_viewers
 from chat.serializers import MessageCreateInput, MessageRefInput, TypingInput
 from realtime import closecodes
-from realtime.consumers import BaseConsumer, Reject
+from realtime.consumers import BaseConsumer, Reject, handles
+from realtime.db import db
 from realtime.errors import Forbidden, ServiceError
-from realtime.groups import conversation_group, conversation_member_group, presence_group
+from realtime.groups import USER_SCOPE, conversation_group, conversation_member_group, conversation_scope, presence_group
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
 
 logger = logging.getLogger(__name__)
 
 BACKLOG_CHUNK = 200
-
-
-class PooledDatabaseSyncToAsync(DatabaseSyncToAsync):
-    """DatabaseSyncToAsync that always hands a pooled connection back when the call ends.
-
-    Channels closes old connections around each call, which returns a pooled connection; but
-    `channels.testing` turns that into a no-op, and then every pool thread would keep its
-    connection and drain the pool. Closing a pooled connection only returns it to the pool.
-    """
-
-    def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().thread_handler(loop, *args, **kwargs)
-        finally:
-            for conn in connections.all(initialized_only=True):
-                if conn.connection is not None and getattr(conn, "pool", None) is not None and not conn.in_atomic_block:
-                    conn.close()
-
-
-def db(func: Any) -> Any:
-    """Run an ORM call off the event loop on a pool thread, not on the process's one sync thread.
-
-    `database_sync_to_async` defaults to thread_sensitive=True: every call of the whole process
-    queues for ONE thread, which capped a process at ~15 chat messages/s (bench/chat_fanout). The
-    chat services hold no thread-bound state, Channels closes (= returns to the psycopg pool) the
-    thread's connection around each call, and per-conversation order comes from the row lock in
-    `message_create`, so calls of different sockets may run in parallel. One socket still handles
-    its frames one at a time (Channels awaits each handler), so a sender's messages stay in order.
-
-    SQLite (the `make run` default) has one writer at a time anyway, and parallel writers only
-    meet "database is locked": there the calls stay on the one sync thread.
-    """
-    return PooledDatabaseSyncToAsync(func, thread_sensitive=connections["default"].vendor == "sqlite")
 
 
 async def _apply_receipts(batch: list[services.Receipt]) -> list[ServiceError | None]:
@@ -85,18 +51,11 @@ class ChatConsumer(BaseConsumer):
     Fan-out: group events are forwarded as pre-encoded text; no query per delivery.
     """
 
-    handlers = {
-        "chat_message": ("receive_chat_message", MessageCreateInput),
-        "typing": ("receive_typing", TypingInput),
-        "message_delivered": ("receive_message_delivered", MessageRefInput),
-        "mark_read": ("receive_mark_read", MessageRefInput),
-    }
-
     async def on_connect(self) -> None:
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
         self.backlog_high_water = 0
         self.typing_timer: asyncio.Task | None = None
-        after = await self._after_param()
+        after = await self.after_param()
         conversation, memberships = await db(selectors.conversation_state_for_member)(
             conversation_id=self.conversation_id, user=self.user
         )
@@ -106,28 +65,14 @@ class ChatConsumer(BaseConsumer):
         await self.join_group(conversation_member_group(self.conversation_id, self.user.pk))
         for uid in others:
             await self.join_group(presence_group(uid))
-        await self.join_presence(services.presence_scope(self.conversation_id), str(self.user.pk))
+        await self.join_presence(conversation_scope(self.conversation_id), str(self.user.pk))
         store = get_presence_store()
-        present = await asyncio.gather(*(store.is_present("user", str(m.user_id)) for m in memberships))
+        present = await asyncio.gather(*(store.is_present(USER_SCOPE, str(m.user_id)) for m in memberships))
         online = {m.user_id: bool(p) for m, p in zip(memberships, present, strict=True)}
         online[self.user.pk] = True
-        await self.send_event(
-            events.CONNECTION_ESTABLISHED,
-            events.connection_established_data(conversation=conversation, memberships=memberships, online=online),
-        )
+        await self.send_event(events.ConnectionEstablished.of(conversation=conversation, memberships=memberships, online=online))
         if after is not None:
             await self._send_backlog(after)
-
-    async def _after_param(self) -> int | None:
-        """`?after=<message id>` (0 = from the start). A malformed value gets an error frame and no backlog."""
-        values = parse_qs(self.scope.get("query_string", b"").decode("latin1")).get("after")
-        if not values:
-            return None
-        raw = values[0]
-        if not raw.isdigit() or int(raw) > selectors.MAX_DB_ID:
-            await self.send_error("invalid_after", "after must be a message id (a non-negative integer); no backlog sent.")
-            return None
-        return int(raw)
 
     async def _send_backlog(self, after: int) -> None:
         cursor = after
@@ -136,7 +81,7 @@ class ChatConsumer(BaseConsumer):
                 conversation_id=self.conversation_id, after_id=cursor, limit=BACKLOG_CHUNK
             )
             for message in chunk:
-                await self.send_event(events.CHAT_MESSAGE, events.message_data(message), event_id=message.pk)
+                await self.send_event(events.ChatMessage.of(message), event_id=message.pk)
             if chunk:
                 cursor = chunk[-1].pk
             if len(chunk) < BACKLOG_CHUNK:
@@ -155,9 +100,10 @@ class ChatConsumer(BaseConsumer):
 
     # --- client events -------------------------------------------------------------
 
-    async def receive_chat_message(self, data: dict[str, Any]) -> None:
+    @handles("chat_message", MessageCreateInput)
+    async def on_chat_message(self, data: dict[str, Any]) -> None:
         # Presence is read here, on the event loop, so the write never waits for Redis under the lock.
-        viewing = await services.conversation_viewers(self.conversation_id)
+        viewing = await conversation_viewers(self.conversation_id)
         try:
             message, created = await db(services.message_create)(
                 sender=self.user,
@@ -173,11 +119,12 @@ class ChatConsumer(BaseConsumer):
             raise Reject(closecodes.FORBIDDEN, "not a member")
         if not created:
             # A resend: this client missed the echo; confirm to it alone, tell nobody else again.
-            await self.send_event(events.CHAT_MESSAGE, events.message_data(message), event_id=message.pk)
+            await self.send_event(events.ChatMessage.of(message), event_id=message.pk)
         if self.typing_timer is not None:
             await self._stop_typing()
 
-    async def receive_typing(self, data: dict[str, Any]) -> None:
+    @handles("typing", TypingInput)
+    async def on_typing(self, data: dict[str, Any]) -> None:
         if data["is_typing"]:
             if self.typing_timer is not None:
                 self.typing_timer.cancel()
@@ -187,10 +134,12 @@ class ChatConsumer(BaseConsumer):
         elif self.typing_timer is not None:
             await self._stop_typing()
 
-    async def receive_message_delivered(self, data: dict[str, Any]) -> None:
+    @handles("message_delivered", MessageRefInput)
+    async def on_message_delivered(self, data: dict[str, Any]) -> None:
         await _receipts().submit(services.Receipt("delivered", self.user.pk, self.conversation_id, data["message_id"]))
 
-    async def receive_mark_read(self, data: dict[str, Any]) -> None:
+    @handles("mark_read", MessageRefInput)
+    async def on_mark_read(self, data: dict[str, Any]) -> None:
         await _receipts().submit(services.Receipt("read", self.user.pk, self.conversation_id, data["message_id"]))
 
     # --- typing --------------------------------------------------------------------
@@ -198,8 +147,7 @@ class ChatConsumer(BaseConsumer):
     async def _publish_typing(self, is_typing: bool) -> None:
         await apublish(
             conversation_group(self.conversation_id),
-            events.TYPING,
-            events.typing_data(conversation_id=self.conversation_id, user_id=self.user.pk, is_typing=is_typing),
+            events.Typing(conversation=self.conversation_id, user=self.user.pk, is_typing=is_typing),
             exclude_user=self.user.pk,
         )
 

@@ -1,70 +1,136 @@
-"""Every event type chat sends to sockets, and its payload builder (docs/protocol.md lists them).
+"""Every event type chat sends to sockets, declared once (realtime/events.py; docs/protocol.md lists them).
 
-Server -> client:
-    connection_established  {conversation {id, kind, title}, members [{id, username, online}],
-                             positions [{user, last_delivered, last_read}]}
-    chat_message            {id, conversation, sender {id, username}, text, created_at, client_id}  (+ envelope "id")
-    chat_update             {conversation, last_message, unread_count}   (to the member's personal group)
-    typing                  {conversation, user, is_typing}
-    message_delivered       {message_id, user, conversation}
-    messages_read           {user, conversation, up_to}
-    user_online/user_offline come from the realtime core (presence_group of each other member).
+`MessageData` is the one definition of a message's shape: the `chat_message` event, the
+`last_message` of `chat_update` and the REST `MessageOutput` all use it.
+user_online/user_offline come from the realtime core (presence_group of each other member).
 Client -> server: chat_message {text, client_id}, typing {is_typing}, message_delivered {message_id}, mark_read {message_id}.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from realtime.events import Event, Payload, event, payload
 
 if TYPE_CHECKING:
     from chat.models import Conversation, Membership, Message
 
-CONNECTION_ESTABLISHED = "connection_established"
-CHAT_MESSAGE = "chat_message"
-CHAT_UPDATE = "chat_update"
-TYPING = "typing"
-MESSAGE_DELIVERED = "message_delivered"
-MESSAGES_READ = "messages_read"
+
+@payload
+class UserBrief(Payload):
+    id: int
+    username: str
+
+    @classmethod
+    def of(cls, user: Any) -> UserBrief:
+        return cls(id=user.pk, username=user.username)
 
 
-def user_brief(user: Any) -> dict[str, Any]:
-    return {"id": user.pk, "username": user.username}
+@payload
+class MessageData(Payload):
+    """A stored message, as sockets and REST show it."""
+
+    id: int
+    conversation: int
+    sender: UserBrief
+    text: str
+    created_at: datetime
+    client_id: str | None
+
+    @classmethod
+    def fields_of(cls, message: Message) -> dict[str, Any]:
+        return {
+            "id": message.pk,
+            "conversation": message.conversation_id,
+            "sender": UserBrief.of(message.sender),
+            "text": message.text,
+            "created_at": message.created_at,
+            "client_id": message.client_id,
+        }
+
+    @classmethod
+    def of(cls, message: Message) -> MessageData:
+        return cls(**cls.fields_of(message))
 
 
-def message_data(message: Message) -> dict[str, Any]:
-    return {
-        "id": message.pk,
-        "conversation": message.conversation_id,
-        "sender": user_brief(message.sender),
-        "text": message.text,
-        "created_at": message.created_at,
-        "client_id": message.client_id,
-    }
+@payload
+class ConversationBrief(Payload):
+    id: int
+    kind: str
+    title: str
 
 
-def chat_update_data(*, conversation_id: int, last_message: dict[str, Any] | None, unread_count: int) -> dict[str, Any]:
-    return {"conversation": conversation_id, "last_message": last_message, "unread_count": unread_count}
+@payload
+class MemberState(Payload):
+    id: int
+    username: str
+    online: bool
 
 
-def typing_data(*, conversation_id: int, user_id: int, is_typing: bool) -> dict[str, Any]:
-    return {"conversation": conversation_id, "user": user_id, "is_typing": is_typing}
+@payload
+class Position(Payload):
+    user: int
+    last_delivered: int
+    last_read: int
 
 
-def delivered_data(*, message_id: int, user_id: int, conversation_id: int) -> dict[str, Any]:
-    return {"message_id": message_id, "user": user_id, "conversation": conversation_id}
+@event
+class ConnectionEstablished(Event):
+    type: ClassVar[Literal["connection_established"]] = "connection_established"
+    conversation: ConversationBrief
+    members: list[MemberState]
+    positions: list[Position]
+
+    @classmethod
+    def of(cls, *, conversation: Conversation, memberships: list[Membership], online: dict[int, bool]) -> ConnectionEstablished:
+        return cls(
+            conversation=ConversationBrief(id=conversation.pk, kind=conversation.kind, title=conversation.title),
+            members=[MemberState(id=m.user_id, username=m.user.username, online=online.get(m.user_id, False)) for m in memberships],
+            positions=[Position(user=m.user_id, last_delivered=m.last_delivered_message_id, last_read=m.last_read_message_id) for m in memberships],
+        )
 
 
-def read_data(*, user_id: int, conversation_id: int, up_to: int) -> dict[str, Any]:
-    return {"user": user_id, "conversation": conversation_id, "up_to": up_to}
+@event
+class ChatMessage(MessageData, Event):
+    """A new message (envelope `id` = message id), to the conversation."""
+
+    type: ClassVar[Literal["chat_message"]] = "chat_message"
+
+    @classmethod
+    def of(cls, message: Message) -> ChatMessage:
+        return cls(**MessageData.fields_of(message))
 
 
-def connection_established_data(
-    *, conversation: Conversation, memberships: list[Membership], online: dict[int, bool]
-) -> dict[str, Any]:
-    return {
-        "conversation": {"id": conversation.pk, "kind": conversation.kind, "title": conversation.title},
-        "members": [{"id": m.user_id, "username": m.user.username, "online": online.get(m.user_id, False)} for m in memberships],
-        "positions": [
-            {"user": m.user_id, "last_delivered": m.last_delivered_message_id, "last_read": m.last_read_message_id} for m in memberships
-        ],
-    }
+@event
+class ChatUpdate(Event):
+    """To a member's personal group: the conversation's last message and their unread count."""
+
+    type: ClassVar[Literal["chat_update"]] = "chat_update"
+    conversation: int
+    last_message: MessageData | None
+    unread_count: int
+
+
+@event
+class Typing(Event):
+    type: ClassVar[Literal["typing"]] = "typing"
+    conversation: int
+    user: int
+    is_typing: bool
+
+
+@event
+class MessageDelivered(Event):
+    type: ClassVar[Literal["message_delivered"]] = "message_delivered"
+    message_id: int
+    user: int
+    conversation: int
+
+
+@event
+class MessagesRead(Event):
+    type: ClassVar[Literal["messages_read"]] = "messages_read"
+    user: int
+    conversation: int
+    up_to: int

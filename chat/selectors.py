@@ -7,13 +7,13 @@ from typing import Any
 from django.db.models import BigIntegerField, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from accounts.models import User
 from chat.models import Conversation, Membership, Message
 from realtime.errors import NotFound
+from realtime.fields import MAX_DB_ID
 
-MAX_DB_ID = 2**63 - 1
 
-
-def conversation_for_member(*, conversation_id: int, user: Any) -> Conversation:
+def conversation_for_member(*, conversation_id: int, user: User) -> Conversation:
     """The conversation if `user` is a member.
 
     Unknown, or exists but `user` is not a member -> the same NotFound: REST (404) and the
@@ -29,7 +29,7 @@ def conversation_for_member(*, conversation_id: int, user: Any) -> Conversation:
     return conversation
 
 
-def conversation_state_for_member(*, conversation_id: int, user: Any) -> tuple[Conversation, list[Membership]]:
+def conversation_state_for_member(*, conversation_id: int, user: User) -> tuple[Conversation, list[Membership]]:
     """What a socket needs on connect: the conversation and every membership (with users, positions)."""
     conversation = conversation_for_member(conversation_id=conversation_id, user=user)
     memberships = list(Membership.objects.filter(conversation_id=conversation_id).select_related("user").order_by("joined_at", "id"))
@@ -95,21 +95,22 @@ def members_for_new_message(*, conversation_id: int, sender_id: int, client_id: 
         existing: Any = Value(None, output_field=BigIntegerField())
     else:
         existing = Subquery(Message.objects.filter(conversation_id=conversation_id, sender_id=sender_id, client_id=client_id).values("id")[:1])
-    return list(
+    rows = (
         Membership.objects.filter(conversation_id=conversation_id)
         .annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)), existing_id=existing)
         .values("user_id", "unread", "existing_id", is_active=F("user__is_active"))
     )
+    return [row for row in rows]  # type: ignore[misc]  # TypedDict rows are the documented plain dicts
 
 
-def unread_count(*, conversation_id: int, user: Any) -> int:
+def unread_count(*, conversation_id: int, user: User) -> int:
     last_read = Membership.objects.filter(conversation_id=conversation_id, user_id=user.pk).values_list("last_read_message_id", flat=True).first()
     if last_read is None:
         return 0
     return Message.objects.filter(conversation_id=conversation_id, id__gt=last_read).exclude(sender_id=user.pk).count()
 
 
-def conversation_list_for_user(*, user: Any) -> QuerySet[Conversation]:
+def conversation_list_for_user(*, user: User) -> QuerySet[Conversation]:
     """The user's conversations, most recent activity first, each with last message, unread count and
     the user's own positions; members prefetched. A constant number of queries for any page size."""
     mine = Membership.objects.filter(conversation=OuterRef("pk"), user_id=user.pk)

@@ -11,8 +11,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from chat.selectors import MAX_DB_ID
-from realtime.fields import StrictBooleanField, StrictCharField, StrictIdField
+from chat.events import MessageData
+from realtime.fields import MAX_DB_ID, StrictBooleanField, StrictCharField, StrictIdField
+from realtime.outputs import PayloadOutput
 
 # --- inputs ---------------------------------------------------------------------
 
@@ -66,7 +67,11 @@ class UserBriefOutput(serializers.Serializer):
     username = serializers.CharField()
 
 
-class MessageOutput(serializers.Serializer):
+class MessageOutput(PayloadOutput):
+    """A stored message: the same fields as the `chat_message` WebSocket data."""
+
+    payload = MessageData  # the `chat_message` event's data; the fields below are for OpenAPI
+
     id = serializers.IntegerField()
     conversation = serializers.IntegerField(source="conversation_id")
     sender = UserBriefOutput()

@@ -11,36 +11,29 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.models import User
 from chat import events, selectors
 from chat.models import Conversation, Membership, Message
-from chat.selectors import MAX_DB_ID, unread_count
+from chat.selectors import unread_count
 from chat.signals import message_created
 from realtime import metrics
 from realtime.errors import Forbidden, InvalidInput, NotFound, ServiceError
+from realtime.fields import MAX_DB_ID
 from realtime.groups import conversation_group, conversation_member_group, user_group
-from realtime.presence import get_presence_store
 from realtime.publish import build_message, publish_messages
 
-User = get_user_model()
 logger = logging.getLogger(__name__)
-
-
-def presence_scope(conversation_id: int) -> str:
-    """Presence scope of the sockets open on a conversation (member = str(user id))."""
-    return f"conversation:{conversation_id}"
 
 
 # --- conversations ---------------------------------------------------------------
 
 
-def conversation_get_or_create_direct(*, user: Any, other: Any) -> tuple[Conversation, bool]:
+def conversation_get_or_create_direct(*, user: User, other: User) -> tuple[Conversation, bool]:
     """The one direct conversation between `user` and `other`, created if missing.
 
     Returns (conversation, created). Unique per pair (the database enforces it through
@@ -63,7 +56,7 @@ def conversation_get_or_create_direct(*, user: Any, other: Any) -> tuple[Convers
     return conversation, True
 
 
-def conversation_create_group(*, creator: Any, title: str, members: list[Any]) -> Conversation:
+def conversation_create_group(*, creator: User, title: str, members: list[User]) -> Conversation:
     """A group conversation of `creator` plus `members` (deduplicated), at most CHAT_GROUP_MAX_MEMBERS in all."""
     title = (title or "").strip()
     if not title:
@@ -106,22 +99,7 @@ def _validate_client_id(client_id: Any) -> str | None:
     return client_id
 
 
-async def conversation_viewers(conversation_id: int) -> set[int]:
-    """Ids of the users with a chat socket open on the conversation (any process).
-
-    Advisory: if presence is unavailable everybody counts as "not viewing" (they get a
-    notification rather than nothing). The socket calls this on its own event loop before
-    writing, so the write itself never waits for Redis.
-    """
-    try:
-        present = await get_presence_store().members(presence_scope(conversation_id))
-    except Exception:
-        logger.warning("chat_presence_lookup_failed", extra={"conversation": conversation_id}, exc_info=True)
-        return set()
-    return {int(m) for m in present if str(m).isdigit()}
-
-
-def _existing_message(*, sender: Any, conversation_id: int, message_id: int) -> Message:
+def _existing_message(*, sender: User, conversation_id: int, message_id: int) -> Message:
     existing = Message.objects.get(pk=message_id, conversation_id=conversation_id)
     existing.sender = sender
     return existing
@@ -130,11 +108,11 @@ def _existing_message(*, sender: Any, conversation_id: int, message_id: int) -> 
 @metrics.MESSAGE_CREATE_SECONDS.time()
 def message_create(
     *,
-    sender: Any,
+    sender: User,
     conversation_id: int,
     text: str,
     client_id: str | None = None,
-    viewing: Collection[int] | None = None,
+    viewing: Collection[int] = frozenset(),
 ) -> tuple[Message, bool]:
     """Store a message from a member and announce it. Returns (message, created).
 
@@ -147,9 +125,10 @@ def message_create(
       (what makes `?after=` resume gap-free).
     - After commit: `chat_message` to the conversation group, `chat_update` with each member's
       own unread count to each member's personal group.
-    - Sends `chat.signals.message_created` in the transaction, with the members that have no chat
-      socket open on the conversation. `viewing` = the ids of those that do (the socket passes what
-      it looked up with `conversation_viewers`); None = look it up here, before the transaction.
+    - Sends `chat.signals.message_created` in the transaction, with the other members and `viewing`:
+      the ids of the users with a chat socket open on the conversation, which the caller looked up
+      (`chat.presence`) before calling, so the row lock is never held while Redis answers. What
+      follows from it (who gets a notification) is the receivers' business.
     - Five queries in all, whatever the group size: lock, members + unread counts + idempotency
       check, insert, conversation's last message, sender's positions. None of them per member.
     """
@@ -157,9 +136,6 @@ def message_create(
     client_id = _validate_client_id(client_id)
     if not 0 < int(conversation_id) <= MAX_DB_ID:
         raise NotFound("Conversation not found.")
-    if viewing is None:
-        # Outside the transaction: the conversation row is never locked while Redis answers.
-        viewing = _conversation_viewers_sync(conversation_id)
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
         if conversation is None:
@@ -186,15 +162,13 @@ def message_create(
         # Counts read before the insert: the new message adds one for everybody else; the
         # sender's read position is now the newest message, so nothing is unread for them.
         counts = {m["user_id"]: 0 if m["user_id"] == sender.pk else m["unread"] + 1 for m in members}
-        data = events.message_data(message)
-        pairs = [(conversation_group(conversation_id), build_message(events.CHAT_MESSAGE, data, event_id=message.pk, meta={"message_id": message.pk}))]
+        fields = events.MessageData.fields_of(message)
+        last_message = events.MessageData(**fields)
+        pairs = [(conversation_group(conversation_id), build_message(events.ChatMessage(**fields), event_id=message.pk, meta={"message_id": message.pk}))]
         pairs += [
             (
                 user_group(uid),
-                build_message(
-                    events.CHAT_UPDATE,
-                    events.chat_update_data(conversation_id=conversation_id, last_message=data, unread_count=unread),
-                ),
+                build_message(events.ChatUpdate(conversation=conversation_id, last_message=last_message, unread_count=unread)),
             )
             for uid, unread in counts.items()
         ]
@@ -204,17 +178,10 @@ def message_create(
             sender=Message,
             message=message,
             conversation=conversation,
-            recipients_not_viewing=[uid for uid in counts if uid != sender.pk and uid not in viewing],
+            recipients=[uid for uid in counts if uid != sender.pk],
+            viewing=viewing,
         )
     return message, True
-
-
-def _conversation_viewers_sync(conversation_id: int) -> set[int]:
-    try:
-        return async_to_sync(conversation_viewers)(conversation_id)
-    except Exception:  # advisory, as above (e.g. no event loop bridge available)
-        logger.warning("chat_presence_lookup_failed", extra={"conversation": conversation_id}, exc_info=True)
-        return set()
 
 
 @dataclass(frozen=True)
@@ -257,18 +224,11 @@ def receipts_apply(*, receipts: list[Receipt]) -> list[ServiceError | None]:
         for index, receipt in enumerate(receipts):
             key = (receipt.conversation_id, receipt.user_id)
             membership = memberships.get(key)
-            if receipt.kind == "read" and membership is None:
-                results[index] = Forbidden("You are not a member of this conversation.", code="not_a_member")
+            message = _receipt_target(receipt, membership, messages)
+            if isinstance(message, ServiceError):
+                results[index] = message
                 continue
-            if not isinstance(receipt.message_id, int) or isinstance(receipt.message_id, bool) or not 0 < receipt.message_id <= MAX_DB_ID:
-                results[index] = InvalidInput("message_id must be a positive integer.", field="message_id")
-                continue
-            message = messages.get(receipt.message_id)
-            # Unknown, in another conversation, or not this member's: one answer, so a receipt
-            # cannot probe which message ids exist in other people's conversations.
-            if message is None or message.conversation_id != receipt.conversation_id or membership is None:
-                results[index] = NotFound("Message not found.", field="message_id")
-                continue
+            assert membership is not None  # _receipt_target answers NotFound without one
             if receipt.kind == "read":
                 if message.pk > membership.last_read_message_id:
                     membership.last_read_message_id = message.pk
@@ -281,23 +241,39 @@ def receipts_apply(*, receipts: list[Receipt]) -> list[ServiceError | None]:
                 dirty[membership.pk] = membership
         if dirty:
             Membership.objects.bulk_update(list(dirty.values()), ["last_read_message_id", "last_delivered_message_id"])
-        pairs_out: list[tuple[str, dict[str, Any]]] = []
-        for (conversation_id, user_id), message in delivered.items():
-            if read.get((conversation_id, user_id), 0) >= message.pk:
-                continue  # its messages_read says it (read implies delivered)
-            pairs_out.append(
-                (
-                    conversation_member_group(conversation_id, message.sender_id),
-                    build_message(
-                        events.MESSAGE_DELIVERED,
-                        events.delivered_data(message_id=message.pk, user_id=user_id, conversation_id=conversation_id),
-                    ),
-                )
-            )
+        pairs_out = _delivered_events(delivered, read)
         if read:
             pairs_out.extend(_read_events(read))
         publish_messages(pairs_out)
     return results
+
+
+def _delivered_events(delivered: dict[tuple[int, int], Message], read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, Any]]]:
+    pairs_out: list[tuple[str, dict[str, Any]]] = []
+    for (conversation_id, user_id), message in delivered.items():
+        if read.get((conversation_id, user_id), 0) >= message.pk:
+            continue  # its messages_read says it (read implies delivered)
+        pairs_out.append(
+            (
+                conversation_member_group(conversation_id, message.sender_id),
+                build_message(events.MessageDelivered(message_id=message.pk, user=user_id, conversation=conversation_id)),
+            )
+        )
+    return pairs_out
+
+
+def _receipt_target(receipt: Receipt, membership: Membership | None, messages: dict[int, Message]) -> Message | ServiceError:
+    """The message a receipt acknowledges, or the error it gets."""
+    if receipt.kind == "read" and membership is None:
+        return Forbidden("You are not a member of this conversation.", code="not_a_member")
+    if not isinstance(receipt.message_id, int) or isinstance(receipt.message_id, bool) or not 0 < receipt.message_id <= MAX_DB_ID:
+        return InvalidInput("message_id must be a positive integer.", field="message_id")
+    message = messages.get(receipt.message_id)
+    # Unknown, in another conversation, or not this member's: one answer, so a receipt
+    # cannot probe which message ids exist in other people's conversations.
+    if message is None or message.conversation_id != receipt.conversation_id or membership is None:
+        return NotFound("Message not found.", field="message_id")
+    return message
 
 
 def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, Any]]]:
@@ -318,7 +294,7 @@ def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, 
         out.append(
             (
                 conversation_group(conversation_id),
-                build_message(events.MESSAGES_READ, events.read_data(user_id=user_id, conversation_id=conversation_id, up_to=read[(conversation_id, user_id)])),
+                build_message(events.MessagesRead(user=user_id, conversation=conversation_id, up_to=read[(conversation_id, user_id)])),
             )
         )
         last_message = last.get(conversation_id)
@@ -326,10 +302,9 @@ def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, 
             (
                 user_group(user_id),
                 build_message(
-                    events.CHAT_UPDATE,
-                    events.chat_update_data(
-                        conversation_id=conversation_id,
-                        last_message=events.message_data(last_message) if last_message else None,
+                    events.ChatUpdate(
+                        conversation=conversation_id,
+                        last_message=events.MessageData.of(last_message) if last_message else None,
                         unread_count=counts[f"k{n}"] or 0,
                     ),
                 ),
@@ -338,7 +313,7 @@ def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, 
     return out
 
 
-def message_mark_read(*, user: Any, conversation_id: int, message_id: int) -> dict[str, int]:
+def message_mark_read(*, user: User, conversation_id: int, message_id: int) -> dict[str, int]:
     """Mark everything up to `message_id` in the conversation read by `user` (REST; sockets batch).
 
     One `read` receipt through `receipts_apply`: the same rules and events as a socket's

@@ -3,6 +3,6 @@
 from django.dispatch import Signal
 
 # kwargs: message (Message), conversation (Conversation),
-#         recipients_not_viewing (list[int]: member ids, sender excluded, with no open
-#         chat socket for this conversation at send time)
+#         recipients (list[int]: member ids, sender excluded),
+#         viewing (Collection[int]: ids of the users with a chat socket open on the conversation)
 message_created = Signal()

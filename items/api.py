@@ -14,8 +14,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +30,8 @@ from items.serializers import (
     ItemSerializer,
     ItemUpdateSerializer,
 )
+from realtime.api import request_user
+from realtime.pagination import BoundedLimitOffsetPagination
 
 
 class FullBodyPatchSchema(AutoSchema):
@@ -44,33 +44,6 @@ class FullBodyPatchSchema(AutoSchema):
             return super()._get_request_for_media_type(serializer, direction)
         finally:
             self.method = method
-
-
-class ItemPagination(LimitOffsetPagination):
-    """limit/offset; a value that is not a non-negative integer is a 400 (DRF would silently ignore it)."""
-
-    default_limit = 20
-    max_limit = 100
-
-    def get_limit(self, request: Request) -> int | None:
-        self._check_int(request, self.limit_query_param, minimum=1)
-        return super().get_limit(request)
-
-    def get_offset(self, request: Request) -> int:
-        self._check_int(request, self.offset_query_param, minimum=0)
-        return super().get_offset(request)
-
-    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            parameter["schema"]["minimum"] = 1 if parameter["name"] == self.limit_query_param else 0
-        return parameters
-
-    @staticmethod
-    def _check_int(request: Request, name: str, *, minimum: int) -> None:
-        for raw in request.query_params.getlist(name):
-            if not raw.isascii() or not raw.isdigit() or int(raw) < minimum:
-                raise ValidationError({name: [f"Must be an integer of at least {minimum}."]})
 
 
 ERROR_RESPONSE = OpenApiResponse(OpenApiTypes.OBJECT, description='`{"detail", "code", "errors"?}`')
@@ -100,7 +73,7 @@ class ItemViewSet(
     """Items of the current user (staff: all items)."""
 
     serializer_class = ItemSerializer
-    pagination_class = ItemPagination
+    pagination_class = BoundedLimitOffsetPagination
     # JSON only: with form data an empty "status" would silently mean "the default".
     parser_classes = [JSONParser]
     queryset = Item.objects.none()  # for schema generation; requests use get_queryset()
@@ -113,13 +86,13 @@ class ItemViewSet(
         if self.action == "list":
             query = ItemListQuerySerializer(data=self.request.query_params)
             query.is_valid(raise_exception=True)
-            return selectors.item_list_for_user(user=self.request.user, status=query.validated_data.get("status"))
-        return selectors.item_visible_to(user=self.request.user)
+            return selectors.item_list_for_user(user=request_user(self.request), status=query.validated_data.get("status"))
+        return selectors.item_visible_to(user=request_user(self.request))
 
     def create(self, request: Request) -> Response:
         data = ItemInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item = services.item_create(owner=request.user, **data.validated_data)
+        item = services.item_create(owner=request_user(request), **data.validated_data)
         return Response(ItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: str | None = None) -> Response:
@@ -156,9 +129,9 @@ class ItemViewSet(
     def bulk_create(self, request: Request) -> Response:
         data = ItemBulkCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        items = services.item_bulk_create(owner=request.user, items=data.validated_data["items"])
+        items = services.item_bulk_create(owner=request_user(request), items=data.validated_data["items"])
         for item in items:
-            item.owner = request.user  # for owner_username without a query
+            item.owner = request_user(request)  # for owner_username without a query
         body = {"count": len(items), "items": ItemSerializer(items, many=True).data}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -176,7 +149,7 @@ class ItemViewSet(
         data = ItemBulkStatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ids = list(dict.fromkeys(data.validated_data["ids"]))
-        updated = services.item_bulk_status_update(user=request.user, ids=ids, status=data.validated_data["status"])
+        updated = services.item_bulk_status_update(user=request_user(request), ids=ids, status=data.validated_data["status"])
         return Response({"updated": updated, "ids": ids, "status": data.validated_data["status"]})
 
     @extend_schema(
@@ -187,6 +160,6 @@ class ItemViewSet(
     @action(detail=True, methods=["post"])
     def process(self, request: Request, pk: str | None = None) -> Response:
         current = self.get_object()
-        item = services.item_process_request(user=request.user, item=current)
+        item = services.item_process_request(user=request_user(request), item=current)
         item.owner = current.owner  # already loaded by select_related
         return Response(ItemSerializer(item).data, status=status.HTTP_202_ACCEPTED)

@@ -8,19 +8,7 @@ from rest_framework import serializers
 
 from items.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, USER_STATUSES, Item, ItemStatus
 from items.services import BULK_MAX_ITEMS
-
-INT64_MAX = 2**63 - 1
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers and booleans instead of turning them into text."""
-
-    default_error_messages = {"not_a_string": "Not a valid string."}
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        return super().to_internal_value(data)
+from realtime.fields import MAX_DB_ID, StrictCharField
 
 
 def _user_status_field(**kwargs: Any) -> serializers.ChoiceField:
@@ -75,7 +63,7 @@ class ItemBulkStatusSerializer(serializers.Serializer):
     """Input of PATCH /api/items/bulk/status/."""
 
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=INT64_MAX), allow_empty=False, min_length=1, max_length=BULK_MAX_ITEMS
+        child=serializers.IntegerField(min_value=1, max_value=MAX_DB_ID), allow_empty=False, min_length=1, max_length=BULK_MAX_ITEMS
     )
     status = _user_status_field()
 

@@ -8,6 +8,7 @@ cannot be used to probe which ids exist.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Iterable
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from items import events
 from items.models import (
     BUSY_STATUSES,
@@ -78,14 +80,14 @@ def _raise_field_errors(errors: dict[str, list[str]]) -> None:
 # --- events --------------------------------------------------------------------
 
 
-def _publish_item_event(item: Item, event_type: str = events.ITEM_UPDATED) -> None:
-    publish(user_group(item.owner_id), event_type, events.item_updated_payload(item))
+def _publish_item_event(item: Item, event_class: type[events.ItemCreated | events.ItemUpdated] = events.ItemUpdated) -> None:
+    publish(user_group(item.owner_id), event_class(**events.ItemData.fields_of(item)))
 
 
 # --- CRUD ----------------------------------------------------------------------
 
 
-def item_create(*, owner: Any, title: str, description: str = "", status: str = ItemStatus.ACTIVE) -> Item:
+def item_create(*, owner: User, title: str, description: str = "", status: str = ItemStatus.ACTIVE) -> Item:
     """Create one item for `owner`. Raises InvalidInput (field-named) for bad data.
 
     Publishes `item_created` to the owner after commit.
@@ -93,7 +95,7 @@ def item_create(*, owner: Any, title: str, description: str = "", status: str = 
     _raise_field_errors(_field_errors(title=title, description=description, status=status))
     with transaction.atomic():
         item = Item.objects.create(owner=owner, title=title.strip(), description=description, status=status)
-        _publish_item_event(item, events.ITEM_CREATED)
+        _publish_item_event(item, events.ItemCreated)
     return item
 
 
@@ -124,10 +126,10 @@ def item_delete(*, item: Item) -> None:
     item_id, owner_id = item.pk, item.owner_id
     with transaction.atomic():
         item.delete()
-        publish(user_group(owner_id), events.ITEM_DELETED, {"id": item_id})
+        publish(user_group(owner_id), events.ItemDeleted(id=item_id))
 
 
-def item_bulk_create(*, owner: Any, items: list[dict[str, Any]]) -> list[Item]:
+def item_bulk_create(*, owner: User, items: list[dict[str, Any]]) -> list[Item]:
     """Create up to 500 items for `owner`, all or nothing.
 
     Every entry is validated first; if any is invalid nothing is written and
@@ -166,11 +168,11 @@ def item_bulk_create(*, owner: Any, items: list[dict[str, Any]]) -> list[Item]:
     with transaction.atomic():
         # PostgreSQL returns the new primary keys from the single INSERT ... RETURNING.
         created = Item.objects.bulk_create(rows, batch_size=BULK_MAX_ITEMS)
-        publish(user_group(owner.pk), events.ITEMS_BULK_CREATED, events.items_bulk_created_payload(created))
+        publish(user_group(owner.pk), events.ItemsBulkCreated(ids=[item.pk for item in created], count=len(created)))
     return created
 
 
-def item_bulk_status_update(*, user: Any, ids: list[int], status: str) -> int:
+def item_bulk_status_update(*, user: User, ids: list[int], status: str) -> int:
     """Set `status` on every item in `ids` with ONE UPDATE; returns the number changed.
 
     All or nothing: if any id does not exist or is not the user's (staff may
@@ -203,12 +205,12 @@ def item_bulk_status_update(*, user: Any, ids: list[int], status: str) -> int:
         messages: list[tuple[str, dict[str, Any]]] = []
         by_owner: dict[int, list[int]] = {}
         for row in rows:
-            payload = {"id": row["id"], "title": row["title"], "status": status, "processed_at": row["processed_at"], "updated_at": now}
-            messages.append((user_group(row["owner_id"]), build_message(events.ITEM_UPDATED, payload)))
+            updated_event = events.ItemUpdated(id=row["id"], title=row["title"], status=status, processed_at=row["processed_at"], updated_at=now)
+            messages.append((user_group(row["owner_id"]), build_message(updated_event)))
             by_owner.setdefault(row["owner_id"], []).append(row["id"])
         for owner_id, owner_ids in by_owner.items():
             messages.append(
-                (user_group(owner_id), build_message(events.ITEMS_BULK_STATUS_UPDATED, events.items_bulk_status_updated_payload(owner_ids, status)))
+                (user_group(owner_id), build_message(events.ItemsBulkStatusUpdated(ids=owner_ids, status=status, count=len(owner_ids))))
             )
         publish_messages(messages)
     return updated
@@ -235,7 +237,7 @@ def _enqueue_processing(item_id: int) -> None:
                 _publish_item_event(item)
 
 
-def item_process_request(*, user: Any, item: Item) -> Item:
+def item_process_request(*, user: User, item: Item) -> Item:
     """Queue background processing of `item` for `user` (its owner, or staff).
 
     Marks the item `queued` and enqueues `items.tasks.process_item` after commit,
@@ -275,7 +277,7 @@ def item_requeue(*, items: Iterable[Item]) -> int:
         for item in Item.objects.filter(pk__in=ids):
             _publish_item_event(item)
         for item_id in ids:
-            transaction.on_commit(lambda item_id=item_id: _enqueue_processing(item_id))
+            transaction.on_commit(functools.partial(_enqueue_processing, item_id))
     return count
 
 

@@ -21,6 +21,7 @@ from livestream.serializers import (
     StreamOutputSerializer,
     UsernameSerializer,
 )
+from realtime.api import request_user
 
 
 class StreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -36,19 +37,19 @@ class StreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def create(self, request: Request) -> Response:
         data = StreamCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        stream = services.stream_create(streamer=request.user, title=data.validated_data["title"])
+        stream = services.stream_create(streamer=request_user(request), title=data.validated_data["title"])
         return Response(StreamOutputSerializer(selectors.stream_get(stream_id=stream.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: StreamOutputSerializer})
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str) -> Response:
-        services.stream_start(stream_id=int(pk), user=request.user)
+        services.stream_start(stream_id=int(pk), user=request_user(request))
         return Response(StreamOutputSerializer(selectors.stream_get(stream_id=int(pk))).data)
 
     @extend_schema(request=None, responses={200: StreamOutputSerializer})
     @action(detail=True, methods=["post"])
     def end(self, request: Request, pk: str) -> Response:
-        stream = services.stream_end(stream_id=int(pk), user=request.user)
+        stream = services.stream_end(stream_id=int(pk), user=request_user(request))
         return Response(StreamOutputSerializer(stream).data)
 
     @extend_schema(responses={200: CommentOutputSerializer(many=True)})
@@ -67,7 +68,7 @@ class StreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def kick(self, request: Request, pk: str) -> Response:
         target = self._target(request)
-        services.user_kick(stream_id=int(pk), actor=request.user, target=target)
+        services.user_kick(stream_id=int(pk), actor=request_user(request), target=target)
         return Response({"stream": int(pk), "user": {"id": target.pk, "username": target.username}, "action": "kicked"})
 
     @extend_schema(
@@ -79,7 +80,7 @@ class StreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def ban(self, request: Request, pk: str) -> Response:
         target = self._target(request)
-        services.user_ban(stream_id=int(pk), actor=request.user, target=target)
+        services.user_ban(stream_id=int(pk), actor=request_user(request), target=target)
         return Response({"stream": int(pk), "user": {"id": target.pk, "username": target.username}, "action": "banned"})
 
     def _target(self, request: Request) -> Any:
@@ -94,21 +95,21 @@ class _ChannelRoleView(APIView):
     role: str = ""
 
     def get(self, request: Request) -> Response:
-        roles = selectors.channel_role_list(streamer=request.user, role=self.role)
+        roles = selectors.channel_role_list(streamer=request_user(request), role=self.role)
         return Response(ChannelRoleOutputSerializer(roles, many=True).data)
 
     def post(self, request: Request) -> Response:
         data = UsernameSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.channel_role_add(streamer=request.user, username=data.validated_data["username"], role=self.role)
-        roles = selectors.channel_role_list(streamer=request.user, role=self.role)
+        services.channel_role_add(streamer=request_user(request), username=data.validated_data["username"], role=self.role)
+        roles = selectors.channel_role_list(streamer=request_user(request), role=self.role)
         return Response(ChannelRoleOutputSerializer(roles, many=True).data, status=status.HTTP_201_CREATED)
 
     def delete(self, request: Request) -> Response:
         payload = request.data if isinstance(request.data, dict) and request.data.get("username") else request.query_params
         data = UsernameSerializer(data={"username": payload.get("username")})
         data.is_valid(raise_exception=True)
-        services.channel_role_remove(streamer=request.user, username=data.validated_data["username"], role=self.role)
+        services.channel_role_remove(streamer=request_user(request), username=data.validated_data["username"], role=self.role)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

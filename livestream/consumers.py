@@ -22,130 +22,56 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.conf import settings
-from rest_framework import serializers
 
-from livestream import events
+from livestream import events, signaling
 from livestream.models import Badge, StreamStatus
 from livestream.presence import (
     announce_viewer_joined,
     announce_viewer_left,
-    check_streamer_absent,
-    host_scope,
-    peer_scope,
+    grace_backstop,
     publish_to_streamer,
-    schedule_grace_check,
+    stream_host_scope,
+    stream_peer_scope,
+    streamer_gone,
     streamer_scope,
     viewer_scope,
 )
-from livestream.selectors import is_barred_from, live_access, user_by_ref
+from livestream.selectors import is_barred_from, live_access
+from livestream.serializers import (
+    AnswerInput,
+    CommentCreateInput,
+    CommentDeleteInput,
+    IceCandidateInput,
+    KickInput,
+    OfferInput,
+    RequestOfferInput,
+)
 from livestream.services import (
     comment_create,
     comment_delete,
     stream_end,
     stream_start,
-    stream_streamer_absent,
     stream_streamer_returned,
-    user_kick,
+    user_kick_by_ref,
 )
 from realtime import closecodes
-from realtime.consumers import BaseConsumer, EmptySerializer, Reject
-from realtime.errors import Forbidden, InvalidInput
-from realtime.fields import StrictCharField, StrictIntegerField
-from realtime.groups import connection_group, stream_group, streamer_group
+from realtime.consumers import BaseConsumer, Reject, handles
+from realtime.db import db
+from realtime.errors import Forbidden
+from realtime.groups import stream_group, streamer_group
 from realtime.presence import get_presence_store
-from realtime.publish import apublish
 
 logger = logging.getLogger(__name__)
 
-MAX_DB_ID = 2**63 - 1  # bigint primary keys: a larger id cannot exist
-
-
-class KickRefField(serializers.CharField):
-    """A user id (integer) or a username (string); anything else is invalid."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if isinstance(data, bool) or not isinstance(data, (str, int)):
-            self.fail("invalid")
-        if isinstance(data, int) and not 0 < data <= MAX_DB_ID:
-            raise serializers.ValidationError("A user id must be a positive 64-bit integer.")
-        return super().to_internal_value(data)
-
-
-PEER_ID = {"regex": r"^[0-9a-f]{32}$", "max_length": 32}
-
-
-class PeerIdField(serializers.RegexField):
-    """A connection id (32 lowercase hex); a number is invalid rather than compared as a string."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class CommentSerializer(serializers.Serializer):
-    text = StrictCharField(allow_blank=True, trim_whitespace=False, max_length=10_000)
-
-
-class DeleteCommentSerializer(serializers.Serializer):
-    id = StrictIntegerField(min_value=1, max_value=MAX_DB_ID)
-
-
-class KickSerializer(serializers.Serializer):
-    user = KickRefField(max_length=150, help_text="user id or username")
-
-
-class OfferSerializer(serializers.Serializer):
-    target = PeerIdField(**PEER_ID)
-    sdp = StrictCharField(trim_whitespace=False)
-
-
-class AnswerSerializer(serializers.Serializer):
-    target = PeerIdField(**PEER_ID, required=False)
-    sdp = StrictCharField(trim_whitespace=False)
-
-
-class CandidateSerializer(serializers.Serializer):
-    candidate = StrictCharField(allow_blank=True, max_length=2048, trim_whitespace=False)
-    sdpMid = StrictCharField(allow_null=True, allow_blank=True, required=False, max_length=64)  # noqa: N815 (WebRTC's name)
-    sdpMLineIndex = StrictIntegerField(allow_null=True, required=False, min_value=0, max_value=65535)  # noqa: N815
-    usernameFragment = StrictCharField(allow_null=True, allow_blank=True, required=False, max_length=256)  # noqa: N815
-
-
-class IceSerializer(serializers.Serializer):
-    target = PeerIdField(**PEER_ID, required=False)
-    candidate = CandidateSerializer(allow_null=True)
-
-
-class RequestOfferSerializer(serializers.Serializer):
-    target = PeerIdField(**PEER_ID, required=False)
-
-
-def _kick_by_ref(*, stream_id: int, actor: Any, ref: str) -> None:
-    user_kick(stream_id=stream_id, actor=actor, target=user_by_ref(ref=ref))
-
 
 class LiveConsumer(BaseConsumer):
-    handlers = {
-        "start_stream": ("start_stream", EmptySerializer),
-        "end_stream": ("end_stream", EmptySerializer),
-        "comment": ("comment", CommentSerializer),
-        "delete_comment": ("delete_comment", DeleteCommentSerializer),
-        "kick": ("kick", KickSerializer),
-        "webrtc_offer": ("webrtc_offer", OfferSerializer),
-        "webrtc_answer": ("webrtc_answer", AnswerSerializer),
-        "ice_candidate": ("ice_candidate", IceSerializer),
-        "request_offer": ("request_offer", RequestOfferSerializer),
-    }
-
     # --- lifecycle -------------------------------------------------------------
 
     async def on_connect(self) -> None:
         self.stream_id = int(self.scope["url_route"]["kwargs"]["stream_id"])
         self.counted = False
-        access = await database_sync_to_async(live_access)(stream_id=self.stream_id, user=self.user)  # NotFound 4404 / Forbidden 4403
+        access = await db(live_access)(stream_id=self.stream_id, user=self.user)  # NotFound 4404 / Forbidden 4403
         if access.status == StreamStatus.ENDED:
             await self.send_error("stream_ended", "This stream has ended.")
             raise Reject(closecodes.GONE, "stream ended")
@@ -153,57 +79,59 @@ class LiveConsumer(BaseConsumer):
         self.status = access.status
         self.streamer_id = access.streamer_id
         self.is_streamer = access.role == Badge.STREAMER
-        self.me = events.user_brief(self.user.pk, self.user.username)
+        self.sender = signaling.Sender(
+            stream_id=self.stream_id,
+            connection_id=self.connection_id,
+            user=events.UserBrief(id=self.user.pk, username=self.user.username),
+            role=access.role,
+            is_streamer=self.is_streamer,
+        )
         store = get_presence_store()
         await self.join_group(stream_group(self.stream_id))
         await self.join_group(streamer_group(self.streamer_id))
         # Joined first, checked again: a ban or kick committed after `live_access` read the
         # database was either seen here or is published to a group this socket is already in.
-        if not self.is_streamer and await database_sync_to_async(is_barred_from)(
+        if not self.is_streamer and await db(is_barred_from)(
             stream_id=self.stream_id, streamer_id=self.streamer_id, user_id=self.user.pk
         ):
             raise Forbidden("You were removed from this stream.", code="banned")
 
         if self.is_streamer:
             await self.join_presence(streamer_scope(self.stream_id), str(self.user.pk))
-            await self.join_presence(host_scope(self.stream_id), self.connection_id)
+            await self.join_presence(stream_host_scope(self.stream_id), self.connection_id)
             if self.status == StreamStatus.LIVE:
-                await database_sync_to_async(stream_streamer_returned)(stream_id=self.stream_id)
+                await db(stream_streamer_returned)(stream_id=self.stream_id)
             # Viewers already watching: the (re)connected streamer offers to each of them.
-            info = await store.member_info(peer_scope(self.stream_id))
+            info = await store.member_info(stream_peer_scope(self.stream_id))
             peers = [
-                {"peer": conn, "user": {"id": i.get("user_id"), "username": i.get("username")}, "role": i.get("role")}
+                events.StreamPeer(peer=conn, user=events.UserBrief(id=i.get("user_id"), username=i.get("username")), role=i.get("role"))
                 for conn, i in info.items()
             ]
             await self.send_event(
-                events.CONNECTION_ESTABLISHED,
-                {
-                    "stream": self.stream_id,
-                    "status": self.status,
-                    "role": self.role,
-                    "viewers": await store.count(viewer_scope(self.stream_id)),
-                    "peer": self.connection_id,
-                    "peers": peers,
-                },
+                events.ConnectionEstablished(
+                    stream=self.stream_id,
+                    status=self.status,
+                    role=self.role,
+                    viewers=await store.count(viewer_scope(self.stream_id)),
+                    peer=self.connection_id,
+                    peers=peers,
+                )
             )
             return
 
-        change = await self.join_presence(viewer_scope(self.stream_id), str(self.user.pk), info={"username": self.user.username})
         limit = int(settings.LIVE_MAX_VIEWERS)
-        if change.flipped and change.members > limit:
-            # Joined first, then checked: the Lua join is atomic, so two racing viewers can't both squeeze in.
-            await self.leave_presence(viewer_scope(self.stream_id), str(self.user.pk))
+        change = await self.join_presence(viewer_scope(self.stream_id), str(self.user.pk), info={"username": self.user.username}, max_members=limit)
+        if change is None:
             await self.send_error("stream_full", f"This stream has reached its maximum of {limit} viewers.", max_viewers=limit)
             raise Reject(closecodes.FULL, "stream full")
         await self.join_presence(
-            peer_scope(self.stream_id),
+            stream_peer_scope(self.stream_id),
             self.connection_id,
             info={"user_id": self.user.pk, "username": self.user.username, "role": self.role},
         )
         self.counted = True
         await self.send_event(
-            events.CONNECTION_ESTABLISHED,
-            {"stream": self.stream_id, "status": self.status, "role": self.role, "viewers": change.members, "peer": self.connection_id},
+            events.ConnectionEstablished(stream=self.stream_id, status=self.status, role=self.role, viewers=change.members, peer=self.connection_id)
         )
         if change.flipped:
             await announce_viewer_joined(
@@ -219,16 +147,15 @@ class LiveConsumer(BaseConsumer):
         if not hasattr(self, "is_streamer"):
             return
         if self.is_streamer:
-            await self.leave_presence(host_scope(self.stream_id), self.connection_id)
+            await self.leave_presence(stream_host_scope(self.stream_id), self.connection_id)
             change = await self.leave_presence(streamer_scope(self.stream_id), str(self.user.pk))
-            live = change.flipped and self.status == StreamStatus.LIVE
-            if live and await database_sync_to_async(stream_streamer_absent)(stream_id=self.stream_id) == "marked":
-                schedule_grace_check(self.stream_id)
+            if change.flipped and self.status == StreamStatus.LIVE:
+                await streamer_gone(self.stream_id)
             return
         if not self.counted:
             return
-        await self.leave_presence(peer_scope(self.stream_id), self.connection_id)
-        await publish_to_streamer(self.stream_id, events.PEER_LEFT, {"peer": self.connection_id, "user_id": self.user.pk})
+        await self.leave_presence(stream_peer_scope(self.stream_id), self.connection_id)
+        await publish_to_streamer(self.stream_id, events.PeerLeft(peer=self.connection_id, user_id=self.user.pk))
         change = await self.leave_presence(viewer_scope(self.stream_id), str(self.user.pk))
         if change.flipped:
             await announce_viewer_left(
@@ -238,88 +165,54 @@ class LiveConsumer(BaseConsumer):
     async def on_heartbeat(self) -> None:
         # Backstop for the grace timer: if the process that scheduled it died, any socket of the
         # stream notices the absent streamer; a short lock keeps it to one check per interval.
-        if self.is_streamer or self.status != StreamStatus.LIVE:
-            return
-        store = get_presence_store()
-        if await store.is_present(streamer_scope(self.stream_id), str(self.streamer_id)):
-            return
-        try_lock = getattr(store, "try_lock", None)
-        if try_lock is not None and not await try_lock(f"live-grace:{self.stream_id}", 1000):
-            return
-        await check_streamer_absent(self.stream_id)
+        if not self.is_streamer and self.status == StreamStatus.LIVE:
+            await grace_backstop(self.stream_id, self.streamer_id)
 
     async def deliver(self, message: dict[str, Any]) -> None:
         event = message.get("event")
-        if event == events.STREAM_STARTED:
+        if event == events.StreamStarted.type:
             self.status = StreamStatus.LIVE
-        elif event == events.STREAM_ENDED:
+        elif event == events.StreamEnded.type:
             self.status = StreamStatus.ENDED
         await super().deliver(message)
 
     # --- stream control and chat -----------------------------------------------------
 
-    async def start_stream(self, data: dict[str, Any]) -> None:
-        await database_sync_to_async(stream_start)(stream_id=self.stream_id, user=self.user)
+    @handles("start_stream")
+    async def on_start_stream(self, data: dict[str, Any]) -> None:
+        await db(stream_start)(stream_id=self.stream_id, user=self.user)
 
-    async def end_stream(self, data: dict[str, Any]) -> None:
-        await database_sync_to_async(stream_end)(stream_id=self.stream_id, user=self.user)
+    @handles("end_stream")
+    async def on_end_stream(self, data: dict[str, Any]) -> None:
+        await db(stream_end)(stream_id=self.stream_id, user=self.user)
 
-    async def comment(self, data: dict[str, Any]) -> None:
-        await database_sync_to_async(comment_create)(stream_id=self.stream_id, author=self.user, text=data["text"])
+    @handles("comment", CommentCreateInput)
+    async def on_comment(self, data: dict[str, Any]) -> None:
+        await db(comment_create)(stream_id=self.stream_id, author=self.user, text=data["text"])
 
-    async def delete_comment(self, data: dict[str, Any]) -> None:
-        await database_sync_to_async(comment_delete)(comment_id=data["id"], actor=self.user, stream_id=self.stream_id)
+    @handles("delete_comment", CommentDeleteInput)
+    async def on_delete_comment(self, data: dict[str, Any]) -> None:
+        await db(comment_delete)(comment_id=data["id"], actor=self.user, stream_id=self.stream_id)
 
-    async def kick(self, data: dict[str, Any]) -> None:
-        await database_sync_to_async(_kick_by_ref)(stream_id=self.stream_id, actor=self.user, ref=data["user"])
+    @handles("kick", KickInput)
+    async def on_kick(self, data: dict[str, Any]) -> None:
+        await db(user_kick_by_ref)(stream_id=self.stream_id, actor=self.user, ref=data["user"])
 
-    # --- signaling -------------------------------------------------------------------
+    # --- signaling (livestream.signaling) ----------------------------------------------
 
-    def _check_sdp(self, sdp: str) -> None:
-        limit = int(settings.LIVE_MAX_SDP_BYTES)
-        if len(sdp.encode("utf-8")) > limit:
-            raise InvalidInput(f"SDP exceeds {limit} bytes.", code="sdp_too_large")
+    @handles("webrtc_offer", OfferInput)
+    async def on_webrtc_offer(self, data: dict[str, Any]) -> None:
+        await signaling.offer_send(sender=self.sender, target=data["target"], sdp=data["sdp"])
 
-    def _envelope(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return {"from": self.connection_id, "user": self.me, "role": self.role, **payload}
+    @handles("webrtc_answer", AnswerInput)
+    async def on_webrtc_answer(self, data: dict[str, Any]) -> None:
+        await signaling.answer_send(sender=self.sender, target=data.get("target"), sdp=data["sdp"])
 
-    async def _to_viewer(self, target: str | None, event_type: str, payload: dict[str, Any]) -> None:
-        if not target:
-            raise InvalidInput("The streamer must name the viewer's peer id in `target`.", code="invalid", field="target")
-        if not await get_presence_store().is_present(peer_scope(self.stream_id), target):
-            raise InvalidInput("No such viewer in this stream.", code="unknown_target")
-        await apublish(connection_group(target), event_type, self._envelope(payload))
-
-    async def _to_streamer(self, target: str | None, event_type: str, payload: dict[str, Any]) -> None:
-        if target:
-            if not await get_presence_store().is_present(host_scope(self.stream_id), target):
-                # Another viewer, or a socket of another stream: viewers may only talk to the streamer.
-                raise Forbidden("Viewers can only signal the streamer of this stream.")
-            await apublish(connection_group(target), event_type, self._envelope(payload))
-            return
-        if not await publish_to_streamer(self.stream_id, event_type, self._envelope(payload)):
-            raise InvalidInput("The streamer is not connected.", code="streamer_offline")
-
-    async def webrtc_offer(self, data: dict[str, Any]) -> None:
-        if not self.is_streamer:
-            raise Forbidden("Only the streamer sends offers; send request_offer instead.")
-        self._check_sdp(data["sdp"])
-        await self._to_viewer(data["target"], events.WEBRTC_OFFER, {"sdp": data["sdp"]})
-
-    async def webrtc_answer(self, data: dict[str, Any]) -> None:
-        if self.is_streamer:
-            raise Forbidden("The streamer sends offers, not answers.")
-        self._check_sdp(data["sdp"])
-        await self._to_streamer(data.get("target"), events.WEBRTC_ANSWER, {"sdp": data["sdp"]})
-
-    async def ice_candidate(self, data: dict[str, Any]) -> None:
+    @handles("ice_candidate", IceCandidateInput)
+    async def on_ice_candidate(self, data: dict[str, Any]) -> None:
         candidate = dict(data["candidate"]) if data.get("candidate") is not None else None
-        if self.is_streamer:
-            await self._to_viewer(data.get("target"), events.ICE_CANDIDATE, {"candidate": candidate})
-        else:
-            await self._to_streamer(data.get("target"), events.ICE_CANDIDATE, {"candidate": candidate})
+        await signaling.candidate_send(sender=self.sender, target=data.get("target"), candidate=candidate)
 
-    async def request_offer(self, data: dict[str, Any]) -> None:
-        if self.is_streamer:
-            raise Forbidden("Only viewers request offers.")
-        await self._to_streamer(data.get("target"), events.REQUEST_OFFER, {})
+    @handles("request_offer", RequestOfferInput)
+    async def on_request_offer(self, data: dict[str, Any]) -> None:
+        await signaling.offer_request(sender=self.sender, target=data.get("target"))

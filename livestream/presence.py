@@ -23,8 +23,9 @@ from django.conf import settings
 
 from livestream import events
 from livestream.models import Stream
-from livestream.services import stream_streamer_absent, stream_viewers_set
-from realtime.groups import connection_group, stream_group
+from livestream.services import GraceState, stream_streamer_absent, stream_viewers_set
+from realtime.events import Event
+from realtime.groups import connection_group, stream_group, stream_host_scope, stream_peer_scope, streamer_scope, viewer_scope  # noqa: F401 (scopes re-exported)
 from realtime.heartbeat import on_presence_expired
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
@@ -34,52 +35,36 @@ logger = logging.getLogger(__name__)
 _grace_tasks: set[asyncio.Task] = set()
 
 
-def viewer_scope(stream_id: int) -> str:
-    return f"stream:{stream_id}"
-
-
-def streamer_scope(stream_id: int) -> str:
-    return f"streamer:{stream_id}"
-
-
-def peer_scope(stream_id: int) -> str:
-    return f"stream_peer:{stream_id}"
-
-
-def host_scope(stream_id: int) -> str:
-    return f"stream_host:{stream_id}"
-
-
-async def publish_to_streamer(stream_id: int, event_type: str, data: dict) -> int:
+async def publish_to_streamer(stream_id: int, event: Event) -> int:
     """Send to every socket of the streamer in this stream, by connection group (any process)."""
-    hosts = await get_presence_store().members(host_scope(stream_id))
+    hosts = await get_presence_store().members(stream_host_scope(stream_id))
     for conn in hosts:
-        await apublish(connection_group(conn), event_type, data)
+        await apublish(connection_group(conn), event)
     return len(hosts)
 
 
 async def announce_viewer_joined(*, stream_id: int, user_id: int, username: str, peer: str, role: str, count: int) -> None:
     await publish_to_streamer(
-        stream_id, events.USER_JOINED, {"user": events.user_brief(user_id, username), "peer": peer, "role": role, "viewers": count}
+        stream_id, events.UserJoined(user=events.UserBrief(id=user_id, username=username), peer=peer, role=role, viewers=count)
     )
-    await apublish(stream_group(stream_id), events.VIEWERS_UPDATE, {"count": count})
+    await apublish(stream_group(stream_id), events.ViewersUpdate(count=count))
     await database_sync_to_async(stream_viewers_set)(stream_id=stream_id, count=count)
 
 
 async def announce_viewer_left(*, stream_id: int, user_id: int, username: str | None, count: int, peer: str | None = None) -> None:
     count = max(0, count)
-    await publish_to_streamer(stream_id, events.USER_LEFT, {"user": events.user_brief(user_id, username), "peer": peer, "viewers": count})
-    await apublish(stream_group(stream_id), events.VIEWERS_UPDATE, {"count": count})
+    await publish_to_streamer(stream_id, events.UserLeft(user=events.UserBrief(id=user_id, username=username), peer=peer, viewers=count))
+    await apublish(stream_group(stream_id), events.ViewersUpdate(count=count))
     await database_sync_to_async(stream_viewers_set)(stream_id=stream_id, count=count)
 
 
-async def check_streamer_absent(stream_id: int) -> str:
+async def check_streamer_absent(stream_id: int) -> GraceState:
     """End the stream if its streamer has been away longer than the grace period (any process may call)."""
     streamer_id = await database_sync_to_async(_streamer_id)(stream_id)
     if streamer_id is None:
-        return "noop"
+        return GraceState.NOOP
     if await get_presence_store().is_present(streamer_scope(stream_id), str(streamer_id)):
-        return "present"
+        return GraceState.PRESENT
     return await database_sync_to_async(stream_streamer_absent)(stream_id=stream_id)
 
 
@@ -125,3 +110,22 @@ async def _streamer_expired(scope: str, member: str, remaining: int) -> None:
     stream_id = int(scope.split(":", 1)[1])
     if await check_streamer_absent(stream_id) == "marked":
         schedule_grace_check(stream_id)
+
+
+async def streamer_gone(stream_id: int) -> None:
+    """The streamer's last socket on a live stream closed: mark the stream and start the grace period."""
+    if await database_sync_to_async(stream_streamer_absent)(stream_id=stream_id) == GraceState.MARKED:
+        schedule_grace_check(stream_id)
+
+
+async def grace_backstop(stream_id: int, streamer_id: int) -> None:
+    """Backstop for the grace timer, run by viewers' heartbeats: if the process that scheduled it
+    died, any socket of the stream notices the absent streamer; a short lock keeps it to one
+    check per interval across processes."""
+    store = get_presence_store()
+    if await store.is_present(streamer_scope(stream_id), str(streamer_id)):
+        return
+    try_lock = getattr(store, "try_lock", None)
+    if try_lock is not None and not await try_lock(f"live-grace:{stream_id}", 1000):
+        return
+    await check_streamer_absent(stream_id)

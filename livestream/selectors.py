@@ -8,8 +8,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
+from accounts.models import User
 from livestream.models import Badge, Ban, ChannelRole, Kick, LiveComment, Stream, StreamStatus
 from realtime.errors import Forbidden, NotFound
+from realtime.fields import MAX_DB_ID
 
 
 def stream_list() -> QuerySet[Stream]:
@@ -75,7 +77,7 @@ class LiveAccess:
     role: str
 
 
-def live_access(*, stream_id: int, user: Any) -> LiveAccess:
+def live_access(*, stream_id: int, user: User) -> LiveAccess:
     """What a socket may do in a stream; raises NotFound / Forbidden (banned or kicked)."""
     stream = stream_get(stream_id=stream_id)
     if is_barred(stream=stream, user_id=user.pk):
@@ -98,7 +100,7 @@ def comment_list(*, stream_id: int) -> QuerySet[LiveComment]:
     return LiveComment.objects.filter(stream_id=stream_id, deleted_at__isnull=True).select_related("author").order_by("-created_at", "-id")
 
 
-def channel_role_list(*, streamer: Any, role: str) -> QuerySet[ChannelRole]:
+def channel_role_list(*, streamer: User, role: str) -> QuerySet[ChannelRole]:
     return ChannelRole.objects.filter(streamer=streamer, role=role).select_related("user").order_by("user__username")
 
 
@@ -116,7 +118,7 @@ def user_by_ref(*, ref: int | str) -> Any:
     # isdigit() is true for "²" and other non-ASCII digits that int() rejects: ASCII only.
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit()):
         pk = int(ref)
-        user = users.filter(pk=pk).first() if 0 < pk < 2**63 else None
+        user = users.filter(pk=pk).first() if 0 < pk <= MAX_DB_ID else None
     if user is None and isinstance(ref, str):
         user = users.filter(username=ref).first()
     if user is None:

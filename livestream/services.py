@@ -12,7 +12,7 @@ no role: a banned moderator cannot moderate.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,9 +20,10 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from accounts.models import User
 from livestream import events
 from livestream.models import Badge, Ban, ChannelRole, Kick, LiveComment, Stream, StreamStatus
-from livestream.selectors import badge_for, can_moderate, is_barred, user_by_username
+from livestream.selectors import badge_for, can_moderate, is_barred, user_by_ref, user_by_username
 from livestream.signals import stream_started
 from realtime import closecodes
 from realtime.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -43,7 +44,7 @@ def _locked_stream(stream_id: int) -> Stream:
     return stream
 
 
-def stream_create(*, streamer: Any, title: str) -> Stream:
+def stream_create(*, streamer: User, title: str) -> Stream:
     """Schedule a stream (status `scheduled`). Nothing is published."""
     title = (title or "").strip()
     if not title:
@@ -55,7 +56,7 @@ def stream_create(*, streamer: Any, title: str) -> Stream:
     return stream
 
 
-def stream_start(*, stream_id: int, user: Any) -> Stream:
+def stream_start(*, stream_id: int, user: User) -> Stream:
     """Streamer only: scheduled -> live. Sends `stream_started` (signal, for followers' notifications)
     and publishes `stream_started` to everyone connected to the stream."""
     with transaction.atomic():
@@ -70,11 +71,11 @@ def stream_start(*, stream_id: int, user: Any) -> Stream:
         stream.save(update_fields=["status", "started_at", "streamer_left_at"])
         stream.streamer = user
         stream_started.send(sender=Stream, stream=stream)
-        publish(stream_group(stream.pk), events.STREAM_STARTED, {"stream": events.stream_payload(stream)})
+        publish(stream_group(stream.pk), events.StreamStarted(stream=events.StreamData.of(stream)))
     return stream
 
 
-def stream_end(*, stream_id: int, user: Any | None, reason: str = "ended_by_streamer") -> Stream:
+def stream_end(*, stream_id: int, user: User | None, reason: str = "ended_by_streamer") -> Stream:
     """-> ended. `user=None` is the system (the streamer's grace period ran out).
 
     Publishes `stream_ended` to the stream group with close code 4410, which
@@ -93,8 +94,7 @@ def stream_end(*, stream_id: int, user: Any | None, reason: str = "ended_by_stre
         stream = Stream.objects.select_related("streamer").get(pk=stream.pk)
         publish(
             stream_group(stream.pk),
-            events.STREAM_ENDED,
-            {"stream": events.stream_payload(stream), "reason": reason},
+            events.StreamEnded(stream=events.StreamData.of(stream), reason=reason),
             close_code=closecodes.GONE,
         )
     return stream
@@ -106,9 +106,19 @@ def stream_streamer_returned(*, stream_id: int) -> None:
         Stream.objects.filter(pk=stream_id, streamer_left_at__isnull=False).update(streamer_left_at=None)
 
 
-def stream_streamer_absent(*, stream_id: int) -> str:
+class GraceState(StrEnum):
+    """What a check of an absent streamer found (`stream_streamer_absent`, `check_streamer_absent`)."""
+
+    MARKED = "marked"  # first sighting: the grace period starts now
+    WAITING = "waiting"  # within the grace period
+    ENDED = "ended"  # the grace period ran out: the stream was ended
+    NOOP = "noop"  # no such live stream
+    PRESENT = "present"  # the streamer is back
+
+
+def stream_streamer_absent(*, stream_id: int) -> GraceState:
     """Called when the streamer is seen without a socket. Starts the grace timer (first call)
-    or ends the stream if it has run out. Returns "marked", "waiting", "ended" or "noop".
+    or ends the stream if it has run out.
 
     Idempotent and safe from any process: the row lock serialises concurrent callers.
     """
@@ -116,17 +126,17 @@ def stream_streamer_absent(*, stream_id: int) -> str:
     with transaction.atomic():
         stream = Stream.objects.select_for_update().filter(pk=stream_id).first()
         if stream is None or stream.status != StreamStatus.LIVE:
-            return "noop"
+            return GraceState.NOOP
         now = timezone.now()
         if stream.streamer_left_at is None:
             stream.streamer_left_at = now
             stream.save(update_fields=["streamer_left_at"])
             if grace.total_seconds() > 0:
-                return "marked"
+                return GraceState.MARKED
         if now - stream.streamer_left_at < grace:
-            return "waiting"
+            return GraceState.WAITING
     stream_end(stream_id=stream_id, user=None, reason="streamer_left")
-    return "ended"
+    return GraceState.ENDED
 
 
 def stream_viewers_set(*, stream_id: int, count: int) -> None:
@@ -141,7 +151,7 @@ def stream_viewers_set(*, stream_id: int, count: int) -> None:
 # --- channel roles -------------------------------------------------------------
 
 
-def channel_role_add(*, streamer: Any, username: str, role: str) -> ChannelRole:
+def channel_role_add(*, streamer: User, username: str, role: str) -> ChannelRole:
     user = user_by_username(username=username)
     if user.pk == streamer.pk:
         raise InvalidInput("You cannot give yourself a role in your own channel.", field="username")
@@ -150,7 +160,7 @@ def channel_role_add(*, streamer: Any, username: str, role: str) -> ChannelRole:
     return obj
 
 
-def channel_role_remove(*, streamer: Any, username: str, role: str) -> None:
+def channel_role_remove(*, streamer: User, username: str, role: str) -> None:
     user = user_by_username(username=username)
     with transaction.atomic():
         deleted, _ = ChannelRole.objects.filter(streamer=streamer, user=user, role=role).delete()
@@ -158,26 +168,26 @@ def channel_role_remove(*, streamer: Any, username: str, role: str) -> None:
         raise NotFound(f"{username} is not a {role} of your channel.", code="role_not_found")
 
 
-def moderator_add(*, streamer: Any, username: str) -> ChannelRole:
+def moderator_add(*, streamer: User, username: str) -> ChannelRole:
     return channel_role_add(streamer=streamer, username=username, role=ChannelRole.Role.MODERATOR)
 
 
-def moderator_remove(*, streamer: Any, username: str) -> None:
+def moderator_remove(*, streamer: User, username: str) -> None:
     channel_role_remove(streamer=streamer, username=username, role=ChannelRole.Role.MODERATOR)
 
 
-def vip_add(*, streamer: Any, username: str) -> ChannelRole:
+def vip_add(*, streamer: User, username: str) -> ChannelRole:
     return channel_role_add(streamer=streamer, username=username, role=ChannelRole.Role.VIP)
 
 
-def vip_remove(*, streamer: Any, username: str) -> None:
+def vip_remove(*, streamer: User, username: str) -> None:
     channel_role_remove(streamer=streamer, username=username, role=ChannelRole.Role.VIP)
 
 
 # --- moderation ------------------------------------------------------------------
 
 
-def _check_moderation(*, stream: Stream, actor: Any, target: Any) -> None:
+def _check_moderation(*, stream: Stream, actor: User, target: User) -> None:
     actor_badge = badge_for(streamer_id=stream.streamer_id, user_id=actor.pk)  # a banned moderator has no role
     if actor_badge not in (Badge.STREAMER, Badge.MODERATOR):
         raise Forbidden("Only the streamer and moderators can do that.")
@@ -189,7 +199,7 @@ def _check_moderation(*, stream: Stream, actor: Any, target: Any) -> None:
         raise Forbidden("Only the streamer can kick or ban a moderator.")
 
 
-def user_kick(*, stream_id: int, actor: Any, target: Any) -> Kick:
+def user_kick(*, stream_id: int, actor: User, target: User) -> Kick:
     """Disconnect `target` from this stream (their sockets get `kicked`, then close 4403);
     they cannot rejoin this stream."""
     with transaction.atomic():
@@ -198,15 +208,14 @@ def user_kick(*, stream_id: int, actor: Any, target: Any) -> Kick:
         kick, _ = Kick.objects.get_or_create(stream=stream, user=target, defaults={"kicked_by": actor})
         publish(
             stream_group(stream.pk),
-            events.KICKED,
-            {"stream": stream.pk, "reason": "kicked", "user": events.user_brief(target.pk, target.username)},
+            events.Kicked(stream=stream.pk, reason="kicked", user=events.UserBrief(id=target.pk, username=target.username)),
             only_user=target.pk,
             close_code=closecodes.FORBIDDEN,
         )
     return kick
 
 
-def user_ban(*, stream_id: int, actor: Any, target: Any) -> Ban:
+def user_ban(*, stream_id: int, actor: User, target: User) -> Ban:
     """Ban `target` from all of the streamer's streams. After commit, `kicked` (reason `banned`)
     goes to `streamer_group`, which every socket of every stream of the streamer joins: each
     of the target's sockets, on any of those streams and any process, gets it and closes 4403."""
@@ -220,8 +229,7 @@ def user_ban(*, stream_id: int, actor: Any, target: Any) -> Ban:
             ban = Ban.objects.get(streamer_id=stream.streamer_id, user=target)
         publish(
             streamer_group(stream.streamer_id),
-            events.KICKED,
-            {"stream": stream.pk, "reason": "banned", "user": events.user_brief(target.pk, target.username)},
+            events.Kicked(stream=stream.pk, reason="banned", user=events.UserBrief(id=target.pk, username=target.username)),
             only_user=target.pk,
             close_code=closecodes.FORBIDDEN,
         )
@@ -231,7 +239,7 @@ def user_ban(*, stream_id: int, actor: Any, target: Any) -> Ban:
 # --- comments ----------------------------------------------------------------------
 
 
-def comment_create(*, stream_id: int, author: Any, text: str) -> LiveComment:
+def comment_create(*, stream_id: int, author: User, text: str) -> LiveComment:
     """Store a comment on a live stream and broadcast `comment` with the author's badge."""
     text = (text or "").strip()
     if not text:
@@ -251,11 +259,11 @@ def comment_create(*, stream_id: int, author: Any, text: str) -> LiveComment:
             stream=stream, author=author, text=text, badge=badge_for(streamer_id=stream.streamer_id, user_id=author.pk)
         )
         comment.author = author
-        publish(stream_group(stream.pk), events.COMMENT, events.comment_payload(comment), event_id=comment.pk)
+        publish(stream_group(stream.pk), events.Comment.of(comment), event_id=comment.pk)
     return comment
 
 
-def comment_delete(*, comment_id: int, actor: Any, stream_id: int | None = None) -> LiveComment:
+def comment_delete(*, comment_id: int, actor: User, stream_id: int | None = None) -> LiveComment:
     """Moderators and the streamer hide a comment; everyone gets `comment_deleted` {id}."""
     with transaction.atomic():
         comment = LiveComment.objects.select_for_update().select_related("stream").filter(pk=comment_id).first()
@@ -267,5 +275,10 @@ def comment_delete(*, comment_id: int, actor: Any, stream_id: int | None = None)
             comment.deleted_at = timezone.now()
             comment.deleted_by = actor
             comment.save(update_fields=["deleted_at", "deleted_by"])
-            publish(stream_group(comment.stream_id), events.COMMENT_DELETED, {"id": comment.pk})
+            publish(stream_group(comment.stream_id), events.CommentDeleted(id=comment.pk))
     return comment
+
+
+def user_kick_by_ref(*, stream_id: int, actor: User, ref: str) -> None:
+    """`kick` {user} over the socket: the user named by id or username (`user_by_ref`), then `user_kick`."""
+    user_kick(stream_id=stream_id, actor=actor, target=user_by_ref(ref=ref))

@@ -6,7 +6,6 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +19,8 @@ from notifications.serializers import (
     NotificationSerializer,
     UnreadCountSerializer,
 )
+from realtime.api import request_user
+from realtime.pagination import BoundedLimitOffsetPagination
 
 LIST_PARAMETERS = [
     OpenApiParameter("unread", bool, description="Only unread notifications."),
@@ -33,14 +34,9 @@ LIST_PARAMETERS = [
 ]
 
 
-class NotificationPagination(LimitOffsetPagination):
-    # Without a ceiling ?limit=10**20 reaches PostgreSQL as a LIMIT that overflows bigint.
-    max_limit = 100
-
-
 class NotificationListView(APIView):
     permission_classes = [IsAuthenticated]
-    pagination_class = NotificationPagination
+    pagination_class = BoundedLimitOffsetPagination
 
     @extend_schema(
         parameters=LIST_PARAMETERS,
@@ -53,10 +49,10 @@ class NotificationListView(APIView):
         paginator = self.pagination_class()
         unread_only = query.validated_data["unread"]
         if query.validated_data["grouped"]:
-            groups = paginator.paginate_queryset(selectors.notification_group_list(user=request.user, unread_only=unread_only), request, view=self)
-            expanded = selectors.notification_groups_expand(user=request.user, groups=list(groups or []), unread_only=unread_only)
+            groups = paginator.paginate_queryset(selectors.notification_group_list(user=request_user(request), unread_only=unread_only), request, view=self)
+            expanded = selectors.notification_groups_expand(user=request_user(request), groups=list(groups or []), unread_only=unread_only)
             return paginator.get_paginated_response(NotificationGroupSerializer(expanded, many=True).data)
-        page = paginator.paginate_queryset(selectors.notification_list(user=request.user, unread_only=unread_only), request, view=self)
+        page = paginator.paginate_queryset(selectors.notification_list(user=request_user(request), unread_only=unread_only), request, view=self)
         return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
 
 
@@ -65,7 +61,7 @@ class UnreadCountView(APIView):
 
     @extend_schema(responses={200: UnreadCountSerializer})
     def get(self, request: Request) -> Response:
-        return Response({"count": selectors.unread_count(user_id=request.user.pk)})
+        return Response({"count": selectors.unread_count(user_id=request_user(request).pk)})
 
 
 class MarkReadView(APIView):
@@ -73,7 +69,7 @@ class MarkReadView(APIView):
 
     @extend_schema(request=None, responses={200: NotificationSerializer, 404: OpenApiResponse(description="Not yours or unknown.")})
     def post(self, request: Request, notification_id: int) -> Response:
-        notification = services.notification_mark_read(user=request.user, notification_id=notification_id)
+        notification = services.notification_mark_read(user=request_user(request), notification_id=notification_id)
         return Response(NotificationSerializer(notification).data)
 
 
@@ -82,6 +78,6 @@ class MarkAllReadView(APIView):
 
     @extend_schema(request=None, responses={200: MarkAllReadResultSerializer})
     def post(self, request: Request) -> Response:
-        marked = services.notification_mark_all_read(user=request.user)
-        data: dict[str, Any] = {"marked": marked, "count": selectors.unread_count(user_id=request.user.pk)}
+        marked = services.notification_mark_all_read(user=request_user(request))
+        data: dict[str, Any] = {"marked": marked, "count": selectors.unread_count(user_id=request_user(request).pk)}
         return Response(data, status=status.HTTP_200_OK)

@@ -7,17 +7,16 @@ import json
 import logging
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.conf import settings
-from rest_framework import serializers
 
 from notifications import events, selectors, services
 from notifications.models import Priority
+from notifications.serializers import NotificationRefInput
 from realtime import metrics
-from realtime.consumers import BaseConsumer, EmptySerializer
-from realtime.envelope import encode, server_frame
+from realtime.consumers import BaseConsumer, EmptyInput, handles
+from realtime.db import db
+from realtime.envelope import encode_event
 from realtime.errors import Forbidden
-from realtime.fields import StrictIdField
 from realtime.stats import cluster_stats
 
 logger = logging.getLogger(__name__)
@@ -26,11 +25,7 @@ RESUME_LIMIT = 200
 BATCHED_PRIORITIES = frozenset({Priority.MEDIUM, Priority.LOW})
 # Events about existing notifications: a held batch goes out before them, so a
 # client never gets a notification after the frame that marked it read or removed it.
-FLUSH_BEFORE = frozenset({events.NOTIFICATION_READ, events.MARK_ALL_READ, events.NOTIFICATIONS_REMOVED})
-
-
-class MarkReadSerializer(serializers.Serializer):
-    id = StrictIdField()
+FLUSH_BEFORE = frozenset({events.NotificationRead.type, events.MarkAllRead.type, events.NotificationsRemoved.type})
 
 
 class NotificationConsumer(BaseConsumer):
@@ -53,12 +48,6 @@ class NotificationConsumer(BaseConsumer):
     """
 
     joins_user_group = True
-    handlers = {
-        "mark_read": ("mark_read", MarkReadSerializer),
-        "mark_all_read": ("mark_all_read", EmptySerializer),
-        "stats_subscribe": ("stats_subscribe", EmptySerializer),
-        "stats_unsubscribe": ("stats_unsubscribe", EmptySerializer),
-    }
 
     async def on_connect(self) -> None:
         self.pending: list[str] = []
@@ -66,38 +55,44 @@ class NotificationConsumer(BaseConsumer):
         self.flush_task: asyncio.Task | None = None
         self.sent_up_to = 0
         self.stats_task: asyncio.Task | None = None
-        await self.send_event("connection_established", {"user": {"id": self.user.pk, "username": self.user.username}})
-        count = await database_sync_to_async(selectors.unread_count)(user_id=self.user.pk)
-        await self.send_event(events.UNREAD_COUNT, events.unread_count_payload(count))
-        after = _parse_after(self.scope.get("query_string", b""))
+        await self.send_event(events.ConnectionEstablished(user=events.PersonalUser(id=self.user.pk, username=self.user.username)))
+        count = await db(selectors.unread_count)(user_id=self.user.pk)
+        await self.send_event(events.UnreadCount(count=count))
+        after = await self.after_param()
         if after is not None:
-            backlog = await database_sync_to_async(_backlog_frames)(self.user.pk, after)
+            backlog = await db(_backlog_frames)(self.user.pk, after)
             for notification_id, text in backlog:
                 await self.send(text_data=text)
                 self.sent_up_to = notification_id
 
     async def on_disconnect(self, code: int) -> None:
-        if getattr(self, "flush_task", None) is not None:
-            self.flush_task.cancel()
-        if getattr(self, "stats_task", None) is not None:
-            self.stats_task.cancel()
+        flush_task = getattr(self, "flush_task", None)
+        if flush_task is not None:
+            flush_task.cancel()
+        stats_task = getattr(self, "stats_task", None)
+        if stats_task is not None:
+            stats_task.cancel()
 
     # --- client frames ---------------------------------------------------------
 
-    async def mark_read(self, data: dict[str, Any]) -> None:
-        await database_sync_to_async(services.notification_mark_read)(user=self.user, notification_id=data["id"])
+    @handles("mark_read", NotificationRefInput)
+    async def on_mark_read(self, data: dict[str, Any]) -> None:
+        await db(services.notification_mark_read)(user=self.user, notification_id=data["id"])
 
-    async def mark_all_read(self, data: dict[str, Any]) -> None:
-        await database_sync_to_async(services.notification_mark_all_read)(user=self.user)
+    @handles("mark_all_read", EmptyInput)
+    async def on_mark_all_read(self, data: dict[str, Any]) -> None:
+        await db(services.notification_mark_all_read)(user=self.user)
 
-    async def stats_subscribe(self, data: dict[str, Any]) -> None:
+    @handles("stats_subscribe", EmptyInput)
+    async def on_stats_subscribe(self, data: dict[str, Any]) -> None:
         """Staff: a `stats` frame now and every STATS_REPORT_SECONDS until `stats_unsubscribe` or close."""
         if not self.user.is_staff:
             raise Forbidden("Cluster stats are for staff only.")
         if self.stats_task is None or self.stats_task.done():
             self.stats_task = asyncio.ensure_future(self._stream_stats())
 
-    async def stats_unsubscribe(self, data: dict[str, Any]) -> None:
+    @handles("stats_unsubscribe", EmptyInput)
+    async def on_stats_unsubscribe(self, data: dict[str, Any]) -> None:
         if self.stats_task is not None:
             self.stats_task.cancel()
             self.stats_task = None
@@ -105,7 +100,7 @@ class NotificationConsumer(BaseConsumer):
     async def _stream_stats(self) -> None:
         try:
             while not self.closed:
-                await self.send_event(events.STATS, await cluster_stats())
+                await self.send_event(events.Stats(**await cluster_stats()))
                 await asyncio.sleep(float(settings.STATS_REPORT_SECONDS))
         except asyncio.CancelledError:
             pass
@@ -117,7 +112,7 @@ class NotificationConsumer(BaseConsumer):
     async def deliver(self, message: dict[str, Any]) -> None:
         meta = message.get("meta") or {}
         event = message.get("event")
-        if event == events.NEW_NOTIFICATION:
+        if event == events.NewNotification.type:
             notification_id = meta.get("notification_id") or 0
             if notification_id and notification_id <= self.sent_up_to:
                 return  # already sent in the resume backlog
@@ -128,7 +123,7 @@ class NotificationConsumer(BaseConsumer):
                 return
             await self.send(text_data=message["text"])
             return
-        if event == events.UNREAD_COUNT and self.pending:
+        if event == events.UnreadCount.type and self.pending:
             self.pending_unread = message["text"]  # the newest count wins
             return
         if event in FLUSH_BEFORE and self.pending:
@@ -155,7 +150,7 @@ class NotificationConsumer(BaseConsumer):
         elif pending:
             metrics.notifications_batched(len(pending))
             items = [json.loads(text)["data"] for text in pending]
-            await self.send_raw(encode(server_frame(events.NOTIFICATION_BATCH, events.notification_batch_payload(items))))
+            await self.send_raw(encode_event(events.NotificationBatch(notifications=items, count=len(items))))
         if unread is not None:
             await self.send_raw(unread)
 
@@ -164,22 +159,9 @@ class NotificationConsumer(BaseConsumer):
             await self.send(text_data=text)
 
 
-def _parse_after(query_string: bytes) -> int | None:
-    from urllib.parse import parse_qs
-
-    values = parse_qs(query_string.decode("latin-1")).get("after")
-    if not values:
-        return None
-    try:
-        value = int(values[0])
-    except ValueError:
-        return None
-    return value if 0 <= value < 2**63 else None
-
-
 def _backlog_frames(user_id: int, after: int) -> list[tuple[int, str]]:
     notifications = selectors.notification_backlog(user_id=user_id, after_id=after, limit=RESUME_LIMIT)
     return [
-        (n.pk, encode(server_frame(events.NEW_NOTIFICATION, events.new_notification_payload(n), event_id=n.pk)))
+        (n.pk, encode_event(events.NewNotification.of(n), event_id=n.pk))
         for n in notifications
     ]

@@ -1,4 +1,4 @@
-"""Every WebSocket event the notifications app publishes, and its payload builder.
+"""Every WebSocket event the notifications app publishes, declared once (realtime/events.py).
 
 Documented in docs/protocol.md ("Notifications socket"). All go to `user_group(recipient)`,
 so every socket of the user (every tab, every server process) gets them.
@@ -6,64 +6,135 @@ so every socket of the user (every tab, every server process) gets them.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar, Literal
 
 from notifications.models import Notification
-
-NEW_NOTIFICATION = "new_notification"
-NOTIFICATION_BATCH = "notification_batch"
-UNREAD_COUNT = "unread_count"
-NOTIFICATION_READ = "notification_read"
-MARK_ALL_READ = "mark_all_read"
-NOTIFICATIONS_REMOVED = "notifications_removed"
-# Staff only, on request (`stats_subscribe`): cluster figures every STATS_REPORT_SECONDS (realtime.stats).
-STATS = "stats"
-
-EVENT_TYPES: tuple[str, ...] = (NEW_NOTIFICATION, NOTIFICATION_BATCH, UNREAD_COUNT, NOTIFICATION_READ, MARK_ALL_READ, NOTIFICATIONS_REMOVED)
+from realtime.events import Event, Payload, event, payload
 
 
-def actor_payload(notification: Notification) -> dict[str, Any] | None:
-    actor = notification.actor
-    if actor is None:
-        return None
-    return {"id": actor.pk, "username": actor.username, "name": actor.name}
+@payload
+class Actor(Payload):
+    id: int
+    username: str
+    name: str
 
 
-def new_notification_payload(notification: Notification) -> dict[str, Any]:
-    """`new_notification`: {id, type, actor {id, username, name} | null, target, text, created_at, priority, group_key, read}."""
-    return {
-        "id": notification.pk,
-        "type": notification.type,
-        "actor": actor_payload(notification),
-        "target": notification.target_summary,
-        "text": notification.text,
-        "created_at": notification.created_at,
-        "priority": notification.priority,
-        "group_key": notification.group_key,
-        "read": notification.read_at is not None,
-    }
+@payload
+class PersonalUser(Payload):
+    id: int
+    username: str
 
 
-def notification_batch_payload(notifications: list[dict[str, Any]]) -> dict[str, Any]:
-    """`notification_batch`: {notifications: [new_notification payloads, oldest first], count}."""
-    return {"notifications": notifications, "count": len(notifications)}
+@event
+class ConnectionEstablished(Event):
+    """The personal socket's first frame."""
+
+    type: ClassVar[Literal["connection_established"]] = "connection_established"
+    user: PersonalUser
 
 
-def unread_count_payload(count: int) -> dict[str, Any]:
-    """`unread_count`: {count}."""
-    return {"count": count}
+@payload
+class NotificationData(Payload):
+    """A notification as the `new_notification` event carries it."""
+
+    id: int
+    # the notification's kind (`follow`, `comment`, ...); the frame key is "type"
+    type_: str
+    actor: Actor | None
+    target: dict[str, Any]
+    text: str
+    created_at: datetime
+    priority: str
+    group_key: str
+    read: bool
+
+    @classmethod
+    def fields_of(cls, notification: Notification) -> dict[str, Any]:
+        actor = notification.actor
+        return {
+            "id": notification.pk,
+            "type_": notification.type,
+            "actor": None if actor is None else Actor(id=actor.pk, username=actor.username, name=actor.name),
+            "target": notification.target_summary,
+            "text": notification.text,
+            "created_at": notification.created_at,
+            "priority": notification.priority,
+            "group_key": notification.group_key,
+            "read": notification.read_at is not None,
+        }
 
 
-def notification_read_payload(notification_id: int) -> dict[str, Any]:
-    """`notification_read`: {id}."""
-    return {"id": notification_id}
+@payload
+class NotificationListed(NotificationData):
+    """The REST shape (`NotificationOutput`): the event's fields plus `read_at`."""
+
+    read_at: datetime | None
+
+    @classmethod
+    def of(cls, notification: Notification) -> NotificationListed:
+        return cls(**cls.fields_of(notification), read_at=notification.read_at)
 
 
-def mark_all_read_payload(up_to_id: int, count: int) -> dict[str, Any]:
-    """`mark_all_read`: {up_to_id, count}: every notification with id <= up_to_id is now read."""
-    return {"up_to_id": up_to_id, "count": count}
+@event
+class NewNotification(NotificationData, Event):
+    type: ClassVar[Literal["new_notification"]] = "new_notification"
+
+    @classmethod
+    def of(cls, notification: Notification) -> NewNotification:
+        return cls(**NotificationData.fields_of(notification))
 
 
-def notifications_removed_payload(ids: list[int]) -> dict[str, Any]:
-    """`notifications_removed`: {ids}: their target was deleted; drop them from the list."""
-    return {"ids": ids}
+@event
+class NotificationBatch(Event):
+    type: ClassVar[Literal["notification_batch"]] = "notification_batch"
+    # `new_notification` data objects, oldest first (taken from their already-encoded frames)
+    notifications: list[dict[str, Any]]
+    count: int
+
+
+@event
+class UnreadCount(Event):
+    type: ClassVar[Literal["unread_count"]] = "unread_count"
+    count: int
+
+
+@event
+class NotificationRead(Event):
+    type: ClassVar[Literal["notification_read"]] = "notification_read"
+    id: int
+
+
+@event
+class MarkAllRead(Event):
+    """Every notification with id <= up_to_id is now read."""
+
+    type: ClassVar[Literal["mark_all_read"]] = "mark_all_read"
+    up_to_id: int
+    count: int
+
+
+@event
+class NotificationsRemoved(Event):
+    """Their target was deleted; drop them from the list."""
+
+    type: ClassVar[Literal["notifications_removed"]] = "notifications_removed"
+    ids: list[int]
+
+
+@event
+class Stats(Event):
+    """Staff only, on request (`stats_subscribe`): cluster figures every STATS_REPORT_SECONDS (realtime.stats)."""
+
+    type: ClassVar[Literal["stats"]] = "stats"
+    ts: str
+    sockets: int
+    online_users: int
+    presence_entries: int
+    active_conversations: int
+    messages_last_minute: int
+    messages_per_second: float
+    live: dict[str, Any]
+    rooms: dict[str, Any]
+    tasks: dict[str, Any]
+    processes: list[dict[str, Any]]

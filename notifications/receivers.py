@@ -50,8 +50,8 @@ def on_comment_deleted(sender: Any, *, comment: Any, post: Any, **_: Any) -> Non
 
 
 @receiver(message_created, dispatch_uid="notifications.message_created")
-def on_message_created(sender: Any, *, message: Any, conversation: Any, recipients_not_viewing: Any, **_: Any) -> None:
-    services.notification_create_for_chat_message(message=message, conversation=conversation, recipients_not_viewing=recipients_not_viewing)
+def on_message_created(sender: Any, *, message: Any, conversation: Any, recipients: Any, viewing: Any, **_: Any) -> None:
+    services.notification_create_for_chat_message(message=message, conversation=conversation, recipients=recipients, viewing=viewing)
 
 
 @receiver(stream_started, dispatch_uid="notifications.stream_started")

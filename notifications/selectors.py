@@ -6,12 +6,13 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 
+from accounts.models import User
 from notifications.models import Notification
 
 LATEST_ACTORS = 3
 
 
-def notification_list(*, user: Any, unread_only: bool = False) -> QuerySet[Notification]:
+def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
     """The user's notifications, newest first, actors joined (no N+1)."""
     qs = Notification.objects.filter(recipient_id=user.pk).select_related("actor").order_by("-id")
     if unread_only:
@@ -39,7 +40,7 @@ def notification_backlog(*, user_id: int, after_id: int, limit: int) -> list[Not
     return list(Notification.objects.filter(recipient_id=user_id, pk__gt=after_id).select_related("actor").order_by("id")[:limit])
 
 
-def notification_group_list(*, user: Any, unread_only: bool = False) -> QuerySet:
+def notification_group_list(*, user: User, unread_only: bool = False) -> QuerySet:
     """One row per group_key, newest group first: {group_key, count, unread, actors_count, latest_id, latest_created_at}.
 
     Paginate this, then call `notification_groups_expand` on the page.
@@ -60,7 +61,7 @@ def notification_group_list(*, user: Any, unread_only: bool = False) -> QuerySet
     )
 
 
-def notification_groups_expand(*, user: Any, groups: list[dict[str, Any]], unread_only: bool = False) -> list[dict[str, Any]]:
+def notification_groups_expand(*, user: User, groups: list[dict[str, Any]], unread_only: bool = False) -> list[dict[str, Any]]:
     """Add the newest notification and up to 3 newest distinct actors to each group: two queries per page."""
     if not groups:
         return []
@@ -69,11 +70,9 @@ def notification_groups_expand(*, user: Any, groups: list[dict[str, Any]], unrea
     actor_rows = Notification.objects.filter(recipient_id=user.pk, group_key__in=keys, actor__isnull=False)
     if unread_only:
         actor_rows = actor_rows.filter(read_at__isnull=True)
-    actor_rows = (
-        actor_rows.values("group_key", "actor_id", "actor__username").annotate(last=Max("id")).order_by("group_key", "-last")
-    )
+    rows = actor_rows.values("group_key", "actor_id", "actor__username").annotate(last=Max("id")).order_by("group_key", "-last")
     actors: dict[str, list[str]] = {}
-    for row in actor_rows:
+    for row in rows:
         names = actors.setdefault(row["group_key"], [])
         if len(names) < LATEST_ACTORS:
             names.append(row["actor__username"])

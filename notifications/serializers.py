@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from notifications.models import Notification
+from notifications.events import NotificationListed
+from notifications.models import NotificationType, Priority
+from realtime.fields import StrictIdField
+from realtime.outputs import PayloadOutput
 
 
 class ActorSerializer(serializers.Serializer):
@@ -11,20 +14,21 @@ class ActorSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(PayloadOutput):
     """Same fields as the `new_notification` WebSocket payload, plus read_at."""
 
+    payload = NotificationListed  # rendered by the payload; the fields below are for OpenAPI
+
+    id = serializers.IntegerField(read_only=True)
+    type = serializers.ChoiceField(choices=NotificationType.choices, read_only=True)
     actor = ActorSerializer(allow_null=True, read_only=True)
-    target = serializers.JSONField(source="target_summary", read_only=True)
-    read = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Notification
-        fields = ["id", "type", "actor", "target", "text", "created_at", "priority", "group_key", "read", "read_at"]
-        read_only_fields = fields
-
-    def get_read(self, obj: Notification) -> bool:
-        return obj.read_at is not None
+    target = serializers.JSONField(read_only=True)
+    text = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, read_only=True)
+    group_key = serializers.CharField(read_only=True)
+    read = serializers.BooleanField(read_only=True)
+    read_at = serializers.DateTimeField(allow_null=True, read_only=True)
 
 
 class NotificationGroupSerializer(serializers.Serializer):
@@ -53,3 +57,9 @@ class UnreadCountSerializer(serializers.Serializer):
 class MarkAllReadResultSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
     count = serializers.IntegerField(help_text="Unread count afterwards.")
+
+
+class NotificationRefInput(serializers.Serializer):
+    """`mark_read` {id} on the personal socket."""
+
+    id = StrictIdField()

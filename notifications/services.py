@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
@@ -22,10 +22,12 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from accounts.models import User
 from notifications import events
 from notifications.models import ONCE_PER_ACTOR_TYPES, PRIORITY_BY_TYPE, Notification, NotificationType
 from notifications.selectors import unread_counts_for
 from realtime.errors import NotFound
+from realtime.fields import MAX_DB_ID
 from realtime.groups import user_group
 from realtime.publish import build_message, publish, publish_messages
 
@@ -80,7 +82,7 @@ def comment_summary(comment: Any, post: Any | None = None) -> dict[str, Any]:
     }
 
 
-def user_summary(user: Any) -> dict[str, Any]:
+def user_summary(user: User) -> dict[str, Any]:
     return {"type": "user", "id": user.pk, "username": user.username, "url": f"/api/users/{user.username}/"}
 
 
@@ -116,8 +118,8 @@ def _post_context(post_id: Any) -> str:
 class Draft:
     """A notification about to be created (before dedupe and the self check)."""
 
-    recipient_id: int
-    actor: Any | None
+    recipient_id: int | None  # None: the target has no owner to notify (skipped)
+    actor: User | None
     type: str
     target: models.Model
     summary: dict[str, Any]
@@ -148,13 +150,14 @@ def never_breaks_sender(func: Callable[P, R]) -> Callable[P, R | None]:
 
 def _create(drafts: Iterable[Draft]) -> list[Notification]:
     """Create the drafts that survive the rules, publish them after commit."""
-    ct_cache: dict[type, int] = {}
+    ct_cache: dict[type[models.Model], int] = {}
     rows: list[Notification] = []
     for draft in drafts:
         actor_id = getattr(draft.actor, "pk", None)
         if draft.recipient_id is None or actor_id == draft.recipient_id:
             continue  # nobody is notified about their own actions
         model = draft.target._meta.concrete_model  # not type(): the target may be a lazy request.user
+        assert model is not None  # targets are concrete models
         if model not in ct_cache:
             ct_cache[model] = _content_type_id(model)
         rows.append(
@@ -185,7 +188,9 @@ def _content_type_id(model: type[models.Model]) -> int:
     transactional tests), and a stale id fails the deferred FK at the sender's COMMIT,
     which would turn someone's like into a 500. One small indexed query per call.
     """
-    meta = model._meta.concrete_model._meta
+    concrete = model._meta.concrete_model
+    assert concrete is not None
+    meta = concrete._meta
     ct_id = ContentType.objects.filter(app_label=meta.app_label, model=meta.model_name).values_list("id", flat=True).first()
     if ct_id is None:
         ct_id = ContentType.objects.get_or_create(app_label=meta.app_label, model=meta.model_name)[0].pk
@@ -218,8 +223,7 @@ def _publish_created(rows: list[Notification]) -> None:
         (
             user_group(row.recipient_id),
             build_message(
-                events.NEW_NOTIFICATION,
-                events.new_notification_payload(row),
+                events.NewNotification.of(row),
                 event_id=row.pk,
                 meta={"priority": row.priority, "notification_id": row.pk},
             ),
@@ -244,7 +248,7 @@ def _publish_unread_counts(recipient_ids: Iterable[int]) -> None:
         counts = unread_counts_for(ids)
         publish_messages(
             [
-                (user_group(uid), build_message(events.UNREAD_COUNT, events.unread_count_payload(counts.get(uid, 0)), meta={"coalesce": True}))
+                (user_group(uid), build_message(events.UnreadCount(count=counts.get(uid, 0))))
                 for uid in ids
             ]
         )
@@ -256,7 +260,7 @@ def _publish_unread_counts(recipient_ids: Iterable[int]) -> None:
 
 
 @never_breaks_sender
-def notification_create_for_follow(*, follow: Any, follower: Any, followee: Any) -> list[Notification]:
+def notification_create_for_follow(*, follow: Any, follower: User, followee: User) -> list[Notification]:
     """`followee` learns that `follower` follows them; `follow_back` if the followee already follows the follower.
 
     Follow, unfollow, follow again: still one notification.
@@ -270,7 +274,7 @@ def notification_create_for_follow(*, follow: Any, follower: Any, followee: Any)
 
 
 @never_breaks_sender
-def notification_create_for_like(*, like: Any, post: Any, user: Any) -> list[Notification]:
+def notification_create_for_like(*, like: Any, post: Any, user: User) -> list[Notification]:
     """The post's author learns about the like; liking again after unliking adds nothing."""
     return _create(
         [
@@ -329,7 +333,7 @@ def notification_create_for_reply(*, comment: Any, parent: Any, post: Any) -> li
 
 
 @never_breaks_sender
-def notification_create_for_mention(*, mention: Any, mentioned: Any, author: Any, post: Any, comment: Any | None) -> list[Notification]:
+def notification_create_for_mention(*, mention: Any, mentioned: User, author: User, post: Any, comment: Any | None) -> list[Notification]:
     """`mentioned` learns they were @-mentioned in a post (`mention_post`) or a comment (`mention_comment`)."""
     if comment is not None:
         draft = Draft(
@@ -356,20 +360,23 @@ def notification_create_for_mention(*, mention: Any, mentioned: Any, author: Any
     return _create([draft])
 
 
-def notification_create_for_chat_message(*, message: Any, conversation: Any, recipients_not_viewing: Iterable[int]) -> list[Notification] | None:
-    """Members with no open chat socket for the conversation learn about the message.
+def notification_create_for_chat_message(
+    *, message: Any, conversation: Any, recipients: Iterable[int], viewing: Collection[int] = frozenset()
+) -> list[Notification] | None:
+    """Of the `recipients`, those with no chat socket open on the conversation (not in `viewing`)
+    learn about the message: who is looking needs no notification.
 
     Runs inside every chat send: with nobody to notify it returns before opening a savepoint,
     so the usual case (everybody has the chat open) costs no query.
     """
-    recipients = list(recipients_not_viewing)
+    recipients = [uid for uid in recipients if uid not in viewing]
     if not recipients:
         return []
     return _chat_message_notifications(message=message, conversation=conversation, recipients=recipients)
 
 
 @never_breaks_sender
-def _chat_message_notifications(*, message: Any, conversation: Any, recipients: list[Any]) -> list[Notification]:
+def _chat_message_notifications(*, message: Any, conversation: Any, recipients: list[int]) -> list[Notification]:
     sender = _user(message, "sender", "author", "user")
     name = getattr(sender, "username", "Someone")
     text = f"{name}: {_excerpt(getattr(message, 'text', ''), 60)}"
@@ -470,7 +477,7 @@ def _delete_where(where: Q) -> int:
             by_recipient.setdefault(recipient_id, []).append(notification_id)
         publish_messages(
             [
-                (user_group(uid), build_message(events.NOTIFICATIONS_REMOVED, events.notifications_removed_payload(sorted(ids))))
+                (user_group(uid), build_message(events.NotificationsRemoved(ids=sorted(ids))))
                 for uid, ids in by_recipient.items()
             ]
         )
@@ -481,12 +488,12 @@ def _delete_where(where: Q) -> int:
 # --- reading state -----------------------------------------------------------------
 
 
-def notification_mark_read(*, user: Any, notification_id: int) -> Notification:
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
     """Mark one of `user`'s notifications read; every socket of the user gets
     `notification_read` {id} and `unread_count`. Someone else's (or an unknown) id
     raises NotFound and changes nothing. Marking a read one again publishes nothing.
     """
-    if not 0 < int(notification_id) < 2**63:  # a bigint column: larger ids cannot exist
+    if not 0 < int(notification_id) <= MAX_DB_ID:
         raise NotFound("Notification not found.", code="notification_not_found")
     with transaction.atomic():
         notification = (
@@ -497,12 +504,12 @@ def notification_mark_read(*, user: Any, notification_id: int) -> Notification:
         if notification.read_at is None:
             notification.read_at = timezone.now()
             notification.save(update_fields=["read_at"])
-            publish(user_group(user.pk), events.NOTIFICATION_READ, events.notification_read_payload(notification.pk), event_id=notification.pk)
+            publish(user_group(user.pk), events.NotificationRead(id=notification.pk), event_id=notification.pk)
             _publish_unread_counts([user.pk])
     return notification
 
 
-def notification_mark_all_read(*, user: Any) -> int:
+def notification_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of `user` read (up to the newest existing now);
     every socket gets `mark_all_read` {up_to_id, count} and `unread_count`. Returns how many changed.
     """
@@ -512,6 +519,6 @@ def notification_mark_all_read(*, user: Any) -> int:
         if up_to_id is None:
             return 0
         count = unread.filter(id__lte=up_to_id).update(read_at=timezone.now())
-        publish(user_group(user.pk), events.MARK_ALL_READ, events.mark_all_read_payload(up_to_id, count))
+        publish(user_group(user.pk), events.MarkAllRead(up_to_id=up_to_id, count=count))
         _publish_unread_counts([user.pk])
     return count

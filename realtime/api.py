@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from django.core.exceptions import PermissionDenied
@@ -23,7 +23,20 @@ from realtime.errors import ServiceError
 from realtime.stats import cluster_stats
 from realtime.throttles import DESCRIPTIONS
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 logger = logging.getLogger("api")
+
+
+def request_user(request: Request) -> User:
+    """The user of a request behind `IsAuthenticated` (the default permission), typed as the user model.
+
+    Services and selectors take a `User`; an anonymous request never reaches them.
+    """
+    if not request.user.is_authenticated:
+        raise exceptions.NotAuthenticated()
+    return request.user
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -64,7 +77,8 @@ def _throttled_body(exc: exceptions.Throttled, context: dict[str, Any]) -> dict[
     """429 body: what is limited and when to retry (the same number as the Retry-After header)."""
     request = context.get("request")
     scope = getattr(exc, "scope", None) or getattr(request, "_throttled_scope", None) or "requests"
-    retry_after = max(1, math.ceil(exc.wait)) if exc.wait is not None else None
+    wait: float | None = getattr(exc, "wait", None)
+    retry_after = max(1, math.ceil(wait)) if wait is not None else None
     what = DESCRIPTIONS.get(scope, "requests")
     detail = getattr(exc, "message", None) or f"Too many {what}."
     if retry_after is not None:

@@ -47,7 +47,7 @@ def user_for_access_token(raw: str) -> tuple[Any, float | None, str | None]:
     if not isinstance(raw, str) or not raw or len(raw) > 4096:
         return AnonymousUser(), None, "token_invalid"
     try:
-        token = AccessToken(raw)
+        token = AccessToken(raw)  # type: ignore[arg-type]  # simplejwt annotates the raw token as its Token class
     except TokenError as exc:
         reason = "token_expired" if "expired" in str(exc).lower() else "token_invalid"
         return AnonymousUser(), None, reason

@@ -92,4 +92,4 @@ def _counted_get(self: RedisCache, key: Any, default: Any = None, version: Any =
     return value
 
 
-FailOpenRedisCache.get = _counted_get  # type: ignore[method-assign]
+FailOpenRedisCache.get = _counted_get  # type: ignore[method-assign, assignment]

@@ -12,13 +12,17 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from realtime.events import Event, require_event
+
 
 def now_iso() -> str:
     return datetime.now(tz=UTC).isoformat().replace("+00:00", "Z")
 
 
-def server_frame(event_type: str, data: dict[str, Any] | None = None, *, event_id: int | str | None = None) -> dict[str, Any]:
-    frame: dict[str, Any] = {"type": event_type, "data": data or {}, "timestamp": now_iso()}
+def server_frame(event: Event, *, event_id: int | str | None = None) -> dict[str, Any]:
+    """The frame of a catalogued event (realtime/events.py); anything else is a TypeError."""
+    require_event(event)
+    frame: dict[str, Any] = {"type": event.type, "data": event.wire(), "timestamp": now_iso()}
     if event_id is not None:
         frame["id"] = event_id
     return frame
@@ -28,5 +32,5 @@ def encode(frame: dict[str, Any]) -> str:
     return json.dumps(frame, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
-def error_frame(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return server_frame("error", {"code": code, "message": message, **extra})
+def encode_event(event: Event, *, event_id: int | str | None = None) -> str:
+    return encode(server_frame(event, event_id=event_id))

@@ -14,7 +14,7 @@ from rest_framework import exceptions, status
 
 class ServiceError(Exception):
     code = "invalid"
-    http_status = status.HTTP_400_BAD_REQUEST
+    http_status: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None, extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)

@@ -63,3 +63,49 @@ def session_control_group(session_key: str) -> str:
     The session key is a credential: the name carries a hash of it, never the key.
     """
     return f"ctl.session.{hashlib.sha256(session_key.encode()).hexdigest()[:40]}"
+
+
+# --- presence scopes -----------------------------------------------------------------------
+# A presence scope counts who is somewhere (realtime.presence); nothing else builds a scope name.
+# The prefix before ":" selects the expiry handler (realtime.heartbeat.on_presence_expired).
+
+USER_SCOPE = "user"  # member = user id: online while any socket of the user is open
+ROOM_SCOPE_PREFIX = "room"
+LOBBY_SCOPE_PREFIX = "lobby"
+VIEWER_SCOPE_PREFIX = "stream"
+STREAMER_SCOPE_PREFIX = "streamer"
+
+
+def conversation_scope(conversation_id: int) -> str:
+    """The sockets open on a conversation (member = str(user id)): who is viewing it."""
+    return f"conversation:{conversation_id}"
+
+
+def viewer_scope(stream_id: int) -> str:
+    """A stream's viewers (member = str(user id)): the viewer count."""
+    return f"{VIEWER_SCOPE_PREFIX}:{stream_id}"
+
+
+def streamer_scope(stream_id: int) -> str:
+    """The streamer's sockets on a stream (member = str(user id)): absent streamer -> grace period."""
+    return f"{STREAMER_SCOPE_PREFIX}:{stream_id}"
+
+
+def stream_peer_scope(stream_id: int) -> str:
+    """A stream's viewer sockets (member = connection id): the valid signaling targets."""
+    return f"stream_peer:{stream_id}"
+
+
+def stream_host_scope(stream_id: int) -> str:
+    """A stream's streamer sockets (member = connection id): where viewers' answers go."""
+    return f"stream_host:{stream_id}"
+
+
+def room_scope(room_id: str) -> str:
+    """A P2P room's peers (member = connection id); the id must already be validated."""
+    return f"{ROOM_SCOPE_PREFIX}:{room_id}"
+
+
+def lobby_scope(room_id: str) -> str:
+    """A room's lobby (member = waiting user id, info = {user, since})."""
+    return f"{LOBBY_SCOPE_PREFIX}:{room_id}"

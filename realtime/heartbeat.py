@@ -81,6 +81,7 @@ async def _user_went_offline(scope: str, member: str, remaining: int) -> None:
     from channels.db import database_sync_to_async
     from django.contrib.auth import get_user_model
 
+    from realtime.events import UserOffline
     from realtime.groups import presence_group
     from realtime.publish import apublish
 
@@ -88,4 +89,4 @@ async def _user_went_offline(scope: str, member: str, remaining: int) -> None:
     username = await database_sync_to_async(
         lambda: get_user_model().objects.filter(pk=user_id).values_list("username", flat=True).first()
     )()
-    await apublish(presence_group(user_id), "user_offline", {"user_id": user_id, "username": username})
+    await apublish(presence_group(user_id), UserOffline(user_id=user_id, username=username))

@@ -11,6 +11,7 @@ cannot carry a recursion bomb further. `JSON_MAX_DEPTH` counts containers: `{}` 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +34,7 @@ def exceeds_depth(value: Any, limit: int) -> bool:
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(node, dict):
             children = node.values()
         elif isinstance(node, list):

@@ -157,7 +157,7 @@ class RequestIdMiddleware:
         started = _now()
         rid, t1, t2 = self._start(request)
         try:
-            response = await self.get_response(request)  # type: ignore[misc]
+            response = await self.get_response(request)
             self._finish(request, response, rid, started)
             return response
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import parsers
@@ -14,7 +15,7 @@ class JSONParser(parsers.JSONParser):
     """DRF's JSON parser with a nesting cap (`JSON_MAX_DEPTH`): a too deep body is a 400, never a
     RecursionError (500), and views never see a structure deeper than the cap."""
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
             check_depth(data)

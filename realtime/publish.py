@@ -23,14 +23,14 @@ from django.db import transaction
 
 from realtime import metrics
 from realtime.envelope import encode, server_frame
+from realtime.events import Event
 from realtime.logging import request_id_var
 
 logger = logging.getLogger(__name__)
 
 
 def build_message(
-    event_type: str,
-    data: dict[str, Any] | None = None,
+    event: Event,
     *,
     event_id: int | str | None = None,
     exclude_user: int | None = None,
@@ -38,10 +38,12 @@ def build_message(
     close_code: int | None = None,
     meta: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The group message of a catalogued event, encoded once (a TypeError for anything else: `server_frame`)."""
+    text = encode(server_frame(event, event_id=event_id))
     return {
         "type": "realtime.event",
-        "event": event_type,
-        "text": encode(server_frame(event_type, data, event_id=event_id)),
+        "event": event.type,
+        "text": text,
         "exclude_user": exclude_user,
         "only_user": only_user,
         "close_code": close_code,
@@ -51,15 +53,9 @@ def build_message(
     }
 
 
-def publish(group: str, event_type: str, data: dict[str, Any] | None = None, **options: Any) -> None:
+def publish(group: str, event: Event, **options: Any) -> None:
     """Send an event to `group` once the current transaction commits (at once if none is open)."""
-    publish_messages([(group, build_message(event_type, data, **options))])
-
-
-def publish_many(groups: list[str], event_type: str, data: dict[str, Any] | None = None, **options: Any) -> None:
-    """Send one event to several groups after commit (encoded once)."""
-    message = build_message(event_type, data, **options)
-    publish_messages([(group, message) for group in groups])
+    publish_messages([(group, build_message(event, **options))])
 
 
 def publish_messages(pairs: list[tuple[str, dict[str, Any]]]) -> None:
@@ -73,13 +69,14 @@ def publish_messages(pairs: list[tuple[str, dict[str, Any]]]) -> None:
         transaction.on_commit(lambda: _send_all_sync(pairs), robust=True)
 
 
-async def apublish(group: str, event_type: str, data: dict[str, Any] | None = None, **options: Any) -> None:
+async def apublish(group: str, event: Event, **options: Any) -> None:
     """Send an ephemeral event now, from async code (typing, presence, signaling): nothing is stored."""
+    message = build_message(event, **options)
     layer = get_channel_layer()
     if layer is None:
         return
     with metrics.layer_send():
-        await layer.group_send(group, build_message(event_type, data, **options))
+        await layer.group_send(group, message)
 
 
 async def _send_all(pairs: list[tuple[str, dict[str, Any]]]) -> None:

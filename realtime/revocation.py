@@ -10,6 +10,7 @@ that gets it sends the frame and closes, whichever process holds it.
 from __future__ import annotations
 
 from realtime import closecodes
+from realtime.events import error
 from realtime.groups import session_control_group, user_control_group
 from realtime.publish import publish
 
@@ -18,9 +19,9 @@ REVOKED = "credentials_revoked"
 
 def user_sockets_close(*, user_id: int, reason: str) -> None:
     """Close every socket of the user (deactivation, password change, deletion)."""
-    publish(user_control_group(user_id), "error", {"code": REVOKED, "message": reason}, close_code=closecodes.UNAUTHENTICATED, meta={"close_reason": REVOKED})
+    publish(user_control_group(user_id), error(REVOKED, reason), close_code=closecodes.UNAUTHENTICATED, meta={"close_reason": REVOKED})
 
 
 def session_sockets_close(*, session_key: str, reason: str) -> None:
     """Close the sockets opened with this login session (logout)."""
-    publish(session_control_group(session_key), "error", {"code": REVOKED, "message": reason}, close_code=closecodes.UNAUTHENTICATED, meta={"close_reason": REVOKED})
+    publish(session_control_group(session_key), error(REVOKED, reason), close_code=closecodes.UNAUTHENTICATED, meta={"close_reason": REVOKED})

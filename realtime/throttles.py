@@ -42,7 +42,7 @@ class ProjectThrottle(SimpleRateThrottle):
         self.num_requests, self.duration = self.parse_rate(self.rate)
 
     def get_rate(self) -> str | None:
-        return settings.THROTTLE_RATES.get(self.rate_scope or self.scope)
+        return settings.THROTTLE_RATES.get(self.rate_scope or self.scope or "")
 
     def allow_request(self, request: Any, view: Any) -> bool:
         allowed = super().allow_request(request, view)

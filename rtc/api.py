@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from livestream.models import StreamStatus
 from livestream.selectors import live_access
+from realtime.api import request_user
 from realtime.errors import Forbidden, InvalidInput
 from realtime.fields import MAX_DB_ID
 from rtc import services
@@ -65,7 +66,7 @@ def room_detail_response(request: Request, room: Room, *, status_code: int = sta
     """A room's detail for the caller; the owner's includes the invite link."""
     room.participants = async_to_sync(room_live_count)(room_id=room.room_id)
     if not hasattr(room, "is_member"):
-        room.is_member = room.owner_id == request.user.pk or room.memberships.filter(user_id=request.user.pk).exists()
+        room.is_member = room.owner_id == request.user.pk or room.memberships.filter(user_id=request_user(request).pk).exists()
     serializer_class = RoomOwnerDetailSerializer if room.owner_id == request.user.pk else RoomSerializer
     return Response(serializer_class(room, context={"request": request}).data, status=status_code)
 
@@ -76,7 +77,7 @@ class RoomListView(ListAPIView):
     serializer_class = RoomSerializer
 
     def get_queryset(self) -> list[Room]:  # type: ignore[override]  # sorted by live counts from the presence store
-        return room_list_for_user(user=self.request.user, live_counts=async_to_sync(room_live_counts)())
+        return room_list_for_user(user=request_user(self.request), live_counts=async_to_sync(room_live_counts)())
 
     @extend_schema(summary="Rooms the caller may join, with live participant counts, busiest first", tags=TAGS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -90,7 +91,7 @@ class RoomListView(ListAPIView):
     )
     def post(self, request: Request) -> Response:
         data = _validated(RoomCreateInput, request.data)
-        room = services.room_create(owner=request.user, **data)
+        room = services.room_create(owner=request_user(request), **data)
         room.is_member = True
         return room_detail_response(request, room, status_code=status.HTTP_201_CREATED)
 
@@ -103,7 +104,7 @@ class RoomDetailView(APIView):
         tags=TAGS,
     )
     def get(self, request: Request, room_id: str) -> Response:
-        access = room_visible(room_id=room_id, user=request.user, invite=request.query_params.get("invite"))
+        access = room_visible(room_id=room_id, user=request_user(request), invite=request.query_params.get("invite"))
         return room_detail_response(request, access.room)
 
     @extend_schema(
@@ -114,7 +115,7 @@ class RoomDetailView(APIView):
     )
     def patch(self, request: Request, room_id: str) -> Response:
         data = _validated(RoomUpdateInput, request.data)
-        room = services.room_update(room_id=room_id, actor=request.user, **data)
+        room = services.room_update(room_id=room_id, actor=request_user(request), **data)
         room.is_member = True
         return room_detail_response(request, room)
 
@@ -124,7 +125,7 @@ class RoomDetailView(APIView):
         tags=TAGS,
     )
     def delete(self, request: Request, room_id: str) -> Response:
-        services.room_delete(room_id=room_id, actor=request.user)
+        services.room_delete(room_id=room_id, actor=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -136,7 +137,7 @@ class RoomInviteView(APIView):
         tags=TAGS,
     )
     def post(self, request: Request, room_id: str) -> Response:
-        room = services.room_invite_rotate(room_id=room_id, actor=request.user)
+        room = services.room_invite_rotate(room_id=room_id, actor=request_user(request))
         room.is_member = True
         return room_detail_response(request, room)
 
@@ -155,7 +156,7 @@ class RoomJoinView(APIView):
     )
     def post(self, request: Request, room_id: str) -> Response:
         data = _validated(RoomJoinInput, request.data)
-        member, created = services.room_join(room_id=room_id, user=request.user, invite=data.get("invite") or None)
+        member, created = services.room_join(room_id=room_id, user=request_user(request), invite=data.get("invite") or None)
         return Response(MembershipSerializer(member).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -166,7 +167,7 @@ class RoomParticipantsView(APIView):
         tags=TAGS,
     )
     def get(self, request: Request, room_id: str) -> Response:
-        room_visible(room_id=room_id, user=request.user)
+        room_visible(room_id=room_id, user=request_user(request))
         peers = async_to_sync(room_participants)(room_id=room_id)
         body = {"room_id": room_id, "count": len(peers), "max_participants": services.max_participants(), "participants": peers}
         return Response(RoomParticipantsSerializer(body).data)
@@ -179,7 +180,7 @@ class LobbyView(APIView):
         tags=TAGS,
     )
     def get(self, request: Request, room_id: str) -> Response:
-        room_owned(room_id=room_id, actor=request.user)
+        room_owned(room_id=room_id, actor=request_user(request))
         return Response(LobbyEntrySerializer(async_to_sync(lobby_waiting)(room_id=room_id), many=True).data)
 
 
@@ -197,7 +198,7 @@ class LobbyDecisionView(APIView):
         # The service checks ownership before it looks at `waiting`: a non-owner learns nothing from it.
         waiting = async_to_sync(lobby_is_waiting)(room_id=room_id, user_id=target)
         service = services.lobby_admit if self.decision == "admit" else services.lobby_deny
-        service(room_id=room_id, actor=request.user, user_id=target, waiting=waiting)
+        service(room_id=room_id, actor=request_user(request), user_id=target, waiting=waiting)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -210,7 +211,7 @@ class KickView(APIView):
     )
     def post(self, request: Request, room_id: str) -> Response:
         data = _validated(UserIdInput, request.data)
-        services.member_kick(room_id=room_id, actor=request.user, user_id=data["user_id"])
+        services.member_kick(room_id=room_id, actor=request_user(request), user_id=data["user_id"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -223,7 +224,7 @@ class BanView(APIView):
     )
     def post(self, request: Request, room_id: str) -> Response:
         data = _validated(UserIdInput, request.data)
-        services.member_ban(room_id=room_id, actor=request.user, user_id=data["user_id"])
+        services.member_ban(room_id=room_id, actor=request_user(request), user_id=data["user_id"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -236,7 +237,7 @@ class BanView(APIView):
         raw = request.query_params.get("user_id")
         if raw is None:
             raise InvalidInput("user_id is required (?user_id=<id>).", field="user_id")
-        services.member_unban(room_id=room_id, actor=request.user, user_id=_path_user_id(raw))
+        services.member_unban(room_id=room_id, actor=request_user(request), user_id=_path_user_id(raw))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -264,16 +265,16 @@ class IceConfigView(APIView):
     def get(self, request: Request) -> Response:
         room_id, stream = request.query_params.get("room"), request.query_params.get("stream")
         if room_id:
-            room_visible(room_id=room_id, user=request.user, invite=request.query_params.get("invite"))
+            room_visible(room_id=room_id, user=request_user(request), invite=request.query_params.get("invite"))
         elif stream:
             if not stream.isdigit() or not 0 < int(stream) <= MAX_DB_ID:
                 raise InvalidInput("stream must be a live stream id (a positive integer).", field="stream")
-            access = live_access(stream_id=int(stream), user=request.user)
+            access = live_access(stream_id=int(stream), user=request_user(request))
             if access.status == StreamStatus.ENDED:
                 raise Forbidden("This stream has ended.", code="stream_ended")
         else:
             raise InvalidInput("Say what the configuration is for: ?room=<room_id> or ?stream=<stream_id>.", code="target_required")
-        response = Response(IceConfigSerializer(ice_configuration(user_id=request.user.pk)).data)
+        response = Response(IceConfigSerializer(ice_configuration(user_id=request_user(request).pk)).data)
         # Credentials are per user and expire: never cache them in shared caches.
         response["Cache-Control"] = "private, no-store"
         return response

@@ -4,40 +4,23 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import parse_qs
-
-from channels.db import database_sync_to_async
-from rest_framework import serializers
 
 from realtime import closecodes
-from realtime.consumers import BaseConsumer, Reject
+from realtime.consumers import BaseConsumer, Reject, handles
+from realtime.db import db
 from realtime.envelope import now_iso
 from realtime.errors import Forbidden, InvalidInput, ServiceError
-from realtime.fields import StrictIdField
-from realtime.groups import connection_group, room_group, room_lobby_group
+from realtime.events import Event
+from realtime.groups import connection_group, lobby_scope, room_group, room_lobby_group, room_scope
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
+from realtime.webrtc import sdp_check
 from rtc import events
-from rtc.selectors import Access, lobby_is_waiting, lobby_scope, lobby_waiting, room_access, room_participants
-from rtc.serializers import BroadcastSerializer, IceCandidateSerializer, SessionDescriptionSerializer
-from rtc.services import (
-    broadcast_validate,
-    lobby_admit,
-    lobby_deny,
-    max_participants,
-    room_id_validate,
-    room_join,
-    room_scope,
-    sdp_validate,
-)
+from rtc.selectors import Access, lobby_is_waiting, lobby_waiting, room_access, room_participants
+from rtc.serializers import BroadcastInput, IceCandidateInput, LobbyDecisionInput, SessionDescriptionInput
+from rtc.services import broadcast_validate, lobby_admit, lobby_deny, max_participants, room_id_validate, room_join
 
 logger = logging.getLogger(__name__)
-
-
-class LobbyDecisionSerializer(serializers.Serializer):
-    """`admit` / `deny`: `{user_id}` of a user waiting in the lobby."""
-
-    user_id = StrictIdField()
 
 
 class RoomConsumer(BaseConsumer):
@@ -64,32 +47,23 @@ class RoomConsumer(BaseConsumer):
       then 4403, `room_closed` then 4410), on whichever process holds them.
     """
 
-    handlers = {
-        events.OFFER: ("relay_offer", SessionDescriptionSerializer),
-        events.ANSWER: ("relay_answer", SessionDescriptionSerializer),
-        events.ICE_CANDIDATE: ("relay_candidate", IceCandidateSerializer),
-        events.BROADCAST: ("broadcast", BroadcastSerializer),
-        events.ADMIT: ("admit", LobbyDecisionSerializer),
-        events.DENY: ("deny", LobbyDecisionSerializer),
-    }
-
     async def on_connect(self) -> None:
-        self.room_id: str | None = None
+        self.room_id = ""  # set by on_connect before anything uses it
         self.announced = False
         self.waiting = False
         self.is_owner = False
         self.peer_id = self.connection_id
         raw_room_id = self.scope["url_route"]["kwargs"].get("room_id", "")
         self.room_id = room_id_validate(room_id=raw_room_id)  # NotFound invalid_room -> 4404
-        invite = _query_param(self.scope, "invite")
+        invite = self.query_param("invite")
         # NotFound room_not_found -> 4404 (unknown or hidden alike), Forbidden banned -> 4403
-        access = await database_sync_to_async(room_access)(room_id=self.room_id, user=self.user, invite=invite)
+        access = await db(room_access)(room_id=self.room_id, user=self.user, invite=invite)
         self.is_owner = access.kind == Access.OWNER
         self.owner_id = access.room.owner_id
         self.room_title = access.room.title
-        self.owner_brief = events.user_brief(access.room.owner)
+        self.owner_brief = events.UserBrief.of(access.room.owner)
         if access.kind == Access.INVITE:
-            await database_sync_to_async(room_join)(room_id=self.room_id, user=self.user, invite=invite)
+            await db(room_join)(room_id=self.room_id, user=self.user, invite=invite)
         if access.kind == Access.LOBBY:
             await self._wait_in_lobby()
             return
@@ -99,11 +73,11 @@ class RoomConsumer(BaseConsumer):
         # Join the lobby group before knocking: an `admitted` sent right after the knock cannot be missed.
         self.waiting = True
         await self.join_group(room_lobby_group(self.room_id))
-        brief = events.user_brief(self.user)
-        await self.join_presence(lobby_scope(self.room_id), str(self.user.pk), info={"user": brief, "since": now_iso()})
+        brief = events.UserBrief.of(self.user)
+        await self.join_presence(lobby_scope(self.room_id), str(self.user.pk), info={"user": brief.data(), "since": now_iso()})
         # Who the knocker waits for: the owner's name is shown, nothing else about the room.
-        await self.send_event(events.LOBBY_WAITING, {"room_id": self.room_id, "title": self.room_title, "owner": self.owner_brief})
-        await apublish(room_group(self.room_id), events.KNOCK, {"user": brief}, only_user=self.owner_id)
+        await self.send_event(events.LobbyWaiting(room_id=self.room_id, title=self.room_title, owner=self.owner_brief))
+        await apublish(room_group(self.room_id), events.Knock(user=brief), only_user=self.owner_id)
 
     async def _leave_lobby(self) -> None:
         """Out of the lobby (admitted, or gone): the owner's sockets get the new `lobby_update`."""
@@ -111,37 +85,32 @@ class RoomConsumer(BaseConsumer):
         await self.leave_group(room_lobby_group(self.room_id))
         await self.leave_presence(lobby_scope(self.room_id), str(self.user.pk))
         waiting = await lobby_waiting(room_id=self.room_id)
-        await apublish(room_group(self.room_id), events.LOBBY_UPDATE, {"waiting": waiting}, only_user=self.owner_id)
+        await apublish(room_group(self.room_id), events.LobbyUpdate(waiting=waiting), only_user=self.owner_id)
 
     async def _enter_room(self) -> None:
         self.presence_scope = room_scope(self.room_id)
         # Join the group before reading the peer list: a peer that joins meanwhile is
         # then either in `peers` or announced by `peer_joined` (maybe both; never neither).
         await self.join_group(room_group(self.room_id))
-        change = await self.join_presence(self.presence_scope, self.peer_id, info={"user_id": self.user.pk, "username": self.user.username})
         limit = max_participants()
-        # The join and the count are one atomic step in the store, so concurrent joins
-        # on different processes cannot both squeeze into the last seat.
-        if change is None or change.members > limit:
-            await self.leave_presence(self.presence_scope, self.peer_id)
+        change = await self.join_presence(
+            self.presence_scope, self.peer_id, info={"user_id": self.user.pk, "username": self.user.username}, max_members=limit
+        )
+        if change is None:
             await self.send_error("room_full", f"Room is full: at most {limit} participants.", max_participants=limit)
             raise Reject(closecodes.FULL, "room full")
         peers = await room_participants(room_id=self.room_id, exclude_peer=self.peer_id)
-        await self.send_event(
-            events.ROOM_JOINED,
-            events.room_joined_payload(room_id=self.room_id, peer_id=self.peer_id, peers=peers, max_participants=limit),
-        )
+        await self.send_event(events.RoomJoined(room_id=self.room_id, peer_id=self.peer_id, peers=peers, max_participants=limit))
         await apublish(
             room_group(self.room_id),
-            events.PEER_JOINED,
-            events.peer_payload(self.peer_id, {"user_id": self.user.pk, "username": self.user.username}),
+            events.PeerJoined(peer_id=self.peer_id, user=events.PeerUser(id=self.user.pk, username=self.user.username)),
             meta={"exclude_peer": self.peer_id},
         )
         self.announced = True
         if self.is_owner:
             waiting = await lobby_waiting(room_id=self.room_id)
             if waiting:
-                await self.send_event(events.LOBBY, {"waiting": waiting})
+                await self.send_event(events.Lobby(waiting=waiting))
 
     async def on_disconnect(self, code: int) -> None:
         if getattr(self, "waiting", False):
@@ -151,7 +120,7 @@ class RoomConsumer(BaseConsumer):
         change = await self.leave_presence(self.presence_scope, self.peer_id)
         if change.flipped:
             await apublish(
-                room_group(self.room_id), events.PEER_LEFT, events.peer_left_payload(self.peer_id), meta={"exclude_peer": self.peer_id}
+                room_group(self.room_id), events.PeerLeft(peer_id=self.peer_id), meta={"exclude_peer": self.peer_id}
             )
 
     def should_deliver(self, message: dict[str, Any]) -> bool:
@@ -162,7 +131,7 @@ class RoomConsumer(BaseConsumer):
 
     async def deliver(self, message: dict[str, Any]) -> None:
         await super().deliver(message)
-        if message.get("event") == events.ADMITTED and self.waiting:
+        if message.get("event") == events.Admitted.type and self.waiting:
             # Admitted: from the lobby into the room, as if the socket had just connected as a member.
             try:
                 await self._leave_lobby()
@@ -178,49 +147,51 @@ class RoomConsumer(BaseConsumer):
 
     # --- client events -----------------------------------------------------------
 
-    async def admit(self, data: dict[str, Any]) -> None:
+    @handles(events.ADMIT, LobbyDecisionInput)
+    async def on_admit(self, data: dict[str, Any]) -> None:
         """`admit` {user_id} (owner) -> the user's waiting sockets get `admitted` and join."""
         waiting = await lobby_is_waiting(room_id=self.room_id, user_id=data["user_id"])
-        await database_sync_to_async(lobby_admit)(room_id=self.room_id, actor=self.user, user_id=data["user_id"], waiting=waiting)
+        await db(lobby_admit)(room_id=self.room_id, actor=self.user, user_id=data["user_id"], waiting=waiting)
 
-    async def deny(self, data: dict[str, Any]) -> None:
+    @handles(events.DENY, LobbyDecisionInput)
+    async def on_deny(self, data: dict[str, Any]) -> None:
         """`deny` {user_id} (owner) -> the user's waiting sockets get `error` lobby_denied and close 4403."""
         waiting = await lobby_is_waiting(room_id=self.room_id, user_id=data["user_id"])
-        await database_sync_to_async(lobby_deny)(room_id=self.room_id, actor=self.user, user_id=data["user_id"], waiting=waiting)
+        await db(lobby_deny)(room_id=self.room_id, actor=self.user, user_id=data["user_id"], waiting=waiting)
 
-    async def relay_offer(self, data: dict[str, Any]) -> None:
+    @handles(events.OFFER, SessionDescriptionInput)
+    async def on_offer(self, data: dict[str, Any]) -> None:
         """`offer` {target, sdp} -> the target peer gets `offer` {from, sdp}."""
         self._require_in_room()
-        await self._relay(events.OFFER, data["target"], {"from": self.peer_id, "sdp": sdp_validate(sdp=data["sdp"])})
+        await self._relay(data["target"], events.Offer(from_=self.peer_id, sdp=sdp_check(data["sdp"])))
 
-    async def relay_answer(self, data: dict[str, Any]) -> None:
+    @handles(events.ANSWER, SessionDescriptionInput)
+    async def on_answer(self, data: dict[str, Any]) -> None:
         """`answer` {target, sdp} -> the target peer gets `answer` {from, sdp}."""
         self._require_in_room()
-        await self._relay(events.ANSWER, data["target"], {"from": self.peer_id, "sdp": sdp_validate(sdp=data["sdp"])})
+        await self._relay(data["target"], events.Answer(from_=self.peer_id, sdp=sdp_check(data["sdp"])))
 
-    async def relay_candidate(self, data: dict[str, Any]) -> None:
+    @handles(events.ICE_CANDIDATE, IceCandidateInput)
+    async def on_ice_candidate(self, data: dict[str, Any]) -> None:
         candidate = dict(data["candidate"]) if data["candidate"] is not None else None
-        await self._relay(events.ICE_CANDIDATE, data["target"], {"from": self.peer_id, "candidate": candidate})
+        await self._relay(data["target"], events.IceCandidate(from_=self.peer_id, candidate=candidate))
 
-    async def broadcast(self, data: dict[str, Any]) -> None:
+    @handles(events.BROADCAST, BroadcastInput)
+    async def on_broadcast(self, data: dict[str, Any]) -> None:
         self._require_in_room()
         await apublish(
-            room_group(self.room_id), events.BROADCAST, {"from": self.peer_id, "data": broadcast_validate(data=data["data"])}, meta={"exclude_peer": self.peer_id}
+            room_group(self.room_id), events.Broadcast(from_=self.peer_id, data_=broadcast_validate(data=data["data"])), meta={"exclude_peer": self.peer_id}
         )
 
     def _require_in_room(self) -> None:
         if self.waiting or not self.announced:
             raise Forbidden("You are waiting in the lobby; wait for the owner to admit you.", code="lobby_waiting")
 
-    async def _relay(self, event_type: str, target: str, payload: dict[str, Any]) -> None:
+    async def _relay(self, target: str, signal: Event) -> None:
         self._require_in_room()
         # Presence in THIS room's scope is the authority: a peer id from another room,
         # a stale one or our own is refused, so signaling never crosses rooms.
         if target == self.peer_id or not await get_presence_store().is_present(self.presence_scope, target):
             raise InvalidInput(f"No peer {target[:64]!r} in this room.", code="unknown_peer", extra={"target": target[:64]})
-        await apublish(connection_group(target), event_type, payload)
+        await apublish(connection_group(target), signal)
 
-
-def _query_param(scope: dict[str, Any], name: str) -> str | None:
-    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(name)
-    return values[0][:128] if values else None

@@ -1,76 +1,167 @@
-"""Event types of P2P rooms (`/ws/rooms/<room_id>/`) and their payload builders.
+"""Events of P2P rooms (`/ws/rooms/<room_id>/`), declared once (realtime/events.py; docs/protocol.md, "P2P rooms").
 
-Server -> client:
-    room_joined    {room_id, peer_id, peers: [Peer], max_participants}   (to the joining socket)
-    peer_joined    {peer_id, user}                                        (to the others)
-    peer_left      {peer_id, reason}                                      (to the others)
-    offer          {from, sdp}            answer {from, sdp}
-    ice_candidate  {from, candidate}      broadcast {from, data}
-    lobby_waiting  {room_id, title, owner: {id, username, name}}          (to a socket waiting in the lobby)
-    knock          {user: UserBrief}                                      (to the owner's sockets in the room)
-    lobby          {waiting: [{user: UserBrief, since}]}                  (to the owner on join, if anyone waits)
-    lobby_update   {waiting: [{user: UserBrief, since}]}                  (to the owner when someone stops waiting)
-    admitted       {room_id}                                              (to the admitted user's waiting sockets; room_joined follows)
-    removed        {room_id, reason: "kicked"|"banned"}                   (then close 4403)
-    room_closed    {room_id}                                              (the owner deleted the room; then close 4410)
-    error          {code: "lobby_denied", ...}                            (the owner denied; then close 4403)
-Client -> server:
-    offer {target, sdp}, answer {target, sdp}, ice_candidate {target, candidate}, broadcast {data}
-    admit {user_id}, deny {user_id}                                       (owner only)
+Client -> server: offer {target, sdp}, answer {target, sdp}, ice_candidate {target, candidate},
+broadcast {data}, admit {user_id}, deny {user_id} (owner only).
 
-Peer = {peer_id, user: {id, username}}; UserBrief = {id, username, name}. `from` is always the sender's peer id
-taken from its connection, never from the payload.
+`from` is always the sender's peer id taken from its connection, never from the payload. The
+owner's `deny` reaches the waiting sockets as an `error` with code `lobby_denied`, then close 4403.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Literal
 
-ROOM_JOINED = "room_joined"
-PEER_JOINED = "peer_joined"
-PEER_LEFT = "peer_left"
+from realtime.events import Event, Payload, event, payload
+
+# client -> server types (the consumer's handlers)
 OFFER = "offer"
 ANSWER = "answer"
 ICE_CANDIDATE = "ice_candidate"
 BROADCAST = "broadcast"
-LOBBY_WAITING = "lobby_waiting"
-KNOCK = "knock"
-LOBBY = "lobby"
-LOBBY_UPDATE = "lobby_update"
-ADMITTED = "admitted"
-REMOVED = "removed"
-ROOM_CLOSED = "room_closed"
 ADMIT = "admit"
 DENY = "deny"
 LOBBY_DENIED = "lobby_denied"  # an `error` code, not an event type
 
-# Events relayed to exactly one target peer.
-SIGNALS = (OFFER, ANSWER, ICE_CANDIDATE)
+
+@payload
+class PeerUser(Payload):
+    id: int | None
+    username: str | None
 
 
-def user_payload(user_id: int | None, username: str | None) -> dict[str, Any]:
-    return {"id": user_id, "username": username}
-
-
-def user_brief(user: Any) -> dict[str, Any]:
+@payload
+class UserBrief(Payload):
     """Who knocks / who waits: the same shape as the REST API's users."""
-    return {"id": user.pk, "username": user.username, "name": user.name}
+
+    id: int
+    username: str
+    name: str
+
+    @classmethod
+    def of(cls, user: Any) -> UserBrief:
+        return cls(id=user.pk, username=user.username, name=user.name)
 
 
-def peer_payload(peer_id: str, info: dict[str, Any] | None) -> dict[str, Any]:
-    info = info or {}
-    return {"peer_id": peer_id, "user": user_payload(info.get("user_id"), info.get("username"))}
+@payload
+class Peer(Payload):
+    peer_id: str
+    user: PeerUser
+
+    @classmethod
+    def of(cls, peer_id: str, info: dict[str, Any] | None) -> Peer:
+        info = info or {}
+        return cls(peer_id=peer_id, user=PeerUser(id=info.get("user_id"), username=info.get("username")))
 
 
-def room_joined_payload(*, room_id: str, peer_id: str, peers: list[dict[str, Any]], max_participants: int) -> dict[str, Any]:
-    return {"room_id": room_id, "peer_id": peer_id, "peers": peers, "max_participants": max_participants}
+@event
+class RoomJoined(Event):
+    """To the joining socket, first frame."""
+
+    type: ClassVar[Literal["room_joined"]] = "room_joined"
+    room_id: str
+    peer_id: str
+    peers: list[Peer]
+    max_participants: int
 
 
-def peer_left_payload(peer_id: str, *, reason: str = "left") -> dict[str, Any]:
-    # reason: "left" (socket closed) or "expired" (its process stopped refreshing presence)
-    return {"peer_id": peer_id, "reason": reason}
+@event
+class PeerJoined(Peer, Event):
+    """To the others."""
+
+    type: ClassVar[Literal["peer_joined"]] = "peer_joined"
 
 
-def removed_payload(room_id: str, *, reason: str) -> dict[str, Any]:
-    # reason: "kicked" (membership removed) or "banned" (membership removed and barred)
-    return {"room_id": room_id, "reason": reason}
+@event
+class PeerLeft(Event):
+    """To the others; reason "left" (socket closed) or "expired" (its process stopped refreshing presence)."""
+
+    type: ClassVar[Literal["peer_left"]] = "peer_left"
+    peer_id: str
+    reason: str = "left"
+
+
+@event
+class Offer(Event):
+    type: ClassVar[Literal["offer"]] = "offer"
+    from_: str
+    sdp: str
+
+
+@event
+class Answer(Event):
+    type: ClassVar[Literal["answer"]] = "answer"
+    from_: str
+    sdp: str
+
+
+@event
+class IceCandidate(Event):
+    type: ClassVar[Literal["ice_candidate"]] = "ice_candidate"
+    from_: str
+    candidate: dict[str, Any] | None
+
+
+@event
+class Broadcast(Event):
+    type: ClassVar[Literal["broadcast"]] = "broadcast"
+    from_: str
+    data_: Any  # the frame key is "data" (`data()` is the payload method)
+
+
+@event
+class LobbyWaiting(Event):
+    """To a socket waiting in the lobby."""
+
+    type: ClassVar[Literal["lobby_waiting"]] = "lobby_waiting"
+    room_id: str
+    title: str
+    owner: UserBrief  # whom the knocker waits for
+
+
+@event
+class Knock(Event):
+    """To the owner's sockets in the room."""
+
+    type: ClassVar[Literal["knock"]] = "knock"
+    user: UserBrief
+
+
+@event
+class Lobby(Event):
+    """To the owner on join, if anyone waits: [{user: UserBrief, since}], longest-waiting first."""
+
+    type: ClassVar[Literal["lobby"]] = "lobby"
+    waiting: list[dict[str, Any]]
+
+
+@event
+class LobbyUpdate(Event):
+    """To the owner when someone stops waiting: who still waits."""
+
+    type: ClassVar[Literal["lobby_update"]] = "lobby_update"
+    waiting: list[dict[str, Any]]
+
+
+@event
+class Admitted(Event):
+    """To the admitted user's waiting sockets; room_joined follows."""
+
+    type: ClassVar[Literal["admitted"]] = "admitted"
+    room_id: str
+
+
+@event
+class Removed(Event):
+    """reason "kicked" (membership removed) or "banned" (removed and barred); then close 4403."""
+
+    type: ClassVar[Literal["removed"]] = "removed"
+    room_id: str
+    reason: str
+
+
+@event
+class RoomClosed(Event):
+    """The owner deleted the room; then close 4410."""
+
+    type: ClassVar[Literal["room_closed"]] = "room_closed"
+    room_id: str

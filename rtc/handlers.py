@@ -16,4 +16,4 @@ from rtc.services import ROOM_SCOPE_PREFIX, room_id_from_scope
 @on_presence_expired(ROOM_SCOPE_PREFIX)
 async def room_peer_expired(scope: str, member: str, remaining: int) -> None:
     """The sweeper removed `member` (a peer id) from `room:<id>`: tell the others."""
-    await apublish(room_group(room_id_from_scope(scope)), events.PEER_LEFT, events.peer_left_payload(member, reason="expired"))
+    await apublish(room_group(room_id_from_scope(scope)), events.PeerLeft(peer_id=member, reason="expired"))

@@ -40,6 +40,10 @@ class Room(models.Model):
     invite_token = models.CharField(max_length=64, unique=True, default=new_invite_token)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Not columns: set per request (rtc.selectors.room_list_for_user, rtc.api.room_detail_response).
+    participants: int
+    is_member: bool
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["visibility"], name="rtc_room_visibility")]

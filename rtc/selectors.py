@@ -16,14 +16,14 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
+from accounts.models import User
 from realtime.errors import Forbidden, NotFound
+from realtime.groups import LOBBY_SCOPE_PREFIX, ROOM_SCOPE_PREFIX, lobby_scope, room_scope  # noqa: F401 (re-exported)
 from realtime.presence import get_presence_store
-from rtc.events import peer_payload
+from rtc.events import Peer
 from rtc.models import ROOM_ID_PATTERN, ROOM_ID_RULE, Room, RoomBan, RoomMember, Visibility
 
 ROOM_ID_RE = re.compile(ROOM_ID_PATTERN)
-ROOM_SCOPE_PREFIX = "room"
-LOBBY_SCOPE_PREFIX = "lobby"
 ROOM_NOT_FOUND = "room_not_found"
 
 
@@ -32,16 +32,6 @@ def room_id_validate(*, room_id: str) -> str:
     if not isinstance(room_id, str) or ROOM_ID_RE.fullmatch(room_id) is None:
         raise NotFound(ROOM_ID_RULE, code="invalid_room")
     return room_id
-
-
-def room_scope(room_id: str) -> str:
-    """Presence scope of a room's peers (the id must already be validated)."""
-    return f"{ROOM_SCOPE_PREFIX}:{room_id}"
-
-
-def lobby_scope(room_id: str) -> str:
-    """Presence scope of a room's lobby: member = waiting user id, info = {user, since}."""
-    return f"{LOBBY_SCOPE_PREFIX}:{room_id}"
 
 
 def room_id_from_scope(scope: str) -> str:
@@ -90,7 +80,7 @@ def invite_matches(room: Room, invite: str | None) -> bool:
     return bool(invite) and isinstance(invite, str) and secrets.compare_digest(invite.encode(), room.invite_token.encode())
 
 
-def room_access(*, room_id: str, user: Any, invite: str | None = None) -> RoomAccess:
+def room_access(*, room_id: str, user: User, invite: str | None = None) -> RoomAccess:
     """How `user` may join `room_id`; raises NotFound (unknown or hidden) or Forbidden (banned)."""
     room = room_get(room_id=room_id)
     if room.owner_id == user.pk:
@@ -108,7 +98,7 @@ def room_access(*, room_id: str, user: Any, invite: str | None = None) -> RoomAc
     raise _not_found()
 
 
-def room_visible(*, room_id: str, user: Any, invite: str | None = None) -> RoomAccess:
+def room_visible(*, room_id: str, user: User, invite: str | None = None) -> RoomAccess:
     """Access for reads (detail, participants, ICE config): the lobby does not let one see a room."""
     access = room_access(room_id=room_id, user=user, invite=invite)
     if not access.may_enter:
@@ -116,7 +106,7 @@ def room_visible(*, room_id: str, user: Any, invite: str | None = None) -> RoomA
     return access
 
 
-def room_owned(*, room_id: str, actor: Any) -> Room:
+def room_owned(*, room_id: str, actor: User) -> Room:
     """The room if `actor` owns it; a member or viewer gets Forbidden, anyone else NotFound (existence hidden)."""
     access = room_access(room_id=room_id, user=actor)
     if access.kind == Access.OWNER:
@@ -126,7 +116,7 @@ def room_owned(*, room_id: str, actor: Any) -> Room:
     raise _not_found()
 
 
-def room_list_for_user(*, user: Any, live_counts: dict[str, int]) -> list[Room]:
+def room_list_for_user(*, user: User, live_counts: dict[str, int]) -> list[Room]:
     """Rooms `user` may join (public, or member of; never banned), busiest first, then newest.
 
     `live_counts` (room id -> peers) comes from the presence store; each room gets
@@ -134,9 +124,9 @@ def room_list_for_user(*, user: Any, live_counts: dict[str, int]) -> list[Room]:
     """
     member = RoomMember.objects.filter(room=OuterRef("pk"), user_id=user.pk)
     banned = RoomBan.objects.filter(room=OuterRef("pk"), user_id=user.pk)
-    rooms = list(
+    rooms: list[Room] = list(
         Room.objects.select_related("owner")
-        .annotate(is_member=Exists(member), is_banned=Exists(banned))
+        .annotate(is_member=Exists(member), is_banned=Exists(banned))  # type: ignore[no-redef]  # declared on Room
         .filter(Q(visibility=Visibility.PUBLIC) | Q(is_member=True), is_banned=False)
     )
     for room in rooms:
@@ -162,17 +152,17 @@ async def room_live_count(*, room_id: str) -> int:
     return await get_presence_store().count(room_scope(room_id))
 
 
-async def room_participants(*, room_id: str, exclude_peer: str | None = None) -> list[dict[str, Any]]:
+async def room_participants(*, room_id: str, exclude_peer: str | None = None) -> list[Peer]:
     """Peers present in the room, ordered by peer id (stable for clients)."""
     room_id_validate(room_id=room_id)
     infos = await get_presence_store().member_info(room_scope(room_id))
-    return [peer_payload(peer_id, info) for peer_id, info in sorted(infos.items()) if peer_id != exclude_peer]
+    return [Peer.of(peer_id, info) for peer_id, info in sorted(infos.items()) if peer_id != exclude_peer]
 
 
 async def lobby_waiting(*, room_id: str) -> list[dict[str, Any]]:
     """Users waiting in the lobby, longest-waiting first: [{user: {id, username, name}, since}]."""
     infos = await get_presence_store().member_info(lobby_scope(room_id))
-    waiting = [{"user": info.get("user"), "since": info.get("since")} for info in infos.values() if info.get("user")]
+    waiting: list[dict[str, Any]] = [{"user": info.get("user"), "since": info.get("since")} for info in infos.values() if info.get("user")]
     waiting.sort(key=lambda entry: (entry["since"] or "", entry["user"]["id"]))
     return waiting
 

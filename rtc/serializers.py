@@ -6,44 +6,42 @@ Input fields are strict about JSON types: `"sdp": 5` or `"sdpMLineIndex": "0"` i
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from realtime.fields import StrictBooleanField, StrictCharField, StrictIdField, StrictIntegerField
+from realtime.fields import StrictBooleanField, StrictCharField, StrictIdField
+from realtime.webrtc import CandidateInitInput
 from rtc.models import Visibility
 from social.serializers import AuthorSerializer as UserBriefSerializer
 
-PEER_ID_FIELD = {"max_length": 64, "allow_blank": False}
-# An RTCIceCandidateInit's candidate line is ~100-200 bytes; 2 KiB leaves room for any real one.
-MAX_CANDIDATE_LENGTH = 2048
+PEER_ID_FIELD: dict[str, Any] = {"max_length": 64, "allow_blank": False}
 
 
-class SessionDescriptionSerializer(serializers.Serializer):
+class SessionDescriptionInput(serializers.Serializer):
     """`offer` / `answer`: `{target, sdp}`. Size is checked in the handler (its own error code)."""
 
     target = StrictCharField(**PEER_ID_FIELD)
     sdp = StrictCharField(allow_blank=False, trim_whitespace=False)
 
 
-class CandidateInitSerializer(serializers.Serializer):
-    """An RTCIceCandidateInit (what `RTCIceCandidate.toJSON()` gives); other keys are dropped."""
-
-    candidate = StrictCharField(allow_blank=True, trim_whitespace=False, max_length=MAX_CANDIDATE_LENGTH)
-    sdpMid = StrictCharField(allow_null=True, allow_blank=True, required=False, max_length=64)  # noqa: N815 - WebRTC's name
-    sdpMLineIndex = StrictIntegerField(allow_null=True, required=False, min_value=0, max_value=65535)  # noqa: N815
-    usernameFragment = StrictCharField(allow_null=True, allow_blank=True, required=False, max_length=256)  # noqa: N815
-
-
-class IceCandidateSerializer(serializers.Serializer):
+class IceCandidateInput(serializers.Serializer):
     """`ice_candidate`: `{target, candidate}`; candidate is an RTCIceCandidateInit object, or null for end-of-candidates."""
 
     target = StrictCharField(**PEER_ID_FIELD)
-    candidate = CandidateInitSerializer(allow_null=True)
+    candidate = CandidateInitInput(allow_null=True)
 
 
-class BroadcastSerializer(serializers.Serializer):
+class BroadcastInput(serializers.Serializer):
     """`broadcast`: `{data}`, any JSON value, relayed as-is to every other peer (size checked in the handler)."""
 
-    data = serializers.JSONField()
+    data = serializers.JSONField()  # type: ignore[assignment]  # the frame field is named `data`, like Serializer.data
+
+
+class LobbyDecisionInput(serializers.Serializer):
+    """`admit` / `deny`: `{user_id}` of a user waiting in the lobby."""
+
+    user_id = StrictIdField()
 
 
 # --- REST output ----------------------------------------------------------------

@@ -21,10 +21,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
+from accounts.models import User
 from realtime import closecodes
 from realtime.errors import BadRequest, Forbidden, InvalidInput, NotFound
+from realtime.events import error
+from realtime.fields import MAX_DB_ID
 from realtime.groups import room_group, room_lobby_group
-from realtime.publish import publish, publish_many
+from realtime.publish import build_message, publish, publish_messages
 from rtc import events
 from rtc.models import ROOM_ID_RULE, MemberRole, Room, RoomBan, RoomMember, Visibility, new_invite_token
 from rtc.selectors import (  # noqa: F401 - re-exported: the room id rules were here first
@@ -41,14 +44,12 @@ from rtc.selectors import (  # noqa: F401 - re-exported: the room id rules were 
     room_scope,
 )
 
-MAX_DB_ID = 2**63 - 1
-
 
 def _generated_room_id() -> str:
     return secrets.token_urlsafe(9).replace("_", "x").replace("-", "y")
 
 
-def room_create(*, owner: Any, room_id: str | None = None, title: str = "", visibility: str = Visibility.PRIVATE, lobby_enabled: bool = True) -> Room:
+def room_create(*, owner: User, room_id: str | None = None, title: str = "", visibility: str = Visibility.PRIVATE, lobby_enabled: bool = True) -> Room:
     """Create a room owned by `owner` (who becomes its `owner` member). Omitted id -> a random one.
 
     A taken id -> InvalidInput `room_id_taken`; a malformed one -> InvalidInput naming the allowed characters.
@@ -66,11 +67,11 @@ def room_create(*, owner: Any, room_id: str | None = None, title: str = "", visi
     return room
 
 
-def room_update(*, room_id: str, actor: Any, title: str | None = None, visibility: str | None = None, lobby_enabled: bool | None = None) -> Room:
+def room_update(*, room_id: str, actor: User, title: str | None = None, visibility: str | None = None, lobby_enabled: bool | None = None) -> Room:
     """Owner only: change title, visibility or lobby. Connected sockets stay connected."""
     with transaction.atomic():
         room = room_owned(room_id=room_id, actor=actor)
-        fields = []
+        fields: list[str] = []
         if title is not None:
             room.title, fields = title, [*fields, "title"]
         if visibility is not None:
@@ -82,17 +83,16 @@ def room_update(*, room_id: str, actor: Any, title: str | None = None, visibilit
     return room
 
 
-def room_delete(*, room_id: str, actor: Any) -> None:
+def room_delete(*, room_id: str, actor: User) -> None:
     """Owner only: delete the room; every socket in it or in its lobby gets `room_closed`, then close 4410."""
     with transaction.atomic():
         room = room_owned(room_id=room_id, actor=actor)
         room.delete()
-        publish_many(
-            [room_group(room_id), room_lobby_group(room_id)], events.ROOM_CLOSED, {"room_id": room_id}, close_code=closecodes.GONE
-        )
+        closed = build_message(events.RoomClosed(room_id=room_id), close_code=closecodes.GONE)
+        publish_messages([(room_group(room_id), closed), (room_lobby_group(room_id), closed)])
 
 
-def room_invite_rotate(*, room_id: str, actor: Any) -> Room:
+def room_invite_rotate(*, room_id: str, actor: User) -> Room:
     """Owner only: a new invite token; links with the old one stop working."""
     with transaction.atomic():
         room = room_owned(room_id=room_id, actor=actor)
@@ -101,7 +101,7 @@ def room_invite_rotate(*, room_id: str, actor: Any) -> Room:
     return room
 
 
-def room_join(*, room_id: str, user: Any, invite: str | None = None) -> tuple[RoomMember | None, bool]:
+def room_join(*, room_id: str, user: User, invite: str | None = None) -> tuple[RoomMember | None, bool]:
     """Become a member with the invite token (or of a public room). Returns (membership, created).
 
     Members get their membership back (created False). Bad or missing token of a
@@ -126,7 +126,7 @@ def _target_user(user_id: int) -> Any:
     return user
 
 
-def lobby_admit(*, room_id: str, actor: Any, user_id: int, waiting: bool) -> RoomMember:
+def lobby_admit(*, room_id: str, actor: User, user_id: int, waiting: bool) -> RoomMember:
     """Owner only: make a waiting user a member; their waiting sockets get `admitted` and join the room.
 
     `waiting` (is the user in the lobby now, from the presence store) is looked up by the caller.
@@ -139,11 +139,11 @@ def lobby_admit(*, room_id: str, actor: Any, user_id: int, waiting: bool) -> Roo
         if RoomBan.objects.filter(room=room, user=target).exists():
             raise Forbidden("This user is banned from the room; unban them first.", code="banned")
         member, _ = RoomMember.objects.get_or_create(room=room, user=target, defaults={"role": MemberRole.MEMBER})
-        publish(room_lobby_group(room_id), events.ADMITTED, {"room_id": room_id}, only_user=target.pk)
+        publish(room_lobby_group(room_id), events.Admitted(room_id=room_id), only_user=target.pk)
     return member
 
 
-def lobby_deny(*, room_id: str, actor: Any, user_id: int, waiting: bool) -> None:
+def lobby_deny(*, room_id: str, actor: User, user_id: int, waiting: bool) -> None:
     """Owner only: refuse a waiting user; their waiting sockets get `error` `lobby_denied`, then close 4403."""
     with transaction.atomic():
         room_owned(room_id=room_id, actor=actor)
@@ -151,29 +151,23 @@ def lobby_deny(*, room_id: str, actor: Any, user_id: int, waiting: bool) -> None
             raise NotFound(f"User {user_id} is not waiting in the lobby.", code="not_waiting", field="user_id")
         publish(
             room_lobby_group(room_id),
-            "error",
-            {"code": events.LOBBY_DENIED, "message": "The owner did not let you in."},
+            error(events.LOBBY_DENIED, "The owner did not let you in."),
             only_user=user_id,
             close_code=closecodes.FORBIDDEN,
         )
 
 
-def _remove(*, room: Room, actor: Any, user_id: int, reason: str) -> Any:
+def _remove(*, room: Room, actor: User, user_id: int, reason: str) -> Any:
     target = _target_user(user_id)
     if target.pk == room.owner_id or target.pk == actor.pk:
         raise BadRequest("The owner cannot remove themself from their room.", code="cannot_remove_owner")
     RoomMember.objects.filter(room=room, user=target).delete()
-    publish_many(
-        [room_group(room.room_id), room_lobby_group(room.room_id)],
-        events.REMOVED,
-        events.removed_payload(room.room_id, reason=reason),
-        only_user=target.pk,
-        close_code=closecodes.FORBIDDEN,
-    )
+    removed = build_message(events.Removed(room_id=room.room_id, reason=reason), only_user=target.pk, close_code=closecodes.FORBIDDEN)
+    publish_messages([(room_group(room.room_id), removed), (room_lobby_group(room.room_id), removed)])
     return target
 
 
-def member_kick(*, room_id: str, actor: Any, user_id: int) -> None:
+def member_kick(*, room_id: str, actor: User, user_id: int) -> None:
     """Owner only: end `user_id`'s membership and close their sockets in the room (`removed` kicked, 4403).
 
     They can come back only with a (new) invite or the owner's admission, or as a viewer of a public room.
@@ -183,7 +177,7 @@ def member_kick(*, room_id: str, actor: Any, user_id: int) -> None:
         _remove(room=room, actor=actor, user_id=user_id, reason="kicked")
 
 
-def member_ban(*, room_id: str, actor: Any, user_id: int) -> RoomBan:
+def member_ban(*, room_id: str, actor: User, user_id: int) -> RoomBan:
     """Owner only: kick and bar `user_id` from the room for good (not even an invite or a public room lets them in)."""
     with transaction.atomic():
         room = room_owned(room_id=room_id, actor=actor)
@@ -192,21 +186,13 @@ def member_ban(*, room_id: str, actor: Any, user_id: int) -> RoomBan:
     return ban
 
 
-def member_unban(*, room_id: str, actor: Any, user_id: int) -> None:
+def member_unban(*, room_id: str, actor: User, user_id: int) -> None:
     """Owner only: lift a ban (the user is not a member again; they need an invite or admission)."""
     with transaction.atomic():
         room = room_owned(room_id=room_id, actor=actor)
         deleted, _ = RoomBan.objects.filter(room=room, user_id=user_id).delete()
         if not deleted:
             raise NotFound(f"User {user_id} is not banned from this room.", code="not_banned", field="user_id")
-
-
-def sdp_validate(*, sdp: str) -> str:
-    """Refuse session descriptions above `LIVE_MAX_SDP_BYTES` (shared with live streams)."""
-    limit = int(getattr(settings, "LIVE_MAX_SDP_BYTES", 16 * 1024))
-    if len(sdp.encode("utf-8")) > limit:
-        raise InvalidInput(f"SDP exceeds {limit} bytes.", code="sdp_too_large", field="sdp")
-    return sdp
 
 
 def broadcast_validate(*, data: Any) -> Any:

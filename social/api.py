@@ -14,12 +14,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.pagination import BoundedLimitOffsetPagination
+from realtime.api import request_user
 from realtime.errors import Forbidden, InvalidInput
+from realtime.fields import MAX_DB_ID
 from realtime.throttles import PostWriteThrottle
 from social import selectors, services
 from social.models import Comment, Post
 from social.serializers import (
-    MAX_ID,
     CommentInputSerializer,
     CommentSerializer,
     PostInputSerializer,
@@ -34,7 +35,7 @@ def _pk(value: Any) -> int:
         pk = int(value)
     except (TypeError, ValueError):
         raise NotFound()
-    if not 1 <= pk <= MAX_ID:
+    if not 1 <= pk <= MAX_DB_ID:
         raise NotFound()
     return pk
 
@@ -58,7 +59,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             params = PostListInputSerializer(data=self.request.query_params)
             params.is_valid(raise_exception=True)
             author = params.validated_data["author"]
-        return selectors.post_list(viewer=self.request.user, author_username=author or None)
+        return selectors.post_list(viewer=request_user(self.request), author_username=author or None)
 
     def get_throttles(self) -> list[Any]:
         # New posts and comments share one per-user budget; likes and reads are not limited.
@@ -78,7 +79,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def create(self, request: Request) -> Response:
         serializer = PostInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        post = services.post_create(author=request.user, text=serializer.validated_data["text"])
+        post = services.post_create(author=request_user(request), text=serializer.validated_data["text"])
         return Response(self._fresh(post.pk), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -86,14 +87,14 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         serializer = PostInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         if "text" in serializer.validated_data:
-            services.post_update(post=post, user=request.user, text=serializer.validated_data["text"])
+            services.post_update(post=post, user=request_user(request), text=serializer.validated_data["text"])
         elif post.author_id != request.user.pk:
             raise Forbidden("Only the author can edit this post.", code="not_author")
         return Response(self._fresh(post.pk))
 
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
-        services.post_delete(post=self.get_object(), user=request.user)
+        services.post_delete(post=self.get_object(), user=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -107,9 +108,9 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def like(self, request: Request, pk: str) -> Response:
         post = self.get_object()
         if request.method == "DELETE":
-            services.like_delete(user=request.user, post=post)
+            services.like_delete(user=request_user(request), post=post)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        _, created = services.like_create(user=request.user, post=post)
+        _, created = services.like_create(user=request_user(request), post=post)
         return Response(self._fresh(post.pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(methods=["GET"], request=None, responses=CommentSerializer(many=True))
@@ -128,7 +129,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             parent = Comment.objects.filter(pk=parent_id).first()
             if parent is None:
                 raise InvalidInput("The parent comment does not exist.", code="parent_not_found", field="parent")
-        comment = services.comment_create(author=request.user, post=post, text=serializer.validated_data["text"], parent=parent)
+        comment = services.comment_create(author=request_user(request), post=post, text=serializer.validated_data["text"], parent=parent)
         return Response(CommentSerializer(selectors.comment_list(post=post).get(pk=comment.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -145,7 +146,7 @@ class CommentDetailView(APIView):
         comment = Comment.objects.select_related("post").filter(pk=_pk(pk)).first()
         if comment is None:
             raise NotFound("Comment not found.")
-        services.comment_delete(comment=comment, user=request.user)
+        services.comment_delete(comment=comment, user=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -157,5 +158,5 @@ class FeedView(APIView):
     @extend_schema(responses=PostSerializer(many=True))
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.feed_for(user=request.user), request, view=self)
+        page = paginator.paginate_queryset(selectors.feed_for(user=request_user(request)), request, view=self)
         return paginator.get_paginated_response(PostSerializer(page, many=True).data)

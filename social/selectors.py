@@ -6,15 +6,15 @@ multiply each other, and a page of posts costs a fixed number of queries.
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import Follow, User
 from social.models import Comment, Like, Mention, Post
 
 
-def _count(model: type, field: str) -> Coalesce:
-    subquery = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
+def _count(model: type[Model], field: str) -> Coalesce:
+    subquery = model._default_manager.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(subquery, output_field=IntegerField()), Value(0))
 
 

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from realtime.fields import MAX_DB_ID
 from social.models import COMMENT_MAX_LENGTH, POST_MAX_LENGTH, Comment, Post
-
-MAX_ID = 2**63 - 1
 
 
 class AuthorSerializer(serializers.Serializer):
@@ -28,13 +27,13 @@ class PostSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_mentions(self, post: Post) -> list[str]:
-        return [m.mentioned.username for m in post.post_mentions]
+        return [m.mentioned.username for m in post.post_mentions]  # type: ignore[attr-defined]  # prefetched (to_attr) by social.selectors
 
 
 class CommentSerializer(serializers.ModelSerializer):
     author = AuthorSerializer(read_only=True)
     post = serializers.IntegerField(source="post_id", read_only=True)
-    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)  # type: ignore[assignment]  # shadows Field.parent
     mentions = serializers.SerializerMethodField()
 
     class Meta:
@@ -43,7 +42,7 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_mentions(self, comment: Comment) -> list[str]:
-        return [m.mentioned.username for m in comment.comment_mentions]
+        return [m.mentioned.username for m in comment.comment_mentions]  # type: ignore[attr-defined]  # prefetched (to_attr) by social.selectors
 
 
 class PostInputSerializer(serializers.Serializer):
@@ -52,7 +51,7 @@ class PostInputSerializer(serializers.Serializer):
 
 class CommentInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=COMMENT_MAX_LENGTH)
-    parent = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text="Id of the comment replied to.")
+    parent = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_DB_ID, help_text="Id of the comment replied to.")  # type: ignore[assignment]  # shadows Field.parent
 
 
 class PostListInputSerializer(serializers.Serializer):

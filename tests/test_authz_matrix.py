@@ -366,7 +366,7 @@ def call(row: Rest, principal: str, world: World, *, params: dict[str, Any] | No
     if query:
         path = f"{path}?{urlencode(query)}"
     body = row.body(world) if row.body else None
-    return client.generic(row.method, path, json.dumps(body) if body is not None else "", content_type="application/json", **headers)
+    return client.generic(row.method, path, json.dumps(body) if body is not None else "", content_type="application/json", **headers)  # type: ignore[arg-type]
 
 
 @pytest.mark.usefixtures("rest_world")
@@ -515,6 +515,7 @@ class TestWebSocketMatrix:
     async def test_stranger_cannot_tell_a_hidden_resource_from_an_unknown_one(self, row: Ws, ws_world: World) -> None:
         token = await sync_to_async(credentials)(STRANGER, ws_world)
         hidden = await _outcome_and_errors(f"{row.path(ws_world)}?token={token}")
+        assert row.unknown is not None
         unknown = await _outcome_and_errors(f"{row.unknown(ws_world)}?token={token}")
         assert hidden == unknown
         assert hidden[0] == closecodes.NOT_FOUND
@@ -577,7 +578,7 @@ def test_admin_page(name: str, principal: str, django_user_model: Any) -> None:
         client.force_login(people[principal])
     data = {"post": "yes"} if page.method == "POST" else None
     response = client.generic(
-        page.method, page.path(target), urlencode(data) if data else "", content_type="application/x-www-form-urlencoded", **headers
+        page.method, page.path(target), urlencode(data) if data else "", content_type="application/x-www-form-urlencoded", **headers  # type: ignore[arg-type]
     )
     assert response.status_code == page.expect[principal], f"{name} as {principal}: {response.status_code}"
     if principal in ("anonymous", "superuser_bearer_token", "user_session"):

@@ -15,12 +15,15 @@ from typing import Any
 import httpx
 import pytest
 from websockets.asyncio.client import connect
+from websockets.typing import Origin
 
 from chat.services import conversation_get_or_create_direct
-from chat.tests.test_e2e import WAIT, send, wait_for
 from conftest import _unavailable
+from realtime.testing import recv_type, send
 from scripts.cluster import BASE_DIR
 from tests.nginx import Nginx, nginx_binary
+
+WAIT = 15.0
 
 pytestmark = [pytest.mark.e2e]
 
@@ -63,15 +66,15 @@ def pair(live_db: None, make_user: Any, token_for: Any) -> tuple[Any, Any, Any]:
 async def test_chat_over_wss_crosses_upstream_processes(nginx: Nginx, pair: tuple[Any, Any, Any], token_for: Any) -> None:
     a, b, conversation = pair
     base = f"wss://localhost:{nginx.https_port}/ws/chat/{conversation.pk}/?token="
-    origin = f"https://localhost:{nginx.https_port}"  # what a browser on the site sends; checked through the proxy
+    origin = Origin(f"https://localhost:{nginx.https_port}")  # what a browser on the site sends; checked through the proxy
     tls = ssl.create_default_context(cafile=nginx.cafile)
     async with connect(base + token_for(a), ssl=tls, origin=origin, open_timeout=WAIT) as ws_a:
-        await wait_for(ws_a, "connection_established")
+        await recv_type(ws_a, "connection_established", timeout=WAIT)
         # least_conn: the second socket goes to the process that holds none.
         async with connect(base + token_for(b), ssl=tls, origin=origin, open_timeout=WAIT) as ws_b:
-            await wait_for(ws_b, "connection_established")
-            await send(ws_a, "chat_message", text="through nginx", client_id="nginx-1")
-            got = await wait_for(ws_b, "chat_message")
+            await recv_type(ws_b, "connection_established", timeout=WAIT)
+            await send(ws_a, "chat_message", {"text": "through nginx", "client_id": "nginx-1"})
+            got = await recv_type(ws_b, "chat_message", timeout=WAIT)
             assert got["data"]["text"] == "through nginx" and got["data"]["sender"]["id"] == a.pk
     nginx.stop()
     lines = nginx.log_lines(f"/ws/chat/{conversation.pk}/")

@@ -20,14 +20,12 @@ import pytest
 from asgiref.sync import sync_to_async
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin, Subprotocol
 
 from conftest import access_token
+from realtime.testing import recv
 
 pytestmark = [pytest.mark.e2e]
-
-
-async def _first_frame(ws) -> dict:
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout=15))
 
 
 def _is_json_object(line: str) -> bool:
@@ -63,17 +61,17 @@ async def test_tokens_and_passwords_never_reach_the_log(live_db, cluster_factory
         assert me.status_code < 500
 
     async with connect(f"{server.ws_url}/ws/notifications/?token={token}") as ws:
-        assert (await _first_frame(ws))["type"] == "connection_established"
-    async with connect(f"{server.ws_url}/ws/notifications/", subprotocols=["bearer", issued["access"]]) as ws:
+        assert (await recv(ws, 15))["type"] == "connection_established"
+    async with connect(f"{server.ws_url}/ws/notifications/", subprotocols=[Subprotocol("bearer"), Subprotocol(issued["access"])]) as ws:
         assert ws.subprotocol == "bearer"
-        assert (await _first_frame(ws))["type"] == "connection_established"
+        assert (await recv(ws, 15))["type"] == "connection_established"
     async with connect(f"{server.ws_url}/ws/notifications/?token={bad_token}") as ws:
-        assert (await _first_frame(ws))["data"]["code"] == "unauthenticated"
-    async with connect(f"{server.ws_url}/ws/notifications/", subprotocols=["bearer", bad_token]) as ws:
-        assert (await _first_frame(ws))["data"]["code"] == "unauthenticated"
+        assert (await recv(ws, 15))["data"]["code"] == "unauthenticated"
+    async with connect(f"{server.ws_url}/ws/notifications/", subprotocols=[Subprotocol("bearer"), Subprotocol(bad_token)]) as ws:
+        assert (await recv(ws, 15))["data"]["code"] == "unauthenticated"
     # refused at the handshake (another site's page): the server answers HTTP 403 and logs it
     with pytest.raises(InvalidStatus) as refused:
-        async with connect(f"{server.ws_url}/ws/notifications/?token={token}", origin="http://evil.example"):
+        async with connect(f"{server.ws_url}/ws/notifications/?token={token}", origin=Origin("http://evil.example")):
             pass
     assert refused.value.response.status_code == 403
 

@@ -1,20 +1,17 @@
-"""Every WebSocket event type the code sends or accepts is documented in docs/protocol.md.
+"""Every WebSocket event type the code sends or accepts is documented in docs/protocol.md, field by field.
 
-STYLE.md habit 5: each event type is listed once, in code and in the protocol document. The
-catalogue is read from the code itself (an AST walk, no server, no database), so a new event
-type added anywhere fails this test until the document describes it:
+STYLE.md habits 5 and 13: each event type is declared once, in code and in the protocol document.
 
-* server -> client: every string constant of an app's `events.py`, plus the event type
-  argument of every call to a function that takes an `event_type` parameter (`publish`,
-  `publish_many`, `apublish`, `build_message`, `send_event`, `server_frame`, and the apps' own
-  wrappers such as `publish_to_streamer`), resolved when it is a literal or a named constant;
-  `error` comes from `error_frame`.
-* client -> server: the keys of every consumer's `handlers` dict, plus the types the base
-  consumer answers itself (`if event_type == "ping"`).
-
-Each type must appear backticked in the section of docs/protocol.md of the app that sends it
-(server types outside its "Client → server" subsection, client types inside it), so a
-live-stream `comment` event is not "documented" by the notification type of the same name.
+* server -> client: the event catalogue (`realtime.events.CATALOGUE`, every `@event` class of an
+  app's `events.py`). `publish`, `apublish`, `build_message` and `send_event` accept nothing
+  else, so the catalogue is every type the server can send. Each type must appear backticked in
+  the section of docs/protocol.md of the app that declares it (outside its "Client → server"
+  subsection, so a live-stream `comment` event is not "documented" by the notification type of
+  the same name), and every shape the document gives for it (a table's data column, an inline
+  `` `type` `{...}` ``, a JSON example) must name exactly the event's fields: no unknown key, no
+  required field missing, and every optional field (`?` in the document) shown somewhere.
+* client -> server: the type of every `@handles(type, Input)` on a consumer method (read with an
+  AST walk), plus the types the base consumer answers itself (`if event_type == "ping"`).
 """
 
 from __future__ import annotations
@@ -23,6 +20,10 @@ import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
+
+from realtime.events import CATALOGUE, load_catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "protocol.md"
@@ -38,13 +39,11 @@ SECTIONS = {
     "rtc": "## P2P rooms",
 }
 CLIENT_SUBSECTION = "### Client → server"
-# Non-type constants that live in events.py modules (tuples of types are skipped anyway).
-NOT_EVENT_TYPES: set[str] = set()
 
 
 @dataclass
 class Catalogue:
-    server: dict[str, set[str]] = field(default_factory=dict)  # app -> types sent to clients
+    server: dict[str, set[str]] = field(default_factory=dict)  # app -> types sent to clients (from CATALOGUE)
     client: dict[str, set[str]] = field(default_factory=dict)  # app -> types accepted from clients
     where: dict[tuple[str, str], str] = field(default_factory=dict)  # (app, type) -> "file:line", for messages
 
@@ -76,20 +75,6 @@ def _string_constants(tree: ast.Module) -> dict[str, str]:
     return constants
 
 
-def _event_type_functions(trees: dict[Path, ast.Module]) -> dict[str, int]:
-    """Name of every function with an `event_type` parameter -> that parameter's positional index (self excluded)."""
-    functions: dict[str, int] = {}
-    for tree in trees.values():
-        for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
-                if params and params[0] in {"self", "cls"}:
-                    params = params[1:]
-                if "event_type" in params:
-                    functions[node.name] = params.index("event_type")
-    return functions
-
-
 def _resolve(node: ast.expr, local: dict[str, str], events_by_app: dict[str, dict[str, str]], app: str) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
@@ -101,52 +86,34 @@ def _resolve(node: ast.expr, local: dict[str, str], events_by_app: dict[str, dic
     return None  # a variable: its values are covered at the wrapper's call sites or by events.py
 
 
+def _handles_arguments(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+    """The first argument of each `@handles(...)` decorator of a method."""
+    return [
+        decorator.args[0]
+        for decorator in node.decorator_list
+        if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Name) and decorator.func.id == "handles" and decorator.args
+    ]
+
+
 def build_catalogue() -> Catalogue:
     trees = {path: ast.parse(path.read_text(), filename=str(path)) for path in _python_files()}
     events_by_app = {path.parent.name: _string_constants(tree) for path, tree in trees.items() if path.name == "events.py"}
-    functions = _event_type_functions(trees)
     catalogue = Catalogue()
 
-    for app, constants in events_by_app.items():
-        for name, value in constants.items():
-            if value not in NOT_EVENT_TYPES:
-                catalogue.add("server", app, value, f"{app}/events.py:{name}")
+    for (app, event_type), event_class in load_catalogue().items():
+        catalogue.add("server", app, event_type, f"{event_class.__module__}.{event_class.__qualname__}")
 
     for path, tree in trees.items():
         rel = path.relative_to(ROOT)
         app = rel.parts[0] if len(rel.parts) > 1 else ""
         local = _string_constants(tree)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr if isinstance(node.func, ast.Attribute) else ""
-                origin = f"{rel}:{node.lineno}"
-                if name == "error_frame":
-                    catalogue.add("server", "realtime", "error", origin)
-                if name in functions:
-                    index = functions[name]
-                    arg = (
-                        node.args[index]
-                        if len(node.args) > index
-                        else next((k.value for k in node.keywords if k.arg == "event_type"), None)
-                    )
-                    if arg is not None and not any(isinstance(a, ast.Starred) for a in node.args[: index + 1]):
-                        value = _resolve(arg, local, events_by_app, app)
-                        if value is not None:
-                            catalogue.add("server", app, value, origin)
-            elif isinstance(node, ast.ClassDef):
-                for item in node.body:
-                    if (
-                        isinstance(item, ast.Assign | ast.AnnAssign)
-                        and any(
-                            isinstance(t, ast.Name) and t.id == "handlers"
-                            for t in (item.targets if isinstance(item, ast.Assign) else [item.target])
-                        )
-                        and isinstance(item.value, ast.Dict)
-                    ):
-                        for key in item.value.keys:
-                            value = _resolve(key, local, events_by_app, app) if key is not None else None
-                            if value is not None:
-                                catalogue.add("client", app, value, f"{rel}:{item.lineno}")
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                # `@handles("type", Input)` on a consumer method declares a client type
+                for argument in _handles_arguments(node):
+                    value = _resolve(argument, local, events_by_app, app)
+                    if value is not None:
+                        catalogue.add("client", app, value, f"{rel}:{node.lineno}")
             elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == "event_type":
                 # the base consumer answers some client types itself (`ping`)
                 for comparator in node.comparators:
@@ -191,7 +158,7 @@ def test_the_catalogue_finds_the_event_types_of_every_app() -> None:
     assert {"chat_message", "typing", "messages_read", "chat_update"} <= catalogue.server["chat"]
     assert {"viewers_update", "webrtc_offer", "kicked"} <= catalogue.server["livestream"]
     assert {"room_joined", "peer_left", "broadcast"} <= catalogue.server["rtc"]
-    assert "notification_batch" in catalogue.server["notifications"]  # sent by the consumer via server_frame
+    assert "notification_batch" in catalogue.server["notifications"]  # sent by the consumer itself
     assert {"chat_message", "typing", "message_delivered", "mark_read"} == catalogue.client["chat"]
     assert catalogue.client["notifications"] == {"mark_read", "mark_all_read", "stats_subscribe", "stats_unsubscribe"}
     assert catalogue.client["realtime"] == {"ping", "authenticate"}
@@ -225,3 +192,144 @@ def test_every_client_event_type_is_documented_in_its_apps_client_section() -> N
             if not _documented(event_type, text):
                 missing.append(f"{app}: `{event_type}` (accepted at {catalogue.where[(app, event_type)]})")
     assert not missing, "client → server event types missing from docs/protocol.md:\n" + "\n".join(missing)
+
+
+# --- field by field ----------------------------------------------------------------------
+
+KEY = re.compile(r'^\s*"?([A-Za-z_][A-Za-z0-9_]*)"?(\?)?')
+CLOSERS = {"{": "}", "[": "]", "(": ")"}
+
+
+def _balanced(text: str, start: int) -> str | None:
+    """The `{...}` starting at `text[start]` (brackets balanced, quotes respected), or None."""
+    depth, quote = 0, False
+    for index in range(start, len(text)):
+        char = text[index]
+        if char == '"' and text[index - 1] != "\\":
+            quote = not quote
+        elif not quote and char in "{[(":
+            depth += 1
+        elif not quote and char in "}])":
+            depth -= 1
+            if depth == 0:
+                return text[start : index + 1]
+    return None
+
+
+def _keys(shape: str) -> dict[str, bool]:
+    """Top-level keys of a documented shape (`{a, b?: ..., "c": 1}`) -> optional?"""
+    keys: dict[str, bool] = {}
+    depth, quote = 0, False
+    current: list[str] = []
+    for char in shape[1:-1] + ",":
+        if char == '"':
+            quote = not quote
+        if not quote and char in "{[(":
+            depth += 1
+        elif not quote and char in "}])":
+            depth -= 1
+        if char == "," and depth == 0 and not quote:
+            segment = "".join(current).strip()
+            current = []
+            match = KEY.match(segment)
+            if match and segment not in {"...", "…"}:
+                keys[match.group(1)] = bool(match.group(2))
+            continue
+        current.append(char)
+    return keys
+
+
+def _cells(row: str) -> list[str]:
+    return [cell.strip() for cell in re.split(r"(?<!\\)\|", row.strip().strip("|"))]
+
+
+def _table_shapes(text: str, event_type: str) -> list[str]:
+    """Data cells of table rows whose type column names `event_type`."""
+    shapes = []
+    lines = text.splitlines()
+    header: list[str] | None = None
+    for index, line in enumerate(lines):
+        if not line.startswith("|"):
+            header = None
+            continue
+        if index + 1 < len(lines) and re.match(r"^\|\s*:?-{3,}", lines[index + 1]):
+            header = [cell.lower() for cell in _cells(line)]
+            continue
+        if header is None or "data" not in header or "type" not in header or re.match(r"^\|\s*:?-{3,}", line):
+            continue
+        cells = _cells(line)
+        if len(cells) != len(header) or f"`{event_type}`" not in cells[header.index("type")]:
+            continue
+        data = cells[header.index("data")]
+        brace = data.find("{")
+        shape = _balanced(data, brace) if brace >= 0 else None
+        if shape:
+            shapes.append(shape)
+    return shapes
+
+
+def _inline_shapes(text: str, event_type: str) -> list[str]:
+    """`` `type` `{...}` `` and JSON examples `{"type": "<type>", ..., "data": {...}}`."""
+    shapes = []
+    for match in re.finditer(rf"`{re.escape(event_type)}` `(\{{)", text):
+        shape = _balanced(text, match.start(1))
+        if shape:
+            shapes.append(shape)
+    for match in re.finditer(rf'"type":\s*"{re.escape(event_type)}"', text):
+        data = re.compile(r'"data":\s*(\{)').search(text, match.end(), match.end() + 200)
+        # the `data` of this frame, not of the next one (a frame ends at its line's `}` before a newline + `{`)
+        if data and "\n{" not in text[match.end() : data.start()]:
+            shape = _balanced(text, data.start(1))
+            if shape:
+                shapes.append(shape)
+    return shapes
+
+
+def test_every_documented_shape_names_exactly_the_events_fields() -> None:
+    sections = _sections(DOC.read_text())
+    problems = []
+    for (app, event_type), event_class in sorted(load_catalogue().items()):
+        outside_client, _ = _split_client(_section_for(app, sections))
+        fields = set(event_class.field_names())
+        optional = set(event_class.optional_fields())
+        shapes = _table_shapes(outside_client, event_type) + _inline_shapes(outside_client, event_type)
+        if not shapes:
+            problems.append(f"{app} `{event_type}`: no data shape documented (a table row with a data column, or an example)")
+            continue
+        shown: set[str] = set()
+        for shape in shapes:
+            keys = _keys(shape)
+            shown |= set(keys)
+            unknown = set(keys) - fields
+            missing = fields - optional - set(keys)
+            if unknown or missing:
+                problems.append(f"{app} `{event_type}` {shape[:80]!r}: unknown {sorted(unknown)}, missing {sorted(missing)}")
+        if optional - shown:
+            problems.append(f"{app} `{event_type}`: optional fields never documented: {sorted(optional - shown)}")
+    assert not problems, "docs/protocol.md disagrees with the event catalogue:\n" + "\n".join(problems)
+
+
+def test_the_shape_parser_reads_tables_inline_shapes_and_examples() -> None:
+    assert _keys('{id, author: {id, username}, badge: "a" \\| "b", peers?: [{peer}]}') == {
+        "id": False, "author": False, "badge": False, "peers": True,
+    }
+    assert _keys('{"code", "message", "type"?, ...}') == {"code": False, "message": False, "type": True}
+    table = "| type | to | data |\n|---|---|---|\n| `a` / `b` | x | `{from, sdp}` |\n"
+    assert _table_shapes(table, "b") == ["{from, sdp}"]
+    example = '{"type":"t","id":1,"data":{"x":1,\n "y":{"z":2}}}'
+    assert [_keys(s) for s in _inline_shapes(example, "t")] == [{"x": False, "y": False}]
+
+
+def test_every_catalogued_event_declares_a_literal_type_and_no_extra_fields() -> None:
+    import dataclasses
+    import typing
+
+    for (app, event_type), event_class in load_catalogue().items():
+        assert event_class.app == app and event_class.type == event_type
+        hints = typing.get_type_hints(event_class, include_extras=True, localns=vars(__import__(event_class.__module__, fromlist=["*"])))
+        assert typing.get_args(typing.get_args(hints["type"])[0]) == (event_type,), f"{event_class}: type is not Literal[{event_type!r}]"
+        assert dataclasses.is_dataclass(event_class)
+        required = {f.name: 0 for f in dataclasses.fields(event_class) if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+        with pytest.raises(TypeError):
+            event_class(**required, not_a_field=1)
+    assert CATALOGUE

@@ -8,7 +8,6 @@ and Redis.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import httpx
 import pytest
 import websockets
 
+from realtime.testing import recv
 from scripts.cluster import BASE_DIR, Cluster
 
 pytestmark = pytest.mark.e2e
@@ -64,7 +64,7 @@ def test_make_run_default_serves_pages_api_and_sockets(sqlite_env: dict[str, str
 
         async def socket_roundtrip() -> dict:
             async with websockets.connect(f"{cluster.servers[0].ws_url}/ws/notifications/?token={access}") as ws:
-                return json.loads(await asyncio.wait_for(ws.recv(), 10))
+                return await recv(ws, 10)
 
         first = asyncio.run(socket_roundtrip())
         assert first["type"] == "connection_established"

@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -30,13 +30,20 @@ from livestream.services import comment_create, stream_create, stream_start
 from notifications import services as notification_services
 from notifications.models import Notification
 from realtime.auth import websocket_stack
+from realtime.events import Event, event
 from realtime.groups import connection_group, user_group
 from realtime.publish import apublish
-from realtime.tests.hostile import nested, recursion_bomb
+from realtime.testing import nested, open_socket, recursion_bomb, recv, recv_type, recv_until, send
 from rtc.models import RoomBan, RoomMember
 from rtc.services import room_create, room_join
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@event
+class Sentinel(Event):
+    type: ClassVar[Literal["test_sentinel"]] = "test_sentinel"
+    marker: str
 
 app = websocket_stack(URLRouter(websocket_urlpatterns))
 SDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
@@ -224,23 +231,9 @@ CASES = [*NOTIFICATION_CASES, *LIVE_CASES, *ROOM_CASES]
 # --- the sockets of one scenario -----------------------------------------------------------
 
 
-async def _open(path: str) -> WebsocketCommunicator:
-    comm = WebsocketCommunicator(app, path)
-    connected, _ = await comm.connect(timeout=10)
-    assert connected, path
-    return comm
-
-
-async def _first(comm: WebsocketCommunicator, event_type: str) -> dict[str, Any]:
-    while True:
-        frame = json.loads(await comm.receive_from(timeout=10))
-        if frame["type"] == event_type:
-            return frame
-
-
 async def _pong(comm: WebsocketCommunicator) -> None:
-    await comm.send_to(text_data=json.dumps({"type": "ping", "data": {"ts": 1}}))
-    await _first(comm, "pong")
+    await send(comm, "ping", {"ts": 1})
+    await recv_type(comm, "pong", timeout=10)
 
 
 async def _until_sentinel(comm: WebsocketCommunicator, group: str) -> list[dict[str, Any]]:
@@ -250,13 +243,8 @@ async def _until_sentinel(comm: WebsocketCommunicator, group: str) -> list[dict[
     anything a bad frame relayed to this socket comes before the marker: no sleeps needed.
     """
     marker = uuid.uuid4().hex
-    await apublish(group, "test_sentinel", {"marker": marker})
-    frames = []
-    while True:
-        frame = json.loads(await comm.receive_from(timeout=10))
-        if frame["type"] == "test_sentinel" and frame["data"]["marker"] == marker:
-            return frames
-        frames.append(frame)
+    await apublish(group, Sentinel(marker=marker))
+    return (await recv_until(comm, "test_sentinel", timeout=10, marker=marker))[:-1]
 
 
 def _user(name: str) -> Any:
@@ -313,25 +301,25 @@ async def _connect(endpoint: str, ctx: dict[str, Any]) -> tuple[WebsocketCommuni
     """Open the sender's socket and the others' sockets; fill peer ids into `ctx`."""
     tokens = {role: await sync_to_async(access_token)(user) for role, user in ctx["users"].items()}
     if endpoint == "notifications":
-        sender = await _open(f"/ws/notifications/?token={tokens['sender']}")
-        other = await _open(f"/ws/notifications/?token={tokens['other']}")
+        sender = await open_socket(app, f"/ws/notifications/?token={tokens['sender']}")
+        other = await open_socket(app, f"/ws/notifications/?token={tokens['other']}")
         for comm in (sender, other):
-            await _first(comm, "unread_count")
+            await recv_type(comm, "unread_count", timeout=10)
         return sender, [(other, user_group(ctx["users"]["other"].pk))]
     if endpoint == "live":
         sockets: dict[str, WebsocketCommunicator] = {}
         for role, stream in (("streamer", "stream"), ("viewer", "stream"), ("other_streamer", "other_stream"), ("other_viewer", "other_stream")):
-            sockets[role] = await _open(f"/ws/live/{ctx[stream]}/?token={tokens[role]}")
-            ctx[f"{role}_peer"] = (await _first(sockets[role], "connection_established"))["data"]["peer"]
+            sockets[role] = await open_socket(app, f"/ws/live/{ctx[stream]}/?token={tokens[role]}")
+            ctx[f"{role}_peer"] = (await recv_type(sockets[role], "connection_established", timeout=10))["data"]["peer"]
         sender = sockets.pop(ctx["sender"])
         return sender, [(comm, connection_group(ctx[f"{role}_peer"])) for role, comm in sockets.items()]
     room, other_room = ctx["room"], ctx["other_room"]
-    sender = await _open(f"/ws/rooms/{room}/?token={tokens['sender']}")
-    ctx["own_peer"] = (await _first(sender, "room_joined"))["data"]["peer_id"]
-    other = await _open(f"/ws/rooms/{room}/?token={tokens['other']}")
-    ctx["peer"] = (await _first(other, "room_joined"))["data"]["peer_id"]
-    third = await _open(f"/ws/rooms/{other_room}/?token={tokens['third']}")
-    ctx["other_room_peer"] = (await _first(third, "room_joined"))["data"]["peer_id"]
+    sender = await open_socket(app, f"/ws/rooms/{room}/?token={tokens['sender']}")
+    ctx["own_peer"] = (await recv_type(sender, "room_joined", timeout=10))["data"]["peer_id"]
+    other = await open_socket(app, f"/ws/rooms/{room}/?token={tokens['other']}")
+    ctx["peer"] = (await recv_type(other, "room_joined", timeout=10))["data"]["peer_id"]
+    third = await open_socket(app, f"/ws/rooms/{other_room}/?token={tokens['third']}")
+    ctx["other_room_peer"] = (await recv_type(third, "room_joined", timeout=10))["data"]["peer_id"]
     return sender, [(other, connection_group(ctx["peer"])), (third, connection_group(ctx["other_room_peer"]))]
 
 
@@ -352,7 +340,7 @@ async def test_bad_frame_gets_an_error_and_changes_nothing(case: Case) -> None:
     before = await sync_to_async(_snapshot)()
 
     await sender.send_to(text_data=case.frame(ctx))
-    error = json.loads(await sender.receive_from(timeout=10))
+    error = (await recv(sender, 10))
 
     assert error["type"] == "error", error
     assert error["data"]["code"] == case.code, error
@@ -361,8 +349,8 @@ async def test_bad_frame_gets_an_error_and_changes_nothing(case: Case) -> None:
     if case.error_field:
         assert case.error_field in error["data"].get("errors", {}), error
     # The socket survives and still answers.
-    await sender.send_to(text_data=json.dumps({"type": "ping", "data": {"ts": 1}}))
-    assert json.loads(await sender.receive_from(timeout=10))["type"] == "pong"
+    await send(sender, "ping", {"ts": 1})
+    assert (await recv(sender, 10))["type"] == "pong"
     assert await sync_to_async(_snapshot)() == before
     for comm, group in others:
         assert await _until_sentinel(comm, group) == [], "another socket received something"

@@ -11,37 +11,18 @@ import httpx
 import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from chat.models import Message
 from chat.services import conversation_get_or_create_direct
 from conftest import PASSWORD
 from realtime import closecodes
+from realtime.testing import frames_until_close, recv_type
 
 pytestmark = [pytest.mark.e2e]
 
 WAIT = 15.0
-
-
-async def wait_for(ws: ClientConnection, event_type: str, timeout: float = WAIT) -> dict[str, Any]:
-    async with asyncio.timeout(timeout):
-        while True:
-            frame = json.loads(await ws.recv())
-            if frame["type"] == event_type:
-                return frame
-
-
-async def wait_closed(ws: ClientConnection, timeout: float = WAIT) -> tuple[int | None, list[dict[str, Any]]]:
-    """Read until the server closes: (close code, frames seen)."""
-    frames = []
-    try:
-        async with asyncio.timeout(timeout):
-            while True:
-                frames.append(json.loads(await ws.recv()))
-    except ConnectionClosed:
-        pass
-    return ws.close_code, frames
 
 
 @pytest.fixture
@@ -55,9 +36,9 @@ async def test_deactivation_closes_the_socket_on_another_process_and_nothing_is_
     a, _, conversation, token_a, token_b = chat_pair
     url = f"{cluster.servers[0].ws_url}/ws/chat/{conversation.pk}/?token="
     ws_a = await connect(url + token_a, open_timeout=WAIT)
-    await wait_for(ws_a, "connection_established")
+    await recv_type(ws_a, "connection_established", timeout=WAIT)
     ws_b = await connect(f"{cluster.servers[1].ws_url}/ws/chat/{conversation.pk}/?token={token_b}", open_timeout=WAIT)
-    await wait_for(ws_b, "connection_established")
+    await recv_type(ws_b, "connection_established", timeout=WAIT)
 
     # a keeps writing while the account is deactivated from this (third) process.
     sent = 0
@@ -73,7 +54,7 @@ async def test_deactivation_closes_the_socket_on_another_process_and_nothing_is_
             pass
 
     sender = asyncio.ensure_future(keep_sending())
-    await wait_for(ws_b, "chat_message")  # writing is under way
+    await recv_type(ws_b, "chat_message", timeout=WAIT)  # writing is under way
 
     def deactivate() -> Any:
         a.is_active = False
@@ -81,17 +62,17 @@ async def test_deactivation_closes_the_socket_on_another_process_and_nothing_is_
         return timezone.now()
 
     deactivated_at = await sync_to_async(deactivate)()
-    code, frames = await wait_closed(ws_a)
+    code, frames = await frames_until_close(ws_a, timeout=WAIT)
     await sender
     assert code == closecodes.UNAUTHENTICATED
     # The revocation's frame, or (if a frame in flight got there first) the refused write's.
     assert any(f["type"] == "error" and f["data"]["code"] in ("credentials_revoked", "account_inactive") for f in frames)
-    stored = await sync_to_async(list)(Message.objects.filter(conversation=conversation).values_list("created_at", flat=True))
+    stored = await sync_to_async(lambda: list(Message.objects.filter(conversation=conversation).values_list("created_at", flat=True)))()
     assert stored and len(stored) < sent + 1
     assert max(stored) <= deactivated_at
     # The old token opens nothing, and still nothing more was stored.
     again = await connect(url + token_a, open_timeout=WAIT)
-    code, _ = await wait_closed(again)
+    code, _ = await frames_until_close(again, timeout=WAIT)
     assert code == closecodes.UNAUTHENTICATED
     assert await sync_to_async(Message.objects.filter(conversation=conversation).count)() == len(stored)
     await ws_b.close()

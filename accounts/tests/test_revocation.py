@@ -3,13 +3,11 @@ password change, logout and token expiry, `authenticate` in band."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
@@ -17,24 +15,15 @@ from chat import routing
 from chat.services import conversation_get_or_create_direct
 from conftest import PASSWORD, access_token
 from realtime import closecodes
-from realtime.auth import websocket_stack
+from realtime.testing import expect_close, open_socket, recv_type, socket_app
 
-app = websocket_stack(URLRouter(routing.websocket_urlpatterns))
-
-
-async def recv_type(comm: WebsocketCommunicator, event_type: str, timeout: float = 5) -> dict[str, Any]:
-    while True:
-        frame = json.loads(await comm.receive_from(timeout=timeout))
-        if frame["type"] == event_type:
-            return frame
+app = socket_app(routing.websocket_urlpatterns)
 
 
 async def open_chat(conversation_id: int, *, token: str | None = None, session_key: str | None = None) -> WebsocketCommunicator:
     url = f"/ws/chat/{conversation_id}/" + (f"?token={token}" if token else "")
     headers = [(b"cookie", f"sessionid={session_key}".encode())] if session_key else []
-    comm = WebsocketCommunicator(app, url, headers=headers)
-    connected, _ = await comm.connect(timeout=5)
-    assert connected
+    comm = await open_socket(app, url, headers=headers)
     await recv_type(comm, "connection_established")
     return comm
 
@@ -42,10 +31,7 @@ async def open_chat(conversation_id: int, *, token: str | None = None, session_k
 async def assert_closed_with(comm: WebsocketCommunicator, code: int, error_code: str) -> None:
     frame = await recv_type(comm, "error")
     assert frame["data"]["code"] == error_code, frame
-    output = await comm.receive_output(timeout=5)
-    while output["type"] != "websocket.close":
-        output = await comm.receive_output(timeout=5)
-    assert output["code"] == code
+    assert await expect_close(comm) == code
 
 
 async def assert_open(comm: WebsocketCommunicator) -> None:
@@ -265,7 +251,7 @@ async def test_deactivating_in_the_admin_closes_the_users_sockets(pair, make_use
         client.force_login(admin)
         url = f"/admin/accounts/user/{a.pk}/change/"
         form = client.get(url).context["adminform"].form
-        data = {}
+        data: dict[str, Any] = {}
         for name, field in form.fields.items():
             value = form.initial.get(name, field.initial)
             if value is None or name == "password":

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
@@ -16,38 +15,22 @@ from chat import routing, selectors
 from chat.models import Message
 from chat.services import conversation_create_group, conversation_get_or_create_direct, message_create
 from realtime import closecodes
-from realtime.auth import websocket_stack
-from realtime.tests.hostile import nested, recursion_bomb
+from realtime.testing import nested, open_socket, recursion_bomb, recv, recv_type, socket_app
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-app = websocket_stack(URLRouter(routing.websocket_urlpatterns))
+app = socket_app(routing.websocket_urlpatterns)
 
 
-async def open_socket(user: Any, conversation_id: int, query: str = "") -> WebsocketCommunicator:
+async def chat_socket(user: Any, conversation_id: int, query: str = "") -> WebsocketCommunicator:
     from conftest import access_token
 
     token = await sync_to_async(access_token)(user)
-    comm = WebsocketCommunicator(app, f"/ws/chat/{conversation_id}/?token={token}{query}")
-    connected, _ = await comm.connect(timeout=5)
-    assert connected
-    return comm
-
-
-async def recv(comm: WebsocketCommunicator, timeout: float = 5) -> dict[str, Any]:
-    return json.loads(await comm.receive_from(timeout=timeout))
-
-
-async def recv_type(comm: WebsocketCommunicator, event_type: str, timeout: float = 5) -> dict[str, Any]:
-    """The next frame of `event_type`, skipping others (presence noise)."""
-    while True:
-        frame = await recv(comm, timeout)
-        if frame["type"] == event_type:
-            return frame
+    return await open_socket(app, f"/ws/chat/{conversation_id}/?token={token}{query}")
 
 
 async def joined(user: Any, conversation_id: int, query: str = "") -> WebsocketCommunicator:
-    comm = await open_socket(user, conversation_id, query)
+    comm = await chat_socket(user, conversation_id, query)
     assert (await recv_type(comm, "connection_established"))["data"]["conversation"]["id"] == conversation_id
     return comm
 
@@ -64,7 +47,7 @@ async def test_a_stranger_cannot_tell_an_existing_conversation_from_an_unknown_o
     stranger = await sync_to_async(make_user)()
     answers = []
     for conversation_id in (987654321, conversation.pk):
-        comm = await open_socket(stranger, conversation_id)
+        comm = await chat_socket(stranger, conversation_id)
         error = await recv(comm)
         close = await comm.receive_output(timeout=5)
         answers.append((error["type"], error["data"], close["type"], close["code"]))
@@ -76,7 +59,7 @@ async def test_a_stranger_cannot_tell_an_existing_conversation_from_an_unknown_o
 async def test_connection_established_lists_members_online_state_and_positions(pair):
     a, b, conversation = pair
     message, _ = await sync_to_async(message_create)(sender=a, conversation_id=conversation.pk, text="hi", client_id=None)
-    comm_a = await open_socket(a, conversation.pk)
+    comm_a = await chat_socket(a, conversation.pk)
     frame = await recv_type(comm_a, "connection_established")
     assert frame["data"]["conversation"] == {"id": conversation.pk, "kind": "direct", "title": ""}
     members = {m["id"]: m for m in frame["data"]["members"]}
@@ -220,7 +203,7 @@ async def test_resume_sends_backlog_in_order_then_live_without_gap_or_duplicate(
     monkeypatch.setattr(selectors, "messages_after", messages_after_with_a_race)
     comm_b = await joined(b, conversation.pk, f"&after={seen}")
     live = await sync_to_async(send)("live")
-    ids = []
+    ids: list[int] = []
     while len(ids) < 5:
         ids.append((await recv_type(comm_b, "chat_message"))["id"])
     # Backlog reads run on a pool thread, so "live" may be committed before or after "during-fetch":
@@ -245,7 +228,7 @@ async def test_removed_member_writing_is_closed_4403(pair):
 async def test_malformed_after_gets_error_and_no_backlog(pair):
     a, _b, conversation = pair
     await sync_to_async(message_create)(sender=a, conversation_id=conversation.pk, text="old", client_id=None)
-    comm = await open_socket(a, conversation.pk, "&after=abc")
+    comm = await chat_socket(a, conversation.pk, "&after=abc")
     assert (await recv(comm))["data"]["code"] == "invalid_after"
     assert (await recv(comm))["type"] == "connection_established"
     assert await comm.receive_nothing(timeout=0.3)
@@ -258,8 +241,8 @@ async def test_messages_written_in_parallel_reach_everyone_once_in_each_senders_
     """Writes run on pool threads, several at a time: two members and a REST-like writer send at once;
     every socket gets every message exactly once, each sender's messages in the order sent, and a
     socket resuming from 0 afterwards gets them in id order."""
-    from chat.consumers import db
     from chat.services import conversation_create_group
+    from realtime.db import db
 
     a, b, c = [await sync_to_async(make_user)() for _ in range(3)]
     group = await sync_to_async(conversation_create_group)(creator=a, title="busy", members=[b, c])

@@ -16,36 +16,11 @@ from websockets.exceptions import ConnectionClosed
 from chat.models import Message
 from chat.services import conversation_get_or_create_direct
 from realtime import closecodes
+from realtime.testing import nothing_of, recv_type, send
 
 pytestmark = [pytest.mark.e2e]
 
 WAIT = 15.0
-
-
-async def wait_for(ws: ClientConnection, event_type: str, timeout: float = WAIT, **match: Any) -> dict[str, Any]:
-    """The next frame of `event_type` (whose data matches `match`), skipping any other frame."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            raise AssertionError(f"no {event_type} {match} within {timeout}s")
-        frame = json.loads(await asyncio.wait_for(ws.recv(), remaining))
-        if frame["type"] == event_type and all(frame["data"].get(k) == v for k, v in match.items()):
-            return frame
-
-
-async def silent_for(ws: ClientConnection, event_type: str, seconds: float) -> bool:
-    """True if no frame of `event_type` arrives within `seconds`."""
-    try:
-        await wait_for(ws, event_type, timeout=seconds)
-    except (AssertionError, TimeoutError):
-        return True
-    return False
-
-
-async def send(ws: ClientConnection, event_type: str, **data: Any) -> None:
-    await ws.send(json.dumps({"type": event_type, "data": data}))
 
 
 @pytest.fixture
@@ -61,7 +36,7 @@ def chat_url(server: Any, conversation_id: int, token: str, after: int | None = 
 
 async def open_chat(server: Any, conversation_id: int, token: str, after: int | None = None) -> ClientConnection:
     ws = await connect(chat_url(server, conversation_id, token, after), open_timeout=WAIT)
-    await wait_for(ws, "connection_established")
+    await recv_type(ws, "connection_established", timeout=WAIT)
     return ws
 
 
@@ -69,14 +44,14 @@ async def test_message_reaches_b_and_b_read_receipt_reaches_a(cluster, chat_pair
     server = cluster.servers[0]
     cid = chat_pair["conversation"].pk
     async with await open_chat(server, cid, chat_pair["token_a"]) as ws_a, await open_chat(server, cid, chat_pair["token_b"]) as ws_b:
-        await send(ws_a, "chat_message", text="hi B", client_id="e2e-1")
-        got = await wait_for(ws_b, "chat_message")
+        await send(ws_a, "chat_message", dict(text="hi B", client_id="e2e-1"))
+        got = await recv_type(ws_b, "chat_message", timeout=WAIT)
         assert got["data"]["text"] == "hi B" and got["data"]["sender"]["id"] == chat_pair["a"].pk
-        assert (await wait_for(ws_a, "chat_message"))["id"] == got["id"]  # the sender's confirmation
-        await send(ws_b, "message_delivered", message_id=got["id"])
-        assert (await wait_for(ws_a, "message_delivered"))["data"] == {"message_id": got["id"], "user": chat_pair["b"].pk, "conversation": cid}
-        await send(ws_b, "mark_read", message_id=got["id"])
-        assert (await wait_for(ws_a, "messages_read"))["data"] == {"user": chat_pair["b"].pk, "conversation": cid, "up_to": got["id"]}
+        assert (await recv_type(ws_a, "chat_message", timeout=WAIT))["id"] == got["id"]  # the sender's confirmation
+        await send(ws_b, "message_delivered", dict(message_id=got["id"]))
+        assert (await recv_type(ws_a, "message_delivered", timeout=WAIT))["data"] == {"message_id": got["id"], "user": chat_pair["b"].pk, "conversation": cid}
+        await send(ws_b, "mark_read", dict(message_id=got["id"]))
+        assert (await recv_type(ws_a, "messages_read", timeout=WAIT))["data"] == {"user": chat_pair["b"].pk, "conversation": cid, "up_to": got["id"]}
     # the same state over REST
     async with httpx.AsyncClient(base_url=server.http_url, timeout=WAIT) as http:
         response = await http.get("/api/chat/conversations/", headers={"Authorization": f"Bearer {chat_pair['token_b']}"})
@@ -88,13 +63,13 @@ async def test_typing_reaches_b_and_expires_without_a_stop_from_a(cluster, chat_
     server = cluster.servers[0]
     cid = chat_pair["conversation"].pk
     async with await open_chat(server, cid, chat_pair["token_a"]) as ws_a, await open_chat(server, cid, chat_pair["token_b"]) as ws_b:
-        await send(ws_a, "typing", is_typing=True)
+        await send(ws_a, "typing", dict(is_typing=True))
         start = asyncio.get_running_loop().time()
-        assert (await wait_for(ws_b, "typing", is_typing=True))["data"]["user"] == chat_pair["a"].pk
-        stopped = await wait_for(ws_b, "typing", is_typing=False)  # A sent nothing more
+        assert (await recv_type(ws_b, "typing", timeout=WAIT, is_typing=True))["data"]["user"] == chat_pair["a"].pk
+        stopped = await recv_type(ws_b, "typing", timeout=WAIT, is_typing=False)  # A sent nothing more
         assert stopped["data"]["user"] == chat_pair["a"].pk
         assert asyncio.get_running_loop().time() - start >= 2.0  # the 3 s timeout, not an immediate echo
-        assert await silent_for(ws_a, "typing", 0.5)  # A never sees its own typing
+        await nothing_of(ws_a, "typing", within=0.5)  # A never sees its own typing
 
 
 async def test_third_user_is_refused_like_an_unknown_conversation(cluster, chat_pair, make_user, token_for):
@@ -118,15 +93,15 @@ async def test_a_and_b_on_different_servers_exchange_messages_and_see_presence(c
     a_id, b_id = chat_pair["a"].pk, chat_pair["b"].pk
     async with await open_chat(s0, cid, chat_pair["token_a"]) as ws_a:
         ws_b = await connect(chat_url(s1, cid, chat_pair["token_b"]), open_timeout=WAIT)
-        hello = await wait_for(ws_b, "connection_established")
+        hello = await recv_type(ws_b, "connection_established", timeout=WAIT)
         assert {m["id"]: m["online"] for m in hello["data"]["members"]} == {a_id: True, b_id: True}
-        assert (await wait_for(ws_a, "user_online", user_id=b_id))["data"]["user_id"] == b_id
-        await send(ws_a, "chat_message", text="from server 0", client_id="x0")
-        assert (await wait_for(ws_b, "chat_message"))["data"]["text"] == "from server 0"
-        await send(ws_b, "chat_message", text="from server 1", client_id="x1")
-        assert (await wait_for(ws_a, "chat_message", text="from server 1"))["data"]["sender"]["id"] == b_id
+        assert (await recv_type(ws_a, "user_online", timeout=WAIT, user_id=b_id))["data"]["user_id"] == b_id
+        await send(ws_a, "chat_message", dict(text="from server 0", client_id="x0"))
+        assert (await recv_type(ws_b, "chat_message", timeout=WAIT))["data"]["text"] == "from server 0"
+        await send(ws_b, "chat_message", dict(text="from server 1", client_id="x1"))
+        assert (await recv_type(ws_a, "chat_message", timeout=WAIT, text="from server 1"))["data"]["sender"]["id"] == b_id
         await ws_b.close()
-        assert (await wait_for(ws_a, "user_offline", user_id=b_id))["data"]["user_id"] == b_id
+        assert (await recv_type(ws_a, "user_offline", timeout=WAIT, user_id=b_id))["data"]["user_id"] == b_id
 
 
 async def test_b_reconnects_with_after_and_gets_exactly_the_missed_five_then_live(cluster, chat_pair):
@@ -134,19 +109,19 @@ async def test_b_reconnects_with_after_and_gets_exactly_the_missed_five_then_liv
     cid = chat_pair["conversation"].pk
     async with await open_chat(s0, cid, chat_pair["token_a"]) as ws_a:
         async with await open_chat(s1, cid, chat_pair["token_b"]) as ws_b:
-            await send(ws_a, "chat_message", text="before", client_id="before")
-            last_seen = (await wait_for(ws_b, "chat_message"))["id"]
+            await send(ws_a, "chat_message", dict(text="before", client_id="before"))
+            last_seen = (await recv_type(ws_b, "chat_message", timeout=WAIT))["id"]
         missed = []
         for i in range(5):
-            await send(ws_a, "chat_message", text=f"missed {i}", client_id=f"m{i}")
-            missed.append((await wait_for(ws_a, "chat_message", text=f"missed {i}"))["id"])
+            await send(ws_a, "chat_message", dict(text=f"missed {i}", client_id=f"m{i}"))
+            missed.append((await recv_type(ws_a, "chat_message", timeout=WAIT, text=f"missed {i}"))["id"])
         async with await connect(chat_url(s1, cid, chat_pair["token_b"], after=last_seen), open_timeout=WAIT) as ws_b:
-            await wait_for(ws_b, "connection_established")
-            await send(ws_a, "chat_message", text="live", client_id="live")
-            got = [await wait_for(ws_b, "chat_message") for _ in range(6)]
+            await recv_type(ws_b, "connection_established", timeout=WAIT)
+            await send(ws_a, "chat_message", dict(text="live", client_id="live"))
+            got = [await recv_type(ws_b, "chat_message", timeout=WAIT) for _ in range(6)]
             assert [f["id"] for f in got[:5]] == missed
             assert [f["data"]["text"] for f in got] == [f"missed {i}" for i in range(5)] + ["live"]
-            assert await silent_for(ws_b, "chat_message", 1.0)  # no duplicates after
+            await nothing_of(ws_b, "chat_message", within=1.0)  # no duplicates after
 
 
 async def test_bad_frames_get_errors_store_nothing_and_the_socket_keeps_working(cluster, chat_pair, make_user):
@@ -170,9 +145,9 @@ async def test_bad_frames_get_errors_store_nothing_and_the_socket_keeps_working(
         ]
         for raw, code in frames:
             await ws.send(raw)
-            error = await wait_for(ws, "error")
+            error = await recv_type(ws, "error", timeout=WAIT)
             assert error["data"]["code"] == code, (raw, error)
             assert error["data"]["message"]
         assert await sync_to_async(Message.objects.filter(conversation_id=cid).count)() == 0
-        await send(ws, "chat_message", text="works", client_id="after-errors")
-        assert (await wait_for(ws, "chat_message"))["data"]["text"] == "works"
+        await send(ws, "chat_message", dict(text="works", client_id="after-errors"))
+        assert (await recv_type(ws, "chat_message", timeout=WAIT))["data"]["text"] == "works"

@@ -7,18 +7,18 @@ from asgiref.sync import async_to_sync
 from django.test import override_settings
 
 from chat.models import Conversation, Membership, Message
+from chat.presence import conversation_viewers_blocking
 from chat.services import (
     Receipt,
     conversation_create_group,
     conversation_get_or_create_direct,
     message_create,
     message_mark_read,
-    presence_scope,
     receipts_apply,
 )
 from chat.signals import message_created
 from realtime.errors import Forbidden, InvalidInput, NotFound
-from realtime.groups import conversation_group, conversation_member_group, user_group
+from realtime.groups import conversation_group, conversation_member_group, conversation_scope, user_group
 from realtime.presence import get_presence_store
 
 pytestmark = [pytest.mark.django_db]
@@ -119,24 +119,25 @@ def test_unread_counts_take_one_query_whatever_the_group_size(make_user, django_
     assert queries_for(2) == queries_for(9)
 
 
-def test_signal_lists_members_without_an_open_chat_socket(direct, make_user):
+def test_signal_lists_the_other_members_and_who_has_the_conversation_open(direct, make_user):
     a, b, _ = direct
     c = make_user()
     group = conversation_create_group(creator=a, title="three", members=[b, c])
     store = get_presence_store()
-    async_to_sync(store.join)(presence_scope(group.pk), str(b.pk), "conn-of-b")
+    async_to_sync(store.join)(conversation_scope(group.pk), str(b.pk), "conn-of-b")
     received = []
 
-    def receiver(sender, message, conversation, recipients_not_viewing, **kwargs):
-        received.append((message.pk, conversation.pk, sorted(recipients_not_viewing)))
+    def receiver(sender, message, conversation, recipients, viewing, **kwargs):
+        received.append((message.pk, conversation.pk, sorted(recipients), sorted(viewing)))
 
     message_created.connect(receiver)
     try:
-        message, _ = message_create(sender=a, conversation_id=group.pk, text="hey", client_id=None)
+        viewing = conversation_viewers_blocking(group.pk)
+        message, _ = message_create(sender=a, conversation_id=group.pk, text="hey", client_id=None, viewing=viewing)
     finally:
         message_created.disconnect(receiver)
-        async_to_sync(store.leave)(presence_scope(group.pk), str(b.pk), "conn-of-b")
-    assert received == [(message.pk, group.pk, [c.pk])]
+        async_to_sync(store.leave)(conversation_scope(group.pk), str(b.pk), "conn-of-b")
+    assert received == [(message.pk, group.pk, sorted([b.pk, c.pk]), [b.pk])]
 
 
 def test_delivered_moves_forward_only_and_tells_the_sender(direct, sent, django_capture_on_commit_callbacks):

@@ -43,7 +43,7 @@ def start_worker(server_env: dict[str, str]) -> Iterator[Callable[..., subproces
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        process.log_path = log  # type: ignore[attr-defined]
+        process.log_path = log
         started.append(process)
         return process
 

@@ -3,8 +3,6 @@ app) receives items' `item_updated` frames live, across processes, from the API 
 
 from __future__ import annotations
 
-import asyncio
-import json
 from typing import Any
 
 import httpx
@@ -14,6 +12,7 @@ from django.db import connections
 from websockets.asyncio.client import connect
 
 from items.models import Item
+from realtime.testing import recv_type
 
 pytestmark = [pytest.mark.e2e]
 
@@ -28,18 +27,6 @@ async def _close_worker_thread_connections() -> Any:
     await sync_to_async(connections.close_all)()
 
 
-async def wait_for(ws: Any, event_type: str, predicate: Any = None, timeout: float = FRAME_TIMEOUT) -> dict[str, Any]:
-    """The next frame of `event_type` (matching `predicate`), skipping every other frame."""
-
-    async def receive() -> dict[str, Any]:
-        while True:
-            frame = json.loads(await ws.recv())
-            if frame["type"] == event_type and (predicate is None or predicate(frame)):
-                return frame
-
-    return await asyncio.wait_for(receive(), timeout)
-
-
 async def test_owner_socket_sees_item_go_through_processing(live_db: None, make_user: Any, token_for: Any, cluster: Any) -> None:
     user = await sync_to_async(make_user)()
     token = token_for(user)
@@ -47,7 +34,7 @@ async def test_owner_socket_sees_item_go_through_processing(live_db: None, make_
     socket_server, api_server = cluster.servers[0], cluster.servers[1]  # the event crosses processes
 
     async with connect(f"{socket_server.ws_url}/ws/notifications/?token={token}") as ws:
-        await wait_for(ws, "connection_established")
+        await recv_type(ws, "connection_established", timeout=FRAME_TIMEOUT)
         async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=10) as client:
             response = await client.post(f"{api_server.http_url}/api/items/{item.pk}/process/")
             assert response.status_code == 202, response.text
@@ -55,9 +42,9 @@ async def test_owner_socket_sees_item_go_through_processing(live_db: None, make_
         def about_item(frame: dict[str, Any]) -> bool:
             return frame["data"]["id"] == item.pk
 
-        statuses = []
+        statuses: list[str] = []
         while not statuses or statuses[-1] not in {"processed", "failed"}:
-            frame = await wait_for(ws, "item_updated", about_item)
+            frame = await recv_type(ws, "item_updated", timeout=FRAME_TIMEOUT, where=about_item)
             statuses.append(frame["data"]["status"])
         assert statuses == ["queued", "processing", "processed"]
         assert set(frame["data"]) == {"id", "title", "status", "processed_at", "updated_at"}
@@ -76,14 +63,14 @@ async def test_owner_socket_sees_bulk_status_change_and_others_do_not(live_db: N
         connect(f"{server.ws_url}/ws/notifications/?token={token_for(owner)}") as owner_ws,
         connect(f"{server.ws_url}/ws/notifications/?token={token_for(stranger)}") as stranger_ws,
     ):
-        await wait_for(owner_ws, "connection_established")
-        await wait_for(stranger_ws, "connection_established")
+        await recv_type(owner_ws, "connection_established", timeout=FRAME_TIMEOUT)
+        await recv_type(stranger_ws, "connection_established", timeout=FRAME_TIMEOUT)
         async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token_for(owner)}"}, timeout=10) as client:
             response = await client.patch(f"{cluster.servers[1].http_url}/api/items/bulk/status/", json={"ids": ids, "status": "inactive"})
             assert response.status_code == 200, response.text
 
-        summary = await wait_for(owner_ws, "items_bulk_status_updated")
+        summary = await recv_type(owner_ws, "items_bulk_status_updated", timeout=FRAME_TIMEOUT)
         assert sorted(summary["data"]["ids"]) == sorted(ids)
         assert summary["data"]["status"] == "inactive"
         with pytest.raises(TimeoutError):
-            await wait_for(stranger_ws, "items_bulk_status_updated", timeout=2.0)
+            await recv_type(stranger_ws, "items_bulk_status_updated", timeout=2.0)

@@ -7,30 +7,19 @@ updated_at}, item_deleted {id}, items_bulk_created {ids, count}, items_bulk_stat
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 
 from items.services import item_bulk_create, item_bulk_status_update, item_create, item_delete, item_update
 from notifications import routing
-from realtime.auth import websocket_stack
+from realtime.testing import open_socket, recv, recv_type, socket_app
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-app = websocket_stack(URLRouter(routing.websocket_urlpatterns))
+app = socket_app(routing.websocket_urlpatterns)
 ITEM_KEYS = {"id", "title", "status", "processed_at", "updated_at"}
-
-
-async def next_of_type(comm: WebsocketCommunicator, event_type: str) -> dict[str, Any]:
-    """The next frame of `event_type`, skipping the handshake frames (connection_established, unread_count)."""
-    while True:
-        frame = json.loads(await comm.receive_from(timeout=10))
-        if frame["type"] == event_type:
-            return frame
 
 
 def assert_envelope(frame: dict[str, Any]) -> None:
@@ -40,38 +29,37 @@ def assert_envelope(frame: dict[str, Any]) -> None:
 
 async def test_owner_socket_receives_every_items_event_in_its_documented_shape(make_user: Any, token_for: Any) -> None:
     owner = await sync_to_async(make_user)()
-    comm = WebsocketCommunicator(app, f"/ws/notifications/?token={await sync_to_async(token_for)(owner)}")
-    assert (await comm.connect(timeout=10))[0]
+    comm = await open_socket(app, f"/ws/notifications/?token={await sync_to_async(token_for)(owner)}", timeout=10)
 
     item = await sync_to_async(item_create)(owner=owner, title="Report", description="d", status="active")
-    created = await next_of_type(comm, "item_created")
+    created = await recv_type(comm, "item_created", timeout=10)
     assert_envelope(created)
     assert set(created["data"]) == ITEM_KEYS
     assert created["data"]["id"] == item.pk and created["data"]["title"] == "Report" and created["data"]["status"] == "active"
     assert created["data"]["processed_at"] is None and created["data"]["updated_at"].endswith("Z")
 
     await sync_to_async(item_update)(item=item, title="Report v2")
-    updated = await next_of_type(comm, "item_updated")
+    updated = await recv_type(comm, "item_updated", timeout=10)
     assert_envelope(updated)
     assert set(updated["data"]) == ITEM_KEYS and updated["data"]["title"] == "Report v2"
 
     bulk = await sync_to_async(item_bulk_create)(owner=owner, items=[{"title": "one"}, {"title": "two"}])
-    bulk_created = await next_of_type(comm, "items_bulk_created")
+    bulk_created = await recv_type(comm, "items_bulk_created", timeout=10)
     assert_envelope(bulk_created)
     assert bulk_created["data"] == {"ids": [row.pk for row in bulk], "count": 2}
 
     ids = [row.pk for row in bulk]
     await sync_to_async(item_bulk_status_update)(user=owner, ids=ids, status="inactive")
     for expected_id in ids:  # one item_updated per item first, then the summary
-        frame = await next_of_type(comm, "item_updated")
+        frame = await recv_type(comm, "item_updated", timeout=10)
         assert set(frame["data"]) == ITEM_KEYS and (frame["data"]["id"], frame["data"]["status"]) == (expected_id, "inactive")
-    summary = await next_of_type(comm, "items_bulk_status_updated")
+    summary = await recv_type(comm, "items_bulk_status_updated", timeout=10)
     assert_envelope(summary)
     assert summary["data"] == {"ids": ids, "status": "inactive", "count": 2}
 
     item_id = item.pk  # delete() clears it
     await sync_to_async(item_delete)(item=item)
-    deleted = await next_of_type(comm, "item_deleted")
+    deleted = await recv_type(comm, "item_deleted", timeout=10)
     assert_envelope(deleted)
     assert deleted["data"] == {"id": item_id}
     await comm.disconnect()
@@ -79,9 +67,8 @@ async def test_owner_socket_receives_every_items_event_in_its_documented_shape(m
 
 async def test_another_users_socket_receives_none_of_the_owners_item_events(make_user: Any, token_for: Any) -> None:
     owner, other = await sync_to_async(make_user)(), await sync_to_async(make_user)()
-    comm = WebsocketCommunicator(app, f"/ws/notifications/?token={await sync_to_async(token_for)(other)}")
-    assert (await comm.connect(timeout=10))[0]
-    handshake = [json.loads(await comm.receive_from(timeout=10))["type"] for _ in range(2)]
+    comm = await open_socket(app, f"/ws/notifications/?token={await sync_to_async(token_for)(other)}", timeout=10)
+    handshake = [(await recv(comm, timeout=10))["type"] for _ in range(2)]
     assert handshake == ["connection_established", "unread_count"]
     await sync_to_async(item_create)(owner=owner, title="private")
     assert await comm.receive_nothing(timeout=1.0)

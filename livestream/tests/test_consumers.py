@@ -2,80 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
-from conftest import access_token
-from livestream import routing
 from livestream.models import Ban, LiveComment, Stream, StreamStatus
 from livestream.presence import viewer_scope
 from livestream.services import moderator_add, stream_create, stream_start, user_ban, user_kick
-from livestream.tests.helpers import wait_for
+from livestream.tests.sockets import SDP, connect, drain, joined
 from realtime import closecodes
-from realtime.auth import websocket_stack
 from realtime.errors import Forbidden
 from realtime.heartbeat import sweep_once
 from realtime.presence import get_presence_store
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-app = websocket_stack(URLRouter(routing.websocket_urlpatterns))
-SDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
-
-
-class Client:
-    def __init__(self, comm: WebsocketCommunicator) -> None:
-        self.comm = comm
-
-    async def recv(self) -> str:
-        return await self.comm.receive_from(timeout=30)
-
-    async def wait(self, event_type: str, timeout: float = 10.0, where: Any = None) -> dict[str, Any]:
-        return await wait_for(self.recv, event_type, timeout=timeout, where=where)
-
-    async def send(self, event_type: str, data: dict[str, Any] | None = None) -> None:
-        await self.comm.send_to(text_data=json.dumps({"type": event_type, "data": data or {}}))
-
-    async def closed_with(self) -> int:
-        """The close code the server sent; then the client side completes the close (as the ASGI server would)."""
-        while True:
-            out = await self.comm.receive_output(timeout=10)
-            if out["type"] == "websocket.close":
-                await self.comm.send_input({"type": "websocket.disconnect", "code": out["code"]})
-                await self.comm.wait(timeout=10)
-                return out["code"]
-
-    async def close(self) -> None:
-        await self.comm.disconnect()
-
-
-async def connect(user: Any, stream_id: int) -> Client:
-    token = await sync_to_async(access_token)(user)
-    comm = WebsocketCommunicator(app, f"/ws/live/{stream_id}/?token={token}")
-    connected, _ = await comm.connect(timeout=10)
-    assert connected
-    return Client(comm)
-
-
-async def drain(client: Client, quiet: float = 1.0) -> list[str]:
-    """Types of the frames that arrive until the socket has been quiet for `quiet` seconds."""
-    types = []
-    while not await client.comm.receive_nothing(timeout=quiet):
-        types.append(json.loads(await client.recv())["type"])
-    return types
-
-
-async def joined(user: Any, stream_id: int) -> tuple[Client, dict[str, Any]]:
-    client = await connect(user, stream_id)
-    return client, await client.wait("connection_established")
-
 
 @pytest.fixture
 def live_stream(make_user: Any) -> Stream:

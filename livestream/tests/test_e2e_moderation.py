@@ -3,45 +3,27 @@ stream of the streamer, whichever process holds it; moderators cannot act on eac
 
 from __future__ import annotations
 
-import asyncio
-import json
 from typing import Any
 
 import httpx
 import pytest
 import websockets
 from asgiref.sync import sync_to_async
-from websockets.exceptions import ConnectionClosed
 
 from conftest import access_token
 from livestream.services import moderator_add
-from livestream.tests.test_e2e_webrtc import live_stream_via_api
+from livestream.tests.sockets import live_stream_via_api
 from realtime import closecodes
+from realtime.testing import expect_close, recv_type
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 WAIT = 15.0
 
 
-async def frame_of(ws: Any, event_type: str) -> dict[str, Any]:
-    while True:
-        frame = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
-        if frame["type"] == event_type:
-            return frame
-
-
-async def close_code(ws: Any) -> int:
-    """Read until the server closes the socket; the code it sent."""
-    with pytest.raises(ConnectionClosed) as closed:
-        while True:
-            await asyncio.wait_for(ws.recv(), WAIT)
-    assert closed.value.rcvd is not None, "closed without a close frame"
-    return closed.value.rcvd.code
-
-
 async def open_live(server: Any, stream_id: int, token: str) -> Any:
     ws = await websockets.connect(f"{server.ws_url}/ws/live/{stream_id}/?token={token}", open_timeout=WAIT)
-    hello = await frame_of(ws, "connection_established")
+    hello = await recv_type(ws, "connection_established", timeout=WAIT)
     assert hello["data"]["stream"] == stream_id
     return ws
 
@@ -72,8 +54,8 @@ async def test_one_ban_closes_both_streams_and_moderators_cannot_act_on_each_oth
             # The streamer can: one ban, issued on stream one, closes the moderator's socket on stream two.
             banned = await streamer.post(f"/api/live/streams/{one}/ban/", json={"username": second_mod.username})
             assert banned.status_code == 200 and banned.json()["action"] == "banned", banned.text
-            assert (await frame_of(mod_socket, "kicked"))["data"]["reason"] == "banned"
-            assert await close_code(mod_socket) == closecodes.FORBIDDEN
+            assert (await recv_type(mod_socket, "kicked", timeout=WAIT))["data"]["reason"] == "banned"
+            assert await expect_close(mod_socket, timeout=WAIT) == closecodes.FORBIDDEN
 
             # A banned moderator has no rights left.
             assert (await second.post(f"/api/live/streams/{one}/kick/", json={"username": viewer.username})).status_code == 403
@@ -82,13 +64,13 @@ async def test_one_ban_closes_both_streams_and_moderators_cannot_act_on_each_oth
             # A moderator bans the viewer on stream two: both of the viewer's sockets close, on both processes.
             assert (await first.post(f"/api/live/streams/{two}/ban/", json={"username": viewer.username})).status_code == 200
             for ws in (on_one, on_two):
-                kicked = await frame_of(ws, "kicked")
+                kicked = await recv_type(ws, "kicked", timeout=WAIT)
                 assert kicked["data"]["reason"] == "banned" and kicked["data"]["user"]["id"] == viewer.pk
-                assert await close_code(ws) == closecodes.FORBIDDEN
+                assert await expect_close(ws, timeout=WAIT) == closecodes.FORBIDDEN
 
         again = await websockets.connect(f"{cluster.servers[1].ws_url}/ws/live/{one}/?token={token[viewer.pk]}", open_timeout=WAIT)
-        assert (await frame_of(again, "error"))["data"]["code"] == "banned"
-        assert await close_code(again) == closecodes.FORBIDDEN
+        assert (await recv_type(again, "error", timeout=WAIT))["data"]["code"] == "banned"
+        assert await expect_close(again, timeout=WAIT) == closecodes.FORBIDDEN
     finally:
         for ws in (on_one, on_two, mod_socket):
             await ws.close()

@@ -11,20 +11,10 @@ from asgiref.sync import sync_to_async
 
 from conftest import access_token
 from livestream.tests.peers import LiveSocket, Streamer, Viewer
+from livestream.tests.sockets import live_stream_via_api
 from realtime import closecodes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.webrtc, pytest.mark.timeout(300)]
-
-
-async def live_stream_via_api(http_url: str, streamer_token: str, title: str = "e2e") -> int:
-    headers = {"Authorization": f"Bearer {streamer_token}"}
-    async with httpx.AsyncClient(base_url=http_url, headers=headers, timeout=30) as client:
-        created = await client.post("/api/live/streams/", json={"title": title})
-        assert created.status_code == 201, created.text
-        stream_id = created.json()["id"]
-        started = await client.post(f"/api/live/streams/{stream_id}/start/")
-        assert started.status_code == 200 and started.json()["status"] == "live", started.text
-    return stream_id
 
 
 async def users(make_user: Any, n: int) -> list[Any]:

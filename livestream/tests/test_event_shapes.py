@@ -13,7 +13,7 @@ from asgiref.sync import sync_to_async
 
 from livestream.models import Stream
 from livestream.services import stream_create, stream_start
-from livestream.tests.test_consumers import SDP, joined
+from livestream.tests.sockets import SDP, joined
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

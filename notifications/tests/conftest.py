@@ -40,7 +40,7 @@ class GroupListener:
         layer = self._layer()
 
         async def drain() -> list[dict[str, Any]]:
-            out = []
+            out: list[dict[str, Any]] = []
             while True:
                 try:
                     message = await asyncio.wait_for(layer.receive(self.channels[user.pk]), timeout)

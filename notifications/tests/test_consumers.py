@@ -2,70 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from asgiref.sync import sync_to_async
-from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
-from accounts.models import Follow
-from notifications import routing, services
+from chat.events import ChatUpdate
 from notifications.models import Notification
-from realtime.auth import websocket_stack
+from notifications.tests.sockets import app, connect, handshake, make_comment, make_follow, make_likes
 from realtime.groups import user_group
 from realtime.publish import apublish
-from social.models import Comment, Like, Post
+from realtime.testing import expect_close, open_socket, recv, recv_all
+from social.models import Post
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-app = websocket_stack(URLRouter(routing.websocket_urlpatterns))
-
-
-async def connect(token: str, query: str = "") -> WebsocketCommunicator:
-    comm = WebsocketCommunicator(app, f"/ws/notifications/?token={token}{query}")
-    connected, _ = await comm.connect(timeout=5)
-    assert connected
-    return comm
-
-
-async def recv(comm: WebsocketCommunicator, timeout: float = 5) -> dict:
-    return json.loads(await comm.receive_from(timeout=timeout))
-
-
-async def recv_all(comm: WebsocketCommunicator, quiet: float = 0.6) -> list[dict]:
-    """Every frame until the socket stays quiet for `quiet` seconds."""
-    frames = []
-    # receive_nothing, not a receive timeout: a timeout cancels the application under test.
-    while not await comm.receive_nothing(timeout=quiet):
-        frames.append(await recv(comm))
-    return frames
-
-
-async def handshake(comm: WebsocketCommunicator) -> int:
-    first, second = await recv(comm), await recv(comm)
-    assert first["type"] == "connection_established"
-    assert second["type"] == "unread_count"
-    return second["data"]["count"]
-
-
-def make_likes(post: Post, users: list) -> None:
-    for user in users:
-        like = Like.objects.create(user=user, post=post)
-        services.notification_create_for_like(like=like, post=post, user=user)
-
-
-def make_comment(post: Post, author) -> Comment:
-    comment = Comment.objects.create(post=post, author=author, text="hi there")
-    services.notification_create_for_comment(comment=comment, post=post)
-    return comment
-
-
-def make_follow(follower, followee) -> None:
-    follow = Follow.objects.create(follower=follower, followee=followee)
-    services.notification_create_for_follow(follow=follow, follower=follower, followee=followee)
-
 
 @pytest.fixture
 def people(make_user, token_for):
@@ -191,18 +140,31 @@ async def test_resume_with_after_sends_missed_in_order_then_live_without_duplica
     await comm.disconnect()
 
 
+@pytest.mark.parametrize("after", ["abc", "-1", "1.5", str(2**63)])
+async def test_malformed_after_gets_invalid_after_and_no_backlog_like_the_chat_socket(people, after):
+    _alice, token, others, post = people
+    await sync_to_async(make_comment)(post, others[0])
+    comm = await connect(token, f"&after={after}")
+    assert await handshake(comm) == 1
+    frame = await recv(comm)
+    assert frame["type"] == "error" and frame["data"]["code"] == "invalid_after"
+    assert await comm.receive_nothing(timeout=0.3)  # no backlog
+    await comm.send_json_to({"type": "ping", "data": {}})
+    assert (await recv(comm))["type"] == "pong"
+    await comm.disconnect()
+
+
 async def test_other_apps_events_on_the_personal_group_are_forwarded(people):
     alice, token, _others, _post = people
     comm = await connect(token)
     await handshake(comm)
-    await apublish(user_group(alice.pk), "chat_update", {"conversation": 1, "unread_count": 3})
+    await apublish(user_group(alice.pk), ChatUpdate(conversation=1, last_message=None, unread_count=3))
     frame = await recv(comm)
-    assert frame["type"] == "chat_update" and frame["data"] == {"conversation": 1, "unread_count": 3}
+    assert frame["type"] == "chat_update" and frame["data"] == {"conversation": 1, "last_message": None, "unread_count": 3}
     await comm.disconnect()
 
 
 async def test_anonymous_socket_is_refused_4401():
-    comm = WebsocketCommunicator(app, "/ws/notifications/")
-    await comm.connect()
+    comm = await open_socket(app, "/ws/notifications/")
     assert (await recv(comm))["data"]["code"] == "unauthenticated"
-    assert (await comm.receive_output(timeout=2))["code"] == 4401
+    assert await expect_close(comm) == 4401

@@ -18,6 +18,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from accounts.models import User
 from conftest import access_token
 from notifications.models import Notification
+from realtime.testing import recv, recv_type
 
 pytestmark = [pytest.mark.e2e]
 
@@ -33,22 +34,9 @@ def notifications_in(frame: dict[str, Any]) -> list[dict[str, Any]]:
     return [frame["data"]] if frame["type"] == "new_notification" else []
 
 
-async def next_frame(ws: ClientConnection, types: tuple[str, ...], timeout: float = WAIT, predicate: Any = None) -> dict[str, Any]:
-    """The next frame whose type is in `types` (and matches `predicate`), skipping others."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            raise AssertionError(f"no {types} within {timeout}s")
-        frame = json.loads(await asyncio.wait_for(ws.recv(), remaining))
-        if frame["type"] in types and (predicate is None or predicate(frame)):
-            return frame
-
-
 async def wait_notification(ws: ClientConnection, kind: str, timeout: float = BATCH_WAIT) -> dict[str, Any]:
     """The next notification of type `kind`, whether it came alone or in a batch."""
-    frame = await next_frame(ws, NOTIFICATION_FRAMES, timeout, lambda f: any(n["type"] == kind for n in notifications_in(f)))
+    frame = await recv_type(ws, NOTIFICATION_FRAMES, timeout=timeout, where=lambda f: any(n["type"] == kind for n in notifications_in(f)))
     return next(n for n in notifications_in(frame) if n["type"] == kind)
 
 
@@ -56,9 +44,9 @@ async def open_socket(server: Any, user: User, after: int | None = None) -> tupl
     """Connect and consume the handshake; returns the socket and the unread count it announced."""
     url = f"{server.ws_url}/ws/notifications/?token={access_token(user)}" + (f"&after={after}" if after is not None else "")
     ws = await connect(url, open_timeout=WAIT)
-    established = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+    established = await recv(ws, WAIT)
     assert established["type"] == "connection_established" and established["data"]["user"]["id"] == user.pk
-    count = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+    count = await recv(ws, WAIT)
     assert count["type"] == "unread_count"
     return ws, count["data"]["count"]
 
@@ -91,7 +79,7 @@ async def test_follow_over_rest_reaches_the_followee_on_the_other_server(live_db
     assert notification["actor"]["username"] == bob.username
     assert notification["text"] == f"{bob.username} started following you"
     assert notification["priority"] == "medium"
-    count = await next_frame(ws, ("unread_count",))
+    count = await recv_type(ws, "unread_count", timeout=WAIT)
     assert count["data"] == {"count": 1}
     await ws.close()
 
@@ -109,7 +97,7 @@ async def test_comment_with_mention_notifies_post_author_and_mentioned_user(live
     assert comment["actor"]["username"] == carol.username and comment["target"]["post_id"] == post_id
     mention = await wait_notification(bob_ws, "mention_comment", timeout=WAIT)
     assert mention["actor"]["username"] == carol.username and "have a look" in mention["target"]["excerpt"]
-    assert (await next_frame(bob_ws, ("unread_count",)))["data"] == {"count": 1}
+    assert (await recv_type(bob_ws, "unread_count", timeout=WAIT))["data"] == {"count": 1}
     await alice_ws.close()
     await bob_ws.close()
 
@@ -125,9 +113,9 @@ async def test_mark_read_in_one_socket_updates_the_other(live_db, cluster):
     await wait_notification(tab2, "comment", timeout=WAIT)
     await tab1.send(json.dumps({"type": "mark_read", "data": {"id": notification["id"]}}))
     for tab in (tab2, tab1):
-        read = await next_frame(tab, ("notification_read",))
+        read = await recv_type(tab, "notification_read", timeout=WAIT)
         assert read["data"] == {"id": notification["id"]}
-        assert (await next_frame(tab, ("unread_count",), predicate=lambda f: f["data"]["count"] == 0))["data"] == {"count": 0}
+        assert (await recv_type(tab, "unread_count", timeout=WAIT, where=lambda f: f["data"]["count"] == 0))["data"] == {"count": 0}
     await tab1.close()
     await tab2.close()
 
@@ -149,14 +137,14 @@ async def test_twenty_likes_within_a_second_arrive_as_at_most_two_frames_and_one
 
     frames, received = [], 0
     while received < 20:
-        frame = await next_frame(ws, NOTIFICATION_FRAMES, BATCH_WAIT)
+        frame = await recv_type(ws, NOTIFICATION_FRAMES, timeout=BATCH_WAIT)
         frames.append(frame)
         received += len(notifications_in(frame))
     assert received == 20
     assert len(frames) <= 2, f"{len(frames)} frames for 20 likes sent in {burst:.2f}s"
     assert {n["type"] for f in frames for n in notifications_in(f)} == {"like"}
     # The unread counts that arrived during the window were folded into the newest one.
-    assert (await next_frame(ws, ("unread_count",), predicate=lambda f: f["data"]["count"] == 20))["data"] == {"count": 20}
+    assert (await recv_type(ws, "unread_count", timeout=WAIT, where=lambda f: f["data"]["count"] == 20))["data"] == {"count": 20}
 
     async with rest(cluster.servers[0], alice) as client:
         body = (await client.get("/api/notifications/", params={"grouped": "true"})).json()
@@ -181,7 +169,7 @@ async def test_alice_cannot_read_or_mark_bobs_notifications(live_db, cluster):
         assert listing["count"] == 0
     ws, _ = await open_socket(cluster.servers[0], alice)
     await ws.send(json.dumps({"type": "mark_read", "data": {"id": bobs.pk}}))
-    error = await next_frame(ws, ("error",))
+    error = await recv_type(ws, "error", timeout=WAIT)
     assert error["data"]["code"] == "notification_not_found"
     await bobs.arefresh_from_db()
     assert bobs.read_at is None
@@ -205,10 +193,10 @@ async def test_missed_notifications_arrive_on_reconnect_with_after(live_db, clus
 
     ws, unread = await open_socket(cluster.servers[1], alice, after=last_seen)
     assert unread == 3
-    missed = [await next_frame(ws, ("new_notification",)) for _ in range(2)]
+    missed = [await recv_type(ws, "new_notification", timeout=WAIT) for _ in range(2)]
     assert [m["data"]["actor"]["username"] for m in missed] == [dave.username, erin.username]
     assert missed[0]["id"] < missed[1]["id"] and missed[0]["id"] > last_seen
     await comment(carol, "four (live)")
-    live = await next_frame(ws, ("new_notification",))
+    live = await recv_type(ws, "new_notification", timeout=WAIT)
     assert live["id"] > missed[1]["id"] and live["data"]["target"]["excerpt"] == "four (live)"
     await ws.close()

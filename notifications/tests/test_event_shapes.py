@@ -13,7 +13,8 @@ from django.test import override_settings
 
 from notifications import services
 from notifications.models import Notification
-from notifications.tests.test_consumers import connect, make_comment, make_likes, recv, recv_all
+from notifications.tests.sockets import connect, make_comment, make_likes
+from realtime.testing import recv, recv_all
 from social.models import Post
 from social.services import post_delete
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar, Literal
 
 import pytest
 from channels.routing import URLRouter
@@ -13,12 +14,27 @@ from rest_framework import serializers
 
 from realtime import closecodes
 from realtime.auth import websocket_stack
-from realtime.consumers import BaseConsumer
+from realtime.consumers import BaseConsumer, handles
+from realtime.events import Event, event
 from realtime.groups import presence_group
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
+from realtime.testing import recv
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@event
+class Echo(Event):
+    type: ClassVar[Literal["echo"]] = "echo"
+    text: str
+
+
+@event
+class Note(Event):
+    type: ClassVar[Literal["note"]] = "note"
+    n: int
+    kind: str
 
 
 class EchoSerializer(serializers.Serializer):
@@ -26,18 +42,16 @@ class EchoSerializer(serializers.Serializer):
 
 
 class EchoConsumer(BaseConsumer):
-    handlers = {"echo": ("echo", EchoSerializer), "boom": ("boom", serializers.Serializer)}
+    @handles("echo", EchoSerializer)
+    async def on_echo(self, data):
+        await self.send_event(Echo(text=data["text"]))
 
-    async def echo(self, data):
-        await self.send_event("echo", {"text": data["text"]})
-
-    async def boom(self, data):
+    @handles("boom")
+    async def on_boom(self, data):
         raise RuntimeError("kaboom")
 
 
 class WatcherConsumer(BaseConsumer):
-    tracks_user_presence = False
-
     async def on_connect(self):
         await self.join_group(presence_group(int(self.scope["url_route"]["kwargs"]["uid"])))
 
@@ -52,10 +66,6 @@ async def connect(token: str | None, path_: str = "/ws/echo/", headers=None, sub
     return comm, connected, subprotocol
 
 
-async def recv(comm):
-    return json.loads(await comm.receive_from(timeout=2))
-
-
 @pytest.fixture
 def user(django_user_model):
     return django_user_model.objects.create_user(username="echo", password="x-very-secret")
@@ -64,14 +74,14 @@ def user(django_user_model):
 async def test_anonymous_socket_is_closed_with_4401():
     comm, connected, _ = await connect(None)
     assert connected
-    frame = await recv(comm)
+    frame = await recv(comm, 2)
     assert frame["type"] == "error" and frame["data"]["code"] == "unauthenticated"
     assert (await comm.receive_output(timeout=2))["code"] == closecodes.UNAUTHENTICATED
 
 
 async def test_bad_token_is_closed_with_4401():
     comm, _, _ = await connect("not-a-jwt")
-    await recv(comm)
+    await recv(comm, 2)
     assert (await comm.receive_output(timeout=2))["code"] == closecodes.UNAUTHENTICATED
 
 
@@ -83,7 +93,7 @@ async def test_bearer_subprotocol_is_answered_without_echoing_token(user, token_
     assert connected
     assert subprotocol == "bearer"
     await comm.send_json_to({"type": "echo", "data": {"text": "hi"}})
-    frame = await recv(comm)
+    frame = await recv(comm, 2)
     assert frame["type"] == "echo" and frame["data"] == {"text": "hi"}
     assert frame["timestamp"].endswith("Z")
     await comm.disconnect()
@@ -105,14 +115,14 @@ async def test_bad_frames_get_error_frames_and_socket_stays_usable(user, token_f
     ]
     for raw, code in cases:
         await comm.send_to(text_data=raw)
-        frame = await recv(comm)
+        frame = await recv(comm, 2)
         assert frame["type"] == "error", raw
         assert frame["data"]["code"] == code, (raw, frame)
         assert frame["data"]["message"]
     await comm.send_json_to({"type": "ping", "data": {"ts": 1}})
-    assert (await recv(comm))["type"] == "pong"
+    assert (await recv(comm, 2))["type"] == "pong"
     await comm.send_json_to({"type": "echo", "data": {"text": "still"}})
-    assert (await recv(comm))["data"] == {"text": "still"}
+    assert (await recv(comm, 2))["data"] == {"text": "still"}
     await comm.disconnect()
 
 
@@ -122,7 +132,7 @@ async def test_unexpected_error_closes_with_1011(user, token_for):
     token = await sync_to_async(token_for)(user)
     comm, _, _ = await connect(token)
     await comm.send_json_to({"type": "boom", "data": {}})
-    frame = await recv(comm)
+    frame = await recv(comm, 2)
     assert frame["data"]["code"] == "internal_error"
     assert (await comm.receive_output(timeout=2))["code"] == closecodes.INTERNAL_ERROR
 
@@ -136,7 +146,7 @@ async def test_rate_limit_errors_then_closes_4429(user, token_for):
     codes = []
     for _ in range(5):
         await comm.send_json_to({"type": "ping", "data": {}})
-        codes.append((await recv(comm))["type"])
+        codes.append((await recv(comm, 2))["type"])
     assert codes[:2] == ["pong", "pong"]
     assert codes[2:] == ["error", "error", "error"]
     assert (await comm.receive_output(timeout=2))["code"] == closecodes.TOO_MANY
@@ -150,7 +160,7 @@ async def test_connection_cap_per_user(user, token_for):
     first, _, _ = await connect(token)
     second, _, _ = await connect(token)
     third, _, _ = await connect(token)
-    assert (await recv(third))["data"]["code"] == "too_many_connections"
+    assert (await recv(third, 2))["data"]["code"] == "too_many_connections"
     assert (await third.receive_output(timeout=2))["code"] == closecodes.TOO_MANY
     await first.disconnect()
     await second.disconnect()
@@ -176,13 +186,13 @@ async def test_presence_online_survives_second_tab_and_goes_offline_after_last(u
     watcher, _, _ = await connect(await sync_to_async(token_for)(other), f"/ws/watch/{user.pk}/")
     token = await sync_to_async(token_for)(user)
     tab1, _, _ = await connect(token)
-    assert (await recv(watcher))["type"] == "user_online"
+    assert (await recv(watcher, 2))["type"] == "user_online"
     tab2, _, _ = await connect(token)
     assert await get_presence_store().is_present("user", str(user.pk))
     await tab1.disconnect()
     assert await watcher.receive_nothing(timeout=0.3)
     await tab2.disconnect()
-    frame = await recv(watcher)
+    frame = await recv(watcher, 2)
     assert frame["type"] == "user_offline" and frame["data"]["user_id"] == user.pk
     assert not await get_presence_store().is_present("user", str(user.pk))
     await watcher.disconnect()
@@ -196,22 +206,22 @@ async def test_group_events_respect_exclude_user_only_user_and_close_code(user, 
     theirs, _, _ = await connect(await sync_to_async(token_for)(other), f"/ws/watch/{user.pk}/")
     for comm in (mine, theirs):  # a pong proves on_connect (group join) has finished
         await comm.send_json_to({"type": "ping", "data": {}})
-        assert (await recv(comm))["type"] == "pong"
+        assert (await recv(comm, 2))["type"] == "pong"
     group = presence_group(user.pk)
 
-    await apublish(group, "for_others", {"n": 1}, exclude_user=user.pk)
-    assert (await recv(theirs))["type"] == "for_others"
+    await apublish(group, Note(n=1, kind="for_others"), exclude_user=user.pk)
+    assert (await recv(theirs))["data"]["kind"] == "for_others"
     assert await mine.receive_nothing(timeout=0.3)
 
-    await apublish(group, "for_me", {"n": 2}, only_user=user.pk)
-    assert (await recv(mine))["data"] == {"n": 2}
+    await apublish(group, Note(n=2, kind="for_me"), only_user=user.pk)
+    assert (await recv(mine))["data"] == {"n": 2, "kind": "for_me"}
     assert await theirs.receive_nothing(timeout=0.3)
 
-    await apublish(group, "kicked", {}, only_user=other.pk, close_code=closecodes.FORBIDDEN)
-    assert (await recv(theirs))["type"] == "kicked"
+    await apublish(group, Note(n=3, kind="kicked"), only_user=other.pk, close_code=closecodes.FORBIDDEN)
+    assert (await recv(theirs))["data"]["kind"] == "kicked"
     assert (await theirs.receive_output(timeout=2))["code"] == closecodes.FORBIDDEN
     await mine.send_json_to({"type": "ping", "data": {}})
-    assert (await recv(mine))["type"] == "pong", "the other socket is unaffected"
+    assert (await recv(mine, 2))["type"] == "pong", "the other socket is unaffected"
     await mine.disconnect()
 
 
@@ -233,7 +243,7 @@ async def test_a_frame_for_a_client_already_gone_is_dropped_not_raised(refusal):
     consumer.base_send = refuse
     consumer.closed = False
     await consumer.send(text_data="late group event")
-    await consumer.send_event("echo", {"text": "late"})
+    await consumer.send_event(Echo(text="late"))
     await consumer.close(code=closecodes.NORMAL)
 
     async def broken(message):  # any other failure is a bug and still raises

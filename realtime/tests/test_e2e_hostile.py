@@ -16,20 +16,13 @@ from channels.layers import get_channel_layer
 from conftest import access_token
 from realtime.groups import presence_group
 from realtime.presence import get_presence_store
-from realtime.tests.hostile import recursion_bomb
-from rtc.tests.rooms import new_room_for
+from realtime.testing import recursion_bomb, recv_type
+from rtc.tests.rooms import aroom_with_members
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
 WAIT = 20.0
 BOMB = recursion_bomb()
-
-
-async def frame_of(ws: Any, event_type: str) -> dict[str, Any]:
-    while True:
-        frame = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
-        if frame["type"] == event_type:
-            return frame
 
 
 async def offline(layer: Any, channel: str, user_ids: set[int]) -> None:
@@ -44,7 +37,7 @@ async def offline(layer: Any, channel: str, user_ids: set[int]) -> None:
 async def test_fifty_nested_frames_leave_no_presence_behind(live_db: None, cluster: Any, make_user: Any) -> None:
     users = [await sync_to_async(make_user)() for _ in range(3)]
     tokens = [await sync_to_async(access_token)(u) for u in users]
-    room = await new_room_for(list(zip(users, tokens, strict=True)), prefix="bomb")
+    room = (await aroom_with_members(users[0], *users[1:], prefix="bomb")).room_id  # rooms are owned: an unknown one is 4404
     layer = get_channel_layer()
     listener = await layer.new_channel("test.")
     for user in users:
@@ -55,15 +48,15 @@ async def test_fifty_nested_frames_leave_no_presence_behind(live_db: None, clust
         for index in range(50):  # 17 + 17 + 16 sockets, under the per-user cap of 20; the room's cap is 50
             server = cluster.servers[index % 2]
             ws = await websockets.connect(f"{server.ws_url}/ws/rooms/{room}/?token={tokens[index % 3]}", open_timeout=WAIT, max_size=2**20)
-            await frame_of(ws, "room_joined")
+            await recv_type(ws, "room_joined", timeout=WAIT)
             sockets.append(ws)
         for ws in sockets:
             await ws.send(BOMB)
         for ws in sockets:
-            error = await frame_of(ws, "error")
+            error = await recv_type(ws, "error", timeout=WAIT)
             assert error["data"]["code"] == "frame_too_deep", error
             await ws.send(json.dumps({"type": "ping", "data": {"ts": 1}}))
-            assert (await frame_of(ws, "pong"))["data"] == {"ts": 1}, "the socket must survive the bomb"
+            assert (await recv_type(ws, "pong", timeout=WAIT))["data"] == {"ts": 1}, "the socket must survive the bomb"
         assert sum([await store.connection_count("user", str(u.pk)) for u in users]) == 50
         for ws in sockets:
             await ws.close()
@@ -71,7 +64,7 @@ async def test_fifty_nested_frames_leave_no_presence_behind(live_db: None, clust
         assert [await store.connection_count("user", str(u.pk)) for u in users] == [0, 0, 0]
         # The room is empty again: a newcomer sees nobody and is not refused as room_full.
         newcomer = await websockets.connect(f"{cluster.servers[1].ws_url}/ws/rooms/{room}/?token={tokens[0]}", open_timeout=WAIT)
-        assert (await frame_of(newcomer, "room_joined"))["data"]["peers"] == []
+        assert (await recv_type(newcomer, "room_joined", timeout=WAIT))["data"]["peers"] == []
         await newcomer.close()
     finally:
         for ws in sockets:

@@ -8,7 +8,6 @@ its TTL expires, and the process exits within its graceful-shutdown timeout.
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import time
 
@@ -20,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from conftest import access_token
 from realtime import closecodes
 from realtime.presence import get_presence_store
+from realtime.testing import recv
 from scripts.cluster import GRACEFUL_SHUTDOWN_SECONDS
 
 pytestmark = [pytest.mark.e2e]
@@ -32,7 +32,7 @@ async def test_sigterm_closes_sockets_with_1012_and_releases_presence_at_once(li
     store = get_presence_store()
 
     ws = await connect(f"{cluster.servers[0].ws_url}/ws/notifications/?token={access_token(alice)}")
-    first = json.loads(await asyncio.wait_for(ws.recv(), timeout=15))
+    first = await recv(ws, 15)
     assert first["type"] == "connection_established"
     assert await store.is_present("user", str(alice.pk))
 

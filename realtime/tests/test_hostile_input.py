@@ -6,8 +6,7 @@ Whatever way a socket ends, its presence entry, groups and heartbeat are release
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -16,17 +15,23 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 from django.urls import path
-from rest_framework import serializers
 
 from realtime import closecodes
 from realtime.auth import websocket_stack
-from realtime.consumers import USER_SCOPE, BaseConsumer
+from realtime.consumers import USER_SCOPE, BaseConsumer, handles
+from realtime.events import Event, event
 from realtime.groups import connection_group
 from realtime.jsonlimits import JSONTooDeep, check_depth, exceeds_depth, loads
 from realtime.presence import get_presence_store
-from realtime.tests.hostile import nested, recursion_bomb
+from realtime.testing import nested, recursion_bomb, recv, send
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@event
+class WhoAmI(Event):
+    type: ClassVar[Literal["whoami"]] = "whoami"
+    conn: str
 
 NESTED = recursion_bomb()
 
@@ -34,14 +39,15 @@ NESTED = recursion_bomb()
 class FragileConsumer(BaseConsumer):
     """Counts its `on_disconnect` calls; `boom` raises in a handler, `explode` in a group-event handler."""
 
-    handlers = {"boom": ("boom", serializers.Serializer), "whoami": ("whoami", serializers.Serializer)}
     disconnects: list[str] = []
 
-    async def boom(self, data: dict[str, Any]) -> None:
+    @handles("boom")
+    async def on_boom(self, data: dict[str, Any]) -> None:
         raise RuntimeError("a bug in a handler")
 
-    async def whoami(self, data: dict[str, Any]) -> None:
-        await self.send_event("whoami", {"conn": self.connection_id})
+    @handles("whoami")
+    async def on_whoami(self, data: dict[str, Any]) -> None:
+        await self.send_event(WhoAmI(conn=self.connection_id))
 
     async def explode(self, message: dict[str, Any]) -> None:
         raise KeyError("a bug outside the frame handlers")
@@ -69,8 +75,8 @@ async def _open(user: Any, token_for: Any) -> tuple[WebsocketCommunicator, str]:
     comm = WebsocketCommunicator(app, f"/ws/fragile/?token={token}")
     connected, _ = await comm.connect(timeout=5)
     assert connected
-    await comm.send_to(text_data=json.dumps({"type": "whoami", "data": {}}))
-    return comm, json.loads(await comm.receive_from(timeout=5))["data"]["conn"]
+    await send(comm, "whoami", {})
+    return comm, (await recv(comm))["data"]["conn"]
 
 
 async def _connections(user: Any) -> int:
@@ -93,17 +99,17 @@ def test_depth_helpers() -> None:
 async def test_nested_frame_gets_an_error_frame_and_the_socket_stays_usable(user: Any, token_for: Any) -> None:
     comm, _ = await _open(user, token_for)
     await comm.send_to(text_data=NESTED)
-    frame = json.loads(await comm.receive_from(timeout=5))
+    frame = (await recv(comm))
     assert frame["type"] == "error" and frame["data"]["code"] == "frame_too_deep", frame
     assert "32 levels" in frame["data"]["message"]
     # Just over the cap, without a RecursionError: refused the same way.
-    await comm.send_to(text_data=json.dumps({"type": "ping", "data": {"x": nested(32)}}))
-    assert json.loads(await comm.receive_from(timeout=5))["data"]["code"] == "frame_too_deep"
+    await send(comm, "ping", {"x": nested(32)})
+    assert (await recv(comm))["data"]["code"] == "frame_too_deep"
     # At the cap: accepted.
-    await comm.send_to(text_data=json.dumps({"type": "ping", "data": {"x": nested(31)}}))
-    assert json.loads(await comm.receive_from(timeout=5))["type"] == "pong"
-    await comm.send_to(text_data=json.dumps({"type": "ping", "data": {"ts": 1}}))
-    assert json.loads(await comm.receive_from(timeout=5)) | {"timestamp": None} == {"type": "pong", "data": {"ts": 1}, "timestamp": None}
+    await send(comm, "ping", {"x": nested(31)})
+    assert (await recv(comm))["type"] == "pong"
+    await send(comm, "ping", {"ts": 1})
+    assert (await recv(comm)) | {"timestamp": None} == {"type": "pong", "data": {"ts": 1}, "timestamp": None}
     assert await _connections(user) == 1
     await comm.disconnect()
     assert await _connections(user) == 0
@@ -112,17 +118,17 @@ async def test_nested_frame_gets_an_error_frame_and_the_socket_stays_usable(user
 @override_settings(JSON_MAX_DEPTH=3)
 async def test_depth_cap_is_a_setting(user: Any, token_for: Any) -> None:
     comm, _ = await _open(user, token_for)
-    await comm.send_to(text_data=json.dumps({"type": "ping", "data": {"x": [[1]]}}))
-    assert json.loads(await comm.receive_from(timeout=5))["type"] == "pong"
-    await comm.send_to(text_data=json.dumps({"type": "ping", "data": {"x": [[[1]]]}}))
-    assert json.loads(await comm.receive_from(timeout=5))["data"]["code"] == "frame_too_deep"
+    await send(comm, "ping", {"x": [[1]]})
+    assert (await recv(comm))["type"] == "pong"
+    await send(comm, "ping", {"x": [[[1]]]})
+    assert (await recv(comm))["data"]["code"] == "frame_too_deep"
     await comm.disconnect()
 
 
 async def test_presence_is_released_when_a_handler_raises(user: Any, token_for: Any) -> None:
     comm, _ = await _open(user, token_for)
-    await comm.send_to(text_data=json.dumps({"type": "boom", "data": {}}))
-    assert json.loads(await comm.receive_from(timeout=5))["data"]["code"] == "internal_error"
+    await send(comm, "boom", {})
+    assert (await recv(comm))["data"]["code"] == "internal_error"
     assert (await comm.receive_output(timeout=5))["code"] == closecodes.INTERNAL_ERROR
     # Released at once: the client never acknowledged the close.
     assert await _connections(user) == 0
@@ -136,7 +142,7 @@ async def test_presence_is_released_when_an_exception_escapes_dispatch(user: Any
     assert await _connections(user) == 1
     # A group event whose handler raises: the exception escapes dispatch, not a frame handler.
     await get_channel_layer().group_send(connection_group(conn), {"type": "explode"})
-    assert json.loads(await comm.receive_from(timeout=5))["data"]["code"] == "internal_error"
+    assert (await recv(comm))["data"]["code"] == "internal_error"
     assert (await comm.receive_output(timeout=5))["code"] == closecodes.INTERNAL_ERROR
     assert await _connections(user) == 0
     assert len(FragileConsumer.disconnects) == 1
@@ -148,12 +154,12 @@ async def test_two_sockets_one_fails_the_other_keeps_the_user_online(user: Any, 
     first, _ = await _open(user, token_for)
     second, _ = await _open(user, token_for)
     assert await _connections(user) == 2
-    await first.send_to(text_data=json.dumps({"type": "boom", "data": {}}))
-    assert json.loads(await first.receive_from(timeout=5))["data"]["code"] == "internal_error"
+    await send(first, "boom", {})
+    assert (await recv(first))["data"]["code"] == "internal_error"
     assert (await first.receive_output(timeout=5))["code"] == closecodes.INTERNAL_ERROR
     assert await _connections(user) == 1
-    await second.send_to(text_data=json.dumps({"type": "ping", "data": {}}))
-    assert json.loads(await second.receive_from(timeout=5))["type"] == "pong"
+    await send(second, "ping", {})
+    assert (await recv(second))["type"] == "pong"
     await second.disconnect()
     await first.disconnect()
     assert await _connections(user) == 0

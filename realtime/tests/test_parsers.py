@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
-from realtime.tests.hostile import nested, recursion_bomb
+from realtime.testing import nested, recursion_bomb
 
 pytestmark = [pytest.mark.django_db]
 

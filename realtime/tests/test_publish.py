@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -12,9 +12,16 @@ from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers, get_channel_l
 from django.conf import settings
 from django.db import transaction
 
+from realtime.events import Event, event
 from realtime.publish import build_message, publish, publish_messages
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@event
+class Step(Event):
+    type: ClassVar[Literal["step"]] = "step"
+    n: int
 
 
 @pytest.fixture
@@ -54,7 +61,7 @@ def _numbers(messages: list[dict[str, Any]]) -> list[int]:
 def test_one_commits_events_reach_a_group_in_the_order_they_were_published(layer: Any) -> None:
     channel = _listen(layer, "order-a")
     with transaction.atomic():
-        publish_messages([("order-a", build_message("step", {"n": n})) for n in range(60)])
+        publish_messages([("order-a", build_message(Step(n=n))) for n in range(60)])
     assert _numbers(_receive(layer, {channel: 60})[channel]) == list(range(60))
 
 
@@ -62,7 +69,7 @@ def test_each_group_keeps_its_order_when_one_commit_publishes_to_several(layer: 
     first, second = _listen(layer, "order-b"), _listen(layer, "order-c")
     pairs = []
     for n in range(30):
-        pairs += [("order-b", build_message("step", {"n": n})), ("order-c", build_message("step", {"n": n}))]
+        pairs += [("order-b", build_message(Step(n=n))), ("order-c", build_message(Step(n=n)))]
     with transaction.atomic():
         publish_messages(pairs)
     received = _receive(layer, {first: 30, second: 30})
@@ -72,7 +79,7 @@ def test_each_group_keeps_its_order_when_one_commit_publishes_to_several(layer: 
 def test_nothing_is_sent_when_the_transaction_rolls_back(layer: Any) -> None:
     channel = _listen(layer, "order-d")
     with pytest.raises(RuntimeError), transaction.atomic():
-        publish("order-d", "lost", {"n": 1})
+        publish("order-d", Step(n=1))
         raise RuntimeError("rollback")
-    publish("order-d", "kept", {"n": 2})  # no transaction open: sent at once
-    assert json.loads(_receive(layer, {channel: 1})[channel][0]["text"])["type"] == "kept"
+    publish("order-d", Step(n=2))  # no transaction open: sent at once
+    assert json.loads(_receive(layer, {channel: 1})[channel][0]["text"])["data"] == {"n": 2}

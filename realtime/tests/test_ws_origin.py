@@ -7,8 +7,6 @@ opening a socket as the user.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
@@ -18,12 +16,13 @@ from django.urls import path
 from realtime import closecodes
 from realtime.auth import websocket_stack
 from realtime.consumers import BaseConsumer
+from realtime.testing import recv
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 class PlainConsumer(BaseConsumer):
-    handlers = {}
+    """No client types of its own."""
 
 
 ROUTES = [path("ws/plain/", PlainConsumer.as_asgi())]
@@ -39,7 +38,7 @@ def session_cookie(django_user_model) -> bytes:
     return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 
-async def open_socket(headers: list[tuple[bytes, bytes]], url: str = "/ws/plain/", scheme: str | None = None):
+async def handshake(headers: list[tuple[bytes, bytes]], url: str = "/ws/plain/", scheme: str | None = None):
     # Built under the test's settings, as the server builds it at start-up.
     comm = WebsocketCommunicator(websocket_stack(URLRouter(ROUTES)), url, headers=headers)
     if scheme:
@@ -50,51 +49,51 @@ async def open_socket(headers: list[tuple[bytes, bytes]], url: str = "/ws/plain/
 
 async def assert_authenticated(comm: WebsocketCommunicator) -> None:
     await comm.send_json_to({"type": "ping", "data": {}})
-    assert json.loads(await comm.receive_from(timeout=2))["type"] == "pong"
+    assert (await recv(comm, 2))["type"] == "pong"
     await comm.disconnect()
 
 
 @SITE
 async def test_same_origin_with_session_cookie_is_accepted(session_cookie):
-    comm, connected = await open_socket([(b"origin", b"http://localhost:8000"), (b"host", b"localhost:8000"), (b"cookie", session_cookie)])
+    comm, connected = await handshake([(b"origin", b"http://localhost:8000"), (b"host", b"localhost:8000"), (b"cookie", session_cookie)])
     assert connected
     await assert_authenticated(comm)
 
 
 @SITE
 async def test_other_port_on_an_allowed_host_is_refused_with_session_cookie(session_cookie):
-    _comm, connected = await open_socket([(b"origin", b"http://localhost:31337"), (b"host", b"localhost:8000"), (b"cookie", session_cookie)])
+    _comm, connected = await handshake([(b"origin", b"http://localhost:31337"), (b"host", b"localhost:8000"), (b"cookie", session_cookie)])
     assert not connected
 
 
 @SITE
 async def test_other_scheme_is_refused(session_cookie):
-    _comm, connected = await open_socket([(b"origin", b"https://localhost:8000"), (b"host", b"localhost:8000"), (b"cookie", session_cookie)])
+    _comm, connected = await handshake([(b"origin", b"https://localhost:8000"), (b"host", b"localhost:8000"), (b"cookie", session_cookie)])
     assert not connected
 
 
 @SITE
 async def test_host_outside_allowed_hosts_is_not_our_origin(session_cookie):
-    _comm, connected = await open_socket([(b"origin", b"http://evil.example"), (b"host", b"evil.example"), (b"cookie", session_cookie)])
+    _comm, connected = await handshake([(b"origin", b"http://evil.example"), (b"host", b"evil.example"), (b"cookie", session_cookie)])
     assert not connected
 
 
 @SITE
 async def test_origin_without_host_header_matches_nothing(session_cookie):
-    _comm, connected = await open_socket([(b"origin", b"http://localhost"), (b"cookie", session_cookie)])
+    _comm, connected = await handshake([(b"origin", b"http://localhost"), (b"cookie", session_cookie)])
     assert not connected
 
 
 @SITE
 @pytest.mark.parametrize("origin", [b"null", b"*", b"localhost:8000", b"http://localhost:8000/path", b"http://localhost:bad", b"\xff\xfe"])
 async def test_malformed_origins_are_refused(session_cookie, origin):
-    _comm, connected = await open_socket([(b"origin", origin), (b"host", b"localhost:8000"), (b"cookie", session_cookie)])
+    _comm, connected = await handshake([(b"origin", origin), (b"host", b"localhost:8000"), (b"cookie", session_cookie)])
     assert not connected
 
 
 @SITE
 async def test_default_port_is_the_same_origin(session_cookie):
-    comm, connected = await open_socket([(b"origin", b"https://app.example.com"), (b"host", b"app.example.com:443"), (b"cookie", session_cookie)], scheme="wss")
+    comm, connected = await handshake([(b"origin", b"https://app.example.com"), (b"host", b"app.example.com:443"), (b"cookie", session_cookie)], scheme="wss")
     assert connected
     await assert_authenticated(comm)
 
@@ -102,17 +101,17 @@ async def test_default_port_is_the_same_origin(session_cookie):
 @override_settings(ALLOWED_HOSTS=["app.example.com"], BEHIND_TLS_PROXY=True, WS_ALLOWED_ORIGINS=[], CSRF_TRUSTED_ORIGINS=[])
 async def test_behind_tls_proxy_the_forwarded_scheme_decides(session_cookie):
     proxied = [(b"host", b"app.example.com"), (b"x-forwarded-proto", b"https"), (b"cookie", session_cookie)]
-    comm, connected = await open_socket([(b"origin", b"https://app.example.com"), *proxied])
+    comm, connected = await handshake([(b"origin", b"https://app.example.com"), *proxied])
     assert connected
     await assert_authenticated(comm)
-    comm, connected = await open_socket([(b"origin", b"http://app.example.com"), *proxied])
+    comm, connected = await handshake([(b"origin", b"http://app.example.com"), *proxied])
     assert not connected
 
 
 @override_settings(ALLOWED_HOSTS=["app.example.com"], BEHIND_TLS_PROXY=False)
 async def test_forwarded_proto_is_ignored_unless_behind_a_tls_proxy(session_cookie):
     headers = [(b"origin", b"https://app.example.com"), (b"host", b"app.example.com"), (b"x-forwarded-proto", b"https"), (b"cookie", session_cookie)]
-    _comm, connected = await open_socket(headers)
+    _comm, connected = await handshake(headers)
     assert not connected
 
 
@@ -126,17 +125,17 @@ async def test_configured_origins_match_exactly(session_cookie):
         return [(b"origin", origin), (b"host", b"api.example.com"), (b"cookie", session_cookie)]
 
     for origin in (b"https://app.example.com:8443", b"https://ADMIN.example.com"):
-        comm, connected = await open_socket(headers(origin))
+        comm, connected = await handshake(headers(origin))
         assert connected, origin
         await assert_authenticated(comm)
     for origin in (b"https://app.example.com", b"http://app.example.com:8443", b"https://admin.example.com:444", b"https://www.example.org"):
-        comm, connected = await open_socket(headers(origin))
+        comm, connected = await handshake(headers(origin))
         assert not connected, origin
 
 
 @SITE
 async def test_no_origin_is_not_a_browser_and_still_needs_credentials():
-    comm, connected = await open_socket([(b"host", b"localhost:8000")])
+    comm, connected = await handshake([(b"host", b"localhost:8000")])
     assert connected
-    assert json.loads(await comm.receive_from(timeout=2))["data"]["code"] == "unauthenticated"
+    assert (await recv(comm, 2))["data"]["code"] == "unauthenticated"
     assert (await comm.receive_output(timeout=2))["code"] == closecodes.UNAUTHENTICATED

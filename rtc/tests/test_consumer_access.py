@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from channels.db import database_sync_to_async
-from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 from realtime import closecodes
-from realtime.auth import websocket_stack
+from realtime.testing import expect_close, open_socket, recv, recv_type, send, socket_app
 from rtc import services
 from rtc.models import RoomBan, RoomMember
 from rtc.routing import websocket_urlpatterns
@@ -18,34 +15,11 @@ from rtc.tests.rooms import aroom_with_members
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-app = websocket_stack(URLRouter(websocket_urlpatterns))
+app = socket_app(websocket_urlpatterns)
 
 
-async def recv(comm: WebsocketCommunicator, timeout: float = 5) -> dict:
-    return json.loads(await comm.receive_from(timeout=timeout))
-
-
-async def recv_type(comm: WebsocketCommunicator, event_type: str, timeout: float = 5) -> dict:
-    while True:
-        frame = await recv(comm, timeout)
-        if frame["type"] == event_type:
-            return frame
-
-
-async def open_socket(token: str, room_id: str, invite: str | None = None) -> WebsocketCommunicator:
-    path = f"/ws/rooms/{room_id}/?token={token}" + (f"&invite={invite}" if invite else "")
-    comm = WebsocketCommunicator(app, path)
-    connected, _ = await comm.connect()
-    assert connected
-    return comm
-
-
-async def send(comm: WebsocketCommunicator, event_type: str, data: dict) -> None:
-    await comm.send_to(text_data=json.dumps({"type": event_type, "data": data}))
-
-
-async def closed_with(comm: WebsocketCommunicator) -> int:
-    return (await comm.receive_output(timeout=5))["code"]
+async def room_socket(token: str, room_id: str, invite: str | None = None) -> WebsocketCommunicator:
+    return await open_socket(app, f"/ws/rooms/{room_id}/?token={token}" + (f"&invite={invite}" if invite else ""))
 
 
 @pytest.fixture
@@ -63,34 +37,34 @@ async def test_stranger_to_a_private_room_is_refused_exactly_like_an_unknown_roo
     room = await aroom_with_members(owner, lobby_enabled=False)
     frames = []
     for room_id in [room.room_id, "no-such-room"]:
-        comm = await open_socket(stranger_token, room_id)
+        comm = await room_socket(stranger_token, room_id)
         frame = await recv(comm)
         frames.append(frame["data"])
-        assert await closed_with(comm) == closecodes.NOT_FOUND
+        assert await expect_close(comm) == closecodes.NOT_FOUND
     assert frames[0] == frames[1] == {"code": "room_not_found", "message": "No such room."}
 
 
 async def test_a_wrong_invite_is_refused_like_an_unknown_room(people):
     (owner, _), (_, stranger_token), _ = people
     room = await aroom_with_members(owner, lobby_enabled=False)
-    comm = await open_socket(stranger_token, room.room_id, invite="not-the-token")
+    comm = await room_socket(stranger_token, room.room_id, invite="not-the-token")
     assert (await recv(comm))["data"]["code"] == "room_not_found"
-    assert await closed_with(comm) == closecodes.NOT_FOUND
+    assert await expect_close(comm) == closecodes.NOT_FOUND
 
 
 async def test_invite_holder_joins_and_becomes_a_member(people):
     (owner, owner_token), (guest, guest_token), _ = people
     room = await aroom_with_members(owner)
-    a = await open_socket(owner_token, room.room_id)
+    a = await room_socket(owner_token, room.room_id)
     await recv_type(a, "room_joined")
-    b = await open_socket(guest_token, room.room_id, invite=room.invite_token)
+    b = await room_socket(guest_token, room.room_id, invite=room.invite_token)
     joined = await recv(b)
     assert joined["type"] == "room_joined"
     assert [peer["user"] for peer in joined["data"]["peers"]] == [{"id": owner.pk, "username": owner.username}]
     assert (await recv_type(a, "peer_joined"))["data"]["user"] == {"id": guest.pk, "username": guest.username}
     assert await database_sync_to_async(RoomMember.objects.filter(room=room, user=guest, role="member").exists)()
     await b.disconnect()
-    again = await open_socket(guest_token, room.room_id)  # a member now: no token needed
+    again = await room_socket(guest_token, room.room_id)  # a member now: no token needed
     assert (await recv(again))["type"] == "room_joined"
     await again.disconnect()
     await a.disconnect()
@@ -99,7 +73,7 @@ async def test_invite_holder_joins_and_becomes_a_member(people):
 async def test_anyone_joins_a_public_room_without_becoming_a_member(people):
     (owner, _), (viewer, viewer_token), _ = people
     room = await aroom_with_members(owner, visibility="public")
-    comm = await open_socket(viewer_token, room.room_id)
+    comm = await room_socket(viewer_token, room.room_id)
     assert (await recv(comm))["type"] == "room_joined"
     assert not await database_sync_to_async(RoomMember.objects.filter(room=room, user=viewer).exists)()
     await comm.disconnect()
@@ -110,17 +84,17 @@ async def test_banned_user_is_refused_with_4403_whatever_they_hold(people, how):
     (owner, _), (banned, banned_token), _ = people
     room = await aroom_with_members(owner, *([banned] if how == "member" else []), visibility="public" if how == "public" else "private")
     await database_sync_to_async(RoomBan.objects.create)(room=room, user=banned, banned_by=owner)
-    comm = await open_socket(banned_token, room.room_id, invite=room.invite_token if how == "invite" else None)
+    comm = await room_socket(banned_token, room.room_id, invite=room.invite_token if how == "invite" else None)
     assert (await recv(comm))["data"]["code"] == "banned"
-    assert await closed_with(comm) == closecodes.FORBIDDEN
+    assert await expect_close(comm) == closecodes.FORBIDDEN
 
 
 async def test_lobby_knock_then_admit_joins_the_room(people):
     (owner, owner_token), (guest, guest_token), _ = people
     room = await aroom_with_members(owner, lobby_enabled=True)
-    host = await open_socket(owner_token, room.room_id)
+    host = await room_socket(owner_token, room.room_id)
     await recv_type(host, "room_joined")
-    knocker = await open_socket(guest_token, room.room_id)
+    knocker = await room_socket(guest_token, room.room_id)
     waiting = await recv(knocker)
     assert waiting["type"] == "lobby_waiting"
     assert waiting["data"] == {"room_id": room.room_id, "title": room.title, "owner": {"id": owner.pk, "username": owner.username, "name": owner.name}}
@@ -143,9 +117,9 @@ async def test_lobby_knock_then_admit_joins_the_room(people):
 async def test_owner_joining_later_sees_who_waits(people):
     (owner, owner_token), (guest, guest_token), _ = people
     room = await aroom_with_members(owner, lobby_enabled=True)
-    knocker = await open_socket(guest_token, room.room_id)
+    knocker = await room_socket(guest_token, room.room_id)
     await recv_type(knocker, "lobby_waiting")
-    host = await open_socket(owner_token, room.room_id)
+    host = await room_socket(owner_token, room.room_id)
     await recv_type(host, "room_joined")
     lobby = await recv_type(host, "lobby")
     assert [entry["user"] for entry in lobby["data"]["waiting"]] == [brief(guest)] and lobby["data"]["waiting"][0]["since"]
@@ -156,15 +130,15 @@ async def test_owner_joining_later_sees_who_waits(people):
 async def test_lobby_deny_closes_the_waiting_socket_4403(people):
     (owner, owner_token), (guest, guest_token), _ = people
     room = await aroom_with_members(owner, lobby_enabled=True)
-    host = await open_socket(owner_token, room.room_id)
+    host = await room_socket(owner_token, room.room_id)
     await recv_type(host, "room_joined")
-    knocker = await open_socket(guest_token, room.room_id)
+    knocker = await room_socket(guest_token, room.room_id)
     await recv_type(knocker, "lobby_waiting")
     await recv_type(host, "knock")
     await send(host, "deny", {"user_id": guest.pk})
     denied = await recv(knocker)
     assert denied["type"] == "error" and denied["data"]["code"] == "lobby_denied"
-    assert await closed_with(knocker) == closecodes.FORBIDDEN
+    assert await expect_close(knocker) == closecodes.FORBIDDEN
     await knocker.disconnect()  # what the protocol server does after the close
     assert (await recv_type(host, "lobby_update"))["data"] == {"waiting": []}
     assert not await database_sync_to_async(RoomMember.objects.filter(room=room, user=guest).exists)()
@@ -174,9 +148,9 @@ async def test_lobby_deny_closes_the_waiting_socket_4403(people):
 async def test_only_the_owner_admits(people):
     (owner, _), (member, member_token), (guest, guest_token) = people
     room = await aroom_with_members(owner, member, lobby_enabled=True)
-    knocker = await open_socket(guest_token, room.room_id)
+    knocker = await room_socket(guest_token, room.room_id)
     await recv_type(knocker, "lobby_waiting")
-    comm = await open_socket(member_token, room.room_id)
+    comm = await room_socket(member_token, room.room_id)
     await recv_type(comm, "room_joined")
     await send(comm, "admit", {"user_id": guest.pk})
     error = await recv(comm)
@@ -191,17 +165,17 @@ async def test_only_the_owner_admits(people):
 async def test_kick_closes_the_users_sockets_4403_and_others_see_them_leave(people):
     (owner, owner_token), (member, member_token), _ = people
     room = await aroom_with_members(owner, member)
-    host = await open_socket(owner_token, room.room_id)
+    host = await room_socket(owner_token, room.room_id)
     await recv_type(host, "room_joined")
-    target = await open_socket(member_token, room.room_id)
+    target = await room_socket(member_token, room.room_id)
     await recv_type(target, "room_joined")
     await database_sync_to_async(services.member_kick)(room_id=room.room_id, actor=owner, user_id=member.pk)
     removed = await recv_type(target, "removed")
     assert removed["data"] == {"room_id": room.room_id, "reason": "kicked"}
-    assert await closed_with(target) == closecodes.FORBIDDEN
+    assert await expect_close(target) == closecodes.FORBIDDEN
     await target.disconnect()  # what the protocol server does after the close; the communicator waits for us
     assert (await recv_type(host, "peer_left"))["data"]["reason"] == "left"
-    again = await open_socket(member_token, room.room_id)  # no longer a member; the room has no lobby
+    again = await room_socket(member_token, room.room_id)  # no longer a member; the room has no lobby
     assert (await recv(again))["data"]["code"] == "room_not_found"
     await host.disconnect()
 
@@ -209,13 +183,13 @@ async def test_kick_closes_the_users_sockets_4403_and_others_see_them_leave(peop
 async def test_deleting_the_room_closes_every_socket_4410(people):
     (owner, owner_token), (member, member_token), (_, guest_token) = people
     room = await aroom_with_members(owner, member, lobby_enabled=True)
-    host = await open_socket(owner_token, room.room_id)
+    host = await room_socket(owner_token, room.room_id)
     await recv_type(host, "room_joined")
-    peer = await open_socket(member_token, room.room_id)
+    peer = await room_socket(member_token, room.room_id)
     await recv_type(peer, "room_joined")
-    knocker = await open_socket(guest_token, room.room_id)
+    knocker = await room_socket(guest_token, room.room_id)
     await recv_type(knocker, "lobby_waiting")
     await database_sync_to_async(services.room_delete)(room_id=room.room_id, actor=owner)
     for comm in (host, peer, knocker):
         assert (await recv_type(comm, "room_closed"))["data"] == {"room_id": room.room_id}
-        assert await closed_with(comm) == closecodes.GONE
+        assert await expect_close(comm) == closecodes.GONE

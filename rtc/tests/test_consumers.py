@@ -2,54 +2,34 @@
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 import pytest
-from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
 from realtime import closecodes
-from realtime.auth import websocket_stack
 from realtime.heartbeat import sweep_once
 from realtime.presence import get_presence_store
+from realtime.testing import open_socket, recv, recv_type, send, socket_app
 from rtc.routing import websocket_urlpatterns
 from rtc.services import room_scope
 from rtc.tests.rooms import new_room_for
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-app = websocket_stack(URLRouter(websocket_urlpatterns))
+app = socket_app(websocket_urlpatterns)
 
 
-async def recv(comm: WebsocketCommunicator, timeout: float = 5) -> dict:
-    return json.loads(await comm.receive_from(timeout=timeout))
-
-
-async def recv_type(comm: WebsocketCommunicator, event_type: str, timeout: float = 5) -> dict:
-    """Next frame of `event_type`, skipping others (e.g. peer_joined while waiting for an offer)."""
-    while True:
-        frame = await recv(comm, timeout)
-        if frame["type"] == event_type:
-            return frame
-
-
-async def open_socket(token: str, room_id: str) -> WebsocketCommunicator:
-    comm = WebsocketCommunicator(app, f"/ws/rooms/{room_id}/?token={token}")
-    connected, _ = await comm.connect()
-    assert connected
-    return comm
+async def room_socket(token: str, room_id: str) -> WebsocketCommunicator:
+    return await open_socket(app, f"/ws/rooms/{room_id}/?token={token}")
 
 
 async def join(token: str, room_id: str) -> tuple[WebsocketCommunicator, dict]:
-    comm = await open_socket(token, room_id)
+    comm = await room_socket(token, room_id)
     frame = await recv(comm)
     assert frame["type"] == "room_joined", frame
     return comm, frame["data"]
-
-
-async def send(comm: WebsocketCommunicator, event_type: str, data: dict) -> None:
-    await comm.send_to(text_data=json.dumps({"type": event_type, "data": data}))
 
 
 @pytest.fixture
@@ -143,7 +123,8 @@ async def test_target_in_another_room_gets_error_and_nothing_is_relayed(people):
     (_, t1), (_, t2), _ = people
     a, _ = await join(t1, await new_room_for(people))
     other, other_info = await join(t2, await new_room_for(people))
-    for event_type, data in [("offer", {"sdp": "v=0"}), ("answer", {"sdp": "v=0"}), ("ice_candidate", {"candidate": None})]:
+    cases: list[tuple[str, dict[str, Any]]] = [("offer", {"sdp": "v=0"}), ("answer", {"sdp": "v=0"}), ("ice_candidate", {"candidate": None})]
+    for event_type, data in cases:
         await send(a, event_type, {"target": other_info["peer_id"], **data})
         error = await recv_type(a, "error")
         assert error["data"]["code"] == "unknown_peer" and error["data"]["type"] == event_type
@@ -183,7 +164,7 @@ async def test_invalid_frames_get_validation_errors(people):
 @pytest.mark.parametrize("room_id", ["a.b", "x" * 65, "%C3%A4", ""])
 async def test_invalid_room_id_gets_error_frame_and_close_4404(people, room_id):
     (_, t1), _, _ = people
-    comm = await open_socket(t1, room_id)
+    comm = await room_socket(t1, room_id)
     frame = await recv(comm)
     assert frame["type"] == "error" and frame["data"]["code"] == "invalid_room"
     assert (await comm.receive_output(timeout=5))["code"] == closecodes.NOT_FOUND
@@ -195,7 +176,7 @@ async def test_room_refuses_participant_beyond_maximum_with_4413(people):
     room = await new_room_for(people)
     a, _ = await join(t1, room)
     b, _ = await join(t2, room)
-    c = await open_socket(t3, room)
+    c = await room_socket(t3, room)
     frame = await recv(c)
     assert frame["type"] == "error" and frame["data"]["code"] == "room_full" and frame["data"]["max_participants"] == 2
     assert (await c.receive_output(timeout=5))["code"] == closecodes.FULL

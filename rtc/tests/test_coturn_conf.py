@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -21,7 +22,7 @@ def _directives() -> list[tuple[str, str]]:
     return pairs
 
 
-def _denied_ranges() -> list[tuple[ipaddress._BaseAddress, ipaddress._BaseAddress]]:
+def _denied_ranges() -> list[tuple[Any, Any]]:  # IPv4 or IPv6 pairs, compared within one version
     ranges = []
     for key, value in _directives():
         if key == "denied-peer-ip":

@@ -6,14 +6,11 @@ process B and must still get `removed` and close 4403.
 
 from __future__ import annotations
 
-import asyncio
-import json
-
 import httpx
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
 
+from realtime.testing import expect_close, recv_type
 from rtc.tests.rooms import aroom_with_members
 
 pytestmark = [pytest.mark.e2e]
@@ -25,22 +22,7 @@ def people(live_db, make_user, token_for):
     return [(user, token_for(user)) for user in users]
 
 
-async def next_frame(ws, event_type: str, timeout: float = 15) -> dict:
-    async def find() -> dict:
-        while True:
-            frame = json.loads(await ws.recv())
-            if frame["type"] == event_type:
-                return frame["data"]
-
-    return await asyncio.wait_for(find(), timeout=timeout)
-
-
-async def close_code(ws, timeout: float = 15) -> int:
-    try:
-        await asyncio.wait_for(ws.wait_closed(), timeout=timeout)
-    except ConnectionClosed:
-        pass
-    return ws.close_code
+WAIT = 15.0
 
 
 async def test_owner_on_one_process_kicks_a_user_connected_to_the_other(cluster, people):
@@ -51,27 +33,27 @@ async def test_owner_on_one_process_kicks_a_user_connected_to_the_other(cluster,
     target = await connect(f"{b.ws_url}/ws/rooms/{room}/?token={member_token}", open_timeout=20)
     outsider = await connect(f"{b.ws_url}/ws/rooms/{room}/?token={stranger_token}", open_timeout=20)
     try:
-        await next_frame(host, "room_joined")
-        target_peer = (await next_frame(target, "room_joined"))["peer_id"]
-        assert (await next_frame(host, "peer_joined"))["peer_id"] == target_peer
+        await recv_type(host, "room_joined", timeout=WAIT)
+        target_peer = (await recv_type(target, "room_joined", timeout=WAIT))["data"]["peer_id"]
+        assert (await recv_type(host, "peer_joined", timeout=WAIT))["data"]["peer_id"] == target_peer
         # A stranger (private room, no lobby, no invite) is told the room does not exist.
-        assert (await next_frame(outsider, "error"))["code"] == "room_not_found"
-        assert await close_code(outsider) == 4404
+        assert (await recv_type(outsider, "error", timeout=WAIT))["data"]["code"] == "room_not_found"
+        assert await expect_close(outsider, timeout=WAIT) == 4404
 
         async with httpx.AsyncClient(base_url=a.http_url, timeout=20) as client:
             response = await client.post(
                 f"/api/rtc/rooms/{room}/kick/", json={"user_id": member.pk}, headers={"Authorization": f"Bearer {owner_token}"}
             )
         assert response.status_code == 204, response.text
-        assert await next_frame(target, "removed") == {"room_id": room, "reason": "kicked"}
-        assert await close_code(target) == 4403
-        left = await next_frame(host, "peer_left")
+        assert (await recv_type(target, "removed", timeout=WAIT))["data"] == {"room_id": room, "reason": "kicked"}
+        assert await expect_close(target, timeout=WAIT) == 4403
+        left = (await recv_type(host, "peer_left", timeout=WAIT))["data"]
         assert left == {"peer_id": target_peer, "reason": "left"}
 
         # No longer a member: process B now refuses them like an unknown room.
         again = await connect(f"{b.ws_url}/ws/rooms/{room}/?token={member_token}", open_timeout=20)
-        assert (await next_frame(again, "error"))["code"] == "room_not_found"
-        assert await close_code(again) == 4404
+        assert (await recv_type(again, "error", timeout=WAIT))["data"]["code"] == "room_not_found"
+        assert await expect_close(again, timeout=WAIT) == 4404
     finally:
         for ws in (host, target, outsider):
             await ws.close()

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from aiortc import RTCConfiguration
 
+from realtime.testing import recv_type
 from rtc.tests.peers import RoomPeer
 from rtc.tests.rooms import room_with_members
 
@@ -72,10 +73,10 @@ async def test_peer_on_a_crashed_process_is_announced_as_left_by_heartbeat_expir
     survivor = await connect(f"{crash.servers[0].ws_url}/ws/rooms/{room}/?token={tokens[0]}", open_timeout=20)
     victim = await connect(f"{crash.servers[1].ws_url}/ws/rooms/{room}/?token={tokens[1]}", open_timeout=20)
     try:
-        victim_id = (await wait_for_frame(victim, "room_joined"))["peer_id"]
-        assert (await wait_for_frame(survivor, "peer_joined"))["peer_id"] == victim_id
+        victim_id = (await recv_type(victim, "room_joined", timeout=15))["data"]["peer_id"]
+        assert (await recv_type(survivor, "peer_joined", timeout=15))["data"]["peer_id"] == victim_id
         crash.kill(1)  # no disconnect handler runs on the killed process
-        left = await wait_for_frame(survivor, "peer_left", timeout=30, peer_id=victim_id)
+        left = (await recv_type(survivor, "peer_left", timeout=30, peer_id=victim_id))["data"]
         assert left == {"peer_id": victim_id, "reason": "expired"}
         async with httpx.AsyncClient(base_url=crash.servers[0].http_url, timeout=20) as client:
             response = await client.get(f"/api/rtc/rooms/{room}/participants/", headers={"Authorization": f"Bearer {tokens[0]}"})
@@ -83,16 +84,3 @@ async def test_peer_on_a_crashed_process_is_announced_as_left_by_heartbeat_expir
         assert response.json()["count"] == 1
     finally:
         await survivor.close()
-
-
-async def wait_for_frame(ws, event_type: str, timeout: float = 15, peer_id: str | None = None) -> dict:
-    """Data of the next frame of `event_type` (about `peer_id` if given); other frames are skipped."""
-    import json
-
-    async def next_of_type() -> dict:
-        while True:
-            frame = json.loads(await ws.recv())
-            if frame["type"] == event_type and (peer_id is None or frame["data"].get("peer_id") == peer_id):
-                return frame["data"]
-
-    return await asyncio.wait_for(next_of_type(), timeout=timeout)

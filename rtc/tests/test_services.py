@@ -6,9 +6,10 @@ import pytest
 from django.test import override_settings
 
 from realtime.errors import BadRequest, Forbidden, InvalidInput, NotFound
+from realtime.webrtc import sdp_check as sdp_validate
 from rtc.models import RoomBan, RoomMember
 from rtc.selectors import Access, room_access, room_visible
-from rtc.services import lobby_admit, member_ban, member_kick, room_create, room_id_validate, room_join, room_update, sdp_validate
+from rtc.services import lobby_admit, member_ban, member_kick, room_create, room_id_validate, room_join, room_update
 from rtc.tests.rooms import room_with_members
 
 
@@ -92,9 +93,9 @@ def test_room_create_and_taken_id(trio):
     with pytest.raises(BadRequest) as exc:
         room_create(owner=other, room_id="standup")
     assert exc.value.code == "room_id_taken"
-    with pytest.raises(InvalidInput) as exc:
+    with pytest.raises(InvalidInput) as invalid:
         room_create(owner=other, room_id="a b")
-    assert "letters, digits" in exc.value.message
+    assert "letters, digits" in invalid.value.message
 
 
 @pytest.mark.django_db

@@ -1,0 +1,246 @@
+"""The event catalogue: every server -> client WebSocket event is a typed class, declared once.
+
+Each app declares its events in `<app>/events.py` with the `@event` decorator:
+
+    @event
+    class ViewersUpdate(Event):
+        type: ClassVar[Literal["viewers_update"]] = "viewers_update"
+        count: int
+
+An event is a keyword-only dataclass: its fields are exactly the keys of the frame's `data`
+(a field left at `OMIT` is not sent, for the few documented optional keys), so an unknown
+key is a TypeError where the event is built, not a surprise in a client. Object shapes that
+several events (or a REST output) share are `@payload` dataclasses (`UserBrief`, a chat
+message). `publish` / `apublish` / `build_message` / `BaseConsumer.send_event` accept only
+`Event` instances; docs/protocol.md is checked field by field against `CATALOGUE`
+(tests/test_protocol_doc.py), and every frame a test client receives is checked against it
+(conftest.py). This module also holds the core's own events (pong, authenticated, error,
+user_online/user_offline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, ClassVar, Literal, TypeVar, dataclass_transform
+
+T = TypeVar("T")
+
+
+class _Omit:
+    """A field value meaning "leave this key out of the frame" (documented optional keys only)."""
+
+    _instance: _Omit | None = None
+
+    def __new__(cls) -> _Omit:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "OMIT"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+OMIT: Any = _Omit()
+
+
+class Payload:
+    """An object shape sent inside events (and by REST outputs). Subclasses are `@payload` dataclasses."""
+
+    # (attribute, JSON key): a trailing underscore is dropped (`from_` -> "from", `type_` -> "type")
+    _keys: ClassVar[tuple[tuple[str, str], ...]] = ()
+    _optional: ClassVar[frozenset[str]] = frozenset()
+
+    def data(self) -> dict[str, Any]:
+        """The JSON-ready dict (datetimes are encoded by the envelope), without the OMIT keys: a fresh copy."""
+        return {key: _plain(value) for key, value in self._items()}
+
+    def wire(self) -> dict[str, Any]:
+        """`data()` as the envelope encodes it, built once per payload and shared: never mutate it.
+
+        A payload shared by many events (`chat_update.last_message`, one per member on the chat
+        fan-out path) is turned into a dict once, not once per event and not by the JSON
+        encoder's Python-level `default` per frame (bench/chat_fanout).
+        """
+        values = self.__dict__
+        cached = values.get("_wire")
+        if cached is None:
+            cached = {}
+            for name, key in self._keys:
+                value = values[name]
+                if type(value) in _SCALARS:  # most fields: no conversion, no isinstance chain
+                    cached[key] = value
+                elif value is not OMIT:
+                    cached[key] = _wire(value)
+            values["_wire"] = cached
+        return cached
+
+    def _items(self) -> list[tuple[str, Any]]:
+        values = self.__dict__
+        return [(key, values[name]) for name, key in self._keys if values[name] is not OMIT]
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """The keys of `data()`, in order."""
+        return tuple(key for _, key in cls._keys)
+
+    @classmethod
+    def optional_fields(cls) -> frozenset[str]:
+        """Fields that may be left out of a frame (their default is OMIT)."""
+        return cls._optional
+
+
+class Event(Payload):
+    """A server -> client event; `type` is a class-level literal, the fields are the frame's `data`."""
+
+    type: ClassVar[str]
+    app: ClassVar[str]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Payload):
+        return value.data()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+_SCALARS = frozenset({int, str, bool, float, type(None), datetime})
+
+
+def _wire(value: Any) -> Any:
+    if isinstance(value, Payload):
+        return value.wire()
+    if isinstance(value, list | tuple):
+        return [_wire(v) for v in value]
+    return value
+
+
+# (app, type) -> event class. Only classes declared in an `<app>/events.py` module (and this one) are catalogued.
+CATALOGUE: dict[tuple[str, str], type[Event]] = {}
+# type -> every class declaring it, tests' own events included (for `check_frame`)
+_BY_TYPE: dict[str, list[type[Event]]] = {}
+
+
+def _prepare(cls: type[T]) -> type[T]:
+    dc: Any = dataclass(kw_only=True)(cls)
+    dc._keys = tuple((f.name, f.name.removesuffix("_")) for f in fields(dc))
+    dc._optional = frozenset(f.name.removesuffix("_") for f in fields(dc) if f.default is OMIT)
+    return dc
+
+
+@dataclass_transform(kw_only_default=True)
+def payload(cls: type[T]) -> type[T]:
+    """Declare a shared object shape (a keyword-only dataclass)."""
+    return _prepare(cls)
+
+
+@dataclass_transform(kw_only_default=True)
+def event(cls: type[T]) -> type[T]:
+    """Declare an event and add it to the catalogue under its app (the first part of its module)."""
+    dc = _prepare(cls)
+    event_type = dc.__dict__.get("type")
+    if not isinstance(event_type, str) or not event_type:
+        raise TypeError(f"{dc.__name__} needs `type: ClassVar[Literal[...]] = \"...\"`")
+    module = dc.__module__
+    app = module.split(".")[0]
+    dc.app = app  # type: ignore[attr-defined]
+    _BY_TYPE.setdefault(event_type, []).append(dc)  # type: ignore[arg-type]
+    if module.endswith(".events"):
+        key = (app, event_type)
+        if key in CATALOGUE and CATALOGUE[key].__qualname__ != dc.__qualname__:
+            raise TypeError(f"{app} declares event type {event_type!r} twice")
+        CATALOGUE[key] = dc  # type: ignore[assignment]
+    return dc
+
+
+def require_event(value: Any) -> Event:
+    if not isinstance(value, Event):
+        raise TypeError(f"expected an event from an app's events.py (a realtime.events.Event), got {type(value).__name__}")
+    return value
+
+
+def check_frame(frame: Any) -> str | None:
+    """Why a server frame is not a catalogued event with exactly its declared fields (None if it is).
+
+    Tests call it on every frame a socket sends (conftest.py): no type outside the catalogue
+    (or a test's own `@event`), no missing or unknown key.
+    """
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str) or not isinstance(frame.get("data"), dict):
+        return f"not an event frame: {str(frame)[:120]}"
+    event_type, keys = frame["type"], set(frame["data"])
+    classes = [c for c in _BY_TYPE.get(event_type, []) if c.__module__.endswith(".events") or ".tests." in c.__module__ or c.__module__.startswith("tests.")]
+    if not classes:
+        return f"`{event_type}` is not in the event catalogue"
+    for cls in classes:
+        fields_ = set(cls.field_names())
+        if keys <= fields_ and fields_ - cls.optional_fields() <= keys:
+            return None
+    return f"`{event_type}` data keys {sorted(keys)} match no declared event ({', '.join(c.__qualname__ for c in classes)})"
+
+
+def load_catalogue() -> dict[tuple[str, str], type[Event]]:
+    """Import every installed app's `events` module, then return the full catalogue."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        name = f"{config.name}.events"
+        if find_spec(name) is not None:
+            import_module(name)
+    return CATALOGUE
+
+
+# --- the core's own events --------------------------------------------------------
+
+
+@event
+class Pong(Event):
+    type: ClassVar[Literal["pong"]] = "pong"
+    ts: int | float | str = OMIT
+
+
+@event
+class Authenticated(Event):
+    type: ClassVar[Literal["authenticated"]] = "authenticated"
+    user_id: int
+    expires_at: str | None
+
+
+@event
+class Error(Event):
+    """A client frame was refused or failed; the extras are the documented ones only."""
+
+    type: ClassVar[Literal["error"]] = "error"
+    code: str
+    message: str
+    # the client frame type the error answers
+    type_: str = OMIT
+    errors: dict[str, Any] = OMIT
+    supported: list[str] = OMIT
+    max_participants: int = OMIT
+    max_viewers: int = OMIT
+
+
+@event
+class UserOnline(Event):
+    type: ClassVar[Literal["user_online"]] = "user_online"
+    user_id: int
+    username: str
+
+
+@event
+class UserOffline(Event):
+    type: ClassVar[Literal["user_offline"]] = "user_offline"
+    user_id: int
+    username: str
+
+
+def error(code: str, message: str, *, type: str = OMIT, **extra: Any) -> Error:
+    """An `error` event; `type` is the client frame type it answers. Unknown extras are a TypeError."""
+    return Error(code=code, message=message, type_=type, **extra)
