@@ -168,6 +168,8 @@ REST: list[Rest] = [
     Rest("GET", "/api/users/{username}/followers/", authed(200, 200), params=_username),
     Rest("GET", "/api/users/{username}/following/", authed(200, 200), params=_username),
     Rest("GET", "/api/users/me/", authed(200, 200)),
+    # operations: cluster figures are for staff only (nobody in the matrix is staff; realtime/tests/test_metrics.py covers staff)
+    Rest("GET", "/api/stats/", authed(403, 403)),
     Rest("PATCH", "/api/users/me/", authed(200, 200), body=lambda w: {"bio": "updated"}),
     # chat: a conversation is the members' only; strangers get 404 (existence hidden)
     Rest("GET", "/api/chat/conversations/", authed(200, 200)),

@@ -7,7 +7,7 @@ import { userName } from "./ui.js";
 /**
  * @typedef {{id?: number, type: string, text?: string, actor?: any, actors?: any[],
  *   target?: {type?: string, id?: number, username?: string, conversation_id?: number},
- *   is_read?: boolean, read?: boolean, read_at?: string | null, created_at?: string}} Notification
+ *   read?: boolean, read_at?: string | null, created_at?: string}} Notification
  */
 
 const VERBS = /** @type {Record<string, string>} */ ({
@@ -62,13 +62,11 @@ export function notificationLink(n, myName) {
 }
 
 /**
- * The REST list and the socket frames name "read" differently today (see issue 10 item 1).
+ * The REST list and the socket's `new_notification` share one shape (notifications/events.py): `read`.
  * @param {Notification} n
  */
 export function isUnread(n) {
-  if ("is_read" in n) return !n.is_read;
-  if ("read" in n) return !n.read;
-  return !n.read_at;
+  return !n.read;
 }
 
 /** @param {unknown} count */
