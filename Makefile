@@ -63,12 +63,14 @@ worker: deps
 ## test: set up and run the linters (ruff, mypy, eslint, prettier, tsc), the JS unit tests and the whole suite.
 test: dev-deps js-lint js-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: dev-deps js-lint
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 
 ## js-lint / js-test: the browser client (static/js): eslint, prettier --check, tsc on the `// @ts-check` JSDoc types,

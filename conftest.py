@@ -146,7 +146,9 @@ def _frames_match_the_event_catalogue(monkeypatch: pytest.MonkeyPatch) -> Iterat
     problems: list[str] = []
     original = BaseConsumer.send
 
-    async def checked(self: Any, text_data: str | None = None, bytes_data: bytes | None = None, close: bool | int = False) -> None:
+    async def checked(
+        self: Any, text_data: str | None = None, bytes_data: bytes | None = None, close: bool | int = False
+    ) -> None:
         if text_data is not None:
             try:
                 frame = json.loads(text_data)
@@ -171,7 +173,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     from realtime.events import CATALOGUE
 
     unseen = sorted({event_type for _, event_type in CATALOGUE} - SENT_EVENT_TYPES)
-    terminalreporter.write_line(f"event catalogue: {len(SENT_EVENT_TYPES)} types sent by sockets in this run; not sent: {', '.join(unseen) or 'none'}")
+    terminalreporter.write_line(
+        f"event catalogue: {len(SENT_EVENT_TYPES)} types sent by sockets in this run; "
+        f"not sent: {', '.join(unseen) or 'none'}"
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -225,7 +230,9 @@ def make_user(db: None) -> Callable[..., Any]:
     def make(username: str | None = None, **extra: Any) -> Any:
         counter["n"] += 1
         name = username or f"user{counter['n']}_{uuid.uuid4().hex[:6]}"
-        return get_user_model().objects.create_user(username=name, password=PASSWORD, email=f"{name}@example.com", **extra)
+        return get_user_model().objects.create_user(
+            username=name, password=PASSWORD, email=f"{name}@example.com", **extra
+        )
 
     return make
 
@@ -274,7 +281,8 @@ def _close_stray_db_sessions(django_db_setup: Any, django_db_blocker: Any) -> It
         return
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
 
 

@@ -35,7 +35,9 @@ from accounts.serializers import (
 from realtime.api import request_user
 from realtime.throttles import LoginIPThrottle, LoginUsernameThrottle, RefreshThrottle, RegisterThrottle
 
-THROTTLED = OpenApiResponse(description="Rate limited: `Retry-After` header; body `{detail, code: throttled, limited, retry_after}`.")
+THROTTLED = OpenApiResponse(
+    description="Rate limited: `Retry-After` header; body `{detail, code: throttled, limited, retry_after}`."
+)
 
 
 class LoginLockedOut(Throttled):
@@ -52,7 +54,13 @@ class TokenObtainView(TokenObtainPairView):
 
     throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
 
-    @extend_schema(responses={200: TokenObtainPairSerializer, 401: OpenApiResponse(description="Wrong credentials."), 429: THROTTLED})
+    @extend_schema(
+        responses={
+            200: TokenObtainPairSerializer,
+            401: OpenApiResponse(description="Wrong credentials."),
+            429: THROTTLED,
+        }
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         username = request.data.get("username") if isinstance(request.data, dict) else None
         lockout = lockout_for(request, username if isinstance(username, str) else None)
@@ -67,7 +75,13 @@ class TokenRefreshRotateView(TokenRefreshView):
     serializer_class = TokenRefreshInputSerializer
     throttle_classes = [RefreshThrottle]
 
-    @extend_schema(responses={200: TokenRefreshInputSerializer, 401: OpenApiResponse(description="Invalid, used or revoked token."), 429: THROTTLED})
+    @extend_schema(
+        responses={
+            200: TokenRefreshInputSerializer,
+            401: OpenApiResponse(description="Invalid, used or revoked token."),
+            429: THROTTLED,
+        }
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)
 
@@ -83,7 +97,11 @@ class LogoutView(APIView):
 
     @extend_schema(
         request=LogoutInputSerializer,
-        responses={204: None, 401: OpenApiResponse(description="Invalid, expired or already revoked token."), 429: THROTTLED},
+        responses={
+            204: None,
+            401: OpenApiResponse(description="Invalid, expired or already revoked token."),
+            429: THROTTLED,
+        },
         auth=[],
     )
     def post(self, request: Request) -> Response:
@@ -168,10 +186,16 @@ class UserViewSet(viewsets.GenericViewSet):
     @extend_schema(
         methods=["POST"],
         request=None,
-        responses={200: UserProfileSerializer, 201: UserProfileSerializer, 400: OpenApiResponse(description="Following yourself.")},
+        responses={
+            200: UserProfileSerializer,
+            201: UserProfileSerializer,
+            400: OpenApiResponse(description="Following yourself."),
+        },
         description="Follow the user. Idempotent: 201 when the follow is new, 200 when it already existed.",
     )
-    @extend_schema(methods=["DELETE"], request=None, responses={204: None}, description="Unfollow the user. Idempotent.")
+    @extend_schema(
+        methods=["DELETE"], request=None, responses={204: None}, description="Unfollow the user. Idempotent."
+    )
     @action(detail=True, methods=["post", "delete"])
     def follow(self, request: Request, username: str) -> Response:
         followee = user_or_404(username)

@@ -97,7 +97,9 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = Non
 class LockoutModelBackend(ModelBackend):
     """ModelBackend that refuses locked-out usernames and addresses before checking the password."""
 
-    def authenticate(self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any) -> Any:
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
         if username is None:
             username = kwargs.get(get_user_model().USERNAME_FIELD)
         if lockout_for(request, username) is not None:

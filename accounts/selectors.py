@@ -11,7 +11,13 @@ from accounts.models import Follow, User
 
 def _count(model: type[Model], field: str) -> Coalesce:
     """A correlated COUNT subquery: several counters on one row without multiplying joins."""
-    subquery = model._default_manager.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
+    subquery = (
+        model._default_manager.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return Coalesce(Subquery(subquery, output_field=IntegerField()), Value(0))
 
 
@@ -44,7 +50,9 @@ def user_profile_get(*, username: str, viewer: User | None) -> User | None:
 
 def followers_of(*, user: User) -> QuerySet[User]:
     """Who follows `user`, most recent follower first."""
-    return User.objects.filter(following_set__followee=user, is_active=True).order_by("-following_set__created_at", "-id")
+    return User.objects.filter(following_set__followee=user, is_active=True).order_by(
+        "-following_set__created_at", "-id"
+    )
 
 
 def following_of(*, user: User) -> QuerySet[User]:

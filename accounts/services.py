@@ -120,11 +120,13 @@ def user_credentials_revoke(*, user: User, reason: str) -> int:
     """
     with transaction.atomic():
         outstanding = list(
-            OutstandingToken.objects.filter(user_id=user.pk, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True).values_list(
-                "pk", flat=True
-            )
+            OutstandingToken.objects.filter(
+                user_id=user.pk, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+            ).values_list("pk", flat=True)
         )
-        BlacklistedToken.objects.bulk_create([BlacklistedToken(token_id=pk) for pk in outstanding], ignore_conflicts=True)
+        BlacklistedToken.objects.bulk_create(
+            [BlacklistedToken(token_id=pk) for pk in outstanding], ignore_conflicts=True
+        )
         user_sockets_close(user_id=user.pk, reason=reason)
     return len(outstanding)
 

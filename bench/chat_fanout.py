@@ -76,7 +76,12 @@ def ensure_database(url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
             conn.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, env={**os.environ, "DATABASE_URL": url}, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=BASE_DIR,
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+    )
 
 
 def setup_django(url: str, redis_url: str) -> None:
@@ -104,7 +109,11 @@ def create_fixtures(rooms: int, members: int, tag: str) -> list[dict[str, Any]]:
         [Conversation(kind=Conversation.Kind.GROUP, title=f"bench {tag} {r}") for r in range(rooms)]
     )
     Membership.objects.bulk_create(
-        [Membership(conversation=conversations[r], user=users[r * members + m]) for r in range(rooms) for m in range(members)]
+        [
+            Membership(conversation=conversations[r], user=users[r * members + m])
+            for r in range(rooms)
+            for m in range(members)
+        ]
     )
     return [
         {
@@ -175,8 +184,12 @@ class PathResult:
             "mean_ms": round(statistics.fmean(lat), 1) if lat else None,
             # CPU as % of one core over the send+drain window (the machine has os.cpu_count() cores).
             "client_processes": self.client_processes,
-            "client_cpu_pct": round(100 * self.client_cpu_seconds / self.window_seconds, 1) if self.window_seconds else None,
-            "server_cpu_pct": [round(100 * c / self.window_seconds, 1) for c in self.server_cpu_seconds] if self.window_seconds else None,
+            "client_cpu_pct": round(100 * self.client_cpu_seconds / self.window_seconds, 1)
+            if self.window_seconds
+            else None,
+            "server_cpu_pct": [round(100 * c / self.window_seconds, 1) for c in self.server_cpu_seconds]
+            if self.window_seconds
+            else None,
             "loadavg_1m": list(self.loadavg),
         }
 
@@ -211,7 +224,9 @@ def _chat_stamp(frame: dict[str, Any], result: PathResult) -> str | None:
     return frame["data"].get("client_id") or ""
 
 
-async def _read_frames(ws: Any, *, is_sender: bool, chat: bool, run_tag: str, receipt_type: str | None, result: PathResult) -> None:
+async def _read_frames(
+    ws: Any, *, is_sender: bool, chat: bool, run_tag: str, receipt_type: str | None, result: PathResult
+) -> None:
     """Count this run's frames on one socket and their latency; members acknowledge with `receipt_type`."""
     with contextlib.suppress(Exception):
         async for raw in ws:
@@ -230,7 +245,16 @@ async def _read_frames(ws: Any, *, is_sender: bool, chat: bool, run_tag: str, re
 
 
 async def _send_frames(
-    ws: Any, *, r: int, members_here: int, rate: float, duration: float, t0: float, run_tag: str, chat: bool, result: PathResult
+    ws: Any,
+    *,
+    r: int,
+    members_here: int,
+    rate: float,
+    duration: float,
+    t0: float,
+    run_tag: str,
+    chat: bool,
+    result: PathResult,
 ) -> None:
     """Room `r`'s sender: `rate` stamped messages per second until `duration` after `t0`."""
     interval = 1.0 / rate
@@ -242,7 +266,11 @@ async def _send_frames(
             return
         await asyncio.sleep(max(0.0, at - time.monotonic()))
         stamp = f"{run_tag}|{r}.{seq}|{time.time():.6f}"
-        frame = {"type": "chat_message", "data": {"text": f"bench message {seq}", "client_id": stamp}} if chat else {"message": stamp}
+        frame = (
+            {"type": "chat_message", "data": {"text": f"bench message {seq}", "client_id": stamp}}
+            if chat
+            else {"message": stamp}
+        )
         try:
             await ws.send(json.dumps(frame))
         except Exception:
@@ -291,11 +319,17 @@ async def run_path(
         if m == 0:
             senders[r] = ws
 
-    await asyncio.gather(*(open_one(r, m, token) for r, room in enumerate(rooms) for m, (_uid, token) in enumerate(room["users"])))
+    await asyncio.gather(
+        *(open_one(r, m, token) for r, room in enumerate(rooms) for m, (_uid, token) in enumerate(room["users"]))
+    )
     result.connections = sum(len(s) for s in sockets)
 
     readers = [
-        asyncio.ensure_future(_read_frames(ws, is_sender=ws is senders.get(r), chat=chat, run_tag=run_tag, receipt_type=receipt_type, result=result))
+        asyncio.ensure_future(
+            _read_frames(
+                ws, is_sender=ws is senders.get(r), chat=chat, run_tag=run_tag, receipt_type=receipt_type, result=result
+            )
+        )
         for r, room in enumerate(sockets)
         for ws in room
     ]
@@ -307,7 +341,17 @@ async def run_path(
     t0 = time.monotonic()
     await asyncio.gather(
         *(
-            _send_frames(senders[r], r=r, members_here=len(sockets[r]), rate=rate, duration=duration, t0=t0, run_tag=run_tag, chat=chat, result=result)
+            _send_frames(
+                senders[r],
+                r=r,
+                members_here=len(sockets[r]),
+                rate=rate,
+                duration=duration,
+                t0=t0,
+                run_tag=run_tag,
+                chat=chat,
+                result=result,
+            )
             for r in range(len(rooms))
             if r in senders
         )
@@ -333,7 +377,16 @@ def _process_cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def _client_shard(name: str, ws_urls: list[str], rooms: list[dict[str, Any]], room_offset: int, args: dict[str, Any], run_tag: str, barrier: Any, out: Any) -> None:
+def _client_shard(
+    name: str,
+    ws_urls: list[str],
+    rooms: list[dict[str, Any]],
+    room_offset: int,
+    args: dict[str, Any],
+    run_tag: str,
+    barrier: Any,
+    out: Any,
+) -> None:
     result = asyncio.run(
         run_path(
             name,
@@ -351,7 +404,9 @@ def _client_shard(name: str, ws_urls: list[str], rooms: list[dict[str, Any]], ro
     out.put(result)
 
 
-def run_path_sharded(name: str, servers: list[Any], rooms: list[dict[str, Any]], args: argparse.Namespace, run_tag: str) -> PathResult:
+def run_path_sharded(
+    name: str, servers: list[Any], rooms: list[dict[str, Any]], args: argparse.Namespace, run_tag: str
+) -> PathResult:
     """Run the path from `args.clients` client processes (rooms split between them).
 
     One asyncio process driving 500 sockets competes for the same 2 cores as the servers and
@@ -372,7 +427,9 @@ def run_path_sharded(name: str, servers: list[Any], rooms: list[dict[str, Any]],
     procs = []
     for i in range(n):
         shard = rooms[i * per : (i + 1) * per]
-        proc = ctx.Process(target=_client_shard, args=(name, ws_urls, shard, i * per, vars(args), run_tag, barrier, out), daemon=True)
+        proc = ctx.Process(
+            target=_client_shard, args=(name, ws_urls, shard, i * per, vars(args), run_tag, barrier, out), daemon=True
+        )
         proc.start()
         procs.append(proc)
     load0 = os.getloadavg()[0]
@@ -392,8 +449,10 @@ def run_path_sharded(name: str, servers: list[Any], rooms: list[dict[str, Any]],
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     cols = [
-        "path", "connections", "connect_failures", "sent", "expected_deliveries", "received", "delivery_ratio", "deliveries_per_s",
-        "p50_ms", "p99_ms", "max_ms", "errors", "receipts_sent", "receipt_frames", "client_cpu_pct", "server_cpu_pct", "loadavg_1m",
+        "path", "connections", "connect_failures", "sent", "expected_deliveries", "received", "delivery_ratio",
+        "deliveries_per_s",
+        "p50_ms", "p99_ms", "max_ms", "errors", "receipts_sent", "receipt_frames", "client_cpu_pct", "server_cpu_pct",
+        "loadavg_1m",
     ]  # fmt: skip
     widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
     print(" | ".join(c.ljust(widths[c]) for c in cols))
@@ -410,13 +469,18 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of sending per path")
     parser.add_argument("--drain", type=float, default=5.0, help="seconds to wait for stragglers after sending")
     parser.add_argument("--servers", type=int, default=2, help="uvicorn processes (members are spread over them)")
-    parser.add_argument("--clients", type=int, default=2, help="client processes driving the sockets (rooms are split between them)")
+    parser.add_argument(
+        "--clients", type=int, default=2, help="client processes driving the sockets (rooms are split between them)"
+    )
     parser.add_argument(
         "--receipts", choices=["none", "read", "delivered"], default="none",
-        help="what every non-sending member answers to each message (chat path only): nothing, mark_read (an open web client) or message_delivered",
+        help="what every non-sending member answers to each message (chat path only): nothing, "
+        "mark_read (an open web client) or message_delivered",
     )  # fmt: skip
     parser.add_argument("--only", choices=["baseline", "chat"], help="run one path only")
-    parser.add_argument("--profile", metavar="DIR", help="sample the servers' stacks (bench/sampler.py) into DIR/<pid>.txt")
+    parser.add_argument(
+        "--profile", metavar="DIR", help="sample the servers' stacks (bench/sampler.py) into DIR/<pid>.txt"
+    )
     args = parser.parse_args()
 
     db_url = os.environ.get("DATABASE_URL") or DEFAULT_DB
@@ -453,7 +517,11 @@ def main() -> None:
             if args.only and args.only != name:
                 continue
             receipts = f", receipts: {args.receipts}" if name == "chat" else ""
-            print(f"running {name}: {args.rooms} rooms x {args.members} members, {args.rate}/s per sender, {args.duration}s{receipts} ...", flush=True)
+            print(
+                f"running {name}: {args.rooms} rooms x {args.members} members, {args.rate}/s per sender, "
+                f"{args.duration}s{receipts} ...",
+                flush=True,
+            )
             results.append(run_path_sharded(name, cluster.servers, rooms, args, f"{name}{tag}"))
     finally:
         cluster.stop()

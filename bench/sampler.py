@@ -18,8 +18,10 @@ from pathlib import Path
 from types import FrameType
 
 # Innermost frames that mean "waiting": the loop's poll, idle pool threads, network reads of the database driver.
-IDLE = {("selectors.py", "select"), ("threading.py", "wait"), ("queue.py", "get"), ("thread.py", "_worker"), ("epollreactor.py", "doPoll"),
-        ("connection.py", "wait"), ("waiting.py", "wait_epoll"), ("waiting.py", "wait_select"), ("waiting.py", "wait_c")}  # fmt: skip
+IDLE = {("selectors.py", "select"), ("threading.py", "wait"), ("queue.py", "get"), ("thread.py", "_worker"),
+        ("epollreactor.py", "doPoll"),
+        ("connection.py", "wait"), ("waiting.py", "wait_epoll"), ("waiting.py", "wait_select"),
+        ("waiting.py", "wait_c")}  # fmt: skip
 
 
 def _kind(thread_id: int, main_id: int | None) -> str:
@@ -49,7 +51,12 @@ def start(directory: str, interval: float = 0.005, dump_every: float = 5.0) -> N
                     continue
                 kind = _kind(thread_id, main_id)
                 top = frame.f_code
-                if (os.path.basename(top.co_filename), top.co_name) in IDLE or top.co_name in {"select", "poll", "wait", "_worker"}:
+                if (os.path.basename(top.co_filename), top.co_name) in IDLE or top.co_name in {
+                    "select",
+                    "poll",
+                    "wait",
+                    "_worker",
+                }:
                     samples[f"{kind}:idle"] += 1
                     continue
                 samples[f"{kind}:busy"] += 1

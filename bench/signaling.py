@@ -70,7 +70,9 @@ def make_users(n: int) -> list[tuple[Any, str]]:
     from rest_framework_simplejwt.tokens import AccessToken
 
     tag = uuid.uuid4().hex[:6]
-    users = [get_user_model().objects.create_user(username=f"bench_{tag}_{i}", password=uuid.uuid4().hex) for i in range(n)]
+    users = [
+        get_user_model().objects.create_user(username=f"bench_{tag}_{i}", password=uuid.uuid4().hex) for i in range(n)
+    ]
     return [(u, str(AccessToken.for_user(u))) for u in users]
 
 
@@ -91,7 +93,9 @@ async def run_round(cluster: Any, n_viewers: int, pings: int) -> tuple[list[floa
     host_peer = (await streamer.sock.wait("connection_established"))["data"]["peer"]
 
     async def echo(frame: dict[str, Any]) -> None:
-        await streamer.sock.send("ice_candidate", {"target": frame["data"]["from"], "candidate": frame["data"]["candidate"]})
+        await streamer.sock.send(
+            "ice_candidate", {"target": frame["data"]["from"], "candidate": frame["data"]["candidate"]}
+        )
 
     streamer.sock.callbacks["ice_candidate"] = echo
     viewers: list[Viewer] = []
@@ -117,7 +121,8 @@ async def run_round(cluster: Any, n_viewers: int, pings: int) -> tuple[list[floa
             tag = f"ping-{index}-{seq}"
             sent = time.perf_counter()
             await viewer.sock.send(
-                "ice_candidate", {"target": host_peer, "candidate": {"candidate": tag, "sdpMid": "0", "sdpMLineIndex": 0}}
+                "ice_candidate",
+                {"target": host_peer, "candidate": {"candidate": tag, "sdpMid": "0", "sdpMLineIndex": 0}},
             )
             reply = await viewer.sock.wait("ice_candidate", timeout=30, where=functools.partial(_is_candidate, tag))
             relay_rtt.append(reply["_received"] - sent)
@@ -148,7 +153,11 @@ async def run_scenario(cluster: Any, n_viewers: int, pings: int, rounds: int) ->
         "viewers": n_viewers,
         "rounds": rounds,
         "first_frame_failures": failures,
-        "join_to_first_frame_s": {"p50": percentile(join_to_frame, 50), "p95": percentile(join_to_frame, 95), "n": len(join_to_frame)},
+        "join_to_first_frame_s": {
+            "p50": percentile(join_to_frame, 50),
+            "p95": percentile(join_to_frame, 95),
+            "n": len(join_to_frame),
+        },
         "relay_round_trip_ms": {
             "p50": percentile(relay_rtt, 50) * 1000,
             "p95": percentile(relay_rtt, 95) * 1000,
@@ -167,7 +176,9 @@ def main() -> None:
 
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DB
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/6"
-    os.environ.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    os.environ.update(
+        {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    )
     ensure_database(database_url)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, check=True)
 
@@ -200,14 +211,16 @@ def main() -> None:
             cluster.stop()
 
     header = (
-        f"{'viewers':>7} | {'join->1st frame p50':>19} | {'p95':>7} | {'relay RTT p50':>13} | {'p95':>8} | {'1-way p50':>9} | {'fails':>5}"
+        f"{'viewers':>7} | {'join->1st frame p50':>19} | {'p95':>7} | {'relay RTT p50':>13} | {'p95':>8} | "
+        f"{'1-way p50':>9} | {'fails':>5}"
     )
     print(header)
     print("-" * len(header))
     for r in results:
         jf, rt, ow = r["join_to_first_frame_s"], r["relay_round_trip_ms"], r["relay_one_way_ms_est"]
         print(
-            f"{r['viewers']:>7} | {jf['p50']:>17.2f} s | {jf['p95']:>5.2f} s | {rt['p50']:>10.1f} ms | {rt['p95']:>5.1f} ms |"
+            f"{r['viewers']:>7} | {jf['p50']:>17.2f} s | {jf['p95']:>5.2f} s | "
+            f"{rt['p50']:>10.1f} ms | {rt['p95']:>5.1f} ms |"
             f" {ow['p50']:>6.1f} ms | {r['first_frame_failures']:>5}"
         )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

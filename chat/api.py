@@ -72,9 +72,14 @@ class ConversationListView(ListAPIView):
             missing = sorted(set(names) - {u.username for u in people})
             if missing:
                 raise InvalidInput(f"Unknown users: {', '.join(missing[:10])}.", field="members", code="unknown_user")
-            conversation = services.conversation_create_group(creator=request_user(request), title=data["title"], members=people)
+            conversation = services.conversation_create_group(
+                creator=request_user(request), title=data["title"], members=people
+            )
             created = True
-        return Response(_conversation_out(request, conversation.pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            _conversation_out(request, conversation.pk),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class ConversationDetailView(GenericAPIView):
@@ -107,7 +112,9 @@ class MessageListView(GenericAPIView):
         query = MessagePageQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
-        rows, has_more = selectors.message_page(conversation_id=cid, before=q.get("before"), after=q.get("after"), limit=q["limit"])
+        rows, has_more = selectors.message_page(
+            conversation_id=cid, before=q.get("before"), after=q.get("after"), limit=q["limit"]
+        )
         body = {
             "results": rows,
             "has_more": has_more,
@@ -118,7 +125,10 @@ class MessageListView(GenericAPIView):
 
     @extend_schema(
         summary="Send a message (idempotent per client_id)",
-        description="201 with the new message; 200 with the stored one when `client_id` was already used by you here (nothing is sent again).",
+        description=(
+            "201 with the new message; 200 with the stored one when `client_id` was already used by you here "
+            "(nothing is sent again)."
+        ),
         request=MessageCreateInput,
         responses={201: MessageOutput, 200: MessageOutput, 404: NOT_FOUND},
     )
@@ -148,5 +158,7 @@ class ReadView(GenericAPIView):
         cid = _member_conversation_id(request, pk)
         body = ReadInput(data=request.data)
         body.is_valid(raise_exception=True)
-        result = services.message_mark_read(user=request_user(request), conversation_id=cid, message_id=body.validated_data["message_id"])
+        result = services.message_mark_read(
+            user=request_user(request), conversation_id=cid, message_id=body.validated_data["message_id"]
+        )
         return Response(ReadOutput(result).data)

@@ -16,7 +16,13 @@ from realtime import closecodes
 from realtime.consumers import BaseConsumer, Reject, handles
 from realtime.db import db
 from realtime.errors import Forbidden, ServiceError
-from realtime.groups import USER_SCOPE, conversation_group, conversation_member_group, conversation_scope, presence_group
+from realtime.groups import (
+    USER_SCOPE,
+    conversation_group,
+    conversation_member_group,
+    conversation_scope,
+    presence_group,
+)
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
 
@@ -70,7 +76,9 @@ class ChatConsumer(BaseConsumer):
         present = await asyncio.gather(*(store.is_present(USER_SCOPE, str(m.user_id)) for m in memberships))
         online = {m.user_id: bool(p) for m, p in zip(memberships, present, strict=True)}
         online[self.user.pk] = True
-        await self.send_event(events.ConnectionEstablished.of(conversation=conversation, memberships=memberships, online=online))
+        await self.send_event(
+            events.ConnectionEstablished.of(conversation=conversation, memberships=memberships, online=online)
+        )
         if after is not None:
             await self._send_backlog(after)
 

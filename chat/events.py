@@ -3,7 +3,8 @@
 `MessageData` is the one definition of a message's shape: the `chat_message` event, the
 `last_message` of `chat_update` and the REST `MessageOutput` all use it.
 user_online/user_offline come from the realtime core (presence_group of each other member).
-Client -> server: chat_message {text, client_id}, typing {is_typing}, message_delivered {message_id}, mark_read {message_id}.
+Client -> server: chat_message {text, client_id}, typing {is_typing}, message_delivered {message_id},
+mark_read {message_id}.
 """
 
 from __future__ import annotations
@@ -83,11 +84,19 @@ class ConnectionEstablished(Event):
     positions: list[Position]
 
     @classmethod
-    def of(cls, *, conversation: Conversation, memberships: list[Membership], online: dict[int, bool]) -> ConnectionEstablished:
+    def of(
+        cls, *, conversation: Conversation, memberships: list[Membership], online: dict[int, bool]
+    ) -> ConnectionEstablished:
         return cls(
             conversation=ConversationBrief(id=conversation.pk, kind=conversation.kind, title=conversation.title),
-            members=[MemberState(id=m.user_id, username=m.user.username, online=online.get(m.user_id, False)) for m in memberships],
-            positions=[Position(user=m.user_id, last_delivered=m.last_delivered_message_id, last_read=m.last_read_message_id) for m in memberships],
+            members=[
+                MemberState(id=m.user_id, username=m.user.username, online=online.get(m.user_id, False))
+                for m in memberships
+            ],
+            positions=[
+                Position(user=m.user_id, last_delivered=m.last_delivered_message_id, last_read=m.last_read_message_id)
+                for m in memberships
+            ],
         )
 
 

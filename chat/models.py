@@ -25,7 +25,8 @@ class Conversation(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind="group", direct_key__isnull=True) | models.Q(kind="direct", direct_key__isnull=False),
+                condition=models.Q(kind="group", direct_key__isnull=True)
+                | models.Q(kind="direct", direct_key__isnull=False),
                 name="chat_conversation_direct_key_iff_direct",
             )
         ]
@@ -64,7 +65,11 @@ class Message(models.Model):
     client_id = models.CharField(max_length=64, null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["conversation", "sender", "client_id"], name="chat_message_client_id_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "sender", "client_id"], name="chat_message_client_id_unique"
+            )
+        ]
         indexes = [models.Index(fields=["conversation", "id"], name="chat_msg_conv_id")]
 
     def __str__(self) -> str:

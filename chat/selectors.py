@@ -32,18 +32,24 @@ def conversation_for_member(*, conversation_id: int, user: User) -> Conversation
 def conversation_state_for_member(*, conversation_id: int, user: User) -> tuple[Conversation, list[Membership]]:
     """What a socket needs on connect: the conversation and every membership (with users, positions)."""
     conversation = conversation_for_member(conversation_id=conversation_id, user=user)
-    memberships = list(Membership.objects.filter(conversation_id=conversation_id).select_related("user").order_by("joined_at", "id"))
+    memberships = list(
+        Membership.objects.filter(conversation_id=conversation_id).select_related("user").order_by("joined_at", "id")
+    )
     return conversation, memberships
 
 
 def messages_after(*, conversation_id: int, after_id: int, limit: int) -> list[Message]:
     """Up to `limit` messages with id > after_id, oldest first (resume backlog, `?after=` pages)."""
     return list(
-        Message.objects.filter(conversation_id=conversation_id, id__gt=after_id).select_related("sender").order_by("id")[:limit]
+        Message.objects.filter(conversation_id=conversation_id, id__gt=after_id)
+        .select_related("sender")
+        .order_by("id")[:limit]
     )
 
 
-def message_page(*, conversation_id: int, before: int | None, after: int | None, limit: int) -> tuple[list[Message], bool]:
+def message_page(
+    *, conversation_id: int, before: int | None, after: int | None, limit: int
+) -> tuple[list[Message], bool]:
     """A page of messages, always oldest first, and whether more exist in the paging direction.
 
     `after`: the `limit` messages right after it (paging forward). Otherwise the `limit`
@@ -68,7 +74,8 @@ def unread_counts(*, conversation_id: int) -> dict[int, int]:
         .annotate(
             unread=Count(
                 "conversation__messages",
-                filter=Q(conversation__messages__id__gt=F("last_read_message_id")) & ~Q(conversation__messages__sender_id=F("user_id")),
+                filter=Q(conversation__messages__id__gt=F("last_read_message_id"))
+                & ~Q(conversation__messages__sender_id=F("user_id")),
             )
         )
         .values_list("user_id", "unread")
@@ -94,7 +101,11 @@ def members_for_new_message(*, conversation_id: int, sender_id: int, client_id: 
     if client_id is None:
         existing: Any = Value(None, output_field=BigIntegerField())
     else:
-        existing = Subquery(Message.objects.filter(conversation_id=conversation_id, sender_id=sender_id, client_id=client_id).values("id")[:1])
+        existing = Subquery(
+            Message.objects.filter(conversation_id=conversation_id, sender_id=sender_id, client_id=client_id).values(
+                "id"
+            )[:1]
+        )
     rows = (
         Membership.objects.filter(conversation_id=conversation_id)
         .annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)), existing_id=existing)
@@ -104,7 +115,11 @@ def members_for_new_message(*, conversation_id: int, sender_id: int, client_id: 
 
 
 def unread_count(*, conversation_id: int, user: User) -> int:
-    last_read = Membership.objects.filter(conversation_id=conversation_id, user_id=user.pk).values_list("last_read_message_id", flat=True).first()
+    last_read = (
+        Membership.objects.filter(conversation_id=conversation_id, user_id=user.pk)
+        .values_list("last_read_message_id", flat=True)
+        .first()
+    )
     if last_read is None:
         return 0
     return Message.objects.filter(conversation_id=conversation_id, id__gt=last_read).exclude(sender_id=user.pk).count()
@@ -130,6 +145,8 @@ def conversation_list_for_user(*, user: User) -> QuerySet[Conversation]:
         )
         .annotate(unread_count=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)))
         .select_related("last_message__sender")
-        .prefetch_related(Prefetch("memberships", queryset=Membership.objects.select_related("user").order_by("joined_at", "id")))
+        .prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.select_related("user").order_by("joined_at", "id"))
+        )
         .order_by(F("last_message_at").desc(nulls_last=True), "-id")
     )

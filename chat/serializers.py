@@ -19,9 +19,15 @@ from realtime.outputs import PayloadOutput
 
 
 class MessageCreateInput(serializers.Serializer):
-    text = StrictCharField(trim_whitespace=False, allow_blank=True, help_text="Non-blank, at most CHAT_MAX_MESSAGE_LENGTH characters.")
+    text = StrictCharField(
+        trim_whitespace=False, allow_blank=True, help_text="Non-blank, at most CHAT_MAX_MESSAGE_LENGTH characters."
+    )
     client_id = StrictCharField(
-        required=False, allow_null=True, allow_blank=True, max_length=64, help_text="Client-chosen id; resending it returns the stored message."
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=64,
+        help_text="Client-chosen id; resending it returns the stored message.",
     )
 
 
@@ -34,15 +40,22 @@ class MessageRefInput(serializers.Serializer):
 
 
 class ConversationCreateInput(serializers.Serializer):
-    user = StrictCharField(required=False, max_length=150, help_text="Username: create or return the direct conversation with them.")
+    user = StrictCharField(
+        required=False, max_length=150, help_text="Username: create or return the direct conversation with them."
+    )
     title = StrictCharField(required=False, max_length=120, help_text="Group title (with `members`).")
     members = serializers.ListField(
-        child=StrictCharField(max_length=150), required=False, max_length=200, help_text="Usernames of the other group members."
+        child=StrictCharField(max_length=150),
+        required=False,
+        max_length=200,
+        help_text="Usernames of the other group members.",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ("user" in attrs) == ("members" in attrs):
-            raise serializers.ValidationError('Send either {"user": <username>} or {"title", "members": [<username>, ...]}.')
+            raise serializers.ValidationError(
+                'Send either {"user": <username>} or {"title", "members": [<username>, ...]}.'
+            )
         if "members" in attrs and not attrs.get("title", "").strip():
             raise serializers.ValidationError({"title": ["A group needs a title."]})
         return attrs
@@ -92,7 +105,9 @@ class ConversationOutput(serializers.Serializer):
     kind = serializers.CharField()
     title = serializers.CharField()
     created_at = serializers.DateTimeField()
-    last_message_at = serializers.DateTimeField(allow_null=True, help_text="Last activity (creation or latest message).")
+    last_message_at = serializers.DateTimeField(
+        allow_null=True, help_text="Last activity (creation or latest message)."
+    )
     last_message = MessageOutput(allow_null=True)
     unread_count = serializers.IntegerField()
     last_read_message_id = serializers.IntegerField(source="my_last_read")
@@ -102,7 +117,9 @@ class ConversationOutput(serializers.Serializer):
 
 class MessagePageOutput(serializers.Serializer):
     results = MessageOutput(many=True)
-    has_more = serializers.BooleanField(help_text="More messages exist in the paging direction (older for before/none, newer for after).")
+    has_more = serializers.BooleanField(
+        help_text="More messages exist in the paging direction (older for before/none, newer for after)."
+    )
     oldest_id = serializers.IntegerField(allow_null=True, help_text="Pass as ?before= for the previous (older) page.")
     newest_id = serializers.IntegerField(allow_null=True, help_text="Pass as ?after= for the next (newer) page.")
 

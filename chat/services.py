@@ -49,8 +49,12 @@ def conversation_get_or_create_direct(*, user: User, other: User) -> tuple[Conve
         return existing, False
     try:
         with transaction.atomic():
-            conversation = Conversation.objects.create(kind=Conversation.Kind.DIRECT, direct_key=key, last_message_at=timezone.now())
-            Membership.objects.bulk_create([Membership(conversation=conversation, user=user), Membership(conversation=conversation, user=other)])
+            conversation = Conversation.objects.create(
+                kind=Conversation.Kind.DIRECT, direct_key=key, last_message_at=timezone.now()
+            )
+            Membership.objects.bulk_create(
+                [Membership(conversation=conversation, user=user), Membership(conversation=conversation, user=other)]
+            )
     except IntegrityError:  # lost a race with the other side: theirs is the conversation
         return Conversation.objects.get(direct_key=key), False
     return conversation, True
@@ -74,7 +78,9 @@ def conversation_create_group(*, creator: User, title: str, members: list[User])
     if len(people) > limit:
         raise InvalidInput(f"A group has at most {limit} members (you included).", field="members")
     with transaction.atomic():
-        conversation = Conversation.objects.create(kind=Conversation.Kind.GROUP, title=title, last_message_at=timezone.now())
+        conversation = Conversation.objects.create(
+            kind=Conversation.Kind.GROUP, title=title, last_message_at=timezone.now()
+        )
         Membership.objects.bulk_create([Membership(conversation=conversation, user=u) for u in people.values()])
     return conversation
 
@@ -141,7 +147,9 @@ def message_create(
         if conversation is None:
             raise NotFound("Conversation not found.")
         # Read after the lock is held, so this statement sees every message committed before ours.
-        members = selectors.members_for_new_message(conversation_id=conversation_id, sender_id=sender.pk, client_id=client_id)
+        members = selectors.members_for_new_message(
+            conversation_id=conversation_id, sender_id=sender.pk, client_id=client_id
+        )
         me = next((m for m in members if m["user_id"] == sender.pk), None)
         if me is None:
             raise Forbidden("You are not a member of this conversation.", code="not_a_member")
@@ -150,7 +158,9 @@ def message_create(
         if not me["is_active"]:
             raise Forbidden("Your account is deactivated.", code="account_inactive")
         if me["existing_id"] is not None:
-            return _existing_message(sender=sender, conversation_id=conversation_id, message_id=me["existing_id"]), False
+            return _existing_message(
+                sender=sender, conversation_id=conversation_id, message_id=me["existing_id"]
+            ), False
         message = Message.objects.create(conversation=conversation, sender=sender, text=text, client_id=client_id)
         conversation.last_message = message
         conversation.last_message_at = message.created_at
@@ -164,11 +174,18 @@ def message_create(
         counts = {m["user_id"]: 0 if m["user_id"] == sender.pk else m["unread"] + 1 for m in members}
         fields = events.MessageData.fields_of(message)
         last_message = events.MessageData(**fields)
-        pairs = [(conversation_group(conversation_id), build_message(events.ChatMessage(**fields), event_id=message.pk, meta={"message_id": message.pk}))]
+        pairs = [
+            (
+                conversation_group(conversation_id),
+                build_message(events.ChatMessage(**fields), event_id=message.pk, meta={"message_id": message.pk}),
+            )
+        ]
         pairs += [
             (
                 user_group(uid),
-                build_message(events.ChatUpdate(conversation=conversation_id, last_message=last_message, unread_count=unread)),
+                build_message(
+                    events.ChatUpdate(conversation=conversation_id, last_message=last_message, unread_count=unread)
+                ),
             )
             for uid, unread in counts.items()
         ]
@@ -198,7 +215,8 @@ def receipts_apply(*, receipts: list[Receipt]) -> list[ServiceError | None]:
     """Apply many receipts in ONE transaction; returns, per receipt, None or the error it gets.
 
     Receipt by receipt, in order (positions only move forward; a read moves delivered too; a
-    delivered receipt for your own message is a no-op), but a constant number of queries for the whole batch: the messages, the
+    delivered receipt for your own message is a no-op), but a constant number of queries for the whole batch: the
+    messages, the
     memberships (locked in id order), one UPDATE, the readers' unread counts and the
     conversations' last messages. A receipt is a transaction of its own otherwise, and with every
     member acknowledging every message that cost more than the messages themselves
@@ -216,7 +234,8 @@ def receipts_apply(*, receipts: list[Receipt]) -> list[ServiceError | None]:
         for conversation_id, user_id in pairs:
             lookup |= Q(conversation_id=conversation_id, user_id=user_id)
         memberships = {
-            (m.conversation_id, m.user_id): m for m in Membership.objects.select_for_update().filter(lookup).order_by("pk")
+            (m.conversation_id, m.user_id): m
+            for m in Membership.objects.select_for_update().filter(lookup).order_by("pk")
         }
         delivered: dict[tuple[int, int], Message] = {}
         read: dict[tuple[int, int], int] = {}
@@ -248,7 +267,9 @@ def receipts_apply(*, receipts: list[Receipt]) -> list[ServiceError | None]:
     return results
 
 
-def _delivered_events(delivered: dict[tuple[int, int], Message], read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, Any]]]:
+def _delivered_events(
+    delivered: dict[tuple[int, int], Message], read: dict[tuple[int, int], int]
+) -> list[tuple[str, dict[str, Any]]]:
     pairs_out: list[tuple[str, dict[str, Any]]] = []
     for (conversation_id, user_id), message in delivered.items():
         if read.get((conversation_id, user_id), 0) >= message.pk:
@@ -256,17 +277,25 @@ def _delivered_events(delivered: dict[tuple[int, int], Message], read: dict[tupl
         pairs_out.append(
             (
                 conversation_member_group(conversation_id, message.sender_id),
-                build_message(events.MessageDelivered(message_id=message.pk, user=user_id, conversation=conversation_id)),
+                build_message(
+                    events.MessageDelivered(message_id=message.pk, user=user_id, conversation=conversation_id)
+                ),
             )
         )
     return pairs_out
 
 
-def _receipt_target(receipt: Receipt, membership: Membership | None, messages: dict[int, Message]) -> Message | ServiceError:
+def _receipt_target(
+    receipt: Receipt, membership: Membership | None, messages: dict[int, Message]
+) -> Message | ServiceError:
     """The message a receipt acknowledges, or the error it gets."""
     if receipt.kind == "read" and membership is None:
         return Forbidden("You are not a member of this conversation.", code="not_a_member")
-    if not isinstance(receipt.message_id, int) or isinstance(receipt.message_id, bool) or not 0 < receipt.message_id <= MAX_DB_ID:
+    if (
+        not isinstance(receipt.message_id, int)
+        or isinstance(receipt.message_id, bool)
+        or not 0 < receipt.message_id <= MAX_DB_ID
+    ):
         return InvalidInput("message_id must be a positive integer.", field="message_id")
     message = messages.get(receipt.message_id)
     # Unknown, in another conversation, or not this member's: one answer, so a receipt
@@ -287,14 +316,20 @@ def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, 
     )
     last = {
         conversation.pk: conversation.last_message
-        for conversation in Conversation.objects.filter(pk__in={c for c, _ in keys}).select_related("last_message__sender")
+        for conversation in Conversation.objects.filter(pk__in={c for c, _ in keys}).select_related(
+            "last_message__sender"
+        )
     }
     out: list[tuple[str, dict[str, Any]]] = []
     for n, (conversation_id, user_id) in enumerate(keys):
         out.append(
             (
                 conversation_group(conversation_id),
-                build_message(events.MessagesRead(user=user_id, conversation=conversation_id, up_to=read[(conversation_id, user_id)])),
+                build_message(
+                    events.MessagesRead(
+                        user=user_id, conversation=conversation_id, up_to=read[(conversation_id, user_id)]
+                    )
+                ),
             )
         )
         last_message = last.get(conversation_id)

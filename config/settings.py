@@ -84,7 +84,10 @@ def secret_key_problem(value: str) -> str | None:
 def require_strong_secret(name: str, value: str) -> None:
     problem = secret_key_problem(value)
     if problem:
-        raise ImproperlyConfigured(f"{name} {problem}; it must be a random value of at least {SECRET_KEY_MIN_LENGTH} characters when DEBUG is off. {GENERATE_SECRET_HINT}")
+        raise ImproperlyConfigured(
+            f"{name} {problem}; it must be a random value of at least {SECRET_KEY_MIN_LENGTH} characters "
+            f"when DEBUG is off. {GENERATE_SECRET_HINT}"
+        )
 
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
@@ -232,7 +235,9 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
+    CACHES = {
+        "default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}
+    }
 
 TASKS = {
     "default": {
@@ -362,7 +367,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG else "config.staticfiles.StaticFilesStorage"
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "config.staticfiles.StaticFilesStorage"
     },
 }
 # Serve from the app/static dirs directly in development.

@@ -61,8 +61,12 @@ STATUS_PARAMETER = OpenApiParameter(
     list=extend_schema(parameters=[STATUS_PARAMETER], responses={200: ItemSerializer(many=True), 400: ERROR_RESPONSE}),
     retrieve=extend_schema(responses={200: ItemSerializer, 404: ERROR_RESPONSE}),
     create=extend_schema(request=ItemInputSerializer, responses={201: ItemSerializer, 400: ERROR_RESPONSE}),
-    update=extend_schema(request=ItemUpdateSerializer, responses={200: ItemSerializer, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE}),
-    partial_update=extend_schema(request=ItemUpdateSerializer, responses={200: ItemSerializer, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE}),
+    update=extend_schema(
+        request=ItemUpdateSerializer, responses={200: ItemSerializer, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE}
+    ),
+    partial_update=extend_schema(
+        request=ItemUpdateSerializer, responses={200: ItemSerializer, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE}
+    ),
     destroy=extend_schema(responses={204: None, 404: ERROR_RESPONSE}),
 )
 class ItemViewSet(
@@ -86,7 +90,9 @@ class ItemViewSet(
         if self.action == "list":
             query = ItemListQuerySerializer(data=self.request.query_params)
             query.is_valid(raise_exception=True)
-            return selectors.item_list_for_user(user=request_user(self.request), status=query.validated_data.get("status"))
+            return selectors.item_list_for_user(
+                user=request_user(self.request), status=query.validated_data.get("status")
+            )
         return selectors.item_visible_to(user=request_user(self.request))
 
     def create(self, request: Request) -> Response:
@@ -122,7 +128,11 @@ class ItemViewSet(
             '`{"detail", "code": "invalid", "errors": {"items": {"3": {"title": ["This field is required."]}}}}`.'
         ),
         examples=[
-            OpenApiExample("two items", value={"items": [{"title": "First"}, {"title": "Second", "status": "pending"}]}, request_only=True),
+            OpenApiExample(
+                "two items",
+                value={"items": [{"title": "First"}, {"title": "Second", "status": "pending"}]},
+                request_only=True,
+            ),
         ],
     )
     @action(detail=False, methods=["post"], url_path="bulk")
@@ -140,7 +150,8 @@ class ItemViewSet(
         responses={200: ItemBulkStatusResponseSerializer, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE},
         description=(
             "Set one status on up to 500 of your items with one UPDATE. If any id does not exist or is not "
-            'yours, nothing changes and the 404 names them: `{"detail": "These items do not exist or are not yours: 7, 9.", '
+            "yours, nothing changes and the 404 names them: "
+            '`{"detail": "These items do not exist or are not yours: 7, 9.", '
             '"code": "not_found"}`. Malformed input is a 400 naming the field.'
         ),
     )
@@ -149,13 +160,18 @@ class ItemViewSet(
         data = ItemBulkStatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ids = list(dict.fromkeys(data.validated_data["ids"]))
-        updated = services.item_bulk_status_update(user=request_user(request), ids=ids, status=data.validated_data["status"])
+        updated = services.item_bulk_status_update(
+            user=request_user(request), ids=ids, status=data.validated_data["status"]
+        )
         return Response({"updated": updated, "ids": ids, "status": data.validated_data["status"]})
 
     @extend_schema(
         request=None,
         responses={202: ItemSerializer, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
-        description="Queue background processing. 202 with the item (status `queued`); 409 if it is already queued or processing.",
+        description=(
+            "Queue background processing. 202 with the item (status `queued`); "
+            "409 if it is already queued or processing."
+        ),
     )
     @action(detail=True, methods=["post"])
     def process(self, request: Request, pk: str | None = None) -> Response:

@@ -25,7 +25,13 @@ class ItemData(Payload):
 
     @classmethod
     def fields_of(cls, item: Item) -> dict[str, Any]:
-        return {"id": item.pk, "title": item.title, "status": item.status, "processed_at": item.processed_at, "updated_at": item.updated_at}
+        return {
+            "id": item.pk,
+            "title": item.title,
+            "status": item.status,
+            "processed_at": item.processed_at,
+            "updated_at": item.updated_at,
+        }
 
 
 @event

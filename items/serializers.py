@@ -27,7 +27,18 @@ class ItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Item
-        fields = ["id", "owner", "owner_username", "title", "description", "status", "processed_at", "last_error", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "owner",
+            "owner_username",
+            "title",
+            "description",
+            "status",
+            "processed_at",
+            "last_error",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -51,7 +62,9 @@ class ItemUpdateSerializer(serializers.Serializer):
 class ItemBulkCreateSerializer(serializers.Serializer):
     """Input of POST /api/items/bulk/: {"items": [ {title, description?, status?}, ... ]} (1..500)."""
 
-    items = serializers.ListField(child=ItemInputSerializer(), allow_empty=False, min_length=1, max_length=BULK_MAX_ITEMS)
+    items = serializers.ListField(
+        child=ItemInputSerializer(), allow_empty=False, min_length=1, max_length=BULK_MAX_ITEMS
+    )
 
 
 class ItemBulkCreateResponseSerializer(serializers.Serializer):
@@ -63,7 +76,10 @@ class ItemBulkStatusSerializer(serializers.Serializer):
     """Input of PATCH /api/items/bulk/status/."""
 
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_DB_ID), allow_empty=False, min_length=1, max_length=BULK_MAX_ITEMS
+        child=serializers.IntegerField(min_value=1, max_value=MAX_DB_ID),
+        allow_empty=False,
+        min_length=1,
+        max_length=BULK_MAX_ITEMS,
     )
     status = _user_status_field()
 
@@ -80,5 +96,7 @@ class ItemListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=ItemStatus.choices,
         required=False,
-        error_messages={"invalid_choice": f'"{{input}}" is not a valid status. Allowed: {", ".join(ItemStatus.values)}.'},
+        error_messages={
+            "invalid_choice": f'"{{input}}" is not a valid status. Allowed: {", ".join(ItemStatus.values)}.'
+        },
     )

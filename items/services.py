@@ -47,7 +47,9 @@ class ProcessingError(Exception):
 # --- validation ----------------------------------------------------------------
 
 
-def _field_errors(*, title: Any = None, description: Any = None, status: Any = None, partial: bool = False) -> dict[str, list[str]]:
+def _field_errors(
+    *, title: Any = None, description: Any = None, status: Any = None, partial: bool = False
+) -> dict[str, list[str]]:
     """Errors per field for item data; `partial` skips absent (None) fields."""
     errors: dict[str, list[str]] = {}
     if title is None:
@@ -80,7 +82,9 @@ def _raise_field_errors(errors: dict[str, list[str]]) -> None:
 # --- events --------------------------------------------------------------------
 
 
-def _publish_item_event(item: Item, event_class: type[events.ItemCreated | events.ItemUpdated] = events.ItemUpdated) -> None:
+def _publish_item_event(
+    item: Item, event_class: type[events.ItemCreated | events.ItemUpdated] = events.ItemUpdated
+) -> None:
     publish(user_group(item.owner_id), event_class(**events.ItemData.fields_of(item)))
 
 
@@ -99,7 +103,9 @@ def item_create(*, owner: User, title: str, description: str = "", status: str =
     return item
 
 
-def item_update(*, item: Item, title: str | None = None, description: str | None = None, status: str | None = None) -> Item:
+def item_update(
+    *, item: Item, title: str | None = None, description: str | None = None, status: str | None = None
+) -> Item:
     """Change the given fields (None = unchanged) of an item the caller may edit.
 
     Setting a user status on a queued/processing item cancels the processing: the
@@ -147,7 +153,9 @@ def item_bulk_create(*, owner: User, items: list[dict[str, Any]]) -> list[Item]:
             errors[str(index)] = {"non_field_errors": ["Expected an object."]}
             continue
         unknown = set(data) - {"title", "description", "status"}
-        item_errors = _field_errors(title=data.get("title"), description=data.get("description"), status=data.get("status"))
+        item_errors = _field_errors(
+            title=data.get("title"), description=data.get("description"), status=data.get("status")
+        )
         for name in sorted(unknown):
             item_errors[name] = ["Unknown field."]
         if item_errors:
@@ -205,12 +213,17 @@ def item_bulk_status_update(*, user: User, ids: list[int], status: str) -> int:
         messages: list[tuple[str, dict[str, Any]]] = []
         by_owner: dict[int, list[int]] = {}
         for row in rows:
-            updated_event = events.ItemUpdated(id=row["id"], title=row["title"], status=status, processed_at=row["processed_at"], updated_at=now)
+            updated_event = events.ItemUpdated(
+                id=row["id"], title=row["title"], status=status, processed_at=row["processed_at"], updated_at=now
+            )
             messages.append((user_group(row["owner_id"]), build_message(updated_event)))
             by_owner.setdefault(row["owner_id"], []).append(row["id"])
         for owner_id, owner_ids in by_owner.items():
             messages.append(
-                (user_group(owner_id), build_message(events.ItemsBulkStatusUpdated(ids=owner_ids, status=status, count=len(owner_ids))))
+                (
+                    user_group(owner_id),
+                    build_message(events.ItemsBulkStatusUpdated(ids=owner_ids, status=status, count=len(owner_ids))),
+                )
             )
         publish_messages(messages)
     return updated
@@ -307,7 +320,9 @@ def item_process_run(item_id: int) -> Item | None:
     Returns the item, or None when there was nothing to do.
     """
     with transaction.atomic():
-        claimed = Item.objects.filter(pk=item_id, status=ItemStatus.QUEUED).update(status=ItemStatus.PROCESSING, updated_at=timezone.now())
+        claimed = Item.objects.filter(pk=item_id, status=ItemStatus.QUEUED).update(
+            status=ItemStatus.PROCESSING, updated_at=timezone.now()
+        )
         if not claimed:
             logger.info("item_process_skipped", extra={"item_id": item_id})
             return None

@@ -5,7 +5,17 @@ from livestream.models import Ban, ChannelRole, Kick, LiveComment, Stream
 
 @admin.register(Stream)
 class StreamAdmin(admin.ModelAdmin):
-    list_display = ["id", "title", "streamer", "status", "current_viewers", "peak_viewers", "started_at", "ended_at", "created_at"]
+    list_display = [
+        "id",
+        "title",
+        "streamer",
+        "status",
+        "current_viewers",
+        "peak_viewers",
+        "started_at",
+        "ended_at",
+        "created_at",
+    ]
     list_filter = ["status"]
     search_fields = ["title", "streamer__username"]
     list_select_related = ["streamer"]

@@ -38,7 +38,9 @@ class StreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = StreamCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         stream = services.stream_create(streamer=request_user(request), title=data.validated_data["title"])
-        return Response(StreamOutputSerializer(selectors.stream_get(stream_id=stream.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            StreamOutputSerializer(selectors.stream_get(stream_id=stream.pk)).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=None, responses={200: StreamOutputSerializer})
     @action(detail=True, methods=["post"])
@@ -75,7 +77,8 @@ class StreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         request=UsernameSerializer,
         responses={200: ModerationResultSerializer},
         description="Streamer or moderator: ban the user from every stream of this streamer; their sockets on all of "
-        "those streams close 4403 at once. Only the streamer can ban a moderator; a banned moderator has no rights (403).",
+        "those streams close 4403 at once. Only the streamer can ban a moderator; "
+        "a banned moderator has no rights (403).",
     )
     @action(detail=True, methods=["post"])
     def ban(self, request: Request, pk: str) -> Response:
@@ -101,15 +104,21 @@ class _ChannelRoleView(APIView):
     def post(self, request: Request) -> Response:
         data = UsernameSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.channel_role_add(streamer=request_user(request), username=data.validated_data["username"], role=self.role)
+        services.channel_role_add(
+            streamer=request_user(request), username=data.validated_data["username"], role=self.role
+        )
         roles = selectors.channel_role_list(streamer=request_user(request), role=self.role)
         return Response(ChannelRoleOutputSerializer(roles, many=True).data, status=status.HTTP_201_CREATED)
 
     def delete(self, request: Request) -> Response:
-        payload = request.data if isinstance(request.data, dict) and request.data.get("username") else request.query_params
+        payload = (
+            request.data if isinstance(request.data, dict) and request.data.get("username") else request.query_params
+        )
         data = UsernameSerializer(data={"username": payload.get("username")})
         data.is_valid(raise_exception=True)
-        services.channel_role_remove(streamer=request_user(request), username=data.validated_data["username"], role=self.role)
+        services.channel_role_remove(
+            streamer=request_user(request), username=data.validated_data["username"], role=self.role
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -117,7 +126,8 @@ _role_params = [OpenApiParameter("username", str, required=False, description="f
 
 
 @extend_schema(
-    request=UsernameSerializer, responses={200: ChannelRoleOutputSerializer(many=True), 201: ChannelRoleOutputSerializer(many=True)}
+    request=UsernameSerializer,
+    responses={200: ChannelRoleOutputSerializer(many=True), 201: ChannelRoleOutputSerializer(many=True)},
 )
 class ModeratorsView(_ChannelRoleView):
     role = ChannelRole.Role.MODERATOR
@@ -128,7 +138,8 @@ class ModeratorsView(_ChannelRoleView):
 
 
 @extend_schema(
-    request=UsernameSerializer, responses={200: ChannelRoleOutputSerializer(many=True), 201: ChannelRoleOutputSerializer(many=True)}
+    request=UsernameSerializer,
+    responses={200: ChannelRoleOutputSerializer(many=True), 201: ChannelRoleOutputSerializer(many=True)},
 )
 class VipsView(_ChannelRoleView):
     role = ChannelRole.Role.VIP

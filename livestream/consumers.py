@@ -31,11 +31,7 @@ from livestream.presence import (
     announce_viewer_left,
     grace_backstop,
     publish_to_streamer,
-    stream_host_scope,
-    stream_peer_scope,
     streamer_gone,
-    streamer_scope,
-    viewer_scope,
 )
 from livestream.selectors import is_barred_from, live_access
 from livestream.serializers import (
@@ -59,7 +55,14 @@ from realtime import closecodes
 from realtime.consumers import BaseConsumer, Reject, handles
 from realtime.db import db
 from realtime.errors import Forbidden
-from realtime.groups import stream_group, streamer_group
+from realtime.groups import (
+    stream_group,
+    stream_host_scope,
+    stream_peer_scope,
+    streamer_group,
+    streamer_scope,
+    viewer_scope,
+)
 from realtime.presence import get_presence_store
 
 logger = logging.getLogger(__name__)
@@ -104,7 +107,11 @@ class LiveConsumer(BaseConsumer):
             # Viewers already watching: the (re)connected streamer offers to each of them.
             info = await store.member_info(stream_peer_scope(self.stream_id))
             peers = [
-                events.StreamPeer(peer=conn, user=events.UserBrief(id=i.get("user_id"), username=i.get("username")), role=i.get("role"))
+                events.StreamPeer(
+                    peer=conn,
+                    user=events.UserBrief(id=i.get("user_id"), username=i.get("username")),
+                    role=i.get("role"),
+                )
                 for conn, i in info.items()
             ]
             await self.send_event(
@@ -120,9 +127,13 @@ class LiveConsumer(BaseConsumer):
             return
 
         limit = int(settings.LIVE_MAX_VIEWERS)
-        change = await self.join_presence(viewer_scope(self.stream_id), str(self.user.pk), info={"username": self.user.username}, max_members=limit)
+        change = await self.join_presence(
+            viewer_scope(self.stream_id), str(self.user.pk), info={"username": self.user.username}, max_members=limit
+        )
         if change is None:
-            await self.send_error("stream_full", f"This stream has reached its maximum of {limit} viewers.", max_viewers=limit)
+            await self.send_error(
+                "stream_full", f"This stream has reached its maximum of {limit} viewers.", max_viewers=limit
+            )
             raise Reject(closecodes.FULL, "stream full")
         await self.join_presence(
             stream_peer_scope(self.stream_id),
@@ -131,7 +142,13 @@ class LiveConsumer(BaseConsumer):
         )
         self.counted = True
         await self.send_event(
-            events.ConnectionEstablished(stream=self.stream_id, status=self.status, role=self.role, viewers=change.members, peer=self.connection_id)
+            events.ConnectionEstablished(
+                stream=self.stream_id,
+                status=self.status,
+                role=self.role,
+                viewers=change.members,
+                peer=self.connection_id,
+            )
         )
         if change.flipped:
             await announce_viewer_joined(
@@ -159,7 +176,11 @@ class LiveConsumer(BaseConsumer):
         change = await self.leave_presence(viewer_scope(self.stream_id), str(self.user.pk))
         if change.flipped:
             await announce_viewer_left(
-                stream_id=self.stream_id, user_id=self.user.pk, username=self.user.username, count=change.members, peer=self.connection_id
+                stream_id=self.stream_id,
+                user_id=self.user.pk,
+                username=self.user.username,
+                count=change.members,
+                peer=self.connection_id,
             )
 
     async def on_heartbeat(self) -> None:

@@ -103,7 +103,9 @@ class LiveComment(models.Model):
     # Snapshot: a VIP who loses the role keeps the badge on what they wrote while VIP.
     badge = models.CharField(max_length=16, choices=Badge.choices, default=Badge.VIEWER)
     deleted_at = models.DateTimeField(null=True, blank=True)
-    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

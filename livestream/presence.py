@@ -25,7 +25,12 @@ from livestream import events
 from livestream.models import Stream
 from livestream.services import GraceState, stream_streamer_absent, stream_viewers_set
 from realtime.events import Event
-from realtime.groups import connection_group, stream_group, stream_host_scope, stream_peer_scope, streamer_scope, viewer_scope  # noqa: F401 (scopes re-exported)
+from realtime.groups import (
+    connection_group,
+    stream_group,
+    stream_host_scope,
+    streamer_scope,
+)
 from realtime.heartbeat import on_presence_expired
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
@@ -43,17 +48,24 @@ async def publish_to_streamer(stream_id: int, event: Event) -> int:
     return len(hosts)
 
 
-async def announce_viewer_joined(*, stream_id: int, user_id: int, username: str, peer: str, role: str, count: int) -> None:
+async def announce_viewer_joined(
+    *, stream_id: int, user_id: int, username: str, peer: str, role: str, count: int
+) -> None:
     await publish_to_streamer(
-        stream_id, events.UserJoined(user=events.UserBrief(id=user_id, username=username), peer=peer, role=role, viewers=count)
+        stream_id,
+        events.UserJoined(user=events.UserBrief(id=user_id, username=username), peer=peer, role=role, viewers=count),
     )
     await apublish(stream_group(stream_id), events.ViewersUpdate(count=count))
     await database_sync_to_async(stream_viewers_set)(stream_id=stream_id, count=count)
 
 
-async def announce_viewer_left(*, stream_id: int, user_id: int, username: str | None, count: int, peer: str | None = None) -> None:
+async def announce_viewer_left(
+    *, stream_id: int, user_id: int, username: str | None, count: int, peer: str | None = None
+) -> None:
     count = max(0, count)
-    await publish_to_streamer(stream_id, events.UserLeft(user=events.UserBrief(id=user_id, username=username), peer=peer, viewers=count))
+    await publish_to_streamer(
+        stream_id, events.UserLeft(user=events.UserBrief(id=user_id, username=username), peer=peer, viewers=count)
+    )
     await apublish(stream_group(stream_id), events.ViewersUpdate(count=count))
     await database_sync_to_async(stream_viewers_set)(stream_id=stream_id, count=count)
 

@@ -22,7 +22,11 @@ def stream_list() -> QuerySet[Stream]:
         default=Value(2),
         output_field=IntegerField(),
     )
-    return Stream.objects.select_related("streamer").annotate(status_rank=rank).order_by("status_rank", "-created_at", "-id")
+    return (
+        Stream.objects.select_related("streamer")
+        .annotate(status_rank=rank)
+        .order_by("status_rank", "-created_at", "-id")
+    )
 
 
 def stream_get(*, stream_id: int) -> Stream:
@@ -65,7 +69,10 @@ def is_barred(*, stream: Stream, user_id: int) -> bool:
 def is_barred_from(*, stream_id: int, streamer_id: int, user_id: int) -> bool:
     if user_id == streamer_id:
         return False
-    return is_banned(streamer_id=streamer_id, user_id=user_id) or Kick.objects.filter(stream_id=stream_id, user_id=user_id).exists()
+    return (
+        is_banned(streamer_id=streamer_id, user_id=user_id)
+        or Kick.objects.filter(stream_id=stream_id, user_id=user_id).exists()
+    )
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,11 @@ def stream_status(*, stream_id: int) -> str | None:
 
 def comment_list(*, stream_id: int) -> QuerySet[LiveComment]:
     stream_get(stream_id=stream_id)
-    return LiveComment.objects.filter(stream_id=stream_id, deleted_at__isnull=True).select_related("author").order_by("-created_at", "-id")
+    return (
+        LiveComment.objects.filter(stream_id=stream_id, deleted_at__isnull=True)
+        .select_related("author")
+        .order_by("-created_at", "-id")
+    )
 
 
 def channel_role_list(*, streamer: User, role: str) -> QuerySet[ChannelRole]:

@@ -24,7 +24,17 @@ class StreamOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Stream
-        fields = ["id", "streamer", "title", "status", "started_at", "ended_at", "current_viewers", "peak_viewers", "created_at"]
+        fields = [
+            "id",
+            "streamer",
+            "title",
+            "status",
+            "started_at",
+            "ended_at",
+            "current_viewers",
+            "peak_viewers",
+            "created_at",
+        ]
 
 
 class StreamCreateSerializer(serializers.Serializer):

@@ -195,7 +195,10 @@ def _check_moderation(*, stream: Stream, actor: User, target: User) -> None:
         raise Forbidden("The streamer cannot be removed from their own stream.")
     if target.pk == actor.pk:
         raise InvalidInput("You cannot remove yourself.", field="username")
-    if actor_badge != Badge.STREAMER and badge_for(streamer_id=stream.streamer_id, user_id=target.pk) == Badge.MODERATOR:
+    if (
+        actor_badge != Badge.STREAMER
+        and badge_for(streamer_id=stream.streamer_id, user_id=target.pk) == Badge.MODERATOR
+    ):
         raise Forbidden("Only the streamer can kick or ban a moderator.")
 
 
@@ -208,7 +211,9 @@ def user_kick(*, stream_id: int, actor: User, target: User) -> Kick:
         kick, _ = Kick.objects.get_or_create(stream=stream, user=target, defaults={"kicked_by": actor})
         publish(
             stream_group(stream.pk),
-            events.Kicked(stream=stream.pk, reason="kicked", user=events.UserBrief(id=target.pk, username=target.username)),
+            events.Kicked(
+                stream=stream.pk, reason="kicked", user=events.UserBrief(id=target.pk, username=target.username)
+            ),
             only_user=target.pk,
             close_code=closecodes.FORBIDDEN,
         )
@@ -224,12 +229,16 @@ def user_ban(*, stream_id: int, actor: User, target: User) -> Ban:
         _check_moderation(stream=stream, actor=actor, target=target)
         try:
             with transaction.atomic():
-                ban, _ = Ban.objects.get_or_create(streamer_id=stream.streamer_id, user=target, defaults={"banned_by": actor})
+                ban, _ = Ban.objects.get_or_create(
+                    streamer_id=stream.streamer_id, user=target, defaults={"banned_by": actor}
+                )
         except IntegrityError:  # a concurrent ban of the same user won
             ban = Ban.objects.get(streamer_id=stream.streamer_id, user=target)
         publish(
             streamer_group(stream.streamer_id),
-            events.Kicked(stream=stream.pk, reason="banned", user=events.UserBrief(id=target.pk, username=target.username)),
+            events.Kicked(
+                stream=stream.pk, reason="banned", user=events.UserBrief(id=target.pk, username=target.username)
+            ),
             only_user=target.pk,
             close_code=closecodes.FORBIDDEN,
         )

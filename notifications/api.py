@@ -41,7 +41,9 @@ class NotificationListView(APIView):
     @extend_schema(
         parameters=LIST_PARAMETERS,
         responses={200: NotificationSerializer(many=True)},
-        description="Newest first, paginated (limit/offset). With grouped=true each entry is a group (see NotificationGroup).",
+        description=(
+            "Newest first, paginated (limit/offset). With grouped=true each entry is a group (see NotificationGroup)."
+        ),
     )
     def get(self, request: Request) -> Response:
         query = NotificationListQuerySerializer(data=request.query_params)
@@ -49,10 +51,18 @@ class NotificationListView(APIView):
         paginator = self.pagination_class()
         unread_only = query.validated_data["unread"]
         if query.validated_data["grouped"]:
-            groups = paginator.paginate_queryset(selectors.notification_group_list(user=request_user(request), unread_only=unread_only), request, view=self)
-            expanded = selectors.notification_groups_expand(user=request_user(request), groups=list(groups or []), unread_only=unread_only)
+            groups = paginator.paginate_queryset(
+                selectors.notification_group_list(user=request_user(request), unread_only=unread_only),
+                request,
+                view=self,
+            )
+            expanded = selectors.notification_groups_expand(
+                user=request_user(request), groups=list(groups or []), unread_only=unread_only
+            )
             return paginator.get_paginated_response(NotificationGroupSerializer(expanded, many=True).data)
-        page = paginator.paginate_queryset(selectors.notification_list(user=request_user(request), unread_only=unread_only), request, view=self)
+        page = paginator.paginate_queryset(
+            selectors.notification_list(user=request_user(request), unread_only=unread_only), request, view=self
+        )
         return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
 
 
@@ -67,7 +77,9 @@ class UnreadCountView(APIView):
 class MarkReadView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: NotificationSerializer, 404: OpenApiResponse(description="Not yours or unknown.")})
+    @extend_schema(
+        request=None, responses={200: NotificationSerializer, 404: OpenApiResponse(description="Not yours or unknown.")}
+    )
     def post(self, request: Request, notification_id: int) -> Response:
         notification = services.notification_mark_read(user=request_user(request), notification_id=notification_id)
         return Response(NotificationSerializer(notification).data)

@@ -55,7 +55,9 @@ class NotificationConsumer(BaseConsumer):
         self.flush_task: asyncio.Task | None = None
         self.sent_up_to = 0
         self.stats_task: asyncio.Task | None = None
-        await self.send_event(events.ConnectionEstablished(user=events.PersonalUser(id=self.user.pk, username=self.user.username)))
+        await self.send_event(
+            events.ConnectionEstablished(user=events.PersonalUser(id=self.user.pk, username=self.user.username))
+        )
         count = await db(selectors.unread_count)(user_id=self.user.pk)
         await self.send_event(events.UnreadCount(count=count))
         after = await self.after_param()
@@ -161,7 +163,4 @@ class NotificationConsumer(BaseConsumer):
 
 def _backlog_frames(user_id: int, after: int) -> list[tuple[int, str]]:
     notifications = selectors.notification_backlog(user_id=user_id, after_id=after, limit=RESUME_LIMIT)
-    return [
-        (n.pk, encode_event(events.NewNotification.of(n), event_id=n.pk))
-        for n in notifications
-    ]
+    return [(n.pk, encode_event(events.NewNotification.of(n), event_id=n.pk)) for n in notifications]

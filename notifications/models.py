@@ -50,7 +50,9 @@ ONCE_PER_ACTOR_TYPES: tuple[str, ...] = (NotificationType.LIKE, NotificationType
 class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     # Null for system events (item processed).
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     type = models.CharField(max_length=32, choices=NotificationType.choices)
     priority = models.CharField(max_length=8, choices=Priority.choices)
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True, blank=True)

@@ -35,8 +35,12 @@ def on_comment_replied(sender: Any, *, comment: Any, parent: Any, post: Any, **_
 
 
 @receiver(user_mentioned, dispatch_uid="notifications.user_mentioned")
-def on_user_mentioned(sender: Any, *, mention: Any, mentioned: Any, author: Any, post: Any, comment: Any = None, **_: Any) -> None:
-    services.notification_create_for_mention(mention=mention, mentioned=mentioned, author=author, post=post, comment=comment)
+def on_user_mentioned(
+    sender: Any, *, mention: Any, mentioned: Any, author: Any, post: Any, comment: Any = None, **_: Any
+) -> None:
+    services.notification_create_for_mention(
+        mention=mention, mentioned=mentioned, author=author, post=post, comment=comment
+    )
 
 
 @receiver(post_deleted, dispatch_uid="notifications.post_deleted")
@@ -50,8 +54,12 @@ def on_comment_deleted(sender: Any, *, comment: Any, post: Any, **_: Any) -> Non
 
 
 @receiver(message_created, dispatch_uid="notifications.message_created")
-def on_message_created(sender: Any, *, message: Any, conversation: Any, recipients: Any, viewing: Any, **_: Any) -> None:
-    services.notification_create_for_chat_message(message=message, conversation=conversation, recipients=recipients, viewing=viewing)
+def on_message_created(
+    sender: Any, *, message: Any, conversation: Any, recipients: Any, viewing: Any, **_: Any
+) -> None:
+    services.notification_create_for_chat_message(
+        message=message, conversation=conversation, recipients=recipients, viewing=viewing
+    )
 
 
 @receiver(stream_started, dispatch_uid="notifications.stream_started")

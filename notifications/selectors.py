@@ -37,11 +37,16 @@ def unread_counts_for(user_ids: list[int]) -> dict[int, int]:
 
 def notification_backlog(*, user_id: int, after_id: int, limit: int) -> list[Notification]:
     """Notifications created after `after_id`, oldest first (what a reconnecting socket missed)."""
-    return list(Notification.objects.filter(recipient_id=user_id, pk__gt=after_id).select_related("actor").order_by("id")[:limit])
+    return list(
+        Notification.objects.filter(recipient_id=user_id, pk__gt=after_id)
+        .select_related("actor")
+        .order_by("id")[:limit]
+    )
 
 
 def notification_group_list(*, user: User, unread_only: bool = False) -> QuerySet:
-    """One row per group_key, newest group first: {group_key, count, unread, actors_count, latest_id, latest_created_at}.
+    """One row per group_key, newest group first:
+    {group_key, count, unread, actors_count, latest_id, latest_created_at}.
 
     Paginate this, then call `notification_groups_expand` on the page.
     """
@@ -61,16 +66,24 @@ def notification_group_list(*, user: User, unread_only: bool = False) -> QuerySe
     )
 
 
-def notification_groups_expand(*, user: User, groups: list[dict[str, Any]], unread_only: bool = False) -> list[dict[str, Any]]:
+def notification_groups_expand(
+    *, user: User, groups: list[dict[str, Any]], unread_only: bool = False
+) -> list[dict[str, Any]]:
     """Add the newest notification and up to 3 newest distinct actors to each group: two queries per page."""
     if not groups:
         return []
-    latest = {n.pk: n for n in Notification.objects.filter(pk__in=[g["latest_id"] for g in groups]).select_related("actor")}
+    latest = {
+        n.pk: n for n in Notification.objects.filter(pk__in=[g["latest_id"] for g in groups]).select_related("actor")
+    }
     keys = [g["group_key"] for g in groups]
     actor_rows = Notification.objects.filter(recipient_id=user.pk, group_key__in=keys, actor__isnull=False)
     if unread_only:
         actor_rows = actor_rows.filter(read_at__isnull=True)
-    rows = actor_rows.values("group_key", "actor_id", "actor__username").annotate(last=Max("id")).order_by("group_key", "-last")
+    rows = (
+        actor_rows.values("group_key", "actor_id", "actor__username")
+        .annotate(last=Max("id"))
+        .order_by("group_key", "-last")
+    )
     actors: dict[str, list[str]] = {}
     for row in rows:
         names = actors.setdefault(row["group_key"], [])

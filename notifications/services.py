@@ -68,7 +68,12 @@ def _user(obj: Any, *names: str) -> Any:
 
 
 def post_summary(post: Any) -> dict[str, Any]:
-    return {"type": "post", "id": post.pk, "excerpt": _excerpt(getattr(post, "text", "")), "url": f"/api/posts/{post.pk}/"}
+    return {
+        "type": "post",
+        "id": post.pk,
+        "excerpt": _excerpt(getattr(post, "text", "")),
+        "url": f"/api/posts/{post.pk}/",
+    }
 
 
 def comment_summary(comment: Any, post: Any | None = None) -> dict[str, Any]:
@@ -97,7 +102,12 @@ def message_summary(message: Any, conversation: Any) -> dict[str, Any]:
 
 
 def stream_summary(stream: Any) -> dict[str, Any]:
-    return {"type": "stream", "id": stream.pk, "title": _excerpt(getattr(stream, "title", "")), "url": f"/api/live/streams/{stream.pk}/"}
+    return {
+        "type": "stream",
+        "id": stream.pk,
+        "title": _excerpt(getattr(stream, "title", "")),
+        "url": f"/api/live/streams/{stream.pk}/",
+    }
 
 
 def item_summary(item: Any) -> dict[str, Any]:
@@ -191,7 +201,9 @@ def _content_type_id(model: type[models.Model]) -> int:
     concrete = model._meta.concrete_model
     assert concrete is not None
     meta = concrete._meta
-    ct_id = ContentType.objects.filter(app_label=meta.app_label, model=meta.model_name).values_list("id", flat=True).first()
+    ct_id = (
+        ContentType.objects.filter(app_label=meta.app_label, model=meta.model_name).values_list("id", flat=True).first()
+    )
     if ct_id is None:
         ct_id = ContentType.objects.get_or_create(app_label=meta.app_label, model=meta.model_name)[0].pk
     return ct_id
@@ -199,7 +211,13 @@ def _content_type_id(model: type[models.Model]) -> int:
 
 def _create_one(row: Notification) -> list[Notification]:
     if row.type in ONCE_PER_ACTOR_TYPES or row.type in COMMENT_FAMILY:
-        family = FOLLOW_FAMILY if row.type in FOLLOW_FAMILY else COMMENT_FAMILY if row.type in COMMENT_FAMILY else (row.type,)
+        family = (
+            FOLLOW_FAMILY
+            if row.type in FOLLOW_FAMILY
+            else COMMENT_FAMILY
+            if row.type in COMMENT_FAMILY
+            else (row.type,)
+        )
         existing = Notification.objects.filter(recipient_id=row.recipient_id, type__in=family)
         if row.type in FOLLOW_FAMILY:
             existing = existing.filter(actor=row.actor)
@@ -247,10 +265,7 @@ def _publish_unread_counts(recipient_ids: Iterable[int]) -> None:
     def send() -> None:
         counts = unread_counts_for(ids)
         publish_messages(
-            [
-                (user_group(uid), build_message(events.UnreadCount(count=counts.get(uid, 0))))
-                for uid in ids
-            ]
+            [(user_group(uid), build_message(events.UnreadCount(count=counts.get(uid, 0)))) for uid in ids]
         )
 
     transaction.on_commit(send, robust=True)
@@ -333,7 +348,9 @@ def notification_create_for_reply(*, comment: Any, parent: Any, post: Any) -> li
 
 
 @never_breaks_sender
-def notification_create_for_mention(*, mention: Any, mentioned: User, author: User, post: Any, comment: Any | None) -> list[Notification]:
+def notification_create_for_mention(
+    *, mention: Any, mentioned: User, author: User, post: Any, comment: Any | None
+) -> list[Notification]:
     """`mentioned` learns they were @-mentioned in a post (`mention_post`) or a comment (`mention_comment`)."""
     if comment is not None:
         draft = Draft(
@@ -409,7 +426,16 @@ def notification_create_for_stream_start(*, stream: Any) -> list[Notification]:
     text = f"{streamer.username} is live: {title}" if title else f"{streamer.username} started a live stream"
     summary = stream_summary(stream)
     return _create(
-        Draft(uid, streamer, NotificationType.STREAM_STARTED, stream, summary, f"stream_started:stream:{stream.pk}", text, f"stream:{stream.pk}")
+        Draft(
+            uid,
+            streamer,
+            NotificationType.STREAM_STARTED,
+            stream,
+            summary,
+            f"stream_started:stream:{stream.pk}",
+            text,
+            f"stream:{stream.pk}",
+        )
         for uid in follower_ids
     )
 
@@ -421,7 +447,18 @@ def notification_create_for_item_processed(*, item: Any) -> list[Notification]:
     title = _excerpt(getattr(item, "title", ""), 60)
     text = f"Processing of “{title}” failed" if failed else f"“{title}” was processed"
     return _create(
-        [Draft(_fk_id(item, "owner"), None, NotificationType.ITEM_PROCESSED, item, item_summary(item), f"item_processed:item:{item.pk}", text, f"item:{item.pk}")]
+        [
+            Draft(
+                _fk_id(item, "owner"),
+                None,
+                NotificationType.ITEM_PROCESSED,
+                item,
+                item_summary(item),
+                f"item_processed:item:{item.pk}",
+                text,
+                f"item:{item.pk}",
+            )
+        ]
     )
 
 
@@ -454,7 +491,11 @@ def notification_delete_for_comment(*, comment: Any, post: Any) -> int:
     while frontier:  # replies to replies: walk the tree level by level
         frontier = list(model.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
         comment_ids.extend(frontier)
-    where = Q(context_key=_post_context(post.pk), content_type_id=_content_type_id(model), object_id__in=[str(i) for i in comment_ids])
+    where = Q(
+        context_key=_post_context(post.pk),
+        content_type_id=_content_type_id(model),
+        object_id__in=[str(i) for i in comment_ids],
+    )
     with transaction.atomic():
         deleted = _delete_where(where)
     transaction.on_commit(lambda: _delete_where(where), robust=True)
@@ -497,7 +538,10 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
         raise NotFound("Notification not found.", code="notification_not_found")
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update(of=("self",)).select_related("actor").filter(pk=notification_id, recipient_id=user.pk).first()
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("actor")
+            .filter(pk=notification_id, recipient_id=user.pk)
+            .first()
         )
         if notification is None:
             raise NotFound("Notification not found.", code="notification_not_found")

@@ -64,11 +64,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = {"detail": _first_message(errors), "code": "invalid", "errors": errors}
     elif isinstance(response.data, dict) and "detail" in response.data:
         detail = response.data["detail"]
-        response.data = {"detail": str(detail), "code": getattr(detail, "code", None) or _code_for(response.status_code)}
+        response.data = {
+            "detail": str(detail),
+            "code": getattr(detail, "code", None) or _code_for(response.status_code),
+        }
     view = context.get("view")
     logger.info(
         "api_error",
-        extra={"status": response.status_code, "view": type(view).__name__ if view else None, "code": response.data.get("code")},
+        extra={
+            "status": response.status_code,
+            "view": type(view).__name__ if view else None,
+            "code": response.data.get("code"),
+        },
     )
     return response
 
@@ -189,7 +196,9 @@ class StatsSerializer(serializers.Serializer):
 
 
 class StatsView(APIView):
-    """Cluster-wide live figures for staff (the seeds' `/webrtc/stats`); the stats page streams the same over the socket."""
+    """Cluster-wide live figures for staff (the seeds' `/webrtc/stats`).
+
+    The stats page streams the same over the socket."""
 
     permission_classes = [IsAdminUser]
 

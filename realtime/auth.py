@@ -58,7 +58,9 @@ def user_for_access_token(raw: str) -> tuple[Any, float | None, str | None]:
         user = None
     if user is None:
         return AnonymousUser(), None, "token_invalid"
-    if api_settings.CHECK_REVOKE_TOKEN and token.get(api_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+    if api_settings.CHECK_REVOKE_TOKEN and token.get(api_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(
+        user.password
+    ):
         return AnonymousUser(), None, "token_revoked"
     exp = token.get("exp")
     return user, float(exp) if isinstance(exp, (int, float)) else None, None
@@ -100,7 +102,13 @@ def parse_origin(value: str) -> Origin | None:
     except ValueError:
         return None
     scheme = parsed.scheme.lower()
-    if scheme not in DEFAULT_PORTS or not parsed.hostname or parsed.path not in ("", "/") or parsed.query or parsed.username:
+    if (
+        scheme not in DEFAULT_PORTS
+        or not parsed.hostname
+        or parsed.path not in ("", "/")
+        or parsed.query
+        or parsed.username
+    ):
         return None
     return scheme, parsed.hostname.lower(), port or DEFAULT_PORTS[scheme]
 
@@ -171,7 +179,9 @@ class BrowserOriginValidator:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         origin = dict(scope.get("headers") or []).get(b"origin")
         if origin is not None and not ws_origin_allowed(scope, origin.decode("latin1")):
-            logger.warning("ws_origin_rejected", extra={"origin": origin.decode("latin1")[:200], "path": scope.get("path")})
+            logger.warning(
+                "ws_origin_rejected", extra={"origin": origin.decode("latin1")[:200], "path": scope.get("path")}
+            )
             return await WebsocketDenier()(scope, receive, send)
         return await self.application(scope, receive, send)
 

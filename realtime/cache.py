@@ -81,7 +81,11 @@ _MISS = object()
 
 
 def _counted_get(self: RedisCache, key: Any, default: Any = None, version: Any = None) -> Any:
-    from django_prometheus.cache.metrics import django_cache_get_total, django_cache_hits_total, django_cache_misses_total
+    from django_prometheus.cache.metrics import (
+        django_cache_get_total,
+        django_cache_hits_total,
+        django_cache_misses_total,
+    )
 
     django_cache_get_total.labels(backend="redis").inc()
     value = _fail_open_get(self, key, _MISS, version)

@@ -51,11 +51,18 @@ class AuthMixin:
         """
         raw = data.get("token")
         if not isinstance(raw, str) or not raw or len(raw) > 4096:
-            await self.send_error("invalid", "token: a JWT access token string is required.", type="authenticate", errors={"token": ["This field is required."]})
+            await self.send_error(
+                "invalid",
+                "token: a JWT access token string is required.",
+                type="authenticate",
+                errors={"token": ["This field is required."]},
+            )
             return
         user, exp, error = await auser_for_access_token(raw)
         if error:
-            await self.send_error(error, "The token is not valid: the socket keeps its current expiry.", type="authenticate")
+            await self.send_error(
+                error, "The token is not valid: the socket keeps its current expiry.", type="authenticate"
+            )
             return
         if user.pk != self.user.pk:
             await self.send_error("user_mismatch", "The token belongs to another user; closing.", type="authenticate")
@@ -71,7 +78,9 @@ class AuthMixin:
             while not self.closed and self.auth_exp is not None:
                 remaining = self.auth_exp - time.time()
                 if remaining <= 0:
-                    await self.send_error("token_expired", "The access token expired; reconnect or send authenticate with a fresh token.")
+                    await self.send_error(
+                        "token_expired", "The access token expired; reconnect or send authenticate with a fresh token."
+                    )
                     await self.close_with(closecodes.UNAUTHENTICATED, "token expired")
                     return
                 await asyncio.sleep(min(remaining, 60.0))

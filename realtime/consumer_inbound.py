@@ -129,7 +129,9 @@ class InboundMixin:
             await self.send_error("rate_limited", "Too many messages; closing.")
             await self.close_with(closecodes.TOO_MANY, "rate limit")
         else:
-            await self.send_error("rate_limited", f"Too many messages: at most {settings.WS_RATE_LIMIT_PER_SECOND:g} per second.")
+            await self.send_error(
+                "rate_limited", f"Too many messages: at most {settings.WS_RATE_LIMIT_PER_SECOND:g} per second."
+            )
         return False
 
     async def _parse_envelope(self, text_data: str | None) -> tuple[str, dict[str, Any]] | None:
@@ -144,7 +146,10 @@ class InboundMixin:
             # One level more than JSON_MAX_DEPTH: the envelope object itself; `data` gets the full depth.
             frame = json_loads(text_data, limit=max_depth() + 1)
         except JSONTooDeep:
-            await self.send_error("frame_too_deep", f"Frame is nested too deeply: at most {max_depth()} levels of objects and arrays in data.")
+            await self.send_error(
+                "frame_too_deep",
+                f"Frame is nested too deeply: at most {max_depth()} levels of objects and arrays in data.",
+            )
             return None
         except ValueError:
             await self.send_error("invalid_json", "Frame is not valid JSON.")
@@ -167,7 +172,10 @@ class InboundMixin:
         handler = self.handlers.get(frame_type)
         if handler is None:
             await self.send_error(
-                "unknown_type", f"Unknown message type {frame_type[:64]!r}.", type=frame_type[:64], supported=sorted([*self.handlers, *BUILTIN_TYPES])
+                "unknown_type",
+                f"Unknown message type {frame_type[:64]!r}.",
+                type=frame_type[:64],
+                supported=sorted([*self.handlers, *BUILTIN_TYPES]),
             )
             return
         method_name, input_class = handler
@@ -186,7 +194,9 @@ class InboundMixin:
         except Reject as exc:
             await self.close_with(exc.code, exc.reason)
         except Exception:
-            logger.exception("ws_handler_failed", extra={"consumer": type(self).__name__, "frame_type": frame_type[:64]})
+            logger.exception(
+                "ws_handler_failed", extra={"consumer": type(self).__name__, "frame_type": frame_type[:64]}
+            )
             await self._abort()
         else:
             metrics.frame_handled(self, frame_type)

@@ -30,7 +30,9 @@ class PresenceMixin:
             USER_SCOPE, str(self.user.pk), self.connection_id, max_connections=settings.WS_MAX_CONNECTIONS_PER_USER
         )
 
-    async def join_presence(self, scope: str, member: str, *, info: dict | None = None, max_members: int | None = None) -> Change | None:
+    async def join_presence(
+        self, scope: str, member: str, *, info: dict | None = None, max_members: int | None = None
+    ) -> Change | None:
         """Register this socket in a presence scope; refreshed by the heartbeat, left on disconnect.
 
         With `max_members`, a member that would be new beyond that many is refused: the entry is
@@ -66,7 +68,9 @@ class PresenceMixin:
                 continue
             if scope == USER_SCOPE and change.flipped:
                 try:
-                    await apublish(presence_group(self.user.pk), UserOffline(user_id=self.user.pk, username=self.user.username))
+                    await apublish(
+                        presence_group(self.user.pk), UserOffline(user_id=self.user.pk, username=self.user.username)
+                    )
                 except Exception:
                     logger.exception("presence_publish_failed", extra={"scope": scope})
 
@@ -93,5 +97,3 @@ class PresenceMixin:
 
     async def on_heartbeat(self) -> None:
         """Subclasses: periodic work while connected (e.g. grace-period checks)."""
-
-

@@ -73,7 +73,11 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
         except Exception:
             logger.exception(
                 "ws_dispatch_failed",
-                extra={"consumer": type(self).__name__, "message_type": str(message.get("type"))[:64], "origin_request_id": message.get("request_id")},
+                extra={
+                    "consumer": type(self).__name__,
+                    "message_type": str(message.get("type"))[:64],
+                    "origin_request_id": message.get("request_id"),
+                },
             )
             await self._abort()
             raise StopConsumer() from None
@@ -92,7 +96,11 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
         self.connection_id = uuid.uuid4().hex
         # The handshake's X-Request-ID (nginx sets one), or the connection id: on every log line of this socket.
         headers = dict(self.scope.get("headers") or [])
-        request_id_var.set(new_request_id(headers.get(b"x-request-id", b"").decode("latin-1")) if headers.get(b"x-request-id") else self.connection_id)
+        request_id_var.set(
+            new_request_id(headers.get(b"x-request-id", b"").decode("latin-1"))
+            if headers.get(b"x-request-id")
+            else self.connection_id
+        )
         self.joined_groups: set[str] = set()
         self.closed = False
         self.start_auth()
@@ -109,7 +117,9 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
         change = await self.join_user_presence()
         if change is None:
             await self.accept(subprotocol=self.subprotocol())
-            await self.send_error("too_many_connections", f"At most {settings.WS_MAX_CONNECTIONS_PER_USER} sockets per user.")
+            await self.send_error(
+                "too_many_connections", f"At most {settings.WS_MAX_CONNECTIONS_PER_USER} sockets per user."
+            )
             await self.close_with(closecodes.TOO_MANY, "too many connections")
             return
         self.presence_entries.append((USER_SCOPE, str(self.user.pk)))
@@ -134,7 +144,9 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
             await self.close_with(_close_code_for(exc), exc.message)
             return
         except Exception:
-            logger.exception("ws_connect_failed", extra={"path": self.scope.get("path"), "consumer": type(self).__name__})
+            logger.exception(
+                "ws_connect_failed", extra={"path": self.scope.get("path"), "consumer": type(self).__name__}
+            )
             await self.close_with(closecodes.INTERNAL_ERROR, "internal error")
             return
         if not self.closed:
@@ -185,7 +197,9 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
         await self.channel_layer.group_discard(group, self.channel_name)
         self.joined_groups.discard(group)
 
-    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool | int = False) -> None:
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool | int = False
+    ) -> None:
         """Send a frame; one for a client that is already gone is dropped.
 
         The client can close while a group event is on its way out. The server then refuses the
@@ -264,7 +278,10 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
         metrics.frame_out(self, message.get("event"))
         await self.deliver(message)
         if message.get("close_code"):
-            await self.close_with(int(message["close_code"]), (message.get("meta") or {}).get("close_reason") or message.get("event") or "")
+            await self.close_with(
+                int(message["close_code"]),
+                (message.get("meta") or {}).get("close_reason") or message.get("event") or "",
+            )
 
     async def deliver(self, message: dict[str, Any]) -> None:
         """Send a group event to the client. Override to filter, batch or react."""

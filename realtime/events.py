@@ -144,7 +144,7 @@ def event(cls: type[T]) -> type[T]:
     dc = _prepare(cls)
     event_type = dc.__dict__.get("type")
     if not isinstance(event_type, str) or not event_type:
-        raise TypeError(f"{dc.__name__} needs `type: ClassVar[Literal[...]] = \"...\"`")
+        raise TypeError(f'{dc.__name__} needs `type: ClassVar[Literal[...]] = "..."`')
     module = dc.__module__
     app = module.split(".")[0]
     dc.app = app  # type: ignore[attr-defined]
@@ -159,7 +159,9 @@ def event(cls: type[T]) -> type[T]:
 
 def require_event(value: Any) -> Event:
     if not isinstance(value, Event):
-        raise TypeError(f"expected an event from an app's events.py (a realtime.events.Event), got {type(value).__name__}")
+        raise TypeError(
+            f"expected an event from an app's events.py (a realtime.events.Event), got {type(value).__name__}"
+        )
     return value
 
 
@@ -172,14 +174,19 @@ def check_frame(frame: Any) -> str | None:
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str) or not isinstance(frame.get("data"), dict):
         return f"not an event frame: {str(frame)[:120]}"
     event_type, keys = frame["type"], set(frame["data"])
-    classes = [c for c in _BY_TYPE.get(event_type, []) if c.__module__.endswith(".events") or ".tests." in c.__module__ or c.__module__.startswith("tests.")]
+    classes = [
+        c
+        for c in _BY_TYPE.get(event_type, [])
+        if c.__module__.endswith(".events") or ".tests." in c.__module__ or c.__module__.startswith("tests.")
+    ]
     if not classes:
         return f"`{event_type}` is not in the event catalogue"
     for cls in classes:
         fields_ = set(cls.field_names())
         if keys <= fields_ and fields_ - cls.optional_fields() <= keys:
             return None
-    return f"`{event_type}` data keys {sorted(keys)} match no declared event ({', '.join(c.__qualname__ for c in classes)})"
+    declared = ", ".join(c.__qualname__ for c in classes)
+    return f"`{event_type}` data keys {sorted(keys)} match no declared event ({declared})"
 
 
 def load_catalogue() -> dict[tuple[str, str], type[Event]]:

@@ -33,7 +33,9 @@ _SECRET_PATTERNS = [
     (re.compile(r"(?i)([?&](?:token|access|refresh|password|invite)=)" + _VALUE), r"\1[REDACTED]"),
     (re.compile(r"(?i)(bearer,?\s+)[^\s,\"'\\]+"), r"\1[REDACTED]"),
     (
-        re.compile(r"(?i)(\"?(?:password|token|access|refresh|secret|credential|invite)\"?\s*[:=]\s*\"?)(?:[^\"\s,}\\]|\\[^\s\"])+"),
+        re.compile(
+            r"(?i)(\"?(?:password|token|access|refresh|secret|credential|invite)\"?\s*[:=]\s*\"?)(?:[^\"\s,}\\]|\\[^\s\"])+"
+        ),
         r"\1[REDACTED]",
     ),
 ]
@@ -66,7 +68,14 @@ class RedactSecretsFilter(logging.Filter):
 
 # uvicorn's extras: color_message (the message with ANSI colours, for terminals) and websocket
 # (the repr of a weak proxy to its protocol object): nothing a reader of the JSON line can use.
-_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id", "user_id", "color_message", "websocket"}
+_RESERVED = set(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "request_id",
+    "user_id",
+    "color_message",
+    "websocket",
+}
 
 
 class JsonFormatter(logging.Formatter):

@@ -5,7 +5,8 @@ engines, cache backend). What Channels and the apps do is counted here, with
 prometheus-client; call sites stay one line (`metrics.ws_opened(self)`).
 
 Several processes: with PROMETHEUS_MULTIPROC_DIR set (scripts/cluster.py sets a fresh one per
-cluster; a deployment sets one empty directory per host), every process of a host writes its values to files there and `/metrics`
+cluster; a deployment sets one empty directory per host), every process of a host writes its values to files
+there and `/metrics`
 (realtime.views.metrics) aggregates all of them, worker included: scrape any one
 process per host. Without it each process reports itself (one process: `make run`).
 
@@ -33,17 +34,23 @@ SIGNALING_FAILURES = frozenset({"unknown_target", "unknown_peer", "sdp_too_large
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
-OPEN_SOCKETS = Gauge("realtime_ws_open_sockets", "Open authenticated WebSockets, by route.", ["route"], multiprocess_mode="livesum")
+OPEN_SOCKETS = Gauge(
+    "realtime_ws_open_sockets", "Open authenticated WebSockets, by route.", ["route"], multiprocess_mode="livesum"
+)
 CONNECTS = Counter("realtime_ws_connects", "Authenticated WebSockets accepted, by route.", ["route"])
 CLOSES = Counter("realtime_ws_closes", "WebSockets closed, by route and close code.", ["route", "code"])
 FRAMES_IN = Counter("realtime_ws_frames_in", "Client frames parsed, by route and type.", ["route", "type"])
 FRAMES_OUT = Counter("realtime_ws_frames_out", "Frames sent to clients, by route and type.", ["route", "type"])
 ERRORS_OUT = Counter("realtime_ws_errors", "`error` frames sent to clients, by route and code.", ["route", "code"])
-RATE_LIMITED = Counter("realtime_ws_rate_limited_frames", "Client frames refused by the rate limit, by route.", ["route"])
+RATE_LIMITED = Counter(
+    "realtime_ws_rate_limited_frames", "Client frames refused by the rate limit, by route.", ["route"]
+)
 GROUP_SENDS = Counter("realtime_group_sends", "group_send calls to the channel layer.")
 PUBLISH_FAILURES = Counter("realtime_publish_failures", "group_send calls that raised (the event was not delivered).")
 LAYER_SEND_SECONDS = Histogram("realtime_layer_send_seconds", "Latency of one group_send.", buckets=LATENCY_BUCKETS)
-MESSAGE_CREATE_SECONDS = Histogram("chat_message_create_seconds", "Latency of chat.services.message_create.", buckets=LATENCY_BUCKETS)
+MESSAGE_CREATE_SECONDS = Histogram(
+    "chat_message_create_seconds", "Latency of chat.services.message_create.", buckets=LATENCY_BUCKETS
+)
 MESSAGES_CREATED = Counter("chat_messages_created", "Chat messages stored (resends excluded).")
 RECEIPT_BATCHES = Counter("chat_receipt_batches", "Receipt batches written (one transaction each).")
 RECEIPTS_BATCHED = Counter("chat_receipts_batched", "Receipts written through the batcher.")
@@ -179,10 +186,22 @@ class ClusterCollector:
         from prometheus_client.core import GaugeMetricFamily
 
         f = self.figures
-        yield GaugeMetricFamily("realtime_cluster_sockets", "Open sockets on every process (process reports).", value=f["sockets"])
-        yield GaugeMetricFamily("realtime_online_users", "Users with at least one socket open.", value=f["online_users"])
-        yield GaugeMetricFamily("realtime_presence_entries", "Presence entries (scope, member) alive in the store.", value=f["presence_entries"])
-        yield GaugeMetricFamily("chat_active_conversations", "Conversations with a message in the last 5 minutes.", value=f["active_conversations"])
+        yield GaugeMetricFamily(
+            "realtime_cluster_sockets", "Open sockets on every process (process reports).", value=f["sockets"]
+        )
+        yield GaugeMetricFamily(
+            "realtime_online_users", "Users with at least one socket open.", value=f["online_users"]
+        )
+        yield GaugeMetricFamily(
+            "realtime_presence_entries",
+            "Presence entries (scope, member) alive in the store.",
+            value=f["presence_entries"],
+        )
+        yield GaugeMetricFamily(
+            "chat_active_conversations",
+            "Conversations with a message in the last 5 minutes.",
+            value=f["active_conversations"],
+        )
         viewers = GaugeMetricFamily("live_viewers", "Viewers of each live stream.", labels=["stream"])
         for stream in f["live"]["streams"]:
             viewers.add_metric([str(stream["id"])], stream["viewers"])
@@ -191,5 +210,11 @@ class ClusterCollector:
         yield GaugeMetricFamily("rtc_rooms", "Rooms with at least one participant.", value=f["rooms"]["count"])
         yield GaugeMetricFamily("rtc_participants", "Participants in rooms.", value=f["rooms"]["participants"])
         yield GaugeMetricFamily("tasks_queue_depth", "Background tasks waiting to run.", value=f["tasks"]["queued"])
-        yield GaugeMetricFamily("tasks_oldest_queued_age_seconds", "Age of the oldest task waiting to run (0 when none).", value=f["tasks"]["oldest_age_seconds"])
-        yield GaugeMetricFamily("tasks_failed_results", "Failed task results kept in the database.", value=f["tasks"]["failed"])
+        yield GaugeMetricFamily(
+            "tasks_oldest_queued_age_seconds",
+            "Age of the oldest task waiting to run (0 when none).",
+            value=f["tasks"]["oldest_age_seconds"],
+        )
+        yield GaugeMetricFamily(
+            "tasks_failed_results", "Failed task results kept in the database.", value=f["tasks"]["failed"]
+        )

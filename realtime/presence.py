@@ -38,7 +38,16 @@ class Change:
 
 
 class PresenceStore(Protocol):
-    async def join(self, scope: str, member: str, conn_id: str, *, ttl: float | None = None, info: dict | None = None, max_connections: int | None = None) -> Change | None: ...
+    async def join(
+        self,
+        scope: str,
+        member: str,
+        conn_id: str,
+        *,
+        ttl: float | None = None,
+        info: dict | None = None,
+        max_connections: int | None = None,
+    ) -> Change | None: ...
     async def leave(self, scope: str, member: str, conn_id: str) -> Change: ...
     async def refresh(self, scope: str, member: str, conn_id: str, *, ttl: float | None = None) -> None: ...
     async def is_present(self, scope: str, member: str) -> bool: ...
@@ -175,9 +184,12 @@ local function keep(key, ms)
 end
 """
 
-_JOIN = _KEEP + """
+_JOIN = (
+    _KEEP
+    + """
 local conns, members, info, scopes = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local member, conn, now, expiry, maxc, infojson = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local member, conn, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local expiry, maxc, infojson = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 redis.call('ZREMRANGEBYSCORE', conns, '-inf', now)
 local alive = redis.call('ZCARD', conns)
 if maxc > 0 and alive >= maxc and not redis.call('ZSCORE', conns, conn) then
@@ -199,6 +211,7 @@ local flipped = 0
 if alive == 0 then flipped = 1 end
 return {flipped, alive + 1, nmembers}
 """
+)
 
 _LEAVE = """
 local conns, members, info = KEYS[1], KEYS[2], KEYS[3]
@@ -219,7 +232,9 @@ if removed == 1 and alive == 0 then flipped = 1 end
 return {flipped, alive, nmembers}
 """
 
-_REFRESH = _KEEP + """
+_REFRESH = (
+    _KEEP
+    + """
 local conns, members, scopes, info = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local member, conn, now, expiry = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 if not redis.call('ZSCORE', conns, conn) then return 0 end
@@ -235,6 +250,7 @@ keep(info, ms)
 keep(scopes, ms)
 return 1
 """
+)
 
 # For each member whose best expiry has passed, drop its dead connections; if none
 # is left, remove the member and report it. Returns a flat list scope, member, remaining.
@@ -292,9 +308,19 @@ class RedisPresenceStore:
         now = time.time()
         conns, members, info_key, scopes = self._keys(scope, str(member))
         flipped, alive, nmembers = await self.redis.eval(
-            _JOIN, 4, conns, members, info_key, scopes,
-            str(member), conn_id, now, now + _ttl(ttl), max_connections or 0,
-            json.dumps(info) if info is not None else "", scope,
+            _JOIN,
+            4,
+            conns,
+            members,
+            info_key,
+            scopes,
+            str(member),
+            conn_id,
+            now,
+            now + _ttl(ttl),
+            max_connections or 0,
+            json.dumps(info) if info is not None else "",
+            scope,
         )
         if int(flipped) == -1:
             return None
@@ -302,13 +328,17 @@ class RedisPresenceStore:
 
     async def leave(self, scope, member, conn_id):
         conns, members, info_key, _ = self._keys(scope, str(member))
-        flipped, alive, nmembers = await self.redis.eval(_LEAVE, 3, conns, members, info_key, str(member), conn_id, time.time())
+        flipped, alive, nmembers = await self.redis.eval(
+            _LEAVE, 3, conns, members, info_key, str(member), conn_id, time.time()
+        )
         return Change(flipped=bool(int(flipped)), connections=int(alive), members=int(nmembers))
 
     async def refresh(self, scope, member, conn_id, *, ttl=None):
         now = time.time()
         conns, members, info_key, scopes = self._keys(scope, str(member))
-        await self.redis.eval(_REFRESH, 4, conns, members, scopes, info_key, str(member), conn_id, now, now + _ttl(ttl), scope)
+        await self.redis.eval(
+            _REFRESH, 4, conns, members, scopes, info_key, str(member), conn_id, now, now + _ttl(ttl), scope
+        )
 
     async def is_present(self, scope, member):
         conns, _, _, _ = self._keys(scope, str(member))

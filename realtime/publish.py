@@ -101,7 +101,10 @@ async def _send_in_order(layer: Any, group: str, messages: list[dict[str, Any]])
             with metrics.layer_send():
                 await layer.group_send(group, message)
         except Exception:  # the row is stored; a client that missed the event resumes with after=
-            logger.exception("publish_failed", extra={"group": group, "event_type": message.get("event"), "request_id": message.get("request_id")})
+            logger.exception(
+                "publish_failed",
+                extra={"group": group, "event_type": message.get("event"), "request_id": message.get("request_id")},
+            )
 
 
 def _send_all_sync(pairs: list[tuple[str, dict[str, Any]]]) -> None:

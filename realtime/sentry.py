@@ -40,7 +40,9 @@ def scrub(event: dict[str, Any], hint: dict[str, Any] | None = None) -> dict[str
 def _clean(value: Any) -> Any:
     """Every string through `redact`; the value of a secret-named key replaced whole."""
     if isinstance(value, dict):
-        return {k: "[REDACTED]" if isinstance(k, str) and _SECRET_KEY.search(k) else _clean(v) for k, v in value.items()}
+        return {
+            k: "[REDACTED]" if isinstance(k, str) and _SECRET_KEY.search(k) else _clean(v) for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
     if isinstance(value, str):

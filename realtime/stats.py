@@ -44,7 +44,14 @@ class LocalStats:
     messages: int = 0
 
     def report(self) -> dict[str, Any]:
-        return {"process": self.process, "pid": os.getpid(), "sockets": self.sockets, "messages": self.messages, "started": self.started, "ts": time.time()}
+        return {
+            "process": self.process,
+            "pid": os.getpid(),
+            "sockets": self.sockets,
+            "messages": self.messages,
+            "started": self.started,
+            "ts": time.time(),
+        }
 
 
 local = LocalStats()
@@ -130,7 +137,12 @@ def _database_figures() -> dict[str, Any]:
     from livestream.models import Stream, StreamStatus
 
     now = timezone.now()
-    active = Message.objects.filter(created_at__gte=now - ACTIVE_CONVERSATION_WINDOW).values("conversation_id").distinct().count()
+    active = (
+        Message.objects.filter(created_at__gte=now - ACTIVE_CONVERSATION_WINDOW)
+        .values("conversation_id")
+        .distinct()
+        .count()
+    )
     recent = Message.objects.filter(created_at__gte=now - timedelta(seconds=MESSAGE_RATE_WINDOW_SECONDS)).count()
     live_ids = list(Stream.objects.filter(status=StreamStatus.LIVE).order_by("pk").values_list("pk", flat=True))
     queued = DBTaskResult.objects.filter(status=TaskResultStatus.READY)

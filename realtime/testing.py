@@ -83,7 +83,9 @@ async def recv(sock: Socket, timeout: float = DEFAULT_TIMEOUT) -> Frame:
     return json.loads(await receive_text(sock, timeout))
 
 
-def _matches(frame: Frame, types: tuple[str, ...], where: Callable[[Frame], bool] | None, match: dict[str, Any]) -> bool:
+def _matches(
+    frame: Frame, types: tuple[str, ...], where: Callable[[Frame], bool] | None, match: dict[str, Any]
+) -> bool:
     if frame.get("type") not in types:
         return False
     data = frame.get("data") or {}
@@ -185,7 +187,9 @@ async def frames_until_close(sock: Socket, timeout: float = DEFAULT_TIMEOUT) -> 
         try:
             raw = await asyncio.wait_for(sock.recv(), max(0.0, deadline - time.monotonic()))
         except TimeoutError:
-            raise NoFrame(f"the socket was not closed within {timeout}s; saw {[f.get('type') for f in frames]}") from None
+            raise NoFrame(
+                f"the socket was not closed within {timeout}s; saw {[f.get('type') for f in frames]}"
+            ) from None
         except ConnectionClosed:
             await sock.wait_closed()
             assert sock.close_code is not None

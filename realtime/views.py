@@ -56,7 +56,11 @@ async def ready(request) -> JsonResponse:
         message = await asyncio.wait_for(layer.receive(channel), timeout=2)
         if message.get("token") != token:
             raise RuntimeError("channel layer returned a different message")
-        checks["channel_layer"] = {"ok": True, "backend": type(layer).__name__, "ms": round((time.monotonic() - started) * 1000, 1)}
+        checks["channel_layer"] = {
+            "ok": True,
+            "backend": type(layer).__name__,
+            "ms": round((time.monotonic() - started) * 1000, 1),
+        }
     except Exception as exc:
         ok = False
         checks["channel_layer"] = {"ok": False, "error": type(exc).__name__}
@@ -66,10 +70,18 @@ async def ready(request) -> JsonResponse:
         limit = float(settings.READY_MAX_TASK_AGE_SECONDS)
         # The worker is behind (or down) when the oldest queued task waited longer than the limit.
         tasks_ok = limit <= 0 or tasks["oldest_age_seconds"] <= limit
-        checks["tasks"] = {"ok": tasks_ok, "queued": tasks["queued"], "oldest_age_seconds": tasks["oldest_age_seconds"], "max_age_seconds": limit}
+        checks["tasks"] = {
+            "ok": tasks_ok,
+            "queued": tasks["queued"],
+            "oldest_age_seconds": tasks["oldest_age_seconds"],
+            "max_age_seconds": limit,
+        }
         if not tasks_ok:
             ok = False
-            logger.warning("ready_task_queue_stale", extra={"oldest_age_seconds": tasks["oldest_age_seconds"], "queued": tasks["queued"]})
+            logger.warning(
+                "ready_task_queue_stale",
+                extra={"oldest_age_seconds": tasks["oldest_age_seconds"], "queued": tasks["queued"]},
+            )
     except Exception as exc:
         ok = False
         checks["tasks"] = {"ok": False, "error": type(exc).__name__}
@@ -127,7 +139,13 @@ def _forget_dead_processes(directory: str) -> None:
 async def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus text format; restricted by network or token (README "Operations", docs/operations.md)."""
     if not metrics_allowed(request):
-        return JsonResponse({"detail": "Metrics are restricted to the monitoring network or METRICS_TOKEN.", "code": "permission_denied"}, status=403)
+        return JsonResponse(
+            {
+                "detail": "Metrics are restricted to the monitoring network or METRICS_TOKEN.",
+                "code": "permission_denied",
+            },
+            status=403,
+        )
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
     figures = await cluster_stats()

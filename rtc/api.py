@@ -51,7 +51,9 @@ from rtc.serializers import (
 )
 
 TAGS = ["rtc"]
-NOT_VISIBLE = OpenApiResponse(description="No such room, or one the caller may not see (code room_not_found / invalid_room).")
+NOT_VISIBLE = OpenApiResponse(
+    description="No such room, or one the caller may not see (code room_not_found / invalid_room)."
+)
 NOT_OWNER = OpenApiResponse(description="A member or viewer who is not the owner (code not_owner).")
 INVITE_PARAM = OpenApiParameter("invite", str, description="The room's invite token (from an invite link).")
 
@@ -66,7 +68,9 @@ def room_detail_response(request: Request, room: Room, *, status_code: int = sta
     """A room's detail for the caller; the owner's includes the invite link."""
     room.participants = async_to_sync(room_live_count)(room_id=room.room_id)
     if not hasattr(room, "is_member"):
-        room.is_member = room.owner_id == request.user.pk or room.memberships.filter(user_id=request_user(request).pk).exists()
+        room.is_member = (
+            room.owner_id == request.user.pk or room.memberships.filter(user_id=request_user(request).pk).exists()
+        )
     serializer_class = RoomOwnerDetailSerializer if room.owner_id == request.user.pk else RoomSerializer
     return Response(serializer_class(room, context={"request": request}).data, status=status_code)
 
@@ -86,7 +90,10 @@ class RoomListView(ListAPIView):
     @extend_schema(
         summary="Create a room (private with a lobby by default); the caller owns it",
         request=RoomCreateInput,
-        responses={201: RoomOwnerDetailSerializer, 400: OpenApiResponse(description="Invalid or taken id (code room_id_taken).")},
+        responses={
+            201: RoomOwnerDetailSerializer,
+            400: OpenApiResponse(description="Invalid or taken id (code room_id_taken)."),
+        },
         tags=TAGS,
     )
     def post(self, request: Request) -> Response:
@@ -156,8 +163,12 @@ class RoomJoinView(APIView):
     )
     def post(self, request: Request, room_id: str) -> Response:
         data = _validated(RoomJoinInput, request.data)
-        member, created = services.room_join(room_id=room_id, user=request_user(request), invite=data.get("invite") or None)
-        return Response(MembershipSerializer(member).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        member, created = services.room_join(
+            room_id=room_id, user=request_user(request), invite=data.get("invite") or None
+        )
+        return Response(
+            MembershipSerializer(member).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 class RoomParticipantsView(APIView):
@@ -169,7 +180,12 @@ class RoomParticipantsView(APIView):
     def get(self, request: Request, room_id: str) -> Response:
         room_visible(room_id=room_id, user=request_user(request))
         peers = async_to_sync(room_participants)(room_id=room_id)
-        body = {"room_id": room_id, "count": len(peers), "max_participants": services.max_participants(), "participants": peers}
+        body = {
+            "room_id": room_id,
+            "count": len(peers),
+            "max_participants": services.max_participants(),
+            "participants": peers,
+        }
         return Response(RoomParticipantsSerializer(body).data)
 
 
@@ -190,7 +206,11 @@ class LobbyDecisionView(APIView):
     @extend_schema(
         summary="Owner: admit a waiting user (they become a member and join) or deny them (their socket closes 4403)",
         request=None,
-        responses={204: None, 403: NOT_OWNER, 404: OpenApiResponse(description="No such room, or the user is not waiting (code not_waiting).")},
+        responses={
+            204: None,
+            403: NOT_OWNER,
+            404: OpenApiResponse(description="No such room, or the user is not waiting (code not_waiting)."),
+        },
         tags=TAGS,
     )
     def post(self, request: Request, room_id: str, user_id: str) -> Response:
@@ -206,7 +226,12 @@ class KickView(APIView):
     @extend_schema(
         summary="Owner: remove a member; their sockets in the room get `removed` (kicked), then close 4403",
         request=UserIdInput,
-        responses={204: None, 400: OpenApiResponse(description="The owner themself, or a bad user_id."), 403: NOT_OWNER, 404: NOT_VISIBLE},
+        responses={
+            204: None,
+            400: OpenApiResponse(description="The owner themself, or a bad user_id."),
+            403: NOT_OWNER,
+            404: NOT_VISIBLE,
+        },
         tags=TAGS,
     )
     def post(self, request: Request, room_id: str) -> Response:
@@ -219,7 +244,12 @@ class BanView(APIView):
     @extend_schema(
         summary="Owner: remove and bar a user; their sockets get `removed` (banned), then close 4403",
         request=UserIdInput,
-        responses={204: None, 400: OpenApiResponse(description="The owner themself, or a bad user_id."), 403: NOT_OWNER, 404: NOT_VISIBLE},
+        responses={
+            204: None,
+            400: OpenApiResponse(description="The owner themself, or a bad user_id."),
+            403: NOT_OWNER,
+            404: NOT_VISIBLE,
+        },
         tags=TAGS,
     )
     def post(self, request: Request, room_id: str) -> Response:
@@ -230,7 +260,11 @@ class BanView(APIView):
     @extend_schema(
         summary="Owner: lift a ban (`?user_id=`)",
         parameters=[OpenApiParameter("user_id", int, required=True)],
-        responses={204: None, 403: NOT_OWNER, 404: OpenApiResponse(description="No such room, or the user is not banned.")},
+        responses={
+            204: None,
+            403: NOT_OWNER,
+            404: OpenApiResponse(description="No such room, or the user is not banned."),
+        },
         tags=TAGS,
     )
     def delete(self, request: Request, room_id: str) -> Response:
@@ -249,7 +283,10 @@ def _path_user_id(raw: str) -> int:
 
 class IceConfigView(APIView):
     @extend_schema(
-        summary="RTCConfiguration for one room or live stream: ICE servers (TURN with time-limited credentials) and policies",
+        summary=(
+            "RTCConfiguration for one room or live stream: ICE servers (TURN with time-limited credentials) "
+            "and policies"
+        ),
         parameters=[
             OpenApiParameter("room", str, description="A room id the caller may join."),
             OpenApiParameter("stream", OpenApiTypes.INT, description="A live stream id the caller may watch or run."),
@@ -273,7 +310,9 @@ class IceConfigView(APIView):
             if access.status == StreamStatus.ENDED:
                 raise Forbidden("This stream has ended.", code="stream_ended")
         else:
-            raise InvalidInput("Say what the configuration is for: ?room=<room_id> or ?stream=<stream_id>.", code="target_required")
+            raise InvalidInput(
+                "Say what the configuration is for: ?room=<room_id> or ?stream=<stream_id>.", code="target_required"
+            )
         response = Response(IceConfigSerializer(ice_configuration(user_id=request_user(request).pk)).data)
         # Credentials are per user and expire: never cache them in shared caches.
         response["Cache-Control"] = "private, no-store"

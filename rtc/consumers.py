@@ -74,7 +74,9 @@ class RoomConsumer(BaseConsumer):
         self.waiting = True
         await self.join_group(room_lobby_group(self.room_id))
         brief = events.UserBrief.of(self.user)
-        await self.join_presence(lobby_scope(self.room_id), str(self.user.pk), info={"user": brief.data(), "since": now_iso()})
+        await self.join_presence(
+            lobby_scope(self.room_id), str(self.user.pk), info={"user": brief.data(), "since": now_iso()}
+        )
         # Who the knocker waits for: the owner's name is shown, nothing else about the room.
         await self.send_event(events.LobbyWaiting(room_id=self.room_id, title=self.room_title, owner=self.owner_brief))
         await apublish(room_group(self.room_id), events.Knock(user=brief), only_user=self.owner_id)
@@ -94,13 +96,18 @@ class RoomConsumer(BaseConsumer):
         await self.join_group(room_group(self.room_id))
         limit = max_participants()
         change = await self.join_presence(
-            self.presence_scope, self.peer_id, info={"user_id": self.user.pk, "username": self.user.username}, max_members=limit
+            self.presence_scope,
+            self.peer_id,
+            info={"user_id": self.user.pk, "username": self.user.username},
+            max_members=limit,
         )
         if change is None:
             await self.send_error("room_full", f"Room is full: at most {limit} participants.", max_participants=limit)
             raise Reject(closecodes.FULL, "room full")
         peers = await room_participants(room_id=self.room_id, exclude_peer=self.peer_id)
-        await self.send_event(events.RoomJoined(room_id=self.room_id, peer_id=self.peer_id, peers=peers, max_participants=limit))
+        await self.send_event(
+            events.RoomJoined(room_id=self.room_id, peer_id=self.peer_id, peers=peers, max_participants=limit)
+        )
         await apublish(
             room_group(self.room_id),
             events.PeerJoined(peer_id=self.peer_id, user=events.PeerUser(id=self.user.pk, username=self.user.username)),
@@ -180,7 +187,9 @@ class RoomConsumer(BaseConsumer):
     async def on_broadcast(self, data: dict[str, Any]) -> None:
         self._require_in_room()
         await apublish(
-            room_group(self.room_id), events.Broadcast(from_=self.peer_id, data_=broadcast_validate(data=data["data"])), meta={"exclude_peer": self.peer_id}
+            room_group(self.room_id),
+            events.Broadcast(from_=self.peer_id, data_=broadcast_validate(data=data["data"])),
+            meta={"exclude_peer": self.peer_id},
         )
 
     def _require_in_room(self) -> None:
@@ -192,6 +201,7 @@ class RoomConsumer(BaseConsumer):
         # Presence in THIS room's scope is the authority: a peer id from another room,
         # a stale one or our own is refused, so signaling never crosses rooms.
         if target == self.peer_id or not await get_presence_store().is_present(self.presence_scope, target):
-            raise InvalidInput(f"No peer {target[:64]!r} in this room.", code="unknown_peer", extra={"target": target[:64]})
+            raise InvalidInput(
+                f"No peer {target[:64]!r} in this room.", code="unknown_peer", extra={"target": target[:64]}
+            )
         await apublish(connection_group(target), signal)
-

@@ -36,7 +36,9 @@ def turn_credentials(*, secret: str, user_id: int | str, ttl_seconds: int, now: 
     expires_at = int(now if now is not None else time.time()) + int(ttl_seconds)
     username = f"{expires_at}:{user_id}"
     digest = hmac.new(secret.encode("utf-8"), username.encode("utf-8"), hashlib.sha1).digest()
-    return TurnCredentials(username=username, credential=base64.b64encode(digest).decode("ascii"), expires_at=expires_at)
+    return TurnCredentials(
+        username=username, credential=base64.b64encode(digest).decode("ascii"), expires_at=expires_at
+    )
 
 
 def ice_configuration(*, user_id: int | str, now: float | None = None) -> dict[str, Any]:

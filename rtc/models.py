@@ -32,7 +32,9 @@ class MemberRole(models.TextChoices):
 
 
 class Room(models.Model):
-    room_id = models.CharField(max_length=64, unique=True, validators=[RegexValidator(f"^{ROOM_ID_PATTERN}$", ROOM_ID_RULE)])
+    room_id = models.CharField(
+        max_length=64, unique=True, validators=[RegexValidator(f"^{ROOM_ID_PATTERN}$", ROOM_ID_RULE)]
+    )
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="owned_rooms")
     title = models.CharField(max_length=120, blank=True)
     visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE)

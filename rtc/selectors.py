@@ -77,7 +77,9 @@ def room_get(*, room_id: str) -> Room:
 
 
 def invite_matches(room: Room, invite: str | None) -> bool:
-    return bool(invite) and isinstance(invite, str) and secrets.compare_digest(invite.encode(), room.invite_token.encode())
+    return (
+        bool(invite) and isinstance(invite, str) and secrets.compare_digest(invite.encode(), room.invite_token.encode())
+    )
 
 
 def room_access(*, room_id: str, user: User, invite: str | None = None) -> RoomAccess:
@@ -162,7 +164,9 @@ async def room_participants(*, room_id: str, exclude_peer: str | None = None) ->
 async def lobby_waiting(*, room_id: str) -> list[dict[str, Any]]:
     """Users waiting in the lobby, longest-waiting first: [{user: {id, username, name}, since}]."""
     infos = await get_presence_store().member_info(lobby_scope(room_id))
-    waiting: list[dict[str, Any]] = [{"user": info.get("user"), "since": info.get("since")} for info in infos.values() if info.get("user")]
+    waiting: list[dict[str, Any]] = [
+        {"user": info.get("user"), "since": info.get("since")} for info in infos.values() if info.get("user")
+    ]
     waiting.sort(key=lambda entry: (entry["since"] or "", entry["user"]["id"]))
     return waiting
 

@@ -26,7 +26,9 @@ class SessionDescriptionInput(serializers.Serializer):
 
 
 class IceCandidateInput(serializers.Serializer):
-    """`ice_candidate`: `{target, candidate}`; candidate is an RTCIceCandidateInit object, or null for end-of-candidates."""
+    """`ice_candidate`: `{target, candidate}`.
+
+    candidate is an RTCIceCandidateInit object, or null for end-of-candidates."""
 
     target = StrictCharField(**PEER_ID_FIELD)
     candidate = CandidateInitInput(allow_null=True)
@@ -82,7 +84,9 @@ class RoomOwnerDetailSerializer(RoomSerializer):
 
 
 class RoomCreateInput(serializers.Serializer):
-    room_id = StrictCharField(required=False, allow_blank=True, max_length=200, help_text="[A-Za-z0-9_-]{1,64}; omitted -> generated.")
+    room_id = StrictCharField(
+        required=False, allow_blank=True, max_length=200, help_text="[A-Za-z0-9_-]{1,64}; omitted -> generated."
+    )
     title = StrictCharField(required=False, allow_blank=True, max_length=120)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
     lobby_enabled = StrictBooleanField(required=False)

@@ -49,7 +49,14 @@ def _generated_room_id() -> str:
     return secrets.token_urlsafe(9).replace("_", "x").replace("-", "y")
 
 
-def room_create(*, owner: User, room_id: str | None = None, title: str = "", visibility: str = Visibility.PRIVATE, lobby_enabled: bool = True) -> Room:
+def room_create(
+    *,
+    owner: User,
+    room_id: str | None = None,
+    title: str = "",
+    visibility: str = Visibility.PRIVATE,
+    lobby_enabled: bool = True,
+) -> Room:
     """Create a room owned by `owner` (who becomes its `owner` member). Omitted id -> a random one.
 
     A taken id -> InvalidInput `room_id_taken`; a malformed one -> InvalidInput naming the allowed characters.
@@ -60,14 +67,23 @@ def room_create(*, owner: User, room_id: str | None = None, title: str = "", vis
         raise InvalidInput(ROOM_ID_RULE, code="invalid_room_id", field="room_id")
     try:
         with transaction.atomic():
-            room = Room.objects.create(room_id=room_id, owner=owner, title=title, visibility=visibility, lobby_enabled=lobby_enabled)
+            room = Room.objects.create(
+                room_id=room_id, owner=owner, title=title, visibility=visibility, lobby_enabled=lobby_enabled
+            )
             RoomMember.objects.create(room=room, user=owner, role=MemberRole.OWNER)
     except IntegrityError as exc:
         raise BadRequest(f"Room id {room_id!r} is taken.", code="room_id_taken") from exc
     return room
 
 
-def room_update(*, room_id: str, actor: User, title: str | None = None, visibility: str | None = None, lobby_enabled: bool | None = None) -> Room:
+def room_update(
+    *,
+    room_id: str,
+    actor: User,
+    title: str | None = None,
+    visibility: str | None = None,
+    lobby_enabled: bool | None = None,
+) -> Room:
     """Owner only: change title, visibility or lobby. Connected sockets stay connected."""
     with transaction.atomic():
         room = room_owned(room_id=room_id, actor=actor)
@@ -113,7 +129,9 @@ def room_join(*, room_id: str, user: User, invite: str | None = None) -> tuple[R
         return RoomMember.objects.select_related("user").get(room=access.room, user_id=user.pk), False
     if access.kind not in (Access.INVITE, Access.PUBLIC):
         raise NotFound("No such room.", code="room_not_found")
-    member, created = RoomMember.objects.get_or_create(room=access.room, user=user, defaults={"role": MemberRole.MEMBER})
+    member, created = RoomMember.objects.get_or_create(
+        room=access.room, user=user, defaults={"role": MemberRole.MEMBER}
+    )
     return member, created
 
 
@@ -162,7 +180,9 @@ def _remove(*, room: Room, actor: User, user_id: int, reason: str) -> Any:
     if target.pk == room.owner_id or target.pk == actor.pk:
         raise BadRequest("The owner cannot remove themself from their room.", code="cannot_remove_owner")
     RoomMember.objects.filter(room=room, user=target).delete()
-    removed = build_message(events.Removed(room_id=room.room_id, reason=reason), only_user=target.pk, close_code=closecodes.FORBIDDEN)
+    removed = build_message(
+        events.Removed(room_id=room.room_id, reason=reason), only_user=target.pk, close_code=closecodes.FORBIDDEN
+    )
     publish_messages([(room_group(room.room_id), removed), (room_lobby_group(room.room_id), removed)])
     return target
 

@@ -45,7 +45,9 @@ GRACEFUL_SHUTDOWN_SECONDS = 5
 WS_MAX_MESSAGE_BYTES = 1024 * 1024
 
 
-def uvicorn_command(app: str, *, host: str = "127.0.0.1", port: int = 8000, forwarded_allow_ips: str = "127.0.0.1") -> list[str]:
+def uvicorn_command(
+    app: str, *, host: str = "127.0.0.1", port: int = 8000, forwarded_allow_ips: str = "127.0.0.1"
+) -> list[str]:
     """The production server command (the Dockerfile's CMD says the same).
 
     `websockets-sansio`: the `websockets` library (permessage-deflate on) through its current
@@ -131,7 +133,9 @@ class Cluster:
             log_path = self.log_dir / f"{self.log_prefix}-{os.getpid()}-{port}.log"
             log_file = log_path.open("wb")
             process = subprocess.Popen(
-                uvicorn_command(self.app, port=port) if self.server == "uvicorn" else daphne_command(self.app, port=port),
+                uvicorn_command(self.app, port=port)
+                if self.server == "uvicorn"
+                else daphne_command(self.app, port=port),
                 cwd=BASE_DIR,
                 env=env,
                 stdout=log_file,

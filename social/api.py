@@ -129,8 +129,12 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             parent = Comment.objects.filter(pk=parent_id).first()
             if parent is None:
                 raise InvalidInput("The parent comment does not exist.", code="parent_not_found", field="parent")
-        comment = services.comment_create(author=request_user(request), post=post, text=serializer.validated_data["text"], parent=parent)
-        return Response(CommentSerializer(selectors.comment_list(post=post).get(pk=comment.pk)).data, status=status.HTTP_201_CREATED)
+        comment = services.comment_create(
+            author=request_user(request), post=post, text=serializer.validated_data["text"], parent=parent
+        )
+        return Response(
+            CommentSerializer(selectors.comment_list(post=post).get(pk=comment.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 def get_post_or_404(pk: Any) -> Post:

@@ -45,7 +45,9 @@ def resolve_mentions(text: str, *, author: User) -> list[User]:
         return []
     users = {
         u.lower_username: u
-        for u in User.objects.annotate(lower_username=Lower("username")).filter(lower_username__in=candidates, is_active=True)
+        for u in User.objects.annotate(lower_username=Lower("username")).filter(
+            lower_username__in=candidates, is_active=True
+        )
     }
     found: list[User] = []
     found_ids: set[int] = set()

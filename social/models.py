@@ -70,8 +70,12 @@ class Mention(models.Model):
         ordering = ["id"]
         constraints = [
             # One mention per user and text: editing a post never notifies twice.
-            models.UniqueConstraint(fields=["post", "mentioned"], condition=Q(comment__isnull=True), name="mention_unique_in_post"),
-            models.UniqueConstraint(fields=["comment", "mentioned"], condition=Q(comment__isnull=False), name="mention_unique_in_comment"),
+            models.UniqueConstraint(
+                fields=["post", "mentioned"], condition=Q(comment__isnull=True), name="mention_unique_in_post"
+            ),
+            models.UniqueConstraint(
+                fields=["comment", "mentioned"], condition=Q(comment__isnull=False), name="mention_unique_in_comment"
+            ),
         ]
         indexes = [models.Index(fields=["mentioned", "-created_at"], name="mention_user_newest")]
 

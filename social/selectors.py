@@ -14,7 +14,13 @@ from social.models import Comment, Like, Mention, Post
 
 
 def _count(model: type[Model], field: str) -> Coalesce:
-    subquery = model._default_manager.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
+    subquery = (
+        model._default_manager.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return Coalesce(Subquery(subquery, output_field=IntegerField()), Value(0))
 
 
@@ -56,6 +62,12 @@ def comment_list(*, post: Post) -> QuerySet[Comment]:
     return (
         Comment.objects.filter(post=post)
         .select_related("author")
-        .prefetch_related(Prefetch("mentions", queryset=Mention.objects.select_related("mentioned").order_by("id"), to_attr="comment_mentions"))
+        .prefetch_related(
+            Prefetch(
+                "mentions",
+                queryset=Mention.objects.select_related("mentioned").order_by("id"),
+                to_attr="comment_mentions",
+            )
+        )
         .order_by("created_at", "id")
     )

@@ -23,7 +23,17 @@ class PostSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Post
-        fields = ["id", "author", "text", "created_at", "updated_at", "likes_count", "comments_count", "liked_by_me", "mentions"]
+        fields = [
+            "id",
+            "author",
+            "text",
+            "created_at",
+            "updated_at",
+            "likes_count",
+            "comments_count",
+            "liked_by_me",
+            "mentions",
+        ]
         read_only_fields = fields
 
     def get_mentions(self, post: Post) -> list[str]:
@@ -51,7 +61,9 @@ class PostInputSerializer(serializers.Serializer):
 
 class CommentInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=COMMENT_MAX_LENGTH)
-    parent = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_DB_ID, help_text="Id of the comment replied to.")  # type: ignore[assignment]  # shadows Field.parent
+    parent = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_DB_ID, help_text="Id of the comment replied to."
+    )  # type: ignore[assignment]  # shadows Field.parent
 
 
 class PostListInputSerializer(serializers.Serializer):

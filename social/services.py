@@ -21,7 +21,9 @@ def _clean_text(text: str, *, max_length: int) -> str:
     if not text:
         raise InvalidInput("This field may not be blank.", code="blank", field="text")
     if len(text) > max_length:
-        raise InvalidInput(f"Ensure this field has no more than {max_length} characters.", code="max_length", field="text")
+        raise InvalidInput(
+            f"Ensure this field has no more than {max_length} characters.", code="max_length", field="text"
+        )
     if "\x00" in text:
         raise InvalidInput("Null characters are not allowed.", code="null_characters_not_allowed", field="text")
     return text
@@ -33,7 +35,11 @@ def _mentions_sync(*, post: Post, comment: Comment | None, author: User, text: s
     Mentions removed by an edit are deleted silently; ones kept are not re-notified.
     """
     users = resolve_mentions(text, author=author)
-    existing = Mention.objects.filter(post=post, comment=comment) if comment else Mention.objects.filter(post=post, comment__isnull=True)
+    existing = (
+        Mention.objects.filter(post=post, comment=comment)
+        if comment
+        else Mention.objects.filter(post=post, comment__isnull=True)
+    )
     existing_ids = set(existing.values_list("mentioned_id", flat=True))
     wanted_ids = {u.pk for u in users}
     stale = existing_ids - wanted_ids
@@ -43,7 +49,9 @@ def _mentions_sync(*, post: Post, comment: Comment | None, author: User, text: s
         [Mention(mentioned=u, author=author, post=post, comment=comment) for u in users if u.pk not in existing_ids]
     )
     for mention in created:
-        user_mentioned.send(sender=Mention, mention=mention, mentioned=mention.mentioned, author=author, post=post, comment=comment)
+        user_mentioned.send(
+            sender=Mention, mention=mention, mentioned=mention.mentioned, author=author, post=post, comment=comment
+        )
     return created
 
 
@@ -97,9 +105,13 @@ def comment_create(*, author: User, post: Post, text: str, parent: Comment | Non
 
 
 def comment_delete(*, comment: Comment, user: User) -> None:
-    """Delete a comment and its replies; the comment's author, the post's author or staff may. `comment_deleted` is sent first."""
+    """Delete a comment and its replies; the comment's author, the post's author or staff may.
+
+    `comment_deleted` is sent first."""
     if user.pk not in (comment.author_id, comment.post.author_id) and not user.is_staff:
-        raise Forbidden("Only the comment's author, the post's author or staff can delete this comment.", code="not_author")
+        raise Forbidden(
+            "Only the comment's author, the post's author or staff can delete this comment.", code="not_author"
+        )
     with transaction.atomic():
         comment_deleted.send(sender=Comment, comment=comment, post=comment.post)
         comment.delete()

@@ -47,7 +47,9 @@ def render_site(workdir: Path, upstreams: list[str], http_port: int, https_port:
     assert text.count(UPSTREAM_LINE) == 1 and text.count("listen 80;") == 1 and text.count("listen 443 ssl;") == 1
     servers = "\n    ".join(f"server {address} max_fails=3 fail_timeout=10s;" for address in upstreams)
     text = text.replace(UPSTREAM_LINE, servers)
-    text = text.replace("listen 80;", f"listen 127.0.0.1:{http_port};").replace("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;")
+    text = text.replace("listen 80;", f"listen 127.0.0.1:{http_port};").replace(
+        "listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;"
+    )
     text = text.replace("/etc/nginx/certs/", f"{workdir}/certs/").replace("/var/log/nginx/", f"{workdir}/")
     return text.replace("/var/www/certbot", f"{workdir}/acme")
 
@@ -70,16 +72,30 @@ class Nginx:
         return self.workdir / "access.log"
 
     def args(self) -> list[str]:
-        return [self.binary, "-p", f"{self.workdir}/", "-e", f"{self.workdir}/error.log", "-c", f"{self.workdir}/nginx.conf"]
+        return [
+            self.binary,
+            "-p",
+            f"{self.workdir}/",
+            "-e",
+            f"{self.workdir}/error.log",
+            "-c",
+            f"{self.workdir}/nginx.conf",
+        ]
 
     def write_config(self) -> None:
         self_signed_certificate(self.workdir / "certs")
-        (self.workdir / "site.conf").write_text(render_site(self.workdir, self.upstreams, self.http_port, self.https_port))
-        temp = "\n".join(f"    {name}_temp_path {self.workdir}/{name}_temp;" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        (self.workdir / "site.conf").write_text(
+            render_site(self.workdir, self.upstreams, self.http_port, self.https_port)
+        )
+        temp = "\n".join(
+            f"    {name}_temp_path {self.workdir}/{name}_temp;"
+            for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
         # As root, workers would drop to www-data and could not use the private temp directory.
         user = "user root;\n" if os.geteuid() == 0 else ""
         (self.workdir / "nginx.conf").write_text(
-            f"{user}worker_processes 1;\npid {self.workdir}/nginx.pid;\nevents {{}}\nhttp {{\n{temp}\n    include {self.workdir}/site.conf;\n}}\n"
+            f"{user}worker_processes 1;\npid {self.workdir}/nginx.pid;\nevents {{}}\n"
+            f"http {{\n{temp}\n    include {self.workdir}/site.conf;\n}}\n"
         )
 
     def test_config(self) -> subprocess.CompletedProcess[str]:
@@ -90,11 +106,19 @@ class Nginx:
 
     def start(self, timeout: float = 15.0) -> Nginx:
         self.write_config()
-        self.process = subprocess.Popen([*self.args(), "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        self.process = subprocess.Popen(
+            [*self.args(), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"nginx exited: {self.process.stderr.read().decode(errors='replace') if self.process.stderr else ''}")
+                raise RuntimeError(
+                    "nginx exited: "
+                    f"{self.process.stderr.read().decode(errors='replace') if self.process.stderr else ''}"
+                )
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.https_port), timeout=0.5):
                 return self
             time.sleep(0.05)

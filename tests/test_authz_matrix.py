@@ -145,7 +145,10 @@ def _knock(w: World) -> None:
 
     from realtime.presence import get_presence_store
 
-    info = {"user": {"id": w.bob.pk, "username": w.bob.username, "name": w.bob.username}, "since": "2026-01-01T00:00:00+00:00"}
+    info = {
+        "user": {"id": w.bob.pk, "username": w.bob.username, "name": w.bob.username},
+        "since": "2026-01-01T00:00:00+00:00",
+    }
     async_to_sync(get_presence_store().join)(f"lobby:{w.room_id}", str(w.bob.pk), "matrix-knock", info=info)
 
 
@@ -158,9 +161,16 @@ REST: list[Rest] = [
     # accounts: registration and tokens ignore the Authorization header
     Rest("POST", "/api/auth/register/", anyone(201), body=_new_user),
     Rest("POST", "/api/auth/token/", anyone(200), body=lambda w: {"username": w.owner.username, "password": PASSWORD}),
-    Rest("POST", "/api/auth/token/refresh/", anyone(200), body=lambda w: {"refresh": str(RefreshToken.for_user(w.owner))}),
+    Rest(
+        "POST", "/api/auth/token/refresh/", anyone(200), body=lambda w: {"refresh": str(RefreshToken.for_user(w.owner))}
+    ),
     # logout needs no access token, but a bad one in the header is still refused (JWT authentication runs)
-    Rest("POST", "/api/auth/logout/", {**anyone(204), **dict.fromkeys(BAD_CREDENTIALS, 401), ANONYMOUS: 204}, body=lambda w: {"refresh": str(RefreshToken.for_user(w.owner))}),
+    Rest(
+        "POST",
+        "/api/auth/logout/",
+        {**anyone(204), **dict.fromkeys(BAD_CREDENTIALS, 401), ANONYMOUS: 204},
+        body=lambda w: {"refresh": str(RefreshToken.for_user(w.owner))},
+    ),
     Rest("GET", "/api/users/", authed(200, 200)),
     Rest("GET", "/api/users/{username}/", authed(200, 200), params=_username),
     Rest("POST", "/api/users/{username}/follow/", authed(201, 201), params=_alice),
@@ -168,7 +178,8 @@ REST: list[Rest] = [
     Rest("GET", "/api/users/{username}/followers/", authed(200, 200), params=_username),
     Rest("GET", "/api/users/{username}/following/", authed(200, 200), params=_username),
     Rest("GET", "/api/users/me/", authed(200, 200)),
-    # operations: cluster figures are for staff only (nobody in the matrix is staff; realtime/tests/test_metrics.py covers staff)
+    # operations: cluster figures are for staff only (nobody in the matrix is staff;
+    # realtime/tests/test_metrics.py covers staff)
     Rest("GET", "/api/stats/", authed(403, 403)),
     Rest("PATCH", "/api/users/me/", authed(200, 200), body=lambda w: {"bio": "updated"}),
     # chat: a conversation is the members' only; strangers get 404 (existence hidden)
@@ -176,8 +187,20 @@ REST: list[Rest] = [
     Rest("POST", "/api/chat/conversations/", authed(201, 200), body=lambda w: {"user": w.alice.username}),
     Rest("GET", "/api/chat/conversations/{id}/", authed(404, 200), params=_conversation),
     Rest("GET", "/api/chat/conversations/{id}/messages/", authed(404, 200), params=_conversation),
-    Rest("POST", "/api/chat/conversations/{id}/messages/", authed(404, 201), params=_conversation, body=lambda w: {"text": "hi"}),
-    Rest("POST", "/api/chat/conversations/{id}/read/", authed(404, 200), params=_conversation, body=lambda w: {"message_id": w.message.pk}),
+    Rest(
+        "POST",
+        "/api/chat/conversations/{id}/messages/",
+        authed(404, 201),
+        params=_conversation,
+        body=lambda w: {"text": "hi"},
+    ),
+    Rest(
+        "POST",
+        "/api/chat/conversations/{id}/read/",
+        authed(404, 200),
+        params=_conversation,
+        body=lambda w: {"message_id": w.message.pk},
+    ),
     # social: everyone reads; only the author edits or deletes
     Rest("GET", "/api/feed/", authed(200, 200)),
     Rest("GET", "/api/posts/", authed(200, 200)),
@@ -205,13 +228,17 @@ REST: list[Rest] = [
     Rest("DELETE", "/api/items/{id}/", authed(404, 204), params=_item),
     Rest("POST", "/api/items/{id}/process/", authed(404, 202), params=_item),
     Rest("POST", "/api/items/bulk/", authed(201, 201), body=lambda w: {"items": [{"title": "one"}, {"title": "two"}]}),
-    Rest("PATCH", "/api/items/bulk/status/", authed(404, 200), body=lambda w: {"ids": [w.item.pk], "status": "inactive"}),
+    Rest(
+        "PATCH", "/api/items/bulk/status/", authed(404, 200), body=lambda w: {"ids": [w.item.pk], "status": "inactive"}
+    ),
     # live: streams are public to read; the streamer (and moderators) act; `banned` is banned from the channel
     Rest("GET", "/api/live/streams/", authed(200, 200, 200)),
     Rest("POST", "/api/live/streams/", authed(201, 201, 201), body=lambda w: {"title": "another stream"}),
     Rest("GET", "/api/live/streams/{id}/", authed(200, 200, 200), params=_live),
     Rest("GET", "/api/live/streams/{id}/comments/", authed(200, 200, 200), params=_live),
-    Rest("POST", "/api/live/streams/{id}/start/", authed(403, 200, 403), params=lambda w: {"id": w.scheduled_stream.pk}),
+    Rest(
+        "POST", "/api/live/streams/{id}/start/", authed(403, 200, 403), params=lambda w: {"id": w.scheduled_stream.pk}
+    ),
     Rest("POST", "/api/live/streams/{id}/end/", authed(403, 200, 403), params=_live),
     Rest("POST", "/api/live/streams/{id}/kick/", authed(403, 200, 403), params=_live, body=_bob),
     Rest("POST", "/api/live/streams/{id}/ban/", authed(403, 200, 403), params=_live, body=_bob),
@@ -227,13 +254,20 @@ REST: list[Rest] = [
     Rest("GET", "/api/notifications/", authed(200, 200)),
     Rest("GET", "/api/notifications/unread-count/", authed(200, 200)),
     Rest("POST", "/api/notifications/read-all/", authed(200, 200)),
-    Rest("POST", "/api/notifications/{notification_id}/read/", authed(404, 200), params=lambda w: {"notification_id": w.notification.pk}),
+    Rest(
+        "POST",
+        "/api/notifications/{notification_id}/read/",
+        authed(404, 200),
+        params=lambda w: {"notification_id": w.notification.pk},
+    ),
     # rtc: rooms are owned and private (h2). The owner's room has no lobby, alice is a member,
     # `banned` is banned: a stranger gets 404 like for an unknown room, the banned user 403.
     Rest("GET", "/api/rtc/rooms/", authed(200, 200, 200)),
     Rest("POST", "/api/rtc/rooms/", authed(201, 201, 201), body=lambda w: {"title": "mine"}),
     Rest("GET", "/api/rtc/rooms/{room_id}/", authed(404, 200, 403), params=_room),
-    Rest("PATCH", "/api/rtc/rooms/{room_id}/", authed(404, 200, 403), params=_room, body=lambda w: {"title": "renamed"}),
+    Rest(
+        "PATCH", "/api/rtc/rooms/{room_id}/", authed(404, 200, 403), params=_room, body=lambda w: {"title": "renamed"}
+    ),
     Rest("DELETE", "/api/rtc/rooms/{room_id}/", authed(404, 204, 403), params=_room),
     Rest("POST", "/api/rtc/rooms/{room_id}/invite/", authed(404, 200, 403), params=_room),
     # with the invite token a stranger becomes a member; a banned user never does
@@ -247,7 +281,13 @@ REST: list[Rest] = [
         params=_bob_in_lobby,
         setup=_knock,
     ),
-    Rest("POST", "/api/rtc/rooms/{room_id}/lobby/{user_id}/deny/", authed(404, 204, 403), params=_bob_in_lobby, setup=_knock),
+    Rest(
+        "POST",
+        "/api/rtc/rooms/{room_id}/lobby/{user_id}/deny/",
+        authed(404, 204, 403),
+        params=_bob_in_lobby,
+        setup=_knock,
+    ),
     Rest(
         "POST",
         "/api/rtc/rooms/{room_id}/kick/",
@@ -325,7 +365,11 @@ def test_every_rest_row_is_an_operation() -> None:
 @pytest.mark.parametrize(
     "row",
     [
-        pytest.param(row, id=f"{row.method} {row.path}", marks=pytest.mark.xfail(strict=True, reason=f"awaiting {row.lands_with}"))
+        pytest.param(
+            row,
+            id=f"{row.method} {row.path}",
+            marks=pytest.mark.xfail(strict=True, reason=f"awaiting {row.lands_with}"),
+        )
         for row in REST
         if row.lands_with
     ],
@@ -357,7 +401,14 @@ def rest_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
             outer.__exit__(None, None, None)
 
 
-def call(row: Rest, principal: str, world: World, *, params: dict[str, Any] | None = None, query: dict[str, Any] | None = None) -> Any:
+def call(
+    row: Rest,
+    principal: str,
+    world: World,
+    *,
+    params: dict[str, Any] | None = None,
+    query: dict[str, Any] | None = None,
+) -> Any:
     client = APIClient()
     headers: dict[str, str] = {"REMOTE_ADDR": fresh_ip()}
     token = credentials(principal, world)
@@ -368,7 +419,8 @@ def call(row: Rest, principal: str, world: World, *, params: dict[str, Any] | No
     if query:
         path = f"{path}?{urlencode(query)}"
     body = row.body(world) if row.body else None
-    return client.generic(row.method, path, json.dumps(body) if body is not None else "", content_type="application/json", **headers)  # type: ignore[arg-type]
+    payload = json.dumps(body) if body is not None else ""
+    return client.generic(row.method, path, payload, content_type="application/json", **headers)  # type: ignore[arg-type]
 
 
 @pytest.mark.usefixtures("rest_world")
@@ -387,7 +439,9 @@ class TestRestMatrix:
         )
 
     @pytest.mark.parametrize("row", HIDING_ROWS)
-    def test_stranger_cannot_tell_a_hidden_resource_from_an_unknown_one(self, row: Rest, rest_world: World, db: None) -> None:
+    def test_stranger_cannot_tell_a_hidden_resource_from_an_unknown_one(
+        self, row: Rest, rest_world: World, db: None
+    ) -> None:
         """Where a stranger gets 404, the answer is the same, body included, as for an id nothing has."""
         if row.lands_with and row.key not in schema_operations():
             pytest.xfail(f"awaiting {row.lands_with}: the operation is not there yet")
@@ -436,7 +490,11 @@ WS: list[Ws] = [
         unknown=lambda w: f"/ws/chat/{2**62}/",
     ),
     # streams are public; the channel's banned user is refused
-    Ws("ws/live/<int:stream_id>/", lambda w: f"/ws/live/{w.live_stream.pk}/", ws_open(ACCEPTED_CHAT, ACCEPTED_CHAT, closecodes.FORBIDDEN)),
+    Ws(
+        "ws/live/<int:stream_id>/",
+        lambda w: f"/ws/live/{w.live_stream.pk}/",
+        ws_open(ACCEPTED_CHAT, ACCEPTED_CHAT, closecodes.FORBIDDEN),
+    ),
     Ws(
         "^ws/rooms/(?P<room_id>[^/]*)/$",
         lambda w: f"/ws/rooms/{w.room_id}/",
@@ -453,7 +511,9 @@ def test_every_websocket_route_has_a_row() -> None:
     assert not sorted(routes - set(WS_BY_ROUTE)), (
         f"routes without a row in tests/test_authz_matrix.py WS: {sorted(routes - set(WS_BY_ROUTE))}"
     )
-    assert not sorted(set(WS_BY_ROUTE) - routes), f"rows for routes that do not exist: {sorted(set(WS_BY_ROUTE) - routes)}"
+    assert not sorted(set(WS_BY_ROUTE) - routes), (
+        f"rows for routes that do not exist: {sorted(set(WS_BY_ROUTE) - routes)}"
+    )
 
 
 async def outcome(path: str) -> Expect:
@@ -508,7 +568,9 @@ class TestWebSocketMatrix:
         "row",
         [
             pytest.param(
-                row, id=row.route, marks=[pytest.mark.xfail(strict=True, reason=row.unknown_pending)] if row.unknown_pending else []
+                row,
+                id=row.route,
+                marks=[pytest.mark.xfail(strict=True, reason=row.unknown_pending)] if row.unknown_pending else [],
             )
             for row in WS
             if row.unknown is not None
@@ -544,7 +606,9 @@ def _to_admin_login(anonymous: int = 302, **rest: int) -> dict[str, int]:
 
 PAGES: dict[str, Page] = {
     "admin-index": Page("GET", lambda t: "/admin/", _to_admin_login(staff_session=200, superuser_session=200)),
-    "admin-user-list": Page("GET", lambda t: "/admin/accounts/user/", _to_admin_login(staff_session=403, superuser_session=200)),
+    "admin-user-list": Page(
+        "GET", lambda t: "/admin/accounts/user/", _to_admin_login(staff_session=403, superuser_session=200)
+    ),
     "admin-user-delete": Page(
         "POST",
         lambda t: f"/admin/accounts/user/{t.pk}/delete/",
@@ -566,11 +630,15 @@ def test_admin_page(name: str, principal: str, django_user_model: Any) -> None:
     with override_settings(PASSWORD_HASHERS=FAST_HASHER):
         target = django_user_model.objects.create_user(username=f"mx_target_{uuid.uuid4().hex[:6]}", password=PASSWORD)
         people = {
-            "user_session": django_user_model.objects.create_user(username=f"mx_user_{uuid.uuid4().hex[:6]}", password=PASSWORD),
+            "user_session": django_user_model.objects.create_user(
+                username=f"mx_user_{uuid.uuid4().hex[:6]}", password=PASSWORD
+            ),
             "staff_session": django_user_model.objects.create_user(
                 username=f"mx_staff_{uuid.uuid4().hex[:6]}", password=PASSWORD, is_staff=True
             ),
-            "superuser_session": django_user_model.objects.create_superuser(username=f"mx_root_{uuid.uuid4().hex[:6]}", password=PASSWORD),
+            "superuser_session": django_user_model.objects.create_superuser(
+                username=f"mx_root_{uuid.uuid4().hex[:6]}", password=PASSWORD
+            ),
         }
     client = Client(REMOTE_ADDR=fresh_ip())
     headers: dict[str, str] = {}
@@ -580,7 +648,11 @@ def test_admin_page(name: str, principal: str, django_user_model: Any) -> None:
         client.force_login(people[principal])
     data = {"post": "yes"} if page.method == "POST" else None
     response = client.generic(
-        page.method, page.path(target), urlencode(data) if data else "", content_type="application/x-www-form-urlencoded", **headers  # type: ignore[arg-type]
+        page.method,
+        page.path(target),
+        urlencode(data) if data else "",
+        content_type="application/x-www-form-urlencoded",
+        **headers,  # type: ignore[arg-type]
     )
     assert response.status_code == page.expect[principal], f"{name} as {principal}: {response.status_code}"
     if principal in ("anonymous", "superuser_bearer_token", "user_session"):
@@ -594,7 +666,8 @@ def _sample_path(pattern: Any) -> str:
 
     converters = {"int": 1, "str": "x", "slug": "x", "path": "x"}
     kwargs = {
-        name: converters.get(type(conv).__name__.replace("Converter", "").lower(), "x") for name, conv in pattern.pattern.converters.items()
+        name: converters.get(type(conv).__name__.replace("Converter", "").lower(), "x")
+        for name, conv in pattern.pattern.converters.items()
     }
     return reverse(pattern.name, kwargs=kwargs)
 

@@ -31,7 +31,9 @@ def compose_file() -> dict[str, Any]:
     return yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
 
 
-def compose_config(tmp_path: Path, dotenv: dict[str, str], shell: dict[str, str] | None = None, *args: str) -> subprocess.CompletedProcess[str]:
+def compose_config(
+    tmp_path: Path, dotenv: dict[str, str], shell: dict[str, str] | None = None, *args: str
+) -> subprocess.CompletedProcess[str]:
     binary = shutil.which("docker-compose")
     if binary is None:
         _unavailable("docker-compose is not installed (.ci/run: apt-get install docker-compose)")
@@ -43,7 +45,12 @@ def compose_config(tmp_path: Path, dotenv: dict[str, str], shell: dict[str, str]
 
 def test_docker_compose_config_resolves_and_every_setting_comes_from_dotenv(tmp_path: Path) -> None:
     secret = secrets.token_urlsafe(50)
-    dotenv = {"DJANGO_SECRET_KEY": secret, "LOG_LEVEL": "DEBUG", "THROTTLE_LOGIN": "5/min", "ALLOWED_HOSTS": "social.example.com"}
+    dotenv = {
+        "DJANGO_SECRET_KEY": secret,
+        "LOG_LEVEL": "DEBUG",
+        "THROTTLE_LOGIN": "5/min",
+        "ALLOWED_HOSTS": "social.example.com",
+    }
     result = compose_config(tmp_path, dotenv, {"NUM_PROXIES": "2"})
     assert result.returncode == 0, result.stderr
     services = yaml.safe_load(result.stdout)["services"]
@@ -62,11 +69,21 @@ def test_docker_compose_refuses_without_a_secret_but_needs_no_turn_secret_withou
     without_turn = compose_config(tmp_path, {"DJANGO_SECRET_KEY": secrets.token_urlsafe(50)})
     assert without_turn.returncode == 0, without_turn.stderr
     turn_secret = secrets.token_urlsafe(32)
-    with_turn = compose_config(tmp_path, {"DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "RTC_TURN_SECRET": turn_secret}, None, "--profile", "with-turn")
+    with_turn = compose_config(
+        tmp_path,
+        {"DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "RTC_TURN_SECRET": turn_secret},
+        None,
+        "--profile",
+        "with-turn",
+    )
     assert with_turn.returncode == 0, with_turn.stderr
     services = yaml.safe_load(with_turn.stdout)["services"]
     # One secret, one source: coturn and the app read the same .env.
-    assert services["coturn"]["environment"]["RTC_TURN_SECRET"] == services["web"]["environment"]["RTC_TURN_SECRET"] == turn_secret
+    assert (
+        services["coturn"]["environment"]["RTC_TURN_SECRET"]
+        == services["web"]["environment"]["RTC_TURN_SECRET"]
+        == turn_secret
+    )
     assert turn_secret not in " ".join(services["coturn"]["command"])
 
 
@@ -109,7 +126,12 @@ def test_dockerfile_installs_the_lock_has_a_healthcheck_and_copies_no_local_stat
 
 @pytest.mark.parametrize(
     ("allowed", "host"),
-    [("social.example.com", "social.example.com"), ("*", "localhost"), (".example.com,other.org", "example.com"), ("", "localhost")],
+    [
+        ("social.example.com", "social.example.com"),
+        ("*", "localhost"),
+        (".example.com,other.org", "example.com"),
+        ("", "localhost"),
+    ],
 )
 def test_healthcheck_host_is_one_that_allowed_hosts_accepts(allowed: str, host: str) -> None:
     assert probe_host(allowed) == host
@@ -123,9 +145,18 @@ def test_ready_answers_the_healthcheck_host_where_a_bare_address_gets_400(settin
 
 
 def _worker_check(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path / 'h.sqlite3'}"}
+    base = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'h.sqlite3'}",
+    }
     return subprocess.run(
-        [sys.executable, "scripts/healthcheck.py", "--worker"], cwd=BASE_DIR, env=base | env, capture_output=True, text=True, timeout=60
+        [sys.executable, "scripts/healthcheck.py", "--worker"],
+        cwd=BASE_DIR,
+        env=base | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

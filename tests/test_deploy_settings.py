@@ -87,9 +87,13 @@ def test_asgi_application_refuses_without_a_secret_and_loads_with_a_strong_one(t
 
 def test_debug_is_off_when_the_environment_is_silent_and_on_only_when_asked(tmp_path: Path) -> None:
     names = ["DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"]
-    assert settings_of(names, {"DJANGO_SECRET_KEY": STRONG}, tmp_path) == dict.fromkeys(["DEBUG"], False) | dict.fromkeys(names[1:], True)
+    assert settings_of(names, {"DJANGO_SECRET_KEY": STRONG}, tmp_path) == dict.fromkeys(
+        ["DEBUG"], False
+    ) | dict.fromkeys(names[1:], True)
     # `make run` sets DEBUG=true and needs no secret.
-    assert settings_of(names, {"DEBUG": "true"}, tmp_path) == dict.fromkeys(names[:1], True) | dict.fromkeys(names[1:], False)
+    assert settings_of(names, {"DEBUG": "true"}, tmp_path) == dict.fromkeys(names[:1], True) | dict.fromkeys(
+        names[1:], False
+    )
 
 
 def test_jwt_signing_key_follows_jwt_signing_key_and_defaults_to_the_secret(tmp_path: Path) -> None:
@@ -114,7 +118,13 @@ def test_check_deploy_is_clean_in_a_production_environment(tmp_path: Path) -> No
     result = run_django(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     values = settings_of(
-        ["SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_PROXY_SSL_HEADER", "X_FRAME_OPTIONS"],
+        [
+            "SECURE_SSL_REDIRECT",
+            "SECURE_HSTS_SECONDS",
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+            "SECURE_PROXY_SSL_HEADER",
+            "X_FRAME_OPTIONS",
+        ],
         PRODUCTION,
         tmp_path,
     )
@@ -174,7 +184,10 @@ def test_dockerfile_collectstatic_runs_with_a_throwaway_secret(tmp_path: Path) -
     result = subprocess.run(
         ["sh", "-c", command],
         cwd=BASE_DIR,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_URL": f"sqlite:///{tmp_path / 'build.sqlite3'}"},
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'build.sqlite3'}",
+        },
         capture_output=True,
         text=True,
         timeout=120,

@@ -46,7 +46,11 @@ def test_plain_http_is_redirected_to_https(nginx: Nginx) -> None:
 
 
 def test_pages_over_tls_carry_nginx_request_id(nginx: Nginx) -> None:
-    with httpx.Client(base_url=f"https://localhost:{nginx.https_port}", verify=ssl.create_default_context(cafile=nginx.cafile), timeout=WAIT) as client:
+    with httpx.Client(
+        base_url=f"https://localhost:{nginx.https_port}",
+        verify=ssl.create_default_context(cafile=nginx.cafile),
+        timeout=WAIT,
+    ) as client:
         assert client.get("/health/").status_code == 200
         login = client.get("/login/")
     assert login.status_code == 200 and "csrfmiddlewaretoken" in login.text
@@ -63,10 +67,14 @@ def pair(live_db: None, make_user: Any, token_for: Any) -> tuple[Any, Any, Any]:
     return a, b, conversation
 
 
-async def test_chat_over_wss_crosses_upstream_processes(nginx: Nginx, pair: tuple[Any, Any, Any], token_for: Any) -> None:
+async def test_chat_over_wss_crosses_upstream_processes(
+    nginx: Nginx, pair: tuple[Any, Any, Any], token_for: Any
+) -> None:
     a, b, conversation = pair
     base = f"wss://localhost:{nginx.https_port}/ws/chat/{conversation.pk}/?token="
-    origin = Origin(f"https://localhost:{nginx.https_port}")  # what a browser on the site sends; checked through the proxy
+    origin = Origin(
+        f"https://localhost:{nginx.https_port}"
+    )  # what a browser on the site sends; checked through the proxy
     tls = ssl.create_default_context(cafile=nginx.cafile)
     async with connect(base + token_for(a), ssl=tls, origin=origin, open_timeout=WAIT) as ws_a:
         await recv_type(ws_a, "connection_established", timeout=WAIT)

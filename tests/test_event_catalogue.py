@@ -48,8 +48,16 @@ def test_an_event_takes_no_field_it_does_not_declare() -> None:
         Pong(ts=1, extra=2)  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         error("invalid", "Bad.", unknown_key=1)
-    assert error("room_full", "Full.", max_participants=4).data() == {"code": "room_full", "message": "Full.", "max_participants": 4}
-    assert Error(code="x", message="y", type_="chat_message").data() == {"code": "x", "message": "y", "type": "chat_message"}
+    assert error("room_full", "Full.", max_participants=4).data() == {
+        "code": "room_full",
+        "message": "Full.",
+        "max_participants": 4,
+    }
+    assert Error(code="x", message="y", type_="chat_message").data() == {
+        "code": "x",
+        "message": "y",
+        "type": "chat_message",
+    }
 
 
 def test_the_catalogue_holds_every_apps_events_once() -> None:
@@ -110,7 +118,9 @@ def test_rest_and_socket_show_a_message_with_the_same_keys_and_values(make_user:
     rest = MessageOutput(message).data
     socket = json.loads(build_message(ChatMessage.of(message))["text"])["data"]
     assert set(rest) == set(socket) == {f.name for f in fields(MessageData)}
-    assert {k: v for k, v in rest.items() if k != "created_at"} == {k: v for k, v in socket.items() if k != "created_at"}
+    assert {k: v for k, v in rest.items() if k != "created_at"} == {
+        k: v for k, v in socket.items() if k != "created_at"
+    }
     assert rest["created_at"][:19] == socket["created_at"][:19]  # the same instant; REST keeps microseconds
 
 
@@ -121,7 +131,9 @@ def test_rest_lists_a_notification_with_the_events_fields_plus_read_at(make_user
     from notifications.serializers import NotificationSerializer
 
     recipient, actor = make_user(), make_user()
-    notification = Notification.objects.create(recipient=recipient, actor=actor, type="follow", priority="medium", group_key="follow", text="x followed you")
+    notification = Notification.objects.create(
+        recipient=recipient, actor=actor, type="follow", priority="medium", group_key="follow", text="x followed you"
+    )
     rest = NotificationSerializer(notification).data
     socket = json.loads(build_message(NewNotification.of(notification))["text"])["data"]
     assert set(rest) == set(socket) | {"read_at"}

@@ -43,7 +43,9 @@ def locked(path: Path) -> dict[str, str]:
     return pins
 
 
-@pytest.mark.parametrize(("source", "lock"), [("requirements.txt", "requirements.lock"), ("requirements-dev.txt", "requirements-dev.lock")])
+@pytest.mark.parametrize(
+    ("source", "lock"), [("requirements.txt", "requirements.lock"), ("requirements-dev.txt", "requirements-dev.lock")]
+)
 def test_lock_pins_every_listed_package_at_the_listed_version(source: str, lock: str) -> None:
     want, have = wanted(BASE_DIR / source), locked(BASE_DIR / lock)
     assert want and len(have) > len(want)  # indirect dependencies are locked too

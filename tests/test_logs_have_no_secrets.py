@@ -54,7 +54,8 @@ async def test_tokens_and_passwords_never_reach_the_log(live_db, cluster_factory
         failed = await http.post("/api/auth/token/", json={"username": user.username, "password": wrong_password})
         assert failed.status_code == 401
         registered = await http.post(
-            "/api/auth/register/", json={"username": username, "password": new_password, "email": f"{username}@example.com"}
+            "/api/auth/register/",
+            json={"username": username, "password": new_password, "email": f"{username}@example.com"},
         )
         assert registered.status_code == 201, registered.text
         me = await http.get("/api/users/me/", headers={"Authorization": f"Bearer {token}"})
@@ -62,12 +63,16 @@ async def test_tokens_and_passwords_never_reach_the_log(live_db, cluster_factory
 
     async with connect(f"{server.ws_url}/ws/notifications/?token={token}") as ws:
         assert (await recv(ws, 15))["type"] == "connection_established"
-    async with connect(f"{server.ws_url}/ws/notifications/", subprotocols=[Subprotocol("bearer"), Subprotocol(issued["access"])]) as ws:
+    async with connect(
+        f"{server.ws_url}/ws/notifications/", subprotocols=[Subprotocol("bearer"), Subprotocol(issued["access"])]
+    ) as ws:
         assert ws.subprotocol == "bearer"
         assert (await recv(ws, 15))["type"] == "connection_established"
     async with connect(f"{server.ws_url}/ws/notifications/?token={bad_token}") as ws:
         assert (await recv(ws, 15))["data"]["code"] == "unauthenticated"
-    async with connect(f"{server.ws_url}/ws/notifications/", subprotocols=[Subprotocol("bearer"), Subprotocol(bad_token)]) as ws:
+    async with connect(
+        f"{server.ws_url}/ws/notifications/", subprotocols=[Subprotocol("bearer"), Subprotocol(bad_token)]
+    ) as ws:
         assert (await recv(ws, 15))["data"]["code"] == "unauthenticated"
     # refused at the handshake (another site's page): the server answers HTTP 403 and logs it
     with pytest.raises(InvalidStatus) as refused:
@@ -99,11 +104,17 @@ async def test_tokens_and_passwords_never_reach_the_log(live_db, cluster_factory
     assert not not_json, f"plain-text lines in the server log: {not_json[:5]}"
     records = [json.loads(line) for line in log.splitlines() if line.strip()]
     assert any(r["logger"] == "uvicorn.error" and r["event"].startswith("Started server process") for r in records)
-    handshakes = [r["event"] for r in records if r["logger"] == "uvicorn.error" and '"WebSocket /ws/notifications/' in r["event"]]
+    handshakes = [
+        r["event"] for r in records if r["logger"] == "uvicorn.error" and '"WebSocket /ws/notifications/' in r["event"]
+    ]
     assert any("?token=[REDACTED]" in h and h.endswith("[accepted]") for h in handshakes), handshakes
     assert any("?token=[REDACTED]" in h and h.endswith(" 403") for h in handshakes), handshakes
 
     requests = [json.loads(line) for line in log.splitlines() if line.startswith("{") and '"request"' in line]
     logged = {(r.get("method"), r.get("path"), r.get("status")) for r in requests if r.get("event") == "request"}
-    assert {("POST", "/api/auth/token/", 200), ("POST", "/api/auth/token/", 401), ("POST", "/api/auth/register/", 201)} <= logged, logged
+    assert {
+        ("POST", "/api/auth/token/", 200),
+        ("POST", "/api/auth/token/", 401),
+        ("POST", "/api/auth/register/", 201),
+    } <= logged, logged
     assert all(r.get("request_id") for r in requests if r.get("event") == "request")

@@ -38,7 +38,9 @@ def keep_db_connection():
 
 
 def test_every_operation_never_5xx_and_matches_schema(django_user_model, keep_db_connection):
-    user = django_user_model.objects.create_user(username="fuzzer", password="fuzz-pass-123", email="fuzzer@example.com")
+    user = django_user_model.objects.create_user(
+        username="fuzzer", password="fuzz-pass-123", email="fuzzer@example.com"
+    )
     other = django_user_model.objects.create_user(username="other", password="fuzz-pass-123")
     assert other.pk
     headers = {"Authorization": f"Bearer {access_token(user)}"}
@@ -50,7 +52,9 @@ def test_every_operation_never_5xx_and_matches_schema(django_user_model, keep_db
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+        @settings(
+            max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
+        )
         def run(case: schemathesis.Case) -> None:
             response = case.call(headers=headers)
             case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])

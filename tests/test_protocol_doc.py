@@ -27,7 +27,19 @@ from realtime.events import CATALOGUE, load_catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "protocol.md"
-SKIP_DIRS = {".venv", "venv", "node_modules", "tests", "migrations", "bench", "scripts", "static", "templates", "artifacts", "docs"}
+SKIP_DIRS = {
+    ".venv",
+    "venv",
+    "node_modules",
+    "tests",
+    "migrations",
+    "bench",
+    "scripts",
+    "static",
+    "templates",
+    "artifacts",
+    "docs",
+}
 
 # The "## " heading (a substring of it) that documents each app's socket.
 SECTIONS = {
@@ -91,13 +103,18 @@ def _handles_arguments(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast
     return [
         decorator.args[0]
         for decorator in node.decorator_list
-        if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Name) and decorator.func.id == "handles" and decorator.args
+        if isinstance(decorator, ast.Call)
+        and isinstance(decorator.func, ast.Name)
+        and decorator.func.id == "handles"
+        and decorator.args
     ]
 
 
 def build_catalogue() -> Catalogue:
     trees = {path: ast.parse(path.read_text(), filename=str(path)) for path in _python_files()}
-    events_by_app = {path.parent.name: _string_constants(tree) for path, tree in trees.items() if path.name == "events.py"}
+    events_by_app = {
+        path.parent.name: _string_constants(tree) for path, tree in trees.items() if path.name == "events.py"
+    }
     catalogue = Catalogue()
 
     for (app, event_type), event_class in load_catalogue().items():
@@ -294,7 +311,9 @@ def test_every_documented_shape_names_exactly_the_events_fields() -> None:
         optional = set(event_class.optional_fields())
         shapes = _table_shapes(outside_client, event_type) + _inline_shapes(outside_client, event_type)
         if not shapes:
-            problems.append(f"{app} `{event_type}`: no data shape documented (a table row with a data column, or an example)")
+            problems.append(
+                f"{app} `{event_type}`: no data shape documented (a table row with a data column, or an example)"
+            )
             continue
         shown: set[str] = set()
         for shape in shapes:
@@ -303,7 +322,9 @@ def test_every_documented_shape_names_exactly_the_events_fields() -> None:
             unknown = set(keys) - fields
             missing = fields - optional - set(keys)
             if unknown or missing:
-                problems.append(f"{app} `{event_type}` {shape[:80]!r}: unknown {sorted(unknown)}, missing {sorted(missing)}")
+                problems.append(
+                    f"{app} `{event_type}` {shape[:80]!r}: unknown {sorted(unknown)}, missing {sorted(missing)}"
+                )
         if optional - shown:
             problems.append(f"{app} `{event_type}`: optional fields never documented: {sorted(optional - shown)}")
     assert not problems, "docs/protocol.md disagrees with the event catalogue:\n" + "\n".join(problems)
@@ -311,7 +332,10 @@ def test_every_documented_shape_names_exactly_the_events_fields() -> None:
 
 def test_the_shape_parser_reads_tables_inline_shapes_and_examples() -> None:
     assert _keys('{id, author: {id, username}, badge: "a" \\| "b", peers?: [{peer}]}') == {
-        "id": False, "author": False, "badge": False, "peers": True,
+        "id": False,
+        "author": False,
+        "badge": False,
+        "peers": True,
     }
     assert _keys('{"code", "message", "type"?, ...}') == {"code": False, "message": False, "type": True}
     table = "| type | to | data |\n|---|---|---|\n| `a` / `b` | x | `{from, sdp}` |\n"
@@ -326,10 +350,18 @@ def test_every_catalogued_event_declares_a_literal_type_and_no_extra_fields() ->
 
     for (app, event_type), event_class in load_catalogue().items():
         assert event_class.app == app and event_class.type == event_type
-        hints = typing.get_type_hints(event_class, include_extras=True, localns=vars(__import__(event_class.__module__, fromlist=["*"])))
-        assert typing.get_args(typing.get_args(hints["type"])[0]) == (event_type,), f"{event_class}: type is not Literal[{event_type!r}]"
+        hints = typing.get_type_hints(
+            event_class, include_extras=True, localns=vars(__import__(event_class.__module__, fromlist=["*"]))
+        )
+        assert typing.get_args(typing.get_args(hints["type"])[0]) == (event_type,), (
+            f"{event_class}: type is not Literal[{event_type!r}]"
+        )
         assert dataclasses.is_dataclass(event_class)
-        required = {f.name: 0 for f in dataclasses.fields(event_class) if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+        required = {
+            f.name: 0
+            for f in dataclasses.fields(event_class)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        }
         with pytest.raises(TypeError):
             event_class(**required, not_a_field=1)
     assert CATALOGUE

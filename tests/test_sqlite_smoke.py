@@ -25,18 +25,26 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def sqlite_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CHANNEL_LAYER_PREFIX", "PRESENCE_PREFIX"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CHANNEL_LAYER_PREFIX", "PRESENCE_PREFIX"}
+    }
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'smoke.sqlite3'}"
     env["DJANGO_SETTINGS_MODULE"] = "config.settings"
     env["DEBUG"] = "true"  # as `make run` sets it
     for command in (["migrate", "--noinput"], ["seed_demo"]):
-        result = subprocess.run([sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=180)
+        result = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=180
+        )
         assert result.returncode == 0, result.stdout + result.stderr
     return env
 
 
 def test_make_run_default_serves_pages_api_and_sockets(sqlite_env: dict[str, str]) -> None:
-    cluster = Cluster(size=1, env={"DATABASE_URL": sqlite_env["DATABASE_URL"], "DEBUG": "true"}, server="daphne")  # as `make run`
+    cluster = Cluster(
+        size=1, env={"DATABASE_URL": sqlite_env["DATABASE_URL"], "DEBUG": "true"}, server="daphne"
+    )  # as `make run`
     # Cluster inherits os.environ; drop the service URLs so the embedded defaults apply.
     saved = {k: os.environ.pop(k) for k in ("REDIS_URL", "CHANNEL_LAYER_PREFIX", "PRESENCE_PREFIX") if k in os.environ}
     try:
@@ -54,12 +62,17 @@ def test_make_run_default_serves_pages_api_and_sockets(sqlite_env: dict[str, str
             assert login.status_code == 200 and "password" in login.text.lower()
             assert client.get("/admin/", follow_redirects=False).status_code == 302
             assert client.get("/api/docs/").status_code == 200
-            token = client.post("/api/auth/token/", json={"username": "alice", "password": os.environ.get("DEMO_PASSWORD", "demo-pass-123")})
+            token = client.post(
+                "/api/auth/token/",
+                json={"username": "alice", "password": os.environ.get("DEMO_PASSWORD", "demo-pass-123")},
+            )
             assert token.status_code == 200, token.text
             access = token.json()["access"]
             me = client.get("/api/users/me/", headers={"Authorization": f"Bearer {access}"})
             assert me.json()["username"] == "alice"
-            browsable = client.get("/api/users/me/", headers={"Accept": "text/html", "Authorization": f"Bearer {access}"})
+            browsable = client.get(
+                "/api/users/me/", headers={"Accept": "text/html", "Authorization": f"Bearer {access}"}
+            )
             assert browsable.status_code == 200 and "Django REST framework" in browsable.text
 
         async def socket_roundtrip() -> dict:

@@ -18,7 +18,10 @@ from config import settings as production_settings
 @pytest.fixture
 def collected(settings: Any, tmp_path: Path) -> Path:
     settings.STORAGES = production_settings.STORAGES | {}
-    assert not production_settings.DEBUG and settings.STORAGES["staticfiles"]["BACKEND"] == "config.staticfiles.StaticFilesStorage"
+    assert (
+        not production_settings.DEBUG
+        and settings.STORAGES["staticfiles"]["BACKEND"] == "config.staticfiles.StaticFilesStorage"
+    )
     settings.STATIC_ROOT = tmp_path / "static"
     call_command("collectstatic", "--noinput", verbosity=0)
     return settings.STATIC_ROOT

@@ -45,6 +45,7 @@ class Sentinel(Event):
     type: ClassVar[Literal["test_sentinel"]] = "test_sentinel"
     marker: str
 
+
 app = websocket_stack(URLRouter(websocket_urlpatterns))
 SDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 INT64_MAX = 2**63 - 1
@@ -71,7 +72,9 @@ class Case:
         return json.dumps({"type": self.type, "data": data})
 
 
-def _wrong_types(endpoint: str, event_type: str, base: dict[str, Any], name: str, *, sender: str = "viewer", nullable: bool = False) -> list[Case]:
+def _wrong_types(
+    endpoint: str, event_type: str, base: dict[str, Any], name: str, *, sender: str = "viewer", nullable: bool = False
+) -> list[Case]:
     """`name` missing, then as a number / string / list / object / null where another type is expected."""
     rest = {k: v for k, v in base.items() if k != name}
     values: dict[str, Any] = {"list": [base.get(name)], "bool": True}
@@ -87,9 +90,20 @@ def _wrong_types(endpoint: str, event_type: str, base: dict[str, Any], name: str
         else:
             values["string"] = "7"
             values["float"] = 1.5
-    cases = [Case(endpoint, event_type, rest, sender=sender, error_field=name, id=f"{endpoint}-{event_type}-{name}-missing")]
+    cases = [
+        Case(endpoint, event_type, rest, sender=sender, error_field=name, id=f"{endpoint}-{event_type}-{name}-missing")
+    ]
     for label, value in values.items():
-        cases.append(Case(endpoint, event_type, {**rest, name: value}, sender=sender, error_field=name, id=f"{endpoint}-{event_type}-{name}-{label}"))
+        cases.append(
+            Case(
+                endpoint,
+                event_type,
+                {**rest, name: value},
+                sender=sender,
+                error_field=name,
+                id=f"{endpoint}-{event_type}-{name}-{label}",
+            )
+        )
     return cases
 
 
@@ -101,19 +115,51 @@ def _core(endpoint: str) -> list[Case]:
         Case(endpoint, "ping", raw='{"data": {}}', code="invalid_frame", id=f"{endpoint}-type-missing"),
         Case(endpoint, "ping", raw='{"type": 5}', code="invalid_frame", id=f"{endpoint}-type-number"),
         Case(endpoint, "ping", raw='{"type": null}', code="invalid_frame", id=f"{endpoint}-type-null"),
-        Case(endpoint, "ping", raw='{"type": "ping", "data": [1]}', code="invalid_frame", id=f"{endpoint}-ping-data-list"),
-        Case(endpoint, "ping", raw='{"type": "ping", "data": "x"}', code="invalid_frame", id=f"{endpoint}-ping-data-string"),
-        Case(endpoint, "ping", raw=json.dumps({"type": "ping", "data": {"ts": "x" * 70_000}}), code="frame_too_large", id=f"{endpoint}-ping-oversized"),
+        Case(
+            endpoint, "ping", raw='{"type": "ping", "data": [1]}', code="invalid_frame", id=f"{endpoint}-ping-data-list"
+        ),
+        Case(
+            endpoint,
+            "ping",
+            raw='{"type": "ping", "data": "x"}',
+            code="invalid_frame",
+            id=f"{endpoint}-ping-data-string",
+        ),
+        Case(
+            endpoint,
+            "ping",
+            raw=json.dumps({"type": "ping", "data": {"ts": "x" * 70_000}}),
+            code="frame_too_large",
+            id=f"{endpoint}-ping-oversized",
+        ),
         Case(endpoint, "ping", raw=json.dumps({"type": "x" * 200}), code="unknown_type", id=f"{endpoint}-unknown-type"),
         # ~60 KB of `[`, under the frame limit: used to raise RecursionError and kill the socket (1011).
         Case(endpoint, "ping", raw=recursion_bomb(), code="frame_too_deep", id=f"{endpoint}-nested-bomb"),
-        Case(endpoint, "ping", raw=json.dumps({"type": "ping", "data": {"x": nested(32)}}), code="frame_too_deep", id=f"{endpoint}-nested-33-levels"),
+        Case(
+            endpoint,
+            "ping",
+            raw=json.dumps({"type": "ping", "data": {"x": nested(32)}}),
+            code="frame_too_deep",
+            id=f"{endpoint}-nested-33-levels",
+        ),
         # `authenticate` (core): a bad token is an error, the socket keeps its credentials.
         Case(endpoint, "authenticate", {}, error_field="token", id=f"{endpoint}-authenticate-token-missing"),
         Case(endpoint, "authenticate", {"token": 5}, error_field="token", id=f"{endpoint}-authenticate-token-number"),
         Case(endpoint, "authenticate", {"token": ["x"]}, error_field="token", id=f"{endpoint}-authenticate-token-list"),
-        Case(endpoint, "authenticate", {"token": "x" * 5000}, error_field="token", id=f"{endpoint}-authenticate-token-oversized"),
-        Case(endpoint, "authenticate", {"token": "not.a.jwt"}, code="token_invalid", id=f"{endpoint}-authenticate-token-garbage"),
+        Case(
+            endpoint,
+            "authenticate",
+            {"token": "x" * 5000},
+            error_field="token",
+            id=f"{endpoint}-authenticate-token-oversized",
+        ),
+        Case(
+            endpoint,
+            "authenticate",
+            {"token": "not.a.jwt"},
+            code="token_invalid",
+            id=f"{endpoint}-authenticate-token-garbage",
+        ),
     ]
 
 
@@ -128,10 +174,35 @@ NOTIFICATION_CASES = [
     Case("notifications", "mark_read", {"id": -1}, error_field="id", id="notifications-mark_read-id-negative"),
     Case("notifications", "mark_read", {"id": 2**63}, error_field="id", id="notifications-mark_read-id-over-int64"),
     Case("notifications", "mark_read", {"id": 10**40}, error_field="id", id="notifications-mark_read-id-huge"),
-    Case("notifications", "mark_read", {"id": INT64_MAX}, code="notification_not_found", id="notifications-mark_read-id-unknown"),
-    Case("notifications", "mark_all_read", [1], raw=json.dumps({"type": "mark_all_read", "data": [1]}), code="invalid_frame", id="notifications-mark_all_read-list"),
-    Case("notifications", "mark_all_read", raw='{"type": "mark_all_read", "data": 5}', code="invalid_frame", id="notifications-mark_all_read-number"),
-    Case("notifications", "mark_all_read", raw='{"type": "mark_all_read", "data": "all"}', code="invalid_frame", id="notifications-mark_all_read-string"),
+    Case(
+        "notifications",
+        "mark_read",
+        {"id": INT64_MAX},
+        code="notification_not_found",
+        id="notifications-mark_read-id-unknown",
+    ),
+    Case(
+        "notifications",
+        "mark_all_read",
+        [1],
+        raw=json.dumps({"type": "mark_all_read", "data": [1]}),
+        code="invalid_frame",
+        id="notifications-mark_all_read-list",
+    ),
+    Case(
+        "notifications",
+        "mark_all_read",
+        raw='{"type": "mark_all_read", "data": 5}',
+        code="invalid_frame",
+        id="notifications-mark_all_read-number",
+    ),
+    Case(
+        "notifications",
+        "mark_all_read",
+        raw='{"type": "mark_all_read", "data": "all"}',
+        code="invalid_frame",
+        id="notifications-mark_all_read-string",
+    ),
 ]
 
 LIVE_CASES = [
@@ -139,49 +210,171 @@ LIVE_CASES = [
     # stream control: only the streamer, only valid transitions
     Case("live", "start_stream", {}, code="forbidden", id="live-start_stream-by-viewer"),
     Case("live", "start_stream", {}, code="invalid_status", sender="streamer", id="live-start_stream-already-live"),
-    Case("live", "start_stream", raw='{"type": "start_stream", "data": [true]}', code="invalid_frame", sender="streamer", id="live-start_stream-list"),
+    Case(
+        "live",
+        "start_stream",
+        raw='{"type": "start_stream", "data": [true]}',
+        code="invalid_frame",
+        sender="streamer",
+        id="live-start_stream-list",
+    ),
     Case("live", "end_stream", {}, code="forbidden", id="live-end_stream-by-viewer"),
-    Case("live", "end_stream", raw='{"type": "end_stream", "data": "now"}', code="invalid_frame", sender="streamer", id="live-end_stream-string"),
+    Case(
+        "live",
+        "end_stream",
+        raw='{"type": "end_stream", "data": "now"}',
+        code="invalid_frame",
+        sender="streamer",
+        id="live-end_stream-string",
+    ),
     # comments
     *_wrong_types("live", "comment", {"text": "hi"}, "text"),
     Case("live", "comment", {"text": "   "}, id="live-comment-blank"),
     Case("live", "comment", {"text": "x" * 501}, id="live-comment-over-limit"),
     Case("live", "comment", {"text": "x" * 20_000}, error_field="text", id="live-comment-oversized"),
     *_wrong_types("live", "delete_comment", {"id": 1}, "id", sender="streamer"),
-    Case("live", "delete_comment", {"id": 2**63}, sender="streamer", error_field="id", id="live-delete_comment-id-over-int64"),
-    Case("live", "delete_comment", {"id": -3}, sender="streamer", error_field="id", id="live-delete_comment-id-negative"),
-    Case("live", "delete_comment", lambda ctx: {"id": ctx["other_comment"]}, code="comment_not_found", sender="streamer", id="live-delete_comment-other-stream"),
-    Case("live", "delete_comment", lambda ctx: {"id": ctx["own_comment"]}, code="forbidden", id="live-delete_comment-by-viewer"),
+    Case(
+        "live",
+        "delete_comment",
+        {"id": 2**63},
+        sender="streamer",
+        error_field="id",
+        id="live-delete_comment-id-over-int64",
+    ),
+    Case(
+        "live", "delete_comment", {"id": -3}, sender="streamer", error_field="id", id="live-delete_comment-id-negative"
+    ),
+    Case(
+        "live",
+        "delete_comment",
+        lambda ctx: {"id": ctx["other_comment"]},
+        code="comment_not_found",
+        sender="streamer",
+        id="live-delete_comment-other-stream",
+    ),
+    Case(
+        "live",
+        "delete_comment",
+        lambda ctx: {"id": ctx["own_comment"]},
+        code="forbidden",
+        id="live-delete_comment-by-viewer",
+    ),
     # kick: a user id (number or digits) or a username
     Case("live", "kick", {}, sender="streamer", error_field="user", id="live-kick-user-missing"),
     Case("live", "kick", {"user": None}, sender="streamer", error_field="user", id="live-kick-user-null"),
     Case("live", "kick", {"user": ["bob"]}, sender="streamer", error_field="user", id="live-kick-user-list"),
     Case("live", "kick", {"user": {"id": 1}}, sender="streamer", error_field="user", id="live-kick-user-object"),
     Case("live", "kick", {"user": "x" * 151}, sender="streamer", error_field="user", id="live-kick-user-oversized"),
-    Case("live", "kick", {"user": "\u00b2"}, code="user_not_found", sender="streamer", id="live-kick-user-superscript-digit"),
+    Case(
+        "live",
+        "kick",
+        {"user": "\u00b2"},
+        code="user_not_found",
+        sender="streamer",
+        id="live-kick-user-superscript-digit",
+    ),
     Case("live", "kick", {"user": "9" * 40}, code="user_not_found", sender="streamer", id="live-kick-user-id-huge"),
     Case("live", "kick", {"user": 2**70}, sender="streamer", error_field="user", id="live-kick-user-number-huge"),
     Case("live", "kick", lambda ctx: {"user": ctx["streamer_id"]}, code="forbidden", id="live-kick-by-viewer"),
     # signaling
     *_wrong_types("live", "webrtc_offer", {"target": "0" * 32, "sdp": SDP}, "sdp", sender="streamer"),
     *_wrong_types("live", "webrtc_offer", {"target": "0" * 32, "sdp": SDP}, "target", sender="streamer"),
-    Case("live", "webrtc_offer", lambda ctx: {"target": ctx["viewer_peer"], "sdp": SDP}, code="forbidden", id="live-webrtc_offer-by-viewer"),
-    Case("live", "webrtc_offer", lambda ctx: {"target": ctx["viewer_peer"].upper(), "sdp": SDP}, sender="streamer", error_field="target", id="live-webrtc_offer-target-malformed"),
+    Case(
+        "live",
+        "webrtc_offer",
+        lambda ctx: {"target": ctx["viewer_peer"], "sdp": SDP},
+        code="forbidden",
+        id="live-webrtc_offer-by-viewer",
+    ),
+    Case(
+        "live",
+        "webrtc_offer",
+        lambda ctx: {"target": ctx["viewer_peer"].upper(), "sdp": SDP},
+        sender="streamer",
+        error_field="target",
+        id="live-webrtc_offer-target-malformed",
+    ),
     *_wrong_types("live", "webrtc_answer", {"sdp": SDP}, "sdp"),
-    Case("live", "webrtc_answer", {"sdp": SDP, "target": 5}, error_field="target", id="live-webrtc_answer-target-number"),
-    Case("live", "webrtc_answer", lambda ctx: {"sdp": SDP, "target": ctx["other_streamer_peer"]}, code="forbidden", id="live-webrtc_answer-other-stream"),
-    Case("live", "webrtc_answer", lambda ctx: {"sdp": SDP, "target": ctx["viewer_peer"]}, code="forbidden", sender="streamer", id="live-webrtc_answer-by-streamer"),
-    *_wrong_types("live", "ice_candidate", {"candidate": {"candidate": "c", "sdpMid": "0", "sdpMLineIndex": 0}}, "candidate", nullable=True),
-    Case("live", "ice_candidate", {"candidate": {"candidate": 5}}, error_field="candidate", id="live-ice_candidate-candidate-string-number"),
-    Case("live", "ice_candidate", {"candidate": {"candidate": "c", "sdpMLineIndex": "0"}}, error_field="candidate", id="live-ice_candidate-mline-string"),
-    Case("live", "ice_candidate", {"candidate": {"candidate": "c", "sdpMid": 0}}, error_field="candidate", id="live-ice_candidate-mid-number"),
-    Case("live", "ice_candidate", {"candidate": {"candidate": "c" * 5000}}, error_field="candidate", id="live-ice_candidate-oversized"),
-    Case("live", "ice_candidate", lambda ctx: {"candidate": None, "target": ctx["other_streamer_peer"]}, code="forbidden", id="live-ice_candidate-other-stream"),
-    Case("live", "ice_candidate", {"candidate": None}, sender="streamer", id="live-ice_candidate-streamer-without-target"),
-    Case("live", "ice_candidate", lambda ctx: {"candidate": None, "target": ctx["other_viewer_peer"]}, code="unknown_target", sender="streamer", id="live-ice_candidate-other-stream-viewer"),
+    Case(
+        "live", "webrtc_answer", {"sdp": SDP, "target": 5}, error_field="target", id="live-webrtc_answer-target-number"
+    ),
+    Case(
+        "live",
+        "webrtc_answer",
+        lambda ctx: {"sdp": SDP, "target": ctx["other_streamer_peer"]},
+        code="forbidden",
+        id="live-webrtc_answer-other-stream",
+    ),
+    Case(
+        "live",
+        "webrtc_answer",
+        lambda ctx: {"sdp": SDP, "target": ctx["viewer_peer"]},
+        code="forbidden",
+        sender="streamer",
+        id="live-webrtc_answer-by-streamer",
+    ),
+    *_wrong_types(
+        "live",
+        "ice_candidate",
+        {"candidate": {"candidate": "c", "sdpMid": "0", "sdpMLineIndex": 0}},
+        "candidate",
+        nullable=True,
+    ),
+    Case(
+        "live",
+        "ice_candidate",
+        {"candidate": {"candidate": 5}},
+        error_field="candidate",
+        id="live-ice_candidate-candidate-string-number",
+    ),
+    Case(
+        "live",
+        "ice_candidate",
+        {"candidate": {"candidate": "c", "sdpMLineIndex": "0"}},
+        error_field="candidate",
+        id="live-ice_candidate-mline-string",
+    ),
+    Case(
+        "live",
+        "ice_candidate",
+        {"candidate": {"candidate": "c", "sdpMid": 0}},
+        error_field="candidate",
+        id="live-ice_candidate-mid-number",
+    ),
+    Case(
+        "live",
+        "ice_candidate",
+        {"candidate": {"candidate": "c" * 5000}},
+        error_field="candidate",
+        id="live-ice_candidate-oversized",
+    ),
+    Case(
+        "live",
+        "ice_candidate",
+        lambda ctx: {"candidate": None, "target": ctx["other_streamer_peer"]},
+        code="forbidden",
+        id="live-ice_candidate-other-stream",
+    ),
+    Case(
+        "live", "ice_candidate", {"candidate": None}, sender="streamer", id="live-ice_candidate-streamer-without-target"
+    ),
+    Case(
+        "live",
+        "ice_candidate",
+        lambda ctx: {"candidate": None, "target": ctx["other_viewer_peer"]},
+        code="unknown_target",
+        sender="streamer",
+        id="live-ice_candidate-other-stream-viewer",
+    ),
     Case("live", "request_offer", {"target": 5}, error_field="target", id="live-request_offer-target-number"),
     Case("live", "request_offer", {"target": ["x"]}, error_field="target", id="live-request_offer-target-list"),
-    Case("live", "request_offer", lambda ctx: {"target": ctx["other_streamer_peer"]}, code="forbidden", id="live-request_offer-other-stream"),
+    Case(
+        "live",
+        "request_offer",
+        lambda ctx: {"target": ctx["other_streamer_peer"]},
+        code="forbidden",
+        id="live-request_offer-other-stream",
+    ),
     Case("live", "request_offer", {}, code="forbidden", sender="streamer", id="live-request_offer-by-streamer"),
 ]
 
@@ -190,15 +383,51 @@ ROOM_CASES = [
     *_wrong_types("rooms", "offer", {"target": "0" * 32, "sdp": SDP}, "sdp"),
     *_wrong_types("rooms", "offer", {"target": "0" * 32, "sdp": SDP}, "target"),
     Case("rooms", "offer", {"target": "x" * 65, "sdp": SDP}, error_field="target", id="rooms-offer-target-oversized"),
-    Case("rooms", "offer", lambda ctx: {"target": ctx["own_peer"], "sdp": SDP}, code="unknown_peer", id="rooms-offer-to-self"),
+    Case(
+        "rooms",
+        "offer",
+        lambda ctx: {"target": ctx["own_peer"], "sdp": SDP},
+        code="unknown_peer",
+        id="rooms-offer-to-self",
+    ),
     *_wrong_types("rooms", "answer", {"target": "0" * 32, "sdp": SDP}, "sdp"),
     Case("rooms", "answer", {"target": {"id": 1}, "sdp": SDP}, error_field="target", id="rooms-answer-target-object"),
-    Case("rooms", "answer", lambda ctx: {"target": ctx["other_room_peer"], "sdp": SDP}, code="unknown_peer", id="rooms-answer-other-room"),
+    Case(
+        "rooms",
+        "answer",
+        lambda ctx: {"target": ctx["other_room_peer"], "sdp": SDP},
+        code="unknown_peer",
+        id="rooms-answer-other-room",
+    ),
     Case("rooms", "ice_candidate", {"candidate": None}, error_field="target", id="rooms-ice_candidate-target-missing"),
-    Case("rooms", "ice_candidate", lambda ctx: {"target": ctx["peer"]}, error_field="candidate", id="rooms-ice_candidate-candidate-missing"),
-    Case("rooms", "ice_candidate", lambda ctx: {"target": ctx["peer"], "candidate": 5}, error_field="candidate", id="rooms-ice_candidate-number"),
-    Case("rooms", "ice_candidate", lambda ctx: {"target": ctx["peer"], "candidate": ["c"]}, error_field="candidate", id="rooms-ice_candidate-list"),
-    Case("rooms", "ice_candidate", lambda ctx: {"target": ctx["peer"], "candidate": {"candidate": 5}}, error_field="candidate", id="rooms-ice_candidate-field-number"),
+    Case(
+        "rooms",
+        "ice_candidate",
+        lambda ctx: {"target": ctx["peer"]},
+        error_field="candidate",
+        id="rooms-ice_candidate-candidate-missing",
+    ),
+    Case(
+        "rooms",
+        "ice_candidate",
+        lambda ctx: {"target": ctx["peer"], "candidate": 5},
+        error_field="candidate",
+        id="rooms-ice_candidate-number",
+    ),
+    Case(
+        "rooms",
+        "ice_candidate",
+        lambda ctx: {"target": ctx["peer"], "candidate": ["c"]},
+        error_field="candidate",
+        id="rooms-ice_candidate-list",
+    ),
+    Case(
+        "rooms",
+        "ice_candidate",
+        lambda ctx: {"target": ctx["peer"], "candidate": {"candidate": 5}},
+        error_field="candidate",
+        id="rooms-ice_candidate-field-number",
+    ),
     Case(
         "rooms",
         "ice_candidate",
@@ -213,16 +442,40 @@ ROOM_CASES = [
         error_field="candidate",
         id="rooms-ice_candidate-mline-string",
     ),
-    Case("rooms", "ice_candidate", lambda ctx: {"target": ctx["other_room_peer"], "candidate": None}, code="unknown_peer", id="rooms-ice_candidate-other-room"),
+    Case(
+        "rooms",
+        "ice_candidate",
+        lambda ctx: {"target": ctx["other_room_peer"], "candidate": None},
+        code="unknown_peer",
+        id="rooms-ice_candidate-other-room",
+    ),
     Case("rooms", "broadcast", {"data": None}, error_field="data", id="rooms-broadcast-null"),
     Case("rooms", "broadcast", {"data": "x" * 40_000}, code="data_too_large", id="rooms-broadcast-oversized"),
-    Case("rooms", "broadcast", raw='{"type": "broadcast", "data": ["x"]}', code="invalid_frame", id="rooms-broadcast-list"),
+    Case(
+        "rooms",
+        "broadcast",
+        raw='{"type": "broadcast", "data": ["x"]}',
+        code="invalid_frame",
+        id="rooms-broadcast-list",
+    ),
     *_wrong_types("rooms", "admit", {"user_id": 1}, "user_id"),
     Case("rooms", "admit", {"user_id": 0}, error_field="user_id", id="rooms-admit-zero"),
     Case("rooms", "admit", {"user_id": INT64_MAX + 1}, error_field="user_id", id="rooms-admit-beyond-bigint"),
-    Case("rooms", "admit", lambda ctx: {"user_id": ctx["users"]["third"].pk}, code="not_waiting", id="rooms-admit-not-waiting"),
+    Case(
+        "rooms",
+        "admit",
+        lambda ctx: {"user_id": ctx["users"]["third"].pk},
+        code="not_waiting",
+        id="rooms-admit-not-waiting",
+    ),
     *_wrong_types("rooms", "deny", {"user_id": 1}, "user_id"),
-    Case("rooms", "deny", lambda ctx: {"user_id": ctx["users"]["other"].pk}, code="not_waiting", id="rooms-deny-not-waiting"),
+    Case(
+        "rooms",
+        "deny",
+        lambda ctx: {"user_id": ctx["users"]["other"].pk},
+        code="not_waiting",
+        id="rooms-deny-not-waiting",
+    ),
 ]
 
 CASES = [*NOTIFICATION_CASES, *LIVE_CASES, *ROOM_CASES]
@@ -260,11 +513,21 @@ def _notification_scenario() -> dict[str, Any]:
 
 
 def _live_scenario() -> dict[str, Any]:
-    streamer, viewer, other_streamer, other_viewer = _user("bad_host"), _user("bad_viewer"), _user("bad_host2"), _user("bad_viewer2")
+    streamer, viewer, other_streamer, other_viewer = (
+        _user("bad_host"),
+        _user("bad_viewer"),
+        _user("bad_host2"),
+        _user("bad_viewer2"),
+    )
     stream = stream_start(stream_id=stream_create(streamer=streamer, title="one").pk, user=streamer)
     other = stream_start(stream_id=stream_create(streamer=other_streamer, title="two").pk, user=other_streamer)
     return {
-        "users": {"streamer": streamer, "viewer": viewer, "other_streamer": other_streamer, "other_viewer": other_viewer},
+        "users": {
+            "streamer": streamer,
+            "viewer": viewer,
+            "other_streamer": other_streamer,
+            "other_viewer": other_viewer,
+        },
         "stream": stream.pk,
         "other_stream": other.pk,
         "streamer_id": streamer.pk,
@@ -278,7 +541,11 @@ def _room_scenario() -> dict[str, Any]:
     room = room_create(owner=sender, room_id=f"bad-{sender.pk}")
     room_join(room_id=room.room_id, user=other, invite=room.invite_token)
     other_room = room_create(owner=third, room_id=f"bad-other-{sender.pk}")
-    return {"users": {"sender": sender, "other": other, "third": third}, "room": room.room_id, "other_room": other_room.room_id}
+    return {
+        "users": {"sender": sender, "other": other, "third": third},
+        "room": room.room_id,
+        "other_room": other_room.room_id,
+    }
 
 
 def _snapshot() -> dict[str, Any]:
@@ -308,7 +575,12 @@ async def _connect(endpoint: str, ctx: dict[str, Any]) -> tuple[WebsocketCommuni
         return sender, [(other, user_group(ctx["users"]["other"].pk))]
     if endpoint == "live":
         sockets: dict[str, WebsocketCommunicator] = {}
-        for role, stream in (("streamer", "stream"), ("viewer", "stream"), ("other_streamer", "other_stream"), ("other_viewer", "other_stream")):
+        for role, stream in (
+            ("streamer", "stream"),
+            ("viewer", "stream"),
+            ("other_streamer", "other_stream"),
+            ("other_viewer", "other_stream"),
+        ):
             sockets[role] = await open_socket(app, f"/ws/live/{ctx[stream]}/?token={tokens[role]}")
             ctx[f"{role}_peer"] = (await recv_type(sockets[role], "connection_established", timeout=10))["data"]["peer"]
         sender = sockets.pop(ctx["sender"])
@@ -340,7 +612,7 @@ async def test_bad_frame_gets_an_error_and_changes_nothing(case: Case) -> None:
     before = await sync_to_async(_snapshot)()
 
     await sender.send_to(text_data=case.frame(ctx))
-    error = (await recv(sender, 10))
+    error = await recv(sender, 10)
 
     assert error["type"] == "error", error
     assert error["data"]["code"] == case.code, error

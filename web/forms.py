@@ -32,7 +32,9 @@ class SignupForm(UserCreationForm):
         """Create the user from a valid form; on a refusal, attach it to the form and return None."""
         try:
             return user_register(
-                username=self.cleaned_data["username"], password=self.cleaned_data["password1"], email=self.cleaned_data["email"]
+                username=self.cleaned_data["username"],
+                password=self.cleaned_data["password1"],
+                email=self.cleaned_data["email"],
             )
         except InvalidInput as exc:
             self.add_error(SERVICE_FIELD_TO_FORM_FIELD.get(exc.field or ""), exc.message)

@@ -7,7 +7,11 @@ from web import views
 urlpatterns = [
     path("", views.FeedView.as_view(), name="home"),
     path("signup/", views.SignupView.as_view(), name="signup"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LockoutAuthenticationForm), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LockoutAuthenticationForm),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("u/<str:username>/", views.ProfileView.as_view(), name="profile"),
     path("chat/", views.ChatView.as_view(), name="chat"),

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_register_returns_user_without_password(api_client) -> None:
-    response = api_client.post("/api/auth/register/", {"username": "dora", "password": "explorer-Map-2024", "email": "d@example.com"})
+    response = api_client.post(
+        "/api/auth/register/", {"username": "dora", "password": "explorer-Map-2024", "email": "d@example.com"}
+    )
     assert response.status_code == 201, response.data
     assert response.data["username"] == "dora"
     assert response.data["email"] == "d@example.com"

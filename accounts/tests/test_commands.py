@@ -21,7 +21,14 @@ def _debug_on(settings) -> None:
 
 
 def _counts() -> tuple[int, ...]:
-    return (User.objects.count(), Follow.objects.count(), Post.objects.count(), Comment.objects.count(), Like.objects.count(), Mention.objects.count())
+    return (
+        User.objects.count(),
+        Follow.objects.count(),
+        Post.objects.count(),
+        Comment.objects.count(),
+        Like.objects.count(),
+        Mention.objects.count(),
+    )
 
 
 def test_seed_demo_creates_demo_world_and_prints_password() -> None:
@@ -40,7 +47,11 @@ def test_seed_demo_creates_demo_world_and_prints_password() -> None:
         from items.models import Item
     except ImportError:
         return
-    assert {u: Item.objects.filter(owner__username=u).count() for u in ("alice", "bob", "carol")} == {"alice": 3, "bob": 3, "carol": 3}
+    assert {u: Item.objects.filter(owner__username=u).count() for u in ("alice", "bob", "carol")} == {
+        "alice": 3,
+        "bob": 3,
+        "carol": 3,
+    }
 
 
 def test_seed_demo_twice_changes_nothing_and_signals_nothing(signal_log) -> None:

@@ -47,7 +47,9 @@ async def test_deactivation_closes_the_socket_on_another_process_and_nothing_is_
         nonlocal sent
         try:
             while True:
-                await ws_a.send(json.dumps({"type": "chat_message", "data": {"text": f"m{sent}", "client_id": f"k{sent}"}}))
+                await ws_a.send(
+                    json.dumps({"type": "chat_message", "data": {"text": f"m{sent}", "client_id": f"k{sent}"}})
+                )
                 sent += 1
                 await asyncio.sleep(0.005)
         except ConnectionClosed:
@@ -66,8 +68,12 @@ async def test_deactivation_closes_the_socket_on_another_process_and_nothing_is_
     await sender
     assert code == closecodes.UNAUTHENTICATED
     # The revocation's frame, or (if a frame in flight got there first) the refused write's.
-    assert any(f["type"] == "error" and f["data"]["code"] in ("credentials_revoked", "account_inactive") for f in frames)
-    stored = await sync_to_async(lambda: list(Message.objects.filter(conversation=conversation).values_list("created_at", flat=True)))()
+    assert any(
+        f["type"] == "error" and f["data"]["code"] in ("credentials_revoked", "account_inactive") for f in frames
+    )
+    stored = await sync_to_async(
+        lambda: list(Message.objects.filter(conversation=conversation).values_list("created_at", flat=True))
+    )()
     assert stored and len(stored) < sent + 1
     assert max(stored) <= deactivated_at
     # The old token opens nothing, and still nothing more was stored.
@@ -84,15 +90,23 @@ def test_lockout_and_throttles_hold_across_two_processes(cluster_factory, live_d
     with httpx.Client(timeout=WAIT) as http:
         # failures spread over both processes
         for i in range(4):
-            response = http.post(f"{servers[i % 2].http_url}/api/auth/token/", json={"username": user.username, "password": "wrong-password"})
+            response = http.post(
+                f"{servers[i % 2].http_url}/api/auth/token/",
+                json={"username": user.username, "password": "wrong-password"},
+            )
             assert response.status_code == 401
         for server in servers:
-            response = http.post(f"{server.http_url}/api/auth/token/", json={"username": user.username, "password": PASSWORD})
+            response = http.post(
+                f"{server.http_url}/api/auth/token/", json={"username": user.username, "password": PASSWORD}
+            )
             assert response.status_code == 429, response.text
             assert int(response.headers["Retry-After"]) > 0
         # registrations: 3 per address in all, wherever they land
         codes = [
-            http.post(f"{servers[i % 2].http_url}/api/auth/register/", json={"username": f"reg{i}_{user.pk}", "password": "a-long-passphrase-1"}).status_code
+            http.post(
+                f"{servers[i % 2].http_url}/api/auth/register/",
+                json={"username": f"reg{i}_{user.pk}", "password": "a-long-passphrase-1"},
+            ).status_code
             for i in range(4)
         ]
         assert codes == [201, 201, 201, 429]

@@ -11,7 +11,13 @@ from conftest import PASSWORD
 
 pytestmark = [pytest.mark.django_db]
 
-RATES = {"login": "1000/min", "register": "1000/h", "refresh": "1000/min", "chat_message": "1000/min", "post_write": "1000/min"}
+RATES = {
+    "login": "1000/min",
+    "register": "1000/h",
+    "refresh": "1000/min",
+    "chat_message": "1000/min",
+    "post_write": "1000/min",
+}
 
 
 def rates(**low: str) -> dict[str, str]:
@@ -43,7 +49,10 @@ def test_25_wrong_passwords_then_the_right_one_is_refused(api_client, make_user)
 def test_lockout_is_per_username_other_accounts_still_log_in(api_client, make_user):
     victim, other = make_user(), make_user()
     for _ in range(3):
-        assert api_client.post("/api/auth/token/", {"username": victim.username, "password": "nope-nope"}).status_code == 401
+        assert (
+            api_client.post("/api/auth/token/", {"username": victim.username, "password": "nope-nope"}).status_code
+            == 401
+        )
     assert api_client.post("/api/auth/token/", {"username": victim.username, "password": PASSWORD}).status_code == 429
     assert api_client.post("/api/auth/token/", {"username": other.username, "password": PASSWORD}).status_code == 200
 
@@ -61,20 +70,34 @@ def test_lockout_per_address_covers_many_usernames(api_client, make_user):
 def test_token_endpoint_is_throttled_per_username_across_addresses(api_client, make_user):
     user = make_user()
     for i in range(3):
-        api_client.post("/api/auth/token/", {"username": user.username, "password": "nope"}, REMOTE_ADDR=f"10.0.0.{i + 1}")
-    response = api_client.post("/api/auth/token/", {"username": user.username, "password": PASSWORD}, REMOTE_ADDR="10.0.0.99")
+        api_client.post(
+            "/api/auth/token/", {"username": user.username, "password": "nope"}, REMOTE_ADDR=f"10.0.0.{i + 1}"
+        )
+    response = api_client.post(
+        "/api/auth/token/", {"username": user.username, "password": PASSWORD}, REMOTE_ADDR="10.0.0.99"
+    )
     assert_throttled(response, "login_username")
 
 
 @override_settings(THROTTLE_RATES=rates(register="3/h"))
 def test_registrations_beyond_the_rate_get_429_with_retry_after(api_client):
     for i in range(3):
-        assert api_client.post("/api/auth/register/", {"username": f"new{i}", "password": "a-long-passphrase-1"}).status_code == 201
+        assert (
+            api_client.post(
+                "/api/auth/register/", {"username": f"new{i}", "password": "a-long-passphrase-1"}
+            ).status_code
+            == 201
+        )
     response = api_client.post("/api/auth/register/", {"username": "new9", "password": "a-long-passphrase-1"})
     assert_throttled(response, "register")
     assert "registrations" in response.json()["detail"]
     # another address is not affected
-    assert api_client.post("/api/auth/register/", {"username": "new10", "password": "a-long-passphrase-1"}, REMOTE_ADDR="10.1.1.1").status_code == 201
+    assert (
+        api_client.post(
+            "/api/auth/register/", {"username": "new10", "password": "a-long-passphrase-1"}, REMOTE_ADDR="10.1.1.1"
+        ).status_code
+        == 201
+    )
 
 
 @override_settings(THROTTLE_RATES=rates(refresh="2/min"))
@@ -169,7 +192,9 @@ def test_lockout_ends_when_the_window_passes(api_client, make_user, monkeypatch)
 def test_fail_open_cache_answers_like_a_miss_when_redis_is_down():
     from realtime.cache import FailOpenRedisCache
 
-    cache = FailOpenRedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}})
+    cache = FailOpenRedisCache(
+        "redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}
+    )
     assert cache.get("k") is None and cache.get("k", 5) == 5
     assert cache.get_many(["a", "b"]) == {}
     cache.set("k", 1)

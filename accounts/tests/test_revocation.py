@@ -20,7 +20,9 @@ from realtime.testing import expect_close, open_socket, recv_type, socket_app
 app = socket_app(routing.websocket_urlpatterns)
 
 
-async def open_chat(conversation_id: int, *, token: str | None = None, session_key: str | None = None) -> WebsocketCommunicator:
+async def open_chat(
+    conversation_id: int, *, token: str | None = None, session_key: str | None = None
+) -> WebsocketCommunicator:
     url = f"/ws/chat/{conversation_id}/" + (f"?token={token}" if token else "")
     headers = [(b"cookie", f"sessionid={session_key}".encode())] if session_key else []
     comm = await open_socket(app, url, headers=headers)
@@ -112,7 +114,9 @@ def test_logout_endpoint_blacklists_the_refresh_token(api_client, make_user):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("body", [{}, {"refresh": ""}, {"refresh": "not-a-token"}, {"refresh": ["x"]}, {"refresh": "x" * 5000}])
+@pytest.mark.parametrize(
+    "body", [{}, {"refresh": ""}, {"refresh": "not-a-token"}, {"refresh": ["x"]}, {"refresh": "x" * 5000}]
+)
 def test_logout_endpoint_bad_input_is_4xx(api_client, body):
     response = api_client.post("/api/auth/logout/", body, format="json")
     assert response.status_code in (400, 401), response.content
@@ -216,7 +220,13 @@ async def test_authenticate_with_another_users_token_closes_4401(pair):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     ("data", "code"),
-    [({}, "invalid"), ({"token": 5}, "invalid"), ({"token": ""}, "invalid"), ({"token": "nope"}, "token_invalid"), ({"token": "x" * 5000}, "invalid")],
+    [
+        ({}, "invalid"),
+        ({"token": 5}, "invalid"),
+        ({"token": ""}, "invalid"),
+        ({"token": "nope"}, "token_invalid"),
+        ({"token": "x" * 5000}, "invalid"),
+    ],
 )
 async def test_authenticate_with_a_bad_token_is_an_error_and_the_socket_stays(pair, data, code):
     a, _, conversation = pair

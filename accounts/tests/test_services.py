@@ -21,7 +21,12 @@ def test_register_hashes_password_and_creates_plain_user() -> None:
 
 @pytest.mark.parametrize(
     ("password", "message"),
-    [("short", "too short"), ("password123", "too common"), ("12345678901", "entirely numeric"), ("newbie-user", "too similar")],
+    [
+        ("short", "too short"),
+        ("password123", "too common"),
+        ("12345678901", "entirely numeric"),
+        ("newbie-user", "too similar"),
+    ],
 )
 def test_register_refuses_weak_passwords_with_validator_message(password: str, message: str) -> None:
     with pytest.raises(InvalidInput) as exc:
@@ -60,11 +65,15 @@ def test_profile_update_refuses_other_fields(make_user) -> None:
     assert not user.is_staff
 
 
-def test_follow_create_sends_user_followed_once_inside_transaction(make_user, signal_log, django_capture_on_commit_callbacks) -> None:
+def test_follow_create_sends_user_followed_once_inside_transaction(
+    make_user, signal_log, django_capture_on_commit_callbacks
+) -> None:
     a, b = make_user(), make_user()
     signal_log.listen(user_followed)
     in_atomic: list[bool] = []
-    user_followed.connect(lambda **kw: in_atomic.append(transaction.get_connection().in_atomic_block), weak=False, dispatch_uid="t-atomic")
+    user_followed.connect(
+        lambda **kw: in_atomic.append(transaction.get_connection().in_atomic_block), weak=False, dispatch_uid="t-atomic"
+    )
     try:
         follow, created = follow_create(follower=a, followee=b)
         again, created_again = follow_create(follower=a, followee=b)

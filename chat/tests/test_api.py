@@ -27,8 +27,16 @@ def test_create_group_and_bad_bodies_are_4xx(make_user, auth_client):
     client = auth_client(a)
     response = client.post(BASE, {"title": "Team", "members": [b.username, c.username]})
     assert response.status_code == 201 and response.json()["kind"] == "group" and len(response.json()["members"]) == 3
-    for body in [{}, {"user": "nobody-here"}, {"user": a.username}, {"user": 5}, {"title": "x", "members": ["ghost"]},
-                 {"members": [b.username]}, {"user": b.username, "members": [c.username]}, {"title": "x", "members": "b"}]:
+    for body in [
+        {},
+        {"user": "nobody-here"},
+        {"user": a.username},
+        {"user": 5},
+        {"title": "x", "members": ["ghost"]},
+        {"members": [b.username]},
+        {"user": b.username, "members": [c.username]},
+        {"title": "x", "members": "b"},
+    ]:
         response = client.post(BASE, body)
         assert 400 <= response.status_code < 500, (body, response.status_code)
         assert response.json()["code"]
@@ -90,7 +98,9 @@ def test_post_message_is_idempotent_per_client_id(direct, auth_client):
 
 def test_message_pages_by_cursor(direct, auth_client):
     a, b, conversation = direct
-    ids = [message_create(sender=a, conversation_id=conversation.pk, text=str(i), client_id=None)[0].pk for i in range(7)]
+    ids = [
+        message_create(sender=a, conversation_id=conversation.pk, text=str(i), client_id=None)[0].pk for i in range(7)
+    ]
     client = auth_client(b)
     url = f"{BASE}{conversation.pk}/messages/"
     newest = client.get(url, {"limit": 3}).json()
@@ -101,7 +111,14 @@ def test_message_pages_by_cursor(direct, auth_client):
     assert [m["id"] for m in oldest["results"]] == ids[:1] and oldest["has_more"] is False
     forward = client.get(url, {"after": ids[2], "limit": 2}).json()
     assert [m["id"] for m in forward["results"]] == ids[3:5] and forward["has_more"] is True
-    for params in [{"limit": 0}, {"limit": 101}, {"before": "x"}, {"before": 1, "after": 1}, {"after": -1}, {"before": 10**30}]:
+    for params in [
+        {"limit": 0},
+        {"limit": 101},
+        {"before": "x"},
+        {"before": 1, "after": 1},
+        {"after": -1},
+        {"before": 10**30},
+    ]:
         assert client.get(url, params).status_code == 400, params
 
 
@@ -116,7 +133,11 @@ def test_read_endpoint_returns_positions_and_hides_foreign_messages(direct, make
     response = client.post(url, {"message_id": m1.pk})
     assert response.status_code == 200
     assert response.json() == {
-        "conversation": conversation.pk, "user": b.pk, "last_read_message_id": m1.pk, "last_delivered_message_id": m1.pk, "unread_count": 1,
+        "conversation": conversation.pk,
+        "user": b.pk,
+        "last_read_message_id": m1.pk,
+        "last_delivered_message_id": m1.pk,
+        "unread_count": 1,
     }
     # A message of another conversation is answered like an unknown one (existence is not revealed).
     bad = client.post(url, {"message_id": foreign.pk})
@@ -136,6 +157,10 @@ def test_openapi_schema_describes_chat_endpoints(api_client, make_user, auth_cli
     response = auth_client(make_user()).get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     paths = response.json()["paths"]
-    assert {"/api/chat/conversations/", "/api/chat/conversations/{id}/messages/", "/api/chat/conversations/{id}/read/"} <= set(paths)
+    assert {
+        "/api/chat/conversations/",
+        "/api/chat/conversations/{id}/messages/",
+        "/api/chat/conversations/{id}/read/",
+    } <= set(paths)
     post = paths["/api/chat/conversations/{id}/messages/"]["post"]
     assert {"200", "201"} <= set(post["responses"])

@@ -58,7 +58,9 @@ async def test_a_stranger_cannot_tell_an_existing_conversation_from_an_unknown_o
 
 async def test_connection_established_lists_members_online_state_and_positions(pair):
     a, b, conversation = pair
-    message, _ = await sync_to_async(message_create)(sender=a, conversation_id=conversation.pk, text="hi", client_id=None)
+    message, _ = await sync_to_async(message_create)(
+        sender=a, conversation_id=conversation.pk, text="hi", client_id=None
+    )
     comm_a = await chat_socket(a, conversation.pk)
     frame = await recv_type(comm_a, "connection_established")
     assert frame["data"]["conversation"] == {"id": conversation.pk, "kind": "direct", "title": ""}
@@ -85,7 +87,11 @@ async def test_message_reaches_both_sockets_and_resend_only_confirms_to_sender(p
     assert to_b == {**to_a, "timestamp": to_b["timestamp"]}
     assert to_b["id"] == to_b["data"]["id"]
     assert to_b["data"]["sender"] == {"id": a.pk, "username": a.username}
-    assert to_b["data"]["text"] == "hello B" and to_b["data"]["client_id"] == "k1" and to_b["data"]["conversation"] == conversation.pk
+    assert (
+        to_b["data"]["text"] == "hello B"
+        and to_b["data"]["client_id"] == "k1"
+        and to_b["data"]["conversation"] == conversation.pk
+    )
     await comm_a.send_json_to({"type": "chat_message", "data": {"text": "hello B", "client_id": "k1"}})
     assert (await recv_type(comm_a, "chat_message"))["id"] == to_a["id"]
     assert await comm_b.receive_nothing(timeout=0.5)
@@ -135,7 +141,11 @@ async def test_typing_reaches_others_only_and_expires_by_itself(pair):
     comm_a, comm_b = await joined(a, conversation.pk), await joined(b, conversation.pk)
     await recv_type(comm_a, "user_online")
     await comm_a.send_json_to({"type": "typing", "data": {"is_typing": True}})
-    assert (await recv_type(comm_b, "typing"))["data"] == {"conversation": conversation.pk, "user": a.pk, "is_typing": True}
+    assert (await recv_type(comm_b, "typing"))["data"] == {
+        "conversation": conversation.pk,
+        "user": a.pk,
+        "is_typing": True,
+    }
     # nothing more from A, yet B is told A stopped
     assert (await recv_type(comm_b, "typing", timeout=5))["data"]["is_typing"] is False
     assert await comm_a.receive_nothing(timeout=0.3)  # never one's own typing
@@ -146,8 +156,12 @@ async def test_typing_reaches_others_only_and_expires_by_itself(pair):
 @override_settings(CHAT_MAX_MESSAGE_LENGTH=20)
 async def test_bad_frames_get_errors_store_nothing_and_socket_keeps_working(pair, make_user):
     a, _b, conversation = pair
-    elsewhere, _ = await sync_to_async(conversation_get_or_create_direct)(user=a, other=await sync_to_async(make_user)())
-    foreign, _ = await sync_to_async(message_create)(sender=a, conversation_id=elsewhere.pk, text="other chat", client_id=None)
+    elsewhere, _ = await sync_to_async(conversation_get_or_create_direct)(
+        user=a, other=await sync_to_async(make_user)()
+    )
+    foreign, _ = await sync_to_async(message_create)(
+        sender=a, conversation_id=elsewhere.pk, text="other chat", client_id=None
+    )
     comm = await joined(a, conversation.pk)
     cases = [
         ("{oops", "invalid_json"),
@@ -159,7 +173,10 @@ async def test_bad_frames_get_errors_store_nothing_and_socket_keeps_working(pair
         (json.dumps({"type": "typing", "data": {"is_typing": "yes"}}), "invalid"),
         (json.dumps({"type": "mark_read", "data": {"message_id": "12"}}), "invalid"),
         (recursion_bomb('{"type": "mark_read", "data": {"message_id": ', "}}"), "frame_too_deep"),
-        (json.dumps({"type": "chat_message", "data": {"text": "ok", "client_id": "deep", "x": nested(32)}}), "frame_too_deep"),
+        (
+            json.dumps({"type": "chat_message", "data": {"text": "ok", "client_id": "deep", "x": nested(32)}}),
+            "frame_too_deep",
+        ),
     ]
     for raw, code in cases:
         await comm.send_to(text_data=raw)
@@ -168,7 +185,9 @@ async def test_bad_frames_get_errors_store_nothing_and_socket_keeps_working(pair
     # A message of another conversation (the sender's own or a stranger's) and an unknown id: one answer.
     x, y = await sync_to_async(make_user)(), await sync_to_async(make_user)()
     strangers, _ = await sync_to_async(conversation_get_or_create_direct)(user=x, other=y)
-    hidden, _ = await sync_to_async(message_create)(sender=x, conversation_id=strangers.pk, text="secret", client_id=None)
+    hidden, _ = await sync_to_async(message_create)(
+        sender=x, conversation_id=strangers.pk, text="secret", client_id=None
+    )
     answers = set()
     for kind in ("mark_read", "message_delivered"):
         for message_id in (foreign.pk, hidden.pk, hidden.pk + 10_000):
@@ -267,7 +286,9 @@ async def test_messages_written_in_parallel_reach_everyone_once_in_each_senders_
             assert [t for t in texts if t.startswith(f"{who}-")] == [f"{who}-{i}" for i in range(per_sender)]
         while not await comm.receive_nothing(timeout=0.3):  # no duplicate left behind
             assert (await recv(comm))["type"] != "chat_message"
-    ids = await sync_to_async(lambda: list(Message.objects.filter(conversation=group).order_by("id").values_list("text", flat=True)))()
+    ids = await sync_to_async(
+        lambda: list(Message.objects.filter(conversation=group).order_by("id").values_list("text", flat=True))
+    )()
     late = await joined(a, group.pk, "&after=0")
     assert [(await recv_type(late, "chat_message"))["data"]["text"] for _ in range(total)] == ids
     for comm in (comm_a, comm_b, comm_c, late):

@@ -31,7 +31,9 @@ def chat_pair(live_db, make_user, token_for):
 
 
 def chat_url(server: Any, conversation_id: int, token: str, after: int | None = None) -> str:
-    return f"{server.ws_url}/ws/chat/{conversation_id}/?token={token}" + (f"&after={after}" if after is not None else "")
+    return f"{server.ws_url}/ws/chat/{conversation_id}/?token={token}" + (
+        f"&after={after}" if after is not None else ""
+    )
 
 
 async def open_chat(server: Any, conversation_id: int, token: str, after: int | None = None) -> ClientConnection:
@@ -43,18 +45,31 @@ async def open_chat(server: Any, conversation_id: int, token: str, after: int | 
 async def test_message_reaches_b_and_b_read_receipt_reaches_a(cluster, chat_pair):
     server = cluster.servers[0]
     cid = chat_pair["conversation"].pk
-    async with await open_chat(server, cid, chat_pair["token_a"]) as ws_a, await open_chat(server, cid, chat_pair["token_b"]) as ws_b:
+    async with (
+        await open_chat(server, cid, chat_pair["token_a"]) as ws_a,
+        await open_chat(server, cid, chat_pair["token_b"]) as ws_b,
+    ):
         await send(ws_a, "chat_message", dict(text="hi B", client_id="e2e-1"))
         got = await recv_type(ws_b, "chat_message", timeout=WAIT)
         assert got["data"]["text"] == "hi B" and got["data"]["sender"]["id"] == chat_pair["a"].pk
         assert (await recv_type(ws_a, "chat_message", timeout=WAIT))["id"] == got["id"]  # the sender's confirmation
         await send(ws_b, "message_delivered", dict(message_id=got["id"]))
-        assert (await recv_type(ws_a, "message_delivered", timeout=WAIT))["data"] == {"message_id": got["id"], "user": chat_pair["b"].pk, "conversation": cid}
+        assert (await recv_type(ws_a, "message_delivered", timeout=WAIT))["data"] == {
+            "message_id": got["id"],
+            "user": chat_pair["b"].pk,
+            "conversation": cid,
+        }
         await send(ws_b, "mark_read", dict(message_id=got["id"]))
-        assert (await recv_type(ws_a, "messages_read", timeout=WAIT))["data"] == {"user": chat_pair["b"].pk, "conversation": cid, "up_to": got["id"]}
+        assert (await recv_type(ws_a, "messages_read", timeout=WAIT))["data"] == {
+            "user": chat_pair["b"].pk,
+            "conversation": cid,
+            "up_to": got["id"],
+        }
     # the same state over REST
     async with httpx.AsyncClient(base_url=server.http_url, timeout=WAIT) as http:
-        response = await http.get("/api/chat/conversations/", headers={"Authorization": f"Bearer {chat_pair['token_b']}"})
+        response = await http.get(
+            "/api/chat/conversations/", headers={"Authorization": f"Bearer {chat_pair['token_b']}"}
+        )
     row = response.json()["results"][0]
     assert row["id"] == cid and row["unread_count"] == 0 and row["last_read_message_id"] == got["id"]
 
@@ -62,7 +77,10 @@ async def test_message_reaches_b_and_b_read_receipt_reaches_a(cluster, chat_pair
 async def test_typing_reaches_b_and_expires_without_a_stop_from_a(cluster, chat_pair):
     server = cluster.servers[0]
     cid = chat_pair["conversation"].pk
-    async with await open_chat(server, cid, chat_pair["token_a"]) as ws_a, await open_chat(server, cid, chat_pair["token_b"]) as ws_b:
+    async with (
+        await open_chat(server, cid, chat_pair["token_a"]) as ws_a,
+        await open_chat(server, cid, chat_pair["token_b"]) as ws_b,
+    ):
         await send(ws_a, "typing", dict(is_typing=True))
         start = asyncio.get_running_loop().time()
         assert (await recv_type(ws_b, "typing", timeout=WAIT, is_typing=True))["data"]["user"] == chat_pair["a"].pk
@@ -99,7 +117,9 @@ async def test_a_and_b_on_different_servers_exchange_messages_and_see_presence(c
         await send(ws_a, "chat_message", dict(text="from server 0", client_id="x0"))
         assert (await recv_type(ws_b, "chat_message", timeout=WAIT))["data"]["text"] == "from server 0"
         await send(ws_b, "chat_message", dict(text="from server 1", client_id="x1"))
-        assert (await recv_type(ws_a, "chat_message", timeout=WAIT, text="from server 1"))["data"]["sender"]["id"] == b_id
+        assert (await recv_type(ws_a, "chat_message", timeout=WAIT, text="from server 1"))["data"]["sender"][
+            "id"
+        ] == b_id
         await ws_b.close()
         assert (await recv_type(ws_a, "user_offline", timeout=WAIT, user_id=b_id))["data"]["user_id"] == b_id
 
@@ -138,7 +158,10 @@ async def test_bad_frames_get_errors_store_nothing_and_the_socket_keeps_working(
         frames = [
             ("{not json", "invalid_json"),
             (json.dumps({"type": "dance", "data": {}}), "unknown_type"),
-            (json.dumps({"type": "chat_message", "data": {"text": "x" * 5000, "client_id": str(uuid.uuid4())}}), "too_long"),
+            (
+                json.dumps({"type": "chat_message", "data": {"text": "x" * 5000, "client_id": str(uuid.uuid4())}}),
+                "too_long",
+            ),
             (json.dumps({"type": "chat_message", "data": {"text": ["not", "a", "string"]}}), "invalid"),
             (json.dumps({"type": "typing", "data": {"is_typing": 1}}), "invalid"),
             (json.dumps({"type": "mark_read", "data": {"message_id": foreign_id}}), "not_found"),

@@ -153,12 +153,18 @@ def test_delivered_moves_forward_only_and_tells_the_sender(direct, sent, django_
         with django_capture_on_commit_callbacks(execute=True):
             assert receipts_apply(receipts=[receipt]) == [None]
     assert [(g, e, f["data"]) for g, e, f in sent if e == "message_delivered"] == [
-        (conversation_member_group(conversation.pk, a.pk), "message_delivered", {"message_id": m2.pk, "user": b.pk, "conversation": conversation.pk})
+        (
+            conversation_member_group(conversation.pk, a.pk),
+            "message_delivered",
+            {"message_id": m2.pk, "user": b.pk, "conversation": conversation.pk},
+        )
     ]
     assert Membership.objects.get(conversation=conversation, user=b).last_delivered_message_id == m2.pk
 
 
-def test_read_implies_delivered_never_moves_back_and_rejects_foreign_messages(direct, make_user, sent, django_capture_on_commit_callbacks):
+def test_read_implies_delivered_never_moves_back_and_rejects_foreign_messages(
+    direct, make_user, sent, django_capture_on_commit_callbacks
+):
     a, b, conversation = direct
     other, _ = conversation_get_or_create_direct(user=a, other=make_user())
     m1, _ = message_create(sender=a, conversation_id=conversation.pk, text="1", client_id=None)
@@ -170,7 +176,11 @@ def test_read_implies_delivered_never_moves_back_and_rejects_foreign_messages(di
     assert result["last_read_message_id"] == m1.pk and result["last_delivered_message_id"] == m1.pk
     assert result["unread_count"] == 1
     events = {(g, e): f["data"] for g, e, f in sent}
-    assert events[(conversation_group(conversation.pk), "messages_read")] == {"user": b.pk, "conversation": conversation.pk, "up_to": m1.pk}
+    assert events[(conversation_group(conversation.pk), "messages_read")] == {
+        "user": b.pk,
+        "conversation": conversation.pk,
+        "up_to": m1.pk,
+    }
     assert events[(user_group(b.pk), "chat_update")]["unread_count"] == 1
 
     message_mark_read(user=b, conversation_id=conversation.pk, message_id=m2.pk)
@@ -190,7 +200,9 @@ def test_read_implies_delivered_never_moves_back_and_rejects_foreign_messages(di
     assert Membership.objects.get(conversation=conversation, user=b).last_read_message_id == m2.pk
 
 
-def test_a_message_takes_at_most_five_queries_whatever_the_group_size(make_user, sent, django_capture_on_commit_callbacks):
+def test_a_message_takes_at_most_five_queries_whatever_the_group_size(
+    make_user, sent, django_capture_on_commit_callbacks
+):
     """The socket path (everybody has the chat open): lock, members + unread counts + idempotency,
     insert, last message, sender's positions. Nothing per member, no notification query."""
     from django.db import connection
@@ -206,10 +218,14 @@ def test_a_message_takes_at_most_five_queries_whatever_the_group_size(make_user,
         group = conversation_create_group(creator=creator, title="g", members=others)
         everybody = {creator.pk, *(u.pk for u in others)}
         with CaptureQueriesContext(connection) as ctx, django_capture_on_commit_callbacks(execute=True):
-            _message, created = message_create(sender=creator, conversation_id=group.pk, text="hi", client_id="q-1", viewing=everybody)
+            _message, created = message_create(
+                sender=creator, conversation_id=group.pk, text="hi", client_id="q-1", viewing=everybody
+            )
         assert created
         assert len(statements(ctx)) <= 5, statements(ctx)
-        updates = {group_name: frame["data"]["unread_count"] for group_name, event, frame in sent if event == "chat_update"}
+        updates = {
+            group_name: frame["data"]["unread_count"] for group_name, event, frame in sent if event == "chat_update"
+        }
         assert updates[user_group(creator.pk)] == 0
         assert all(updates[user_group(u.pk)] == 1 for u in others)
         sent.clear()
@@ -222,7 +238,9 @@ def test_unread_counts_in_chat_update_include_earlier_unread_messages(direct, se
         sent.clear()
         with django_capture_on_commit_callbacks(execute=True):
             message_create(sender=sender, conversation_id=conversation.pk, text=text, client_id=None, viewing=set())
-        return {group_name: frame["data"]["unread_count"] for group_name, event, frame in sent if event == "chat_update"}
+        return {
+            group_name: frame["data"]["unread_count"] for group_name, event, frame in sent if event == "chat_update"
+        }
 
     unread_after(a, "1")
     unread_after(a, "2")
@@ -263,10 +281,17 @@ def test_a_batch_of_receipts_ends_where_one_by_one_would_with_one_event_per_move
     ]
     with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(8):
         assert receipts_apply(receipts=batch) == [None] * 6
-    positions = {m.user_id: (m.last_delivered_message_id, m.last_read_message_id) for m in Membership.objects.filter(conversation=group)}
+    positions = {
+        m.user_id: (m.last_delivered_message_id, m.last_read_message_id)
+        for m in Membership.objects.filter(conversation=group)
+    }
     assert positions[b.pk] == (m2.pk, 0) and positions[c.pk] == (m2.pk, m2.pk)
     assert [(g, e, f["data"]) for g, e, f in sent if e in ("message_delivered", "messages_read")] == [
-        (conversation_member_group(group.pk, a.pk), "message_delivered", {"message_id": m2.pk, "user": b.pk, "conversation": group.pk}),
+        (
+            conversation_member_group(group.pk, a.pk),
+            "message_delivered",
+            {"message_id": m2.pk, "user": b.pk, "conversation": group.pk},
+        ),
         (conversation_group(group.pk), "messages_read", {"user": c.pk, "conversation": group.pk, "up_to": m2.pk}),
     ]
     update = next(f["data"] for g, e, f in sent if e == "chat_update")
@@ -277,7 +302,9 @@ def test_a_batch_of_receipts_ends_where_one_by_one_would_with_one_event_per_move
     assert sent == []
 
 
-def test_each_bad_receipt_gets_its_own_error_and_the_good_ones_in_the_batch_still_apply(direct, make_user, sent, django_capture_on_commit_callbacks):
+def test_each_bad_receipt_gets_its_own_error_and_the_good_ones_in_the_batch_still_apply(
+    direct, make_user, sent, django_capture_on_commit_callbacks
+):
     a, b, conversation = direct
     stranger = make_user()
     other, _ = conversation_get_or_create_direct(user=a, other=stranger)

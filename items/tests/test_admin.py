@@ -28,10 +28,14 @@ def test_admin_list_searches_by_owner_username_and_filters_by_status(admin_clien
     assert b"walrus-other" not in response.content
 
 
-def test_admin_requeue_action_queues_selected_items(admin_client_: Client, make_user: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_admin_requeue_action_queues_selected_items(
+    admin_client_: Client, make_user: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     stuck = Item.objects.create(owner=make_user(), title="stuck", status=ItemStatus.PROCESSING)
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client_.post("/admin/items/item/", {"action": "requeue_processing", "_selected_action": [stuck.pk]}, follow=True)
+        response = admin_client_.post(
+            "/admin/items/item/", {"action": "requeue_processing", "_selected_action": [stuck.pk]}, follow=True
+        )
     assert response.status_code == 200
     assert b"Queued 1 item(s) for processing." in response.content
     stuck.refresh_from_db()

@@ -26,7 +26,15 @@ def detail(pk: int | str) -> str:
 
 @pytest.mark.parametrize(
     ("method", "url"),
-    [("get", LIST), ("post", LIST), ("get", detail(1)), ("delete", detail(1)), ("post", BULK), ("patch", BULK_STATUS), ("post", "/api/items/1/process/")],
+    [
+        ("get", LIST),
+        ("post", LIST),
+        ("get", detail(1)),
+        ("delete", detail(1)),
+        ("post", BULK),
+        ("patch", BULK_STATUS),
+        ("post", "/api/items/1/process/"),
+    ],
 )
 def test_anonymous_requests_are_401(api_client: APIClient, method: str, url: str) -> None:
     response = getattr(api_client, method)(url, {}, format="json")
@@ -64,14 +72,24 @@ def test_create_returns_item_owned_by_caller(make_user: Any, auth_client: Any) -
         ({}, "title", "This field is required."),
         ({"title": "   "}, "title", "This field may not be blank."),
         ({"title": "x" * 201}, "title", "Ensure this field has no more than 200 characters."),
-        ({"title": "ok", "description": "d" * 5001}, "description", "Ensure this field has no more than 5000 characters."),
-        ({"title": "ok", "status": "processed"}, "status", '"processed" is not a status you can set. Allowed: active, inactive, pending.'),
+        (
+            {"title": "ok", "description": "d" * 5001},
+            "description",
+            "Ensure this field has no more than 5000 characters.",
+        ),
+        (
+            {"title": "ok", "status": "processed"},
+            "status",
+            '"processed" is not a status you can set. Allowed: active, inactive, pending.',
+        ),
         ({"title": "nul\x00byte"}, "title", "Null characters are not allowed."),
         ({"title": 12}, "title", "Not a valid string."),
         ({"title": "ok", "description": 0}, "description", "Not a valid string."),
     ],
 )
-def test_create_validation_errors_name_the_field(make_user: Any, auth_client: Any, payload: dict[str, Any], field: str, message: str) -> None:
+def test_create_validation_errors_name_the_field(
+    make_user: Any, auth_client: Any, payload: dict[str, Any], field: str, message: str
+) -> None:
     response = auth_client(make_user()).post(LIST, payload, format="json")
     assert response.status_code == 400
     body = response.json()
@@ -83,7 +101,9 @@ def test_create_validation_errors_name_the_field(make_user: Any, auth_client: An
 
 def test_lone_surrogate_in_json_is_400_not_500(make_user: Any, auth_client: Any) -> None:
     # Valid JSON ("\\ud800" escape) but not storable as UTF-8: DRF's CharField refuses it.
-    response = auth_client(make_user()).post(LIST, '{"title": "lone \\ud800 surrogate"}', content_type="application/json")
+    response = auth_client(make_user()).post(
+        LIST, '{"title": "lone \\ud800 surrogate"}', content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["errors"] == {"title": ["Surrogate characters are not allowed: U+D800."]}
 
@@ -98,7 +118,13 @@ def test_users_only_see_their_own_items(make_user: Any, auth_client: Any) -> Non
 
 @pytest.mark.parametrize(
     ("method", "suffix", "payload"),
-    [("get", "", None), ("put", "", {"title": "x"}), ("patch", "", {"title": "x"}), ("delete", "", None), ("post", "process/", None)],
+    [
+        ("get", "", None),
+        ("put", "", {"title": "x"}),
+        ("patch", "", {"title": "x"}),
+        ("delete", "", None),
+        ("post", "process/", None),
+    ],
 )
 def test_others_items_are_404(make_user: Any, auth_client: Any, method: str, suffix: str, payload: Any) -> None:
     item = Item.objects.create(owner=make_user(), title="theirs")
@@ -123,7 +149,11 @@ def test_patch_changes_only_given_fields(make_user: Any, auth_client: Any) -> No
     item = Item.objects.create(owner=user, title="t", description="keep", status=ItemStatus.PENDING)
     response = auth_client(user).patch(detail(item.pk), {"title": "new"}, format="json")
     assert response.status_code == 200
-    assert (response.json()["title"], response.json()["description"], response.json()["status"]) == ("new", "keep", "pending")
+    assert (response.json()["title"], response.json()["description"], response.json()["status"]) == (
+        "new",
+        "keep",
+        "pending",
+    )
 
 
 def test_put_requires_title(make_user: Any, auth_client: Any) -> None:
@@ -144,7 +174,11 @@ def test_delete_removes_item(make_user: Any, auth_client: Any) -> None:
 @pytest.mark.parametrize("pk", ["99999999999999999999999", "-1", "abc", "0", "9223372036854775807", "0.5", "-6.1e-05"])
 def test_odd_ids_in_path_are_404_not_500(make_user: Any, auth_client: Any, pk: str) -> None:
     client = auth_client(make_user())
-    for response in (client.get(detail(pk)), client.patch(detail(pk), {"title": "x"}), client.post(f"/api/items/{pk}/process/")):
+    for response in (
+        client.get(detail(pk)),
+        client.patch(detail(pk), {"title": "x"}),
+        client.post(f"/api/items/{pk}/process/"),
+    ):
         assert response.status_code == 404
         assert response.json()["code"] == "not_found"
 
@@ -199,7 +233,9 @@ def test_list_rejects_malformed_pagination(make_user: Any, auth_client: Any, que
     assert set(response.json()["errors"]) == set(query)
 
 
-def test_list_query_count_does_not_grow_with_items(make_user: Any, auth_client: Any, django_assert_max_num_queries: Any) -> None:
+def test_list_query_count_does_not_grow_with_items(
+    make_user: Any, auth_client: Any, django_assert_max_num_queries: Any
+) -> None:
     staff = make_user(is_staff=True)
     owners = [make_user() for _ in range(5)]
     Item.objects.bulk_create([Item(owner=owners[n % 5], title=f"t{n}") for n in range(40)])
@@ -228,7 +264,15 @@ def test_bulk_create_creates_all_with_one_insert(make_user: Any, auth_client: An
 
 
 def test_bulk_create_error_names_index_and_field_and_creates_nothing(make_user: Any, auth_client: Any) -> None:
-    payload = {"items": [{"title": "ok"}, {"title": "ok"}, {"title": "ok"}, {"description": "no title"}, {"title": "x", "status": "nope"}]}
+    payload = {
+        "items": [
+            {"title": "ok"},
+            {"title": "ok"},
+            {"title": "ok"},
+            {"description": "no title"},
+            {"title": "x", "status": "nope"},
+        ]
+    }
     response = auth_client(make_user()).post(BULK, payload, format="json")
     assert response.status_code == 400
     body = response.json()
@@ -250,7 +294,9 @@ def test_bulk_create_error_names_index_and_field_and_creates_nothing(make_user: 
         ({"items": ["nope"]}, None),
     ],
 )
-def test_bulk_create_rejects_malformed_bodies(make_user: Any, auth_client: Any, payload: Any, message: str | None) -> None:
+def test_bulk_create_rejects_malformed_bodies(
+    make_user: Any, auth_client: Any, payload: Any, message: str | None
+) -> None:
     response = auth_client(make_user()).post(BULK, payload, format="json")
     assert response.status_code == 400
     if message:
@@ -275,9 +321,14 @@ def test_bulk_status_with_foreign_ids_is_404_naming_them_and_changes_nothing(mak
     user, other = make_user(), make_user()
     mine = Item.objects.create(owner=user, title="mine")
     theirs = Item.objects.create(owner=other, title="theirs")
-    response = auth_client(user).patch(BULK_STATUS, {"ids": [mine.pk, theirs.pk, 987654321], "status": "inactive"}, format="json")
+    response = auth_client(user).patch(
+        BULK_STATUS, {"ids": [mine.pk, theirs.pk, 987654321], "status": "inactive"}, format="json"
+    )
     assert response.status_code == 404
-    assert response.json() == {"detail": f"These items do not exist or are not yours: {theirs.pk}, 987654321.", "code": "not_found"}
+    assert response.json() == {
+        "detail": f"These items do not exist or are not yours: {theirs.pk}, 987654321.",
+        "code": "not_found",
+    }
     assert set(Item.objects.values_list("status", flat=True)) == {"active"}
 
 
@@ -303,7 +354,9 @@ def test_bulk_status_rejects_bad_input_with_400(make_user: Any, auth_client: Any
 # --- process ---------------------------------------------------------------------------------------
 
 
-def test_process_returns_202_with_queued_item_and_enqueues_task(make_user: Any, auth_client: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_process_returns_202_with_queued_item_and_enqueues_task(
+    make_user: Any, auth_client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     user = make_user()
     item = Item.objects.create(owner=user, title="work")
     with django_capture_on_commit_callbacks(execute=True):
@@ -328,7 +381,9 @@ def test_schema_describes_bulk_endpoints(api_client: APIClient) -> None:
     schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     bulk = schema["paths"]["/api/items/bulk/"]["post"]
     assert set(bulk["requestBody"]["content"]) == {"application/json"}
-    request_schema = schema["components"]["schemas"][bulk["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    request_schema = schema["components"]["schemas"][
+        bulk["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    ]
     assert request_schema["properties"]["items"]["maxItems"] == 500
     status_op = schema["paths"]["/api/items/bulk/status/"]["patch"]
     ref = status_op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]

@@ -32,11 +32,28 @@ def start_worker(server_env: dict[str, str]) -> Iterator[Callable[..., subproces
     started: list[subprocess.Popen] = []
 
     def start(queue: str = "default", **overrides: str) -> subprocess.Popen:
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **server_env, **overrides, "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            **server_env,
+            **overrides,
+            "PYTHONUNBUFFERED": "1",
+        }
         log = Path(os.environ.get("CLUSTER_LOG_DIR", "/tmp")) / f"items-e2e-worker-{uuid.uuid4().hex[:8]}.log"
         process = subprocess.Popen(
-            # --no-reload: with DEBUG on the worker would restart (killing a running task) whenever a source file changes.
-            [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--no-reload", "--interval", "0.2", "--queue-name", queue],
+            # --no-reload: with DEBUG on the worker would restart (killing a running task) whenever a source file
+            # changes.
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--no-startup-delay",
+                "--no-reload",
+                "--interval",
+                "0.2",
+                "--queue-name",
+                queue,
+            ],
             cwd=BASE_DIR,
             env=env,
             stdout=log.open("wb"),
@@ -75,7 +92,11 @@ def test_queued_processing_survives_server_restart_and_runs_when_a_worker_starts
 
     # 1. Request processing while no worker consumes our queue.
     first = cluster_factory(1, worker=False, TASKS_BACKEND=E2E_BACKEND)
-    response = httpx.post(f"{first.servers[0].http_url}/api/items/{item.pk}/process/", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    response = httpx.post(
+        f"{first.servers[0].http_url}/api/items/{item.pk}/process/",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
     assert response.status_code == 202, response.text
     assert response.json()["status"] == "queued"
 

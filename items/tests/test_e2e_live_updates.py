@@ -27,7 +27,9 @@ async def _close_worker_thread_connections() -> Any:
     await sync_to_async(connections.close_all)()
 
 
-async def test_owner_socket_sees_item_go_through_processing(live_db: None, make_user: Any, token_for: Any, cluster: Any) -> None:
+async def test_owner_socket_sees_item_go_through_processing(
+    live_db: None, make_user: Any, token_for: Any, cluster: Any
+) -> None:
     user = await sync_to_async(make_user)()
     token = token_for(user)
     item = await sync_to_async(Item.objects.create)(owner=user, title="watch me")
@@ -52,7 +54,9 @@ async def test_owner_socket_sees_item_go_through_processing(live_db: None, make_
         assert frame["data"]["processed_at"] is not None
 
 
-async def test_owner_socket_sees_bulk_status_change_and_others_do_not(live_db: None, make_user: Any, token_for: Any, cluster: Any) -> None:
+async def test_owner_socket_sees_bulk_status_change_and_others_do_not(
+    live_db: None, make_user: Any, token_for: Any, cluster: Any
+) -> None:
     owner = await sync_to_async(make_user)()
     stranger = await sync_to_async(make_user)()
     items = await sync_to_async(Item.objects.bulk_create)([Item(owner=owner, title=f"bulk {n}") for n in range(3)])
@@ -66,7 +70,9 @@ async def test_owner_socket_sees_bulk_status_change_and_others_do_not(live_db: N
         await recv_type(owner_ws, "connection_established", timeout=FRAME_TIMEOUT)
         await recv_type(stranger_ws, "connection_established", timeout=FRAME_TIMEOUT)
         async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token_for(owner)}"}, timeout=10) as client:
-            response = await client.patch(f"{cluster.servers[1].http_url}/api/items/bulk/status/", json={"ids": ids, "status": "inactive"})
+            response = await client.patch(
+                f"{cluster.servers[1].http_url}/api/items/bulk/status/", json={"ids": ids, "status": "inactive"}
+            )
             assert response.status_code == 200, response.text
 
         summary = await recv_type(owner_ws, "items_bulk_status_updated", timeout=FRAME_TIMEOUT)

@@ -35,7 +35,11 @@ async def test_owner_socket_receives_every_items_event_in_its_documented_shape(m
     created = await recv_type(comm, "item_created", timeout=10)
     assert_envelope(created)
     assert set(created["data"]) == ITEM_KEYS
-    assert created["data"]["id"] == item.pk and created["data"]["title"] == "Report" and created["data"]["status"] == "active"
+    assert (
+        created["data"]["id"] == item.pk
+        and created["data"]["title"] == "Report"
+        and created["data"]["status"] == "active"
+    )
     assert created["data"]["processed_at"] is None and created["data"]["updated_at"].endswith("Z")
 
     await sync_to_async(item_update)(item=item, title="Report v2")
@@ -52,7 +56,10 @@ async def test_owner_socket_receives_every_items_event_in_its_documented_shape(m
     await sync_to_async(item_bulk_status_update)(user=owner, ids=ids, status="inactive")
     for expected_id in ids:  # one item_updated per item first, then the summary
         frame = await recv_type(comm, "item_updated", timeout=10)
-        assert set(frame["data"]) == ITEM_KEYS and (frame["data"]["id"], frame["data"]["status"]) == (expected_id, "inactive")
+        assert set(frame["data"]) == ITEM_KEYS and (frame["data"]["id"], frame["data"]["status"]) == (
+            expected_id,
+            "inactive",
+        )
     summary = await recv_type(comm, "items_bulk_status_updated", timeout=10)
     assert_envelope(summary)
     assert summary["data"] == {"ids": ids, "status": "inactive", "count": 2}

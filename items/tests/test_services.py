@@ -17,13 +17,19 @@ pytestmark = pytest.mark.django_db
 
 
 def _sql_of(ctx: CaptureQueriesContext, verb: str) -> list[str]:
-    return [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith(verb) and '"items_item"' in q["sql"]]
+    return [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].lstrip().upper().startswith(verb) and '"items_item"' in q["sql"]
+    ]
 
 
 # --- create / update / delete ---------------------------------------------------------
 
 
-def test_item_create_stores_item_and_tells_owner_after_commit(make_user: Any, sent_events: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_item_create_stores_item_and_tells_owner_after_commit(
+    make_user: Any, sent_events: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     owner = make_user()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         item = services.item_create(owner=owner, title="  Groceries ", description="milk")
@@ -55,7 +61,9 @@ def test_item_create_rejects_invalid_fields(make_user: Any, kwargs: dict[str, An
     assert not Item.objects.exists()
 
 
-def test_item_update_changes_only_given_fields_and_publishes(make_user: Any, sent_events: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_item_update_changes_only_given_fields_and_publishes(
+    make_user: Any, sent_events: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     item = Item.objects.create(owner=make_user(), title="Old", description="keep")
     with django_capture_on_commit_callbacks(execute=True):
         services.item_update(item=item, status=ItemStatus.INACTIVE)
@@ -67,7 +75,9 @@ def test_item_update_changes_only_given_fields_and_publishes(make_user: Any, sen
     assert frame["data"]["status"] == "inactive"
 
 
-def test_item_delete_removes_row_and_tells_owner(make_user: Any, sent_events: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_item_delete_removes_row_and_tells_owner(
+    make_user: Any, sent_events: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     owner = make_user()
     item = Item.objects.create(owner=owner, title="Bye")
     item_id = item.pk
@@ -82,7 +92,9 @@ def test_item_delete_removes_row_and_tells_owner(make_user: Any, sent_events: An
 # --- bulk create ---------------------------------------------------------------------------
 
 
-def test_item_bulk_create_uses_one_insert(make_user: Any, sent_events: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_item_bulk_create_uses_one_insert(
+    make_user: Any, sent_events: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     owner = make_user()
     data = [{"title": f"Item {n}", "status": "pending" if n % 2 else "active"} for n in range(50)]
     with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as ctx:
@@ -99,7 +111,13 @@ def test_item_bulk_create_uses_one_insert(make_user: Any, sent_events: Any, djan
 
 def test_item_bulk_create_is_all_or_nothing_and_names_index_and_field(make_user: Any, sent_events: Any) -> None:
     owner = make_user()
-    data = [{"title": "fine"}, {"title": ""}, {"title": "fine too"}, {"description": "no title"}, {"title": "x", "status": "queued"}]
+    data = [
+        {"title": "fine"},
+        {"title": ""},
+        {"title": "fine too"},
+        {"description": "no title"},
+        {"title": "x", "status": "queued"},
+    ]
     with pytest.raises(InvalidInput) as excinfo:
         services.item_bulk_create(owner=owner, items=data)
     errors = excinfo.value.extra["items"]
@@ -120,7 +138,9 @@ def test_item_bulk_create_refuses_more_than_500(make_user: Any) -> None:
 # --- bulk status ---------------------------------------------------------------------------
 
 
-def test_item_bulk_status_update_is_one_update_query(make_user: Any, sent_events: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_item_bulk_status_update_is_one_update_query(
+    make_user: Any, sent_events: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     owner = make_user()
     items = Item.objects.bulk_create([Item(owner=owner, title=f"t{n}") for n in range(20)])
     ids = [item.pk for item in items]
@@ -137,7 +157,9 @@ def test_item_bulk_status_update_is_one_update_query(make_user: Any, sent_events
     assert sorted(summary["data"]["ids"]) == sorted(ids)
 
 
-def test_item_bulk_status_update_names_foreign_and_unknown_ids_and_changes_nothing(make_user: Any, sent_events: Any) -> None:
+def test_item_bulk_status_update_names_foreign_and_unknown_ids_and_changes_nothing(
+    make_user: Any, sent_events: Any
+) -> None:
     owner, other = make_user(), make_user()
     mine = Item.objects.create(owner=owner, title="mine")
     theirs = Item.objects.create(owner=other, title="theirs")
@@ -154,7 +176,9 @@ def test_item_bulk_status_update_names_foreign_and_unknown_ids_and_changes_nothi
     assert sent_events == []
 
 
-def test_staff_may_bulk_update_anyones_items_and_each_owner_is_told(make_user: Any, sent_events: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_staff_may_bulk_update_anyones_items_and_each_owner_is_told(
+    make_user: Any, sent_events: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     staff = make_user(is_staff=True)
     alice, bob = make_user(), make_user()
     a = Item.objects.create(owner=alice, title="a")
@@ -176,7 +200,9 @@ def test_item_bulk_status_update_refuses_processing_states(make_user: Any) -> No
 # --- process request -------------------------------------------------------------------------
 
 
-def test_item_process_request_queues_and_enqueues_after_commit(make_user: Any, sent_events: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_item_process_request_queues_and_enqueues_after_commit(
+    make_user: Any, sent_events: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     owner = make_user()
     item = Item.objects.create(owner=owner, title="work", status=ItemStatus.FAILED, last_error="old")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -211,7 +237,9 @@ def test_item_process_request_hides_others_items(make_user: Any) -> None:
     assert item.status == "active"
 
 
-def test_item_requeue_recovers_item_stuck_in_processing(make_user: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_item_requeue_recovers_item_stuck_in_processing(
+    make_user: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     item = Item.objects.create(owner=make_user(), title="stuck", status=ItemStatus.PROCESSING)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.item_requeue(items=[item]) == 1

@@ -26,7 +26,9 @@ def processed_signals() -> Any:
     item_processed.disconnect(dispatch_uid="items-test-receiver")
 
 
-def test_task_moves_queued_item_to_processed(make_user: Any, sent_events: Any, processed_signals: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_task_moves_queued_item_to_processed(
+    make_user: Any, sent_events: Any, processed_signals: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     item = Item.objects.create(owner=make_user(), title="work", status=ItemStatus.QUEUED)
     with django_capture_on_commit_callbacks(execute=True):
         assert process_item.call(item.pk) == "processed"
@@ -39,7 +41,9 @@ def test_task_moves_queued_item_to_processed(make_user: Any, sent_events: Any, p
 
 
 @pytest.mark.parametrize("status", [ItemStatus.ACTIVE, ItemStatus.PROCESSING, ItemStatus.PROCESSED, ItemStatus.FAILED])
-def test_task_does_nothing_for_item_not_queued(make_user: Any, status: str, sent_events: Any, processed_signals: Any) -> None:
+def test_task_does_nothing_for_item_not_queued(
+    make_user: Any, status: str, sent_events: Any, processed_signals: Any
+) -> None:
     item = Item.objects.create(owner=make_user(), title="work", status=status)
     assert process_item.call(item.pk) == "skipped"
     item.refresh_from_db()
@@ -64,7 +68,9 @@ def test_task_for_deleted_item_is_skipped(make_user: Any) -> None:
     assert process_item.call(item_id) == "skipped"
 
 
-def test_failing_work_ends_in_failed_with_last_error(make_user: Any, monkeypatch: pytest.MonkeyPatch, processed_signals: Any) -> None:
+def test_failing_work_ends_in_failed_with_last_error(
+    make_user: Any, monkeypatch: pytest.MonkeyPatch, processed_signals: Any
+) -> None:
     def broken(item: Item) -> None:
         raise services.ProcessingError("upstream said no")
 
@@ -88,7 +94,9 @@ def test_unexpected_crash_in_work_also_ends_in_failed(make_user: Any, monkeypatc
     assert "ZeroDivisionError" in item.last_error
 
 
-def test_owner_change_during_processing_wins(make_user: Any, monkeypatch: pytest.MonkeyPatch, processed_signals: Any) -> None:
+def test_owner_change_during_processing_wins(
+    make_user: Any, monkeypatch: pytest.MonkeyPatch, processed_signals: Any
+) -> None:
     def owner_cancels(item: Item) -> None:
         Item.objects.filter(pk=item.pk).update(status=ItemStatus.INACTIVE)
 

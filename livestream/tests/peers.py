@@ -94,7 +94,9 @@ class LiveSocket:
                     return frame
             left = deadline - time.monotonic()
             if left <= 0 or (self.close_code is not None and self.reader.done()):
-                raise AssertionError(f"no {event_type!r} frame (close={self.close_code}); saw {[f['type'] for f in self.frames]}")
+                raise AssertionError(
+                    f"no {event_type!r} frame (close={self.close_code}); saw {[f['type'] for f in self.frames]}"
+                )
             self.arrived.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.arrived.wait(), timeout=min(left, 0.5))

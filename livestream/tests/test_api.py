@@ -42,7 +42,9 @@ def test_create_start_end_flow(auth_client: Any, streamer: Any, make_user: Any) 
     assert client.get(f"/api/live/streams/{body['id']}/").json()["status"] == "ended"
 
 
-def test_list_live_first_without_n_plus_one(auth_client: Any, make_user: Any, django_assert_max_num_queries: Any) -> None:
+def test_list_live_first_without_n_plus_one(
+    auth_client: Any, make_user: Any, django_assert_max_num_queries: Any
+) -> None:
     for i in range(6):
         owner = make_user()
         stream = services.stream_create(streamer=owner, title=f"s{i}")
@@ -85,17 +87,26 @@ def test_moderators_and_vips_management(auth_client: Any, streamer: Any, make_us
     assert auth_client(helper).get("/api/live/moderators/").json() == []
 
 
-def test_kick_and_ban_only_by_moderators_and_streamer(auth_client: Any, live: Any, streamer: Any, make_user: Any) -> None:
+def test_kick_and_ban_only_by_moderators_and_streamer(
+    auth_client: Any, live: Any, streamer: Any, make_user: Any
+) -> None:
     viewer, target, moderator = make_user(), make_user(), make_user()
     services.moderator_add(streamer=streamer, username=moderator.username)
-    assert auth_client(viewer).post(f"/api/live/streams/{live.pk}/kick/", {"username": target.username}).status_code == 403
-    assert auth_client(viewer).post(f"/api/live/streams/{live.pk}/ban/", {"username": target.username}).status_code == 403
+    assert (
+        auth_client(viewer).post(f"/api/live/streams/{live.pk}/kick/", {"username": target.username}).status_code == 403
+    )
+    assert (
+        auth_client(viewer).post(f"/api/live/streams/{live.pk}/ban/", {"username": target.username}).status_code == 403
+    )
     kicked = auth_client(moderator).post(f"/api/live/streams/{live.pk}/kick/", {"username": target.username})
     assert kicked.status_code == 200 and kicked.json()["action"] == "kicked"
     assert Kick.objects.filter(stream=live, user=target).exists()
     banned = auth_client(streamer).post(f"/api/live/streams/{live.pk}/ban/", {"username": viewer.username})
     assert banned.status_code == 200 and Ban.objects.filter(streamer=streamer, user=viewer).exists()
-    assert auth_client(moderator).post(f"/api/live/streams/{live.pk}/ban/", {"username": streamer.username}).status_code == 403
+    assert (
+        auth_client(moderator).post(f"/api/live/streams/{live.pk}/ban/", {"username": streamer.username}).status_code
+        == 403
+    )
 
 
 @pytest.mark.parametrize(
@@ -117,7 +128,9 @@ def test_kick_and_ban_only_by_moderators_and_streamer(auth_client: Any, live: An
         ("get", "/api/live/streams/?limit=-5&offset=abc", None),
     ],
 )
-def test_bad_input_is_a_4xx_never_a_5xx(auth_client: Any, live: Any, streamer: Any, method: str, path: str, body: Any) -> None:
+def test_bad_input_is_a_4xx_never_a_5xx(
+    auth_client: Any, live: Any, streamer: Any, method: str, path: str, body: Any
+) -> None:
     response = getattr(auth_client(streamer), method)(path.format(live=live.pk), body, format="json")
     assert 200 <= response.status_code < 500, response.content
     if response.status_code >= 400 and response["Content-Type"].startswith("application/json"):
@@ -168,7 +181,15 @@ HUGE = "99999999999999999999"
         # ids out of range, negative, not numbers
         ("streamer", "post", f"/api/live/streams/{HUGE}/start/", None, 404, "stream_not_found", None),
         ("streamer", "post", f"/api/live/streams/{HUGE}/end/", None, 404, "stream_not_found", None),
-        ("streamer", "post", f"/api/live/streams/{HUGE}/kick/", {"username": "{viewer}"}, 404, "stream_not_found", None),
+        (
+            "streamer",
+            "post",
+            f"/api/live/streams/{HUGE}/kick/",
+            {"username": "{viewer}"},
+            404,
+            "stream_not_found",
+            None,
+        ),
         ("streamer", "get", f"/api/live/streams/{HUGE}/comments/", None, 404, "stream_not_found", None),
         ("streamer", "get", "/api/live/streams/{live}/comments/?offset=" + HUGE, None, 200, None, None),
         ("streamer", "get", "/api/live/streams/{live}/comments/?limit=" + HUGE, None, 200, None, None),
@@ -181,7 +202,17 @@ HUGE = "99999999999999999999"
     ],
 )
 def test_bad_input_says_what_is_wrong_and_changes_nothing(
-    auth_client: Any, live: Any, streamer: Any, make_user: Any, who: str, method: str, path: str, body: Any, status: int, code: str | None, field: str | None
+    auth_client: Any,
+    live: Any,
+    streamer: Any,
+    make_user: Any,
+    who: str,
+    method: str,
+    path: str,
+    body: Any,
+    status: int,
+    code: str | None,
+    field: str | None,
 ) -> None:
     viewer = make_user()
     services.comment_create(stream_id=live.pk, author=viewer, text="hi")

@@ -10,15 +10,16 @@ from asgiref.sync import sync_to_async
 from django.test import override_settings
 
 from livestream.models import Ban, LiveComment, Stream, StreamStatus
-from livestream.presence import viewer_scope
 from livestream.services import moderator_add, stream_create, stream_start, user_ban, user_kick
 from livestream.tests.sockets import SDP, connect, drain, joined
 from realtime import closecodes
 from realtime.errors import Forbidden
+from realtime.groups import viewer_scope
 from realtime.heartbeat import sweep_once
 from realtime.presence import get_presence_store
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
+
 
 @pytest.fixture
 def live_stream(make_user: Any) -> Stream:
@@ -107,7 +108,9 @@ async def test_viewer_over_the_limit_gets_error_then_4413(make_user: Any, live_s
     await watcher.close()
 
 
-async def test_offer_answer_and_candidates_are_relayed_with_server_set_sender(make_user: Any, live_stream: Stream) -> None:
+async def test_offer_answer_and_candidates_are_relayed_with_server_set_sender(
+    make_user: Any, live_stream: Stream
+) -> None:
     viewer = await sync_to_async(make_user)()
     host, host_hello = await joined(live_stream.streamer, live_stream.pk)
     watcher, hello = await joined(viewer, live_stream.pk)
@@ -267,13 +270,17 @@ async def test_viewer_of_a_crashed_process_is_announced_as_left(make_user: Any, 
     await host.close()
 
 
-async def test_one_ban_closes_the_users_sockets_on_every_stream_of_the_streamer(make_user: Any, live_stream: Stream) -> None:
+async def test_one_ban_closes_the_users_sockets_on_every_stream_of_the_streamer(
+    make_user: Any, live_stream: Stream
+) -> None:
     viewer, other_streamer = await sync_to_async(make_user)(), await sync_to_async(make_user)()
     streamer = live_stream.streamer
 
     def second_streams() -> tuple[int, int]:
         same = stream_start(stream_id=stream_create(streamer=streamer, title="Second").pk, user=streamer)
-        other = stream_start(stream_id=stream_create(streamer=other_streamer, title="Elsewhere").pk, user=other_streamer)
+        other = stream_start(
+            stream_id=stream_create(streamer=other_streamer, title="Elsewhere").pk, user=other_streamer
+        )
         return same.pk, other.pk
 
     same_id, other_id = await sync_to_async(second_streams)()
@@ -294,7 +301,9 @@ async def test_one_ban_closes_the_users_sockets_on_every_stream_of_the_streamer(
     await host.close()
 
 
-async def test_moderators_cannot_kick_each_other_and_a_banned_moderator_cannot_kick(make_user: Any, live_stream: Stream) -> None:
+async def test_moderators_cannot_kick_each_other_and_a_banned_moderator_cannot_kick(
+    make_user: Any, live_stream: Stream
+) -> None:
     first, second, viewer = [await sync_to_async(make_user)() for _ in range(3)]
     for moderator in (first, second):
         await sync_to_async(moderator_add)(streamer=live_stream.streamer, username=moderator.username)

@@ -28,7 +28,9 @@ async def open_live(server: Any, stream_id: int, token: str) -> Any:
     return ws
 
 
-async def test_one_ban_closes_both_streams_and_moderators_cannot_act_on_each_other(live_db: None, cluster: Any, make_user: Any) -> None:
+async def test_one_ban_closes_both_streams_and_moderators_cannot_act_on_each_other(
+    live_db: None, cluster: Any, make_user: Any
+) -> None:
     host, viewer, first_mod, second_mod = [await sync_to_async(make_user)() for _ in range(4)]
     for moderator in (first_mod, second_mod):
         await sync_to_async(moderator_add)(streamer=host, username=moderator.username)
@@ -37,7 +39,9 @@ async def test_one_ban_closes_both_streams_and_moderators_cannot_act_on_each_oth
     two = await live_stream_via_api(cluster.servers[0].http_url, token[host.pk], "two")
 
     def api(user: Any) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=cluster.servers[1].http_url, headers={"Authorization": f"Bearer {token[user.pk]}"}, timeout=WAIT)
+        return httpx.AsyncClient(
+            base_url=cluster.servers[1].http_url, headers={"Authorization": f"Bearer {token[user.pk]}"}, timeout=WAIT
+        )
 
     # The viewer watches both streams, each socket on a different process.
     on_one = await open_live(cluster.servers[0], one, token[viewer.pk])
@@ -49,7 +53,9 @@ async def test_one_ban_closes_both_streams_and_moderators_cannot_act_on_each_oth
             refused = await first.post(f"/api/live/streams/{one}/ban/", json={"username": second_mod.username})
             assert refused.status_code == 403, refused.text
             assert "Only the streamer" in refused.json()["detail"]
-            assert (await first.post(f"/api/live/streams/{two}/kick/", json={"username": second_mod.username})).status_code == 403
+            assert (
+                await first.post(f"/api/live/streams/{two}/kick/", json={"username": second_mod.username})
+            ).status_code == 403
 
             # The streamer can: one ban, issued on stream one, closes the moderator's socket on stream two.
             banned = await streamer.post(f"/api/live/streams/{one}/ban/", json={"username": second_mod.username})
@@ -58,17 +64,25 @@ async def test_one_ban_closes_both_streams_and_moderators_cannot_act_on_each_oth
             assert await expect_close(mod_socket, timeout=WAIT) == closecodes.FORBIDDEN
 
             # A banned moderator has no rights left.
-            assert (await second.post(f"/api/live/streams/{one}/kick/", json={"username": viewer.username})).status_code == 403
-            assert (await second.post(f"/api/live/streams/{two}/ban/", json={"username": viewer.username})).status_code == 403
+            assert (
+                await second.post(f"/api/live/streams/{one}/kick/", json={"username": viewer.username})
+            ).status_code == 403
+            assert (
+                await second.post(f"/api/live/streams/{two}/ban/", json={"username": viewer.username})
+            ).status_code == 403
 
             # A moderator bans the viewer on stream two: both of the viewer's sockets close, on both processes.
-            assert (await first.post(f"/api/live/streams/{two}/ban/", json={"username": viewer.username})).status_code == 200
+            assert (
+                await first.post(f"/api/live/streams/{two}/ban/", json={"username": viewer.username})
+            ).status_code == 200
             for ws in (on_one, on_two):
                 kicked = await recv_type(ws, "kicked", timeout=WAIT)
                 assert kicked["data"]["reason"] == "banned" and kicked["data"]["user"]["id"] == viewer.pk
                 assert await expect_close(ws, timeout=WAIT) == closecodes.FORBIDDEN
 
-        again = await websockets.connect(f"{cluster.servers[1].ws_url}/ws/live/{one}/?token={token[viewer.pk]}", open_timeout=WAIT)
+        again = await websockets.connect(
+            f"{cluster.servers[1].ws_url}/ws/live/{one}/?token={token[viewer.pk]}", open_timeout=WAIT
+        )
         assert (await recv_type(again, "error", timeout=WAIT))["data"]["code"] == "banned"
         assert await expect_close(again, timeout=WAIT) == closecodes.FORBIDDEN
     finally:

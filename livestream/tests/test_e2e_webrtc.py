@@ -58,7 +58,9 @@ async def test_three_viewers_on_two_servers_receive_decoded_video(live_db: None,
             await streamer.sock.close()
 
 
-async def test_viewer_cannot_offer_to_another_viewer_and_oversized_sdp_is_refused(live_db: None, cluster: Any, make_user: Any) -> None:
+async def test_viewer_cannot_offer_to_another_viewer_and_oversized_sdp_is_refused(
+    live_db: None, cluster: Any, make_user: Any
+) -> None:
     host_user, alice, bob = await users(make_user, 3)
     token = sync_to_async(access_token)
     stream_id = await live_stream_via_api(cluster.servers[0].http_url, await token(host_user))

@@ -17,7 +17,17 @@ from livestream.tests.sockets import SDP, joined
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-STREAM_KEYS = {"id", "streamer", "title", "status", "started_at", "ended_at", "current_viewers", "peak_viewers", "created_at"}
+STREAM_KEYS = {
+    "id",
+    "streamer",
+    "title",
+    "status",
+    "started_at",
+    "ended_at",
+    "current_viewers",
+    "peak_viewers",
+    "created_at",
+}
 CANDIDATE = {"candidate": "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host", "sdpMid": "0", "sdpMLineIndex": 0}
 
 
@@ -37,7 +47,11 @@ async def test_presence_and_signaling_events_have_their_documented_shapes(make_u
     streamer = await sync_to_async(lambda: live_stream.streamer)()
     host, host_hello = await joined(streamer, live_stream.pk)
     assert set(host_hello["data"]) == {"stream", "status", "role", "viewers", "peer", "peers"}
-    assert (host_hello["data"]["stream"], host_hello["data"]["role"], host_hello["data"]["peers"]) == (live_stream.pk, "streamer", [])
+    assert (host_hello["data"]["stream"], host_hello["data"]["role"], host_hello["data"]["peers"]) == (
+        live_stream.pk,
+        "streamer",
+        [],
+    )
     host_peer = host_hello["data"]["peer"]
 
     watcher, hello = await joined(viewer, live_stream.pk)
@@ -49,11 +63,26 @@ async def test_presence_and_signaling_events_have_their_documented_shapes(make_u
     assert (await host.wait("viewers_update"))["data"] == {"count": 1}
 
     await host.send("webrtc_offer", {"target": peer, "sdp": SDP})
-    assert (await watcher.wait("webrtc_offer"))["data"] == {"from": host_peer, "user": brief(streamer), "role": "streamer", "sdp": SDP}
+    assert (await watcher.wait("webrtc_offer"))["data"] == {
+        "from": host_peer,
+        "user": brief(streamer),
+        "role": "streamer",
+        "sdp": SDP,
+    }
     await watcher.send("webrtc_answer", {"sdp": SDP, "target": host_peer})
-    assert (await host.wait("webrtc_answer"))["data"] == {"from": peer, "user": brief(viewer), "role": "viewer", "sdp": SDP}
+    assert (await host.wait("webrtc_answer"))["data"] == {
+        "from": peer,
+        "user": brief(viewer),
+        "role": "viewer",
+        "sdp": SDP,
+    }
     await watcher.send("ice_candidate", {"target": host_peer, "candidate": CANDIDATE})
-    assert (await host.wait("ice_candidate"))["data"] == {"from": peer, "user": brief(viewer), "role": "viewer", "candidate": CANDIDATE}
+    assert (await host.wait("ice_candidate"))["data"] == {
+        "from": peer,
+        "user": brief(viewer),
+        "role": "viewer",
+        "candidate": CANDIDATE,
+    }
     await host.send("ice_candidate", {"target": peer, "candidate": None})
     assert (await watcher.wait("ice_candidate"))["data"] == {
         "from": host_peer,
@@ -85,7 +114,12 @@ async def test_comment_moderation_and_lifecycle_events_have_their_documented_sha
     comment = await host.wait("comment")
     assert set(comment) == {"type", "data", "timestamp", "id"} and comment["id"] == comment["data"]["id"]
     assert set(comment["data"]) == {"id", "stream_id", "author", "text", "badge", "created_at"}
-    assert (comment["data"]["stream_id"], comment["data"]["author"], comment["data"]["text"], comment["data"]["badge"]) == (
+    assert (
+        comment["data"]["stream_id"],
+        comment["data"]["author"],
+        comment["data"]["text"],
+        comment["data"]["badge"],
+    ) == (
         stream.pk,
         brief(viewer),
         "hello",

@@ -39,8 +39,12 @@ def test_ban_covers_every_stream_of_the_streamer_kick_only_one(make_user: Any) -
     second = services.stream_create(streamer=streamer, title="two")
     Ban.objects.create(streamer=streamer, user=banned)
     Kick.objects.create(stream=first, user=kicked)
-    assert selectors.is_barred(stream=first, user_id=banned.pk) and selectors.is_barred(stream=second, user_id=banned.pk)
-    assert selectors.is_barred(stream=first, user_id=kicked.pk) and not selectors.is_barred(stream=second, user_id=kicked.pk)
+    assert selectors.is_barred(stream=first, user_id=banned.pk) and selectors.is_barred(
+        stream=second, user_id=banned.pk
+    )
+    assert selectors.is_barred(stream=first, user_id=kicked.pk) and not selectors.is_barred(
+        stream=second, user_id=kicked.pk
+    )
 
 
 def test_user_by_ref_accepts_id_or_username(make_user: Any) -> None:

@@ -91,16 +91,24 @@ def test_only_the_streamer_starts_and_only_once(streamer: Any, make_user: Any) -
         services.stream_start(stream_id=stream.pk, user=streamer)
 
 
-def test_stream_end_closes_every_socket_with_4410(live: Stream, streamer: Any, django_capture_on_commit_callbacks: Any, sent: Any) -> None:
+def test_stream_end_closes_every_socket_with_4410(
+    live: Stream, streamer: Any, django_capture_on_commit_callbacks: Any, sent: Any
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         services.stream_end(stream_id=live.pk, user=streamer)
     ((_group, message),) = frames(sent)
-    assert message["frame"]["type"] == "stream_ended" and message["close_code"] == closecodes.GONE and message["only_user"] is None
+    assert (
+        message["frame"]["type"] == "stream_ended"
+        and message["close_code"] == closecodes.GONE
+        and message["only_user"] is None
+    )
     with pytest.raises(Conflict):
         services.stream_end(stream_id=live.pk, user=streamer)
 
 
-def test_streamer_absent_marks_then_ends_after_grace(live: Stream, django_capture_on_commit_callbacks: Any, sent: Any) -> None:
+def test_streamer_absent_marks_then_ends_after_grace(
+    live: Stream, django_capture_on_commit_callbacks: Any, sent: Any
+) -> None:
     with override_settings(LIVE_STREAMER_GRACE_SECONDS=30):
         assert services.stream_streamer_absent(stream_id=live.pk) == "marked"
         assert services.stream_streamer_absent(stream_id=live.pk) == "waiting"
@@ -179,7 +187,11 @@ def test_kick_targets_only_that_user_and_closes_4403(
     with django_capture_on_commit_callbacks(execute=True):
         services.user_kick(stream_id=live.pk, actor=streamer, target=viewer)
     ((_, message),) = frames(sent)
-    assert message["frame"]["type"] == "kicked" and message["only_user"] == viewer.pk and message["close_code"] == closecodes.FORBIDDEN
+    assert (
+        message["frame"]["type"] == "kicked"
+        and message["only_user"] == viewer.pk
+        and message["close_code"] == closecodes.FORBIDDEN
+    )
     assert Kick.objects.filter(stream=live, user=viewer).exists()
 
 

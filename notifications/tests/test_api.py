@@ -33,7 +33,9 @@ def liked_post(alice, make_user, django_capture_on_commit_callbacks):
     return post
 
 
-def test_list_is_newest_first_scoped_and_paginated(alice, liked_post, make_user, auth_client, django_capture_on_commit_callbacks):
+def test_list_is_newest_first_scoped_and_paginated(
+    alice, liked_post, make_user, auth_client, django_capture_on_commit_callbacks
+):
     bob = make_user()
     with django_capture_on_commit_callbacks(execute=True):
         follow = Follow.objects.create(follower=alice, followee=bob)
@@ -66,7 +68,9 @@ def test_grouped_view_folds_likes_on_one_post(alice, liked_post, auth_client):
     assert group["target"]["id"] == liked_post.pk
 
 
-def test_unread_filter_count_and_mark_read(alice, liked_post, make_user, auth_client, django_capture_on_commit_callbacks):
+def test_unread_filter_count_and_mark_read(
+    alice, liked_post, make_user, auth_client, django_capture_on_commit_callbacks
+):
     client = auth_client(alice)
     newest = Notification.objects.filter(recipient=alice).first()
     assert client.get(f"{URL}unread-count/").json() == {"count": 5}
@@ -94,7 +98,18 @@ def test_someone_elses_notification_is_404_and_stays_unread(alice, liked_post, m
     assert Notification.objects.filter(recipient=alice, read_at__isnull=True).count() == 5
 
 
-@pytest.mark.parametrize("query", [{"unread": "maybe"}, {"grouped": "x"}, {"limit": "-1"}, {"offset": "abc"}, {"limit": "99999999999999999999"}, {"offset": "99999999999999999999"}, {"grouped": "true", "offset": "99999999999999999999"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"unread": "maybe"},
+        {"grouped": "x"},
+        {"limit": "-1"},
+        {"offset": "abc"},
+        {"limit": "99999999999999999999"},
+        {"offset": "99999999999999999999"},
+        {"grouped": "true", "offset": "99999999999999999999"},
+    ],
+)
 def test_bad_query_parameters_are_4xx_or_ignored_never_5xx(alice, liked_post, auth_client, query):
     assert auth_client(alice).get(URL, query).status_code < 500
 
@@ -120,10 +135,15 @@ def _state():
         ("get", f"{URL}?unread=1&unread=[]", None, 400, "unread"),
     ],
 )
-def test_bad_input_says_what_is_wrong_and_changes_nothing(alice, liked_post, make_user, auth_client, method, path, body, status, field):
+def test_bad_input_says_what_is_wrong_and_changes_nothing(
+    alice, liked_post, make_user, auth_client, method, path, body, status, field
+):
     bob = make_user("bob_api")
     like(bob, Post.objects.create(author=make_user("carol_api"), text="x"))
-    names = {"other": Notification.objects.exclude(recipient=alice).first().pk, "own": Notification.objects.filter(recipient=alice).first().pk}
+    names = {
+        "other": Notification.objects.exclude(recipient=alice).first().pk,
+        "own": Notification.objects.filter(recipient=alice).first().pk,
+    }
     if body:
         body = {k: v.format(**names) for k, v in body.items()}
     before = _state()

@@ -16,6 +16,7 @@ from social.models import Post
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
+
 @pytest.fixture
 def people(make_user, token_for):
     alice = make_user("alice_ws")
@@ -61,10 +62,17 @@ async def test_high_priority_is_sent_at_once_while_low_ones_wait(people):
     await sync_to_async(make_comment)(post, others[1])  # high: at once
     assert not await comm.receive_nothing(timeout=0.8)
     first = await recv(comm)
-    assert first["type"] == "new_notification" and first["data"]["type"] == "comment" and first["data"]["priority"] == "high"
+    assert (
+        first["type"] == "new_notification"
+        and first["data"]["type"] == "comment"
+        and first["data"]["priority"] == "high"
+    )
     rest = await recv_all(comm, quiet=1.5)
     # The lone held follow comes as a plain new_notification, then the newest count.
-    assert [(f["type"], f["data"].get("type")) for f in rest] == [("new_notification", "follow"), ("unread_count", None)]
+    assert [(f["type"], f["data"].get("type")) for f in rest] == [
+        ("new_notification", "follow"),
+        ("unread_count", None),
+    ]
     assert rest[-1]["data"] == {"count": 2}
     await comm.disconnect()
 
@@ -97,7 +105,10 @@ async def test_mark_read_in_one_socket_updates_the_other(people, make_user, toke
     await tab1.send_json_to({"type": "mark_read", "data": {"id": notification.pk}})
     for tab in (tab1, tab2):
         frames = [await recv(tab), await recv(tab)]
-        assert [(f["type"], f["data"]) for f in frames] == [("notification_read", {"id": notification.pk}), ("unread_count", {"count": 0})]
+        assert [(f["type"], f["data"]) for f in frames] == [
+            ("notification_read", {"id": notification.pk}),
+            ("unread_count", {"count": 0}),
+        ]
     await tab2.send_json_to({"type": "mark_all_read", "data": {}})
     assert await recv_all(tab2) == []  # nothing unread: nothing changes, nothing sent
     await tab1.disconnect()
@@ -160,7 +171,11 @@ async def test_other_apps_events_on_the_personal_group_are_forwarded(people):
     await handshake(comm)
     await apublish(user_group(alice.pk), ChatUpdate(conversation=1, last_message=None, unread_count=3))
     frame = await recv(comm)
-    assert frame["type"] == "chat_update" and frame["data"] == {"conversation": 1, "last_message": None, "unread_count": 3}
+    assert frame["type"] == "chat_update" and frame["data"] == {
+        "conversation": 1,
+        "last_message": None,
+        "unread_count": 3,
+    }
     await comm.disconnect()
 
 

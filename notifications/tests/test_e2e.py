@@ -36,13 +36,17 @@ def notifications_in(frame: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def wait_notification(ws: ClientConnection, kind: str, timeout: float = BATCH_WAIT) -> dict[str, Any]:
     """The next notification of type `kind`, whether it came alone or in a batch."""
-    frame = await recv_type(ws, NOTIFICATION_FRAMES, timeout=timeout, where=lambda f: any(n["type"] == kind for n in notifications_in(f)))
+    frame = await recv_type(
+        ws, NOTIFICATION_FRAMES, timeout=timeout, where=lambda f: any(n["type"] == kind for n in notifications_in(f))
+    )
     return next(n for n in notifications_in(frame) if n["type"] == kind)
 
 
 async def open_socket(server: Any, user: User, after: int | None = None) -> tuple[ClientConnection, int]:
     """Connect and consume the handshake; returns the socket and the unread count it announced."""
-    url = f"{server.ws_url}/ws/notifications/?token={access_token(user)}" + (f"&after={after}" if after is not None else "")
+    url = f"{server.ws_url}/ws/notifications/?token={access_token(user)}" + (
+        f"&after={after}" if after is not None else ""
+    )
     ws = await connect(url, open_timeout=WAIT)
     established = await recv(ws, WAIT)
     assert established["type"] == "connection_established" and established["data"]["user"]["id"] == user.pk
@@ -52,7 +56,9 @@ async def open_socket(server: Any, user: User, after: int | None = None) -> tupl
 
 
 def rest(server: Any, user: User) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=server.http_url, headers={"Authorization": f"Bearer {access_token(user)}"}, timeout=WAIT)
+    return httpx.AsyncClient(
+        base_url=server.http_url, headers={"Authorization": f"Bearer {access_token(user)}"}, timeout=WAIT
+    )
 
 
 def users(*prefixes: str) -> list[User]:
@@ -115,7 +121,9 @@ async def test_mark_read_in_one_socket_updates_the_other(live_db, cluster):
     for tab in (tab2, tab1):
         read = await recv_type(tab, "notification_read", timeout=WAIT)
         assert read["data"] == {"id": notification["id"]}
-        assert (await recv_type(tab, "unread_count", timeout=WAIT, where=lambda f: f["data"]["count"] == 0))["data"] == {"count": 0}
+        assert (await recv_type(tab, "unread_count", timeout=WAIT, where=lambda f: f["data"]["count"] == 0))[
+            "data"
+        ] == {"count": 0}
     await tab1.close()
     await tab2.close()
 
@@ -144,7 +152,9 @@ async def test_twenty_likes_within_a_second_arrive_as_at_most_two_frames_and_one
     assert len(frames) <= 2, f"{len(frames)} frames for 20 likes sent in {burst:.2f}s"
     assert {n["type"] for f in frames for n in notifications_in(f)} == {"like"}
     # The unread counts that arrived during the window were folded into the newest one.
-    assert (await recv_type(ws, "unread_count", timeout=WAIT, where=lambda f: f["data"]["count"] == 20))["data"] == {"count": 20}
+    assert (await recv_type(ws, "unread_count", timeout=WAIT, where=lambda f: f["data"]["count"] == 20))["data"] == {
+        "count": 20
+    }
 
     async with rest(cluster.servers[0], alice) as client:
         body = (await client.get("/api/notifications/", params={"grouped": "true"})).json()

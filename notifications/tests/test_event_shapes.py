@@ -30,16 +30,25 @@ async def test_notification_events_have_their_documented_shapes(make_user: Any, 
     post = await Post.objects.acreate(author=alice, text="post")
     comm = await connect(await sync_to_async(token_for)(alice))
     hello, count = await recv(comm), await recv(comm)
-    assert (hello["type"], hello["data"]) == ("connection_established", {"user": {"id": alice.pk, "username": alice.username}})
+    assert (hello["type"], hello["data"]) == (
+        "connection_established",
+        {"user": {"id": alice.pk, "username": alice.username}},
+    )
     assert (count["type"], count["data"]) == ("unread_count", {"count": 0})
 
     await sync_to_async(make_comment)(post, bob)  # high priority: at once
     new = await recv(comm)
-    assert new["type"] == "new_notification" and set(new) == {"type", "data", "timestamp", "id"} and new["id"] == new["data"]["id"]
+    assert (
+        new["type"] == "new_notification"
+        and set(new) == {"type", "data", "timestamp", "id"}
+        and new["id"] == new["data"]["id"]
+    )
     assert set(new["data"]) == NOTIFICATION_KEYS
     assert new["data"]["actor"] == {"id": bob.pk, "username": bob.username, "name": bob.name}
     assert (new["data"]["type"], new["data"]["priority"], new["data"]["read"]) == ("comment", "high", False)
-    assert {"type", "id", "post_id", "excerpt", "url"} <= set(new["data"]["target"]) and new["data"]["target"]["type"] == "comment"
+    assert {"type", "id", "post_id", "excerpt", "url"} <= set(new["data"]["target"]) and new["data"]["target"][
+        "type"
+    ] == "comment"
     assert (await recv(comm))["data"] == {"count": 1}
 
     await sync_to_async(make_likes)(post, fans)  # low priority: held, then one batch
@@ -51,7 +60,11 @@ async def test_notification_events_have_their_documented_shapes(make_user: Any, 
 
     await sync_to_async(services.notification_mark_read)(user=alice, notification_id=new["data"]["id"])
     read = await recv(comm)
-    assert (read["type"], read["data"], read["id"]) == ("notification_read", {"id": new["data"]["id"]}, new["data"]["id"])
+    assert (read["type"], read["data"], read["id"]) == (
+        "notification_read",
+        {"id": new["data"]["id"]},
+        new["data"]["id"],
+    )
     assert (await recv(comm))["data"] == {"count": 2}
 
     await sync_to_async(services.notification_mark_all_read)(user=alice)

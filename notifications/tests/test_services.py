@@ -151,13 +151,19 @@ def test_deleting_a_post_deletes_its_notifications(make_user, listener, django_c
     assert len(frames[0]["data"]["ids"]) == 2 and frames[1]["data"] == {"count": 1}
 
 
-def test_deleting_a_comment_deletes_its_notifications_and_its_replies(make_user, listener, django_capture_on_commit_callbacks):
+def test_deleting_a_comment_deletes_its_notifications_and_its_replies(
+    make_user, listener, django_capture_on_commit_callbacks
+):
     alice, bob, carol, dave = make_user("alice_cd"), make_user("bob_cd"), make_user("carol_cd"), make_user("dave_cd")
     post = Post.objects.create(author=alice, text="post")
     with django_capture_on_commit_callbacks(execute=True):
-        comment = comment_create(author=bob, post=post, text="@dave_cd see this")  # alice: comment, dave: mention_comment
+        comment = comment_create(
+            author=bob, post=post, text="@dave_cd see this"
+        )  # alice: comment, dave: mention_comment
         reply = comment_create(author=carol, post=post, parent=comment, text="agreed")  # bob: reply
-        comment_create(author=alice, post=post, parent=reply, text="me too @dave_cd")  # carol: reply, dave: mention (deep)
+        comment_create(
+            author=alice, post=post, parent=reply, text="me too @dave_cd"
+        )  # carol: reply, dave: mention (deep)
         kept = comment_create(author=carol, post=post, text="unrelated")  # alice: comment on another comment
         like_create(user=bob, post=post)  # alice: like, about the post
     assert Notification.objects.count() == 7
@@ -178,7 +184,9 @@ def test_deleting_a_comment_deletes_its_notifications_and_its_replies(make_user,
         assert len(frames[0]["data"]["ids"]) == removed and frames[1]["data"] == {"count": unread}, user
 
 
-def test_deleting_a_comment_without_notifications_publishes_nothing(make_user, listener, django_capture_on_commit_callbacks):
+def test_deleting_a_comment_without_notifications_publishes_nothing(
+    make_user, listener, django_capture_on_commit_callbacks
+):
     alice = make_user("alice_cn")
     post = Post.objects.create(author=alice, text="post")
     with django_capture_on_commit_callbacks(execute=True):
@@ -189,7 +197,9 @@ def test_deleting_a_comment_without_notifications_publishes_nothing(make_user, l
     assert listener.frames(alice) == []
 
 
-def test_mark_read_someone_elses_notification_is_not_found_and_changes_nothing(make_user, listener, django_capture_on_commit_callbacks):
+def test_mark_read_someone_elses_notification_is_not_found_and_changes_nothing(
+    make_user, listener, django_capture_on_commit_callbacks
+):
     alice, bob, carol = make_user(), make_user(), make_user()
     with django_capture_on_commit_callbacks(execute=True):
         follow(carol, bob)
@@ -215,7 +225,10 @@ def test_mark_read_publishes_to_every_socket_of_the_user(make_user, listener, dj
         services.notification_mark_read(user=alice, notification_id=first.pk)
         services.notification_mark_read(user=alice, notification_id=first.pk)  # again: no change, no event
     frames = listener.frames(alice)
-    assert [(f["type"], f["data"]) for f in frames] == [("notification_read", {"id": first.pk}), ("unread_count", {"count": 1})]
+    assert [(f["type"], f["data"]) for f in frames] == [
+        ("notification_read", {"id": first.pk}),
+        ("unread_count", {"count": 1}),
+    ]
     with django_capture_on_commit_callbacks(execute=True):
         assert services.notification_mark_all_read(user=alice) == 1
         assert services.notification_mark_all_read(user=alice) == 0
@@ -250,7 +263,12 @@ def test_chat_message_notifies_only_recipients_not_viewing(make_user, django_cap
     conversation = Conversation.objects.create(kind="group", title="g")
     message = Message.objects.create(conversation=conversation, sender=sender, text="ping " * 40)
     with django_capture_on_commit_callbacks(execute=True):
-        services.notification_create_for_chat_message(message=message, conversation=conversation, recipients=[away.pk, sender.pk, looking.pk], viewing={looking.pk})
+        services.notification_create_for_chat_message(
+            message=message,
+            conversation=conversation,
+            recipients=[away.pk, sender.pk, looking.pk],
+            viewing={looking.pk},
+        )
     n = Notification.objects.get()
     assert (n.recipient, n.type, n.priority) == (away, "chat_message", "high")
     assert n.group_key == f"chat_message:conversation:{conversation.pk}"

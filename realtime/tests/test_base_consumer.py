@@ -56,7 +56,9 @@ class WatcherConsumer(BaseConsumer):
         await self.join_group(presence_group(int(self.scope["url_route"]["kwargs"]["uid"])))
 
 
-app = websocket_stack(URLRouter([path("ws/echo/", EchoConsumer.as_asgi()), path("ws/watch/<int:uid>/", WatcherConsumer.as_asgi())]))
+app = websocket_stack(
+    URLRouter([path("ws/echo/", EchoConsumer.as_asgi()), path("ws/watch/<int:uid>/", WatcherConsumer.as_asgi())])
+)
 
 
 async def connect(token: str | None, path_: str = "/ws/echo/", headers=None, subprotocols=None):
@@ -229,7 +231,9 @@ async def test_group_events_respect_exclude_user_only_user_and_close_code(user, 
     "refusal",
     [
         OSError("client disconnected"),  # uvicorn's ClientDisconnected: the ASGI spec's IOError
-        RuntimeError("Unexpected ASGI message 'websocket.send', after sending 'websocket.close' or response already completed."),
+        RuntimeError(
+            "Unexpected ASGI message 'websocket.send', after sending 'websocket.close' or response already completed."
+        ),
     ],
 )
 async def test_a_frame_for_a_client_already_gone_is_dropped_not_raised(refusal):

@@ -37,7 +37,9 @@ async def offline(layer: Any, channel: str, user_ids: set[int]) -> None:
 async def test_fifty_nested_frames_leave_no_presence_behind(live_db: None, cluster: Any, make_user: Any) -> None:
     users = [await sync_to_async(make_user)() for _ in range(3)]
     tokens = [await sync_to_async(access_token)(u) for u in users]
-    room = (await aroom_with_members(users[0], *users[1:], prefix="bomb")).room_id  # rooms are owned: an unknown one is 4404
+    room = (
+        await aroom_with_members(users[0], *users[1:], prefix="bomb")
+    ).room_id  # rooms are owned: an unknown one is 4404
     layer = get_channel_layer()
     listener = await layer.new_channel("test.")
     for user in users:
@@ -47,7 +49,9 @@ async def test_fifty_nested_frames_leave_no_presence_behind(live_db: None, clust
     try:
         for index in range(50):  # 17 + 17 + 16 sockets, under the per-user cap of 20; the room's cap is 50
             server = cluster.servers[index % 2]
-            ws = await websockets.connect(f"{server.ws_url}/ws/rooms/{room}/?token={tokens[index % 3]}", open_timeout=WAIT, max_size=2**20)
+            ws = await websockets.connect(
+                f"{server.ws_url}/ws/rooms/{room}/?token={tokens[index % 3]}", open_timeout=WAIT, max_size=2**20
+            )
             await recv_type(ws, "room_joined", timeout=WAIT)
             sockets.append(ws)
         for ws in sockets:
@@ -63,7 +67,9 @@ async def test_fifty_nested_frames_leave_no_presence_behind(live_db: None, clust
         await offline(layer, listener, {u.pk for u in users})
         assert [await store.connection_count("user", str(u.pk)) for u in users] == [0, 0, 0]
         # The room is empty again: a newcomer sees nobody and is not refused as room_full.
-        newcomer = await websockets.connect(f"{cluster.servers[1].ws_url}/ws/rooms/{room}/?token={tokens[0]}", open_timeout=WAIT)
+        newcomer = await websockets.connect(
+            f"{cluster.servers[1].ws_url}/ws/rooms/{room}/?token={tokens[0]}", open_timeout=WAIT
+        )
         assert (await recv_type(newcomer, "room_joined", timeout=WAIT))["data"]["peers"] == []
         await newcomer.close()
     finally:

@@ -63,9 +63,16 @@ async def until(fetch: Any, check: Any, timeout: float = WAIT) -> Any:
         await asyncio.sleep(0.2)
 
 
-async def test_metrics_and_stats_after_a_scripted_session_on_two_processes(live_db: None, cluster_factory: Any, make_user: Any) -> None:
+async def test_metrics_and_stats_after_a_scripted_session_on_two_processes(
+    live_db: None, cluster_factory: Any, make_user: Any
+) -> None:
     ns = uuid.uuid4().hex[:8]
-    cluster = await sync_to_async(cluster_factory)(2, PRESENCE_PREFIX=f"metrics-{ns}-presence", CHANNEL_LAYER_PREFIX=f"metrics-{ns}-asgi", STATS_REPORT_SECONDS="0.5")
+    cluster = await sync_to_async(cluster_factory)(
+        2,
+        PRESENCE_PREFIX=f"metrics-{ns}-presence",
+        CHANNEL_LAYER_PREFIX=f"metrics-{ns}-asgi",
+        STATS_REPORT_SECONDS="0.5",
+    )
     one, two = cluster.servers
     alice, bob, host, viewer = [await sync_to_async(make_user)() for _ in range(4)]
     staff = await sync_to_async(make_user)(is_staff=True)
@@ -74,7 +81,9 @@ async def test_metrics_and_stats_after_a_scripted_session_on_two_processes(live_
     def ws(server: Any, path: str, user: Any) -> Any:
         return websockets.connect(f"{server.ws_url}{path}?token={token[user.pk]}", open_timeout=WAIT)
 
-    async with httpx.AsyncClient(base_url=two.http_url, headers={"Authorization": f"Bearer {token[alice.pk]}"}, timeout=WAIT) as api:
+    async with httpx.AsyncClient(
+        base_url=two.http_url, headers={"Authorization": f"Bearer {token[alice.pk]}"}, timeout=WAIT
+    ) as api:
         created = await api.post("/api/chat/conversations/", json={"user": bob.username})
         assert created.status_code in (200, 201), created.text
         conversation = created.json()["id"]
@@ -91,7 +100,9 @@ async def test_metrics_and_stats_after_a_scripted_session_on_two_processes(live_
             await frame_of(socket, "connection_established")
 
         # Chat, and the notification it causes for bob (not viewing the conversation).
-        await alice_chat.send(json.dumps({"type": "chat_message", "data": {"text": "hello metrics", "client_id": "m-1"}}))
+        await alice_chat.send(
+            json.dumps({"type": "chat_message", "data": {"text": "hello metrics", "client_id": "m-1"}})
+        )
         await frame_of(alice_chat, "chat_message")
         await frame_of(bob_home, "new_notification", types=("notification_batch",))
 
@@ -102,7 +113,9 @@ async def test_metrics_and_stats_after_a_scripted_session_on_two_processes(live_
         assert (await frame_of(watcher, "error"))["data"]["code"] == "sdp_too_large"
 
         # Kick: the viewer's socket on the other process closes 4403.
-        async with httpx.AsyncClient(base_url=one.http_url, headers={"Authorization": f"Bearer {token[host.pk]}"}, timeout=WAIT) as api:
+        async with httpx.AsyncClient(
+            base_url=one.http_url, headers={"Authorization": f"Bearer {token[host.pk]}"}, timeout=WAIT
+        ) as api:
             kicked = await api.post(f"/api/live/streams/{stream}/kick/", json={"username": viewer.username})
             assert kicked.status_code == 200, kicked.text
         assert await close_code(watcher) == closecodes.FORBIDDEN
@@ -114,7 +127,9 @@ async def test_metrics_and_stats_after_a_scripted_session_on_two_processes(live_
                 return response.text
 
         async def stats() -> dict[str, Any]:
-            async with httpx.AsyncClient(base_url=two.http_url, headers={"Authorization": f"Bearer {token[staff.pk]}"}, timeout=WAIT) as client:
+            async with httpx.AsyncClient(
+                base_url=two.http_url, headers={"Authorization": f"Bearer {token[staff.pk]}"}, timeout=WAIT
+            ) as client:
                 response = await client.get("/api/stats/")
                 assert response.status_code == 200, response.text
                 return response.json()
@@ -139,7 +154,12 @@ async def test_metrics_and_stats_after_a_scripted_session_on_two_processes(live_
 
         # Processes report every STATS_REPORT_SECONDS (and at once when a socket opens or closes).
         figures = await until(
-            stats, lambda s: s["sockets"] == 4 and [p["sockets"] for p in s["processes"]] in ([3, 1], [1, 3]) and sum(p["messages"] for p in s["processes"]) == 1
+            stats,
+            lambda s: (
+                s["sockets"] == 4
+                and [p["sockets"] for p in s["processes"]] in ([3, 1], [1, 3])
+                and sum(p["messages"] for p in s["processes"]) == 1
+            ),
         )
         assert figures["sockets"] == 4
         assert sorted(p["sockets"] for p in figures["processes"]) == [1, 3]  # alice x2 + streamer on one, bob on two

@@ -33,6 +33,7 @@ class WhoAmI(Event):
     type: ClassVar[Literal["whoami"]] = "whoami"
     conn: str
 
+
 NESTED = recursion_bomb()
 
 
@@ -99,7 +100,7 @@ def test_depth_helpers() -> None:
 async def test_nested_frame_gets_an_error_frame_and_the_socket_stays_usable(user: Any, token_for: Any) -> None:
     comm, _ = await _open(user, token_for)
     await comm.send_to(text_data=NESTED)
-    frame = (await recv(comm))
+    frame = await recv(comm)
     assert frame["type"] == "error" and frame["data"]["code"] == "frame_too_deep", frame
     assert "32 levels" in frame["data"]["message"]
     # Just over the cap, without a RecursionError: refused the same way.
@@ -163,4 +164,3 @@ async def test_two_sockets_one_fails_the_other_keeps_the_user_online(user: Any, 
     await second.disconnect()
     await first.disconnect()
     assert await _connections(user) == 0
-

@@ -44,7 +44,13 @@ def test_metrics_is_refused_outside_the_allowed_networks_without_the_token(clien
 def test_metrics_from_loopback_has_http_database_and_realtime_families(client):
     client.get("/health/")
     body = client.get("/metrics").content.decode()
-    for family in ("django_http_requests_total_by_method", "django_db_execute_total", "realtime_ws_open_sockets", "tasks_queue_depth", "rtc_participants"):
+    for family in (
+        "django_http_requests_total_by_method",
+        "django_db_execute_total",
+        "realtime_ws_open_sockets",
+        "tasks_queue_depth",
+        "rtc_participants",
+    ):
         assert family in body, family
 
 
@@ -56,7 +62,9 @@ async def test_a_socket_moves_the_connect_frame_and_close_counters(make_user, cl
     token = await sync_to_async(access_token)(user)
     before = (await sync_to_async(client.get)("/metrics")).content.decode()
     app = websocket_stack(URLRouter(websocket_urlpatterns))
-    ws = WebsocketCommunicator(app, f"/ws/notifications/?token={token}", headers=[(b"origin", b"http://testserver"), (b"host", b"testserver")])
+    ws = WebsocketCommunicator(
+        app, f"/ws/notifications/?token={token}", headers=[(b"origin", b"http://testserver"), (b"host", b"testserver")]
+    )
     connected, _ = await ws.connect()
     assert connected
     await ws.receive_json_from()  # connection_established
@@ -69,12 +77,25 @@ async def test_a_socket_moves_the_connect_frame_and_close_counters(make_user, cl
     await ws.disconnect()
     after = (await sync_to_async(client.get)("/metrics")).content.decode()
     route = {"route": "NotificationConsumer"}
-    assert _sample(during, "realtime_ws_open_sockets", **route) == _sample(before, "realtime_ws_open_sockets", **route) + 1
+    assert (
+        _sample(during, "realtime_ws_open_sockets", **route) == _sample(before, "realtime_ws_open_sockets", **route) + 1
+    )
     assert _sample(after, "realtime_ws_open_sockets", **route) == _sample(before, "realtime_ws_open_sockets", **route)
-    assert _sample(after, "realtime_ws_connects_total", **route) == _sample(before, "realtime_ws_connects_total", **route) + 1
-    assert _sample(during, "realtime_ws_frames_in_total", type="ping", **route) == _sample(before, "realtime_ws_frames_in_total", type="ping", **route) + 1
-    assert _sample(during, "realtime_ws_errors_total", code="invalid", **route) == _sample(before, "realtime_ws_errors_total", code="invalid", **route) + 1
-    assert _sample(after, "realtime_ws_closes_total", **route) == _sample(before, "realtime_ws_closes_total", **route) + 1
+    assert (
+        _sample(after, "realtime_ws_connects_total", **route)
+        == _sample(before, "realtime_ws_connects_total", **route) + 1
+    )
+    assert (
+        _sample(during, "realtime_ws_frames_in_total", type="ping", **route)
+        == _sample(before, "realtime_ws_frames_in_total", type="ping", **route) + 1
+    )
+    assert (
+        _sample(during, "realtime_ws_errors_total", code="invalid", **route)
+        == _sample(before, "realtime_ws_errors_total", code="invalid", **route) + 1
+    )
+    assert (
+        _sample(after, "realtime_ws_closes_total", **route) == _sample(before, "realtime_ws_closes_total", **route) + 1
+    )
 
 
 @pytest.mark.django_db
@@ -96,7 +117,10 @@ def test_stats_count_active_conversations_and_messages(api_client, make_user):
     body = api_client.get("/api/stats/").json()
     assert body["active_conversations"] == 1
     assert body["messages_last_minute"] == 3 and body["messages_per_second"] == 0.05
-    assert body["live"] == {"count": 0, "viewers": 0, "streams": []} and body["rooms"] == {"count": 0, "participants": 0}
+    assert body["live"] == {"count": 0, "viewers": 0, "streams": []} and body["rooms"] == {
+        "count": 0,
+        "participants": 0,
+    }
     assert len(body["processes"]) >= 1
 
 
@@ -135,7 +159,10 @@ def test_sentry_events_are_redacted_and_tagged_with_the_request_id():
         event = scrub(
             {
                 "message": f"failed GET /ws/chat/1/?token={JWT}",
-                "request": {"headers": {"Authorization": f"Bearer {JWT}", "Cookie": "sessionid=abc"}, "data": {"password": "hunter22"}},
+                "request": {
+                    "headers": {"Authorization": f"Bearer {JWT}", "Cookie": "sessionid=abc"},
+                    "data": {"password": "hunter22"},
+                },
                 "extra": {"body": '{"password": "hunter22"}'},
             }
         )
@@ -151,7 +178,9 @@ async def _personal_socket(user: object) -> WebsocketCommunicator:
 
     token = await sync_to_async(access_token)(user)
     app = websocket_stack(URLRouter(websocket_urlpatterns))
-    ws = WebsocketCommunicator(app, f"/ws/notifications/?token={token}", headers=[(b"origin", b"http://testserver"), (b"host", b"testserver")])
+    ws = WebsocketCommunicator(
+        app, f"/ws/notifications/?token={token}", headers=[(b"origin", b"http://testserver"), (b"host", b"testserver")]
+    )
     connected, _ = await ws.connect()
     assert connected
     await ws.receive_json_from()  # connection_established
@@ -187,7 +216,9 @@ async def test_stats_subscribe_is_refused_to_non_staff_and_the_socket_stays_open
     ws = await _personal_socket(user)
     await ws.send_json_to({"type": "stats_subscribe", "data": {}})
     error = await ws.receive_json_from(timeout=5)
-    assert error["type"] == "error" and error["data"]["code"] == "forbidden" and error["data"]["type"] == "stats_subscribe"
+    assert (
+        error["type"] == "error" and error["data"]["code"] == "forbidden" and error["data"]["type"] == "stats_subscribe"
+    )
     await ws.send_json_to({"type": "ping", "data": {}})
     assert (await ws.receive_json_from(timeout=5))["type"] == "pong"
     assert await ws.receive_nothing(timeout=0.5)
@@ -247,7 +278,12 @@ def test_finished_and_failed_tasks_are_counted_from_the_task_signal(client):
     result = process_item.enqueue(1)
     before = client.get("/metrics").content.decode()
     task_finished.send(sender=DatabaseBackend, task_result=dataclasses.replace(result, status=TaskResultStatus.FAILED))
-    task_finished.send(sender=DatabaseBackend, task_result=dataclasses.replace(result, status=TaskResultStatus.SUCCESSFUL))
+    task_finished.send(
+        sender=DatabaseBackend, task_result=dataclasses.replace(result, status=TaskResultStatus.SUCCESSFUL)
+    )
     after = client.get("/metrics").content.decode()
     assert _sample(after, "tasks_failures_total") == _sample(before, "tasks_failures_total") + 1
-    assert _sample(after, "tasks_finished_total", status="SUCCESSFUL") == _sample(before, "tasks_finished_total", status="SUCCESSFUL") + 1
+    assert (
+        _sample(after, "tasks_finished_total", status="SUCCESSFUL")
+        == _sample(before, "tasks_finished_total", status="SUCCESSFUL") + 1
+    )

@@ -24,7 +24,12 @@ def test_register_with_a_recursion_bomb_is_400(api_client: Any) -> None:
 
 
 def test_json_just_over_the_cap_is_400_and_at_the_cap_is_parsed(api_client: Any) -> None:
-    over = {"username": "dora", "password": "explorer-Map-2024", "email": "d@example.com", "x": nested(32)}  # 33 levels with the body object
+    over = {
+        "username": "dora",
+        "password": "explorer-Map-2024",
+        "email": "d@example.com",
+        "x": nested(32),
+    }  # 33 levels with the body object
     response = api_client.post(REGISTER, over, format="json")
     assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
     at = {"username": "dora", "password": "explorer-Map-2024", "email": "d@example.com", "x": nested(31)}
@@ -34,7 +39,9 @@ def test_json_just_over_the_cap_is_400_and_at_the_cap_is_parsed(api_client: Any)
 
 @override_settings(JSON_MAX_DEPTH=2)
 def test_the_cap_is_a_setting(api_client: Any) -> None:
-    response = api_client.post(REGISTER, {"username": "dora", "password": "explorer-Map-2024", "x": [[1]]}, format="json")
+    response = api_client.post(
+        REGISTER, {"username": "dora", "password": "explorer-Map-2024", "x": [[1]]}, format="json"
+    )
     assert response.status_code == 400 and "at most 2 levels" in response.json()["detail"]
 
 
@@ -50,7 +57,9 @@ def test_form_and_multipart_bodies_are_not_affected(api_client: Any, fmt: str) -
     if fmt == "form":
         from urllib.parse import urlencode
 
-        response = api_client.generic("POST", REGISTER, urlencode(body), content_type="application/x-www-form-urlencoded")
+        response = api_client.generic(
+            "POST", REGISTER, urlencode(body), content_type="application/x-www-form-urlencoded"
+        )
     else:
         response = api_client.post(REGISTER, body, format="multipart")
     assert response.status_code == 201, response.content

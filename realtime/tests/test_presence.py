@@ -35,7 +35,14 @@ async def test_every_redis_presence_key_expires_after_its_last_connection(redis_
 
     expiries = await _expiries(redis_store)
     p = redis_store.prefix
-    assert set(expiries) == {f"{p}:c:stream:7:42", f"{p}:m:stream:7", f"{p}:i:stream:7", f"{p}:c:user:42", f"{p}:m:user", f"{p}:scopes"}
+    assert set(expiries) == {
+        f"{p}:c:stream:7:42",
+        f"{p}:m:stream:7",
+        f"{p}:i:stream:7",
+        f"{p}:c:user:42",
+        f"{p}:m:user",
+        f"{p}:scopes",
+    }
     for key, pttl in expiries.items():
         assert 0 < pttl <= TTL * 1000 + MARGIN_MS, (key, pttl)
 
@@ -51,7 +58,9 @@ async def test_refresh_extends_every_key_and_never_shortens_one(redis_store: Red
 
     p = redis_store.prefix
     expiries = await _expiries(redis_store)
-    assert expiries[f"{p}:c:room:lobby:peer-1"] > 500_000 and expiries[f"{p}:m:room:lobby"] > 500_000  # conn-long's horizon
+    assert (
+        expiries[f"{p}:c:room:lobby:peer-1"] > 500_000 and expiries[f"{p}:m:room:lobby"] > 500_000
+    )  # conn-long's horizon
     assert 0 < expiries[f"{p}:i:room:lobby"] <= 5_000 + MARGIN_MS and 0 < expiries[f"{p}:scopes"] <= 5_000 + MARGIN_MS
 
 

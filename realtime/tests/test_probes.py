@@ -46,7 +46,9 @@ def test_secrets_are_redacted_from_log_lines(line):
 
 
 def test_formatter_outputs_one_json_line_without_token():
-    record = logging.LogRecord("daphne.access", logging.INFO, __file__, 1, "WSCONNECT /ws/notifications/?token=%s", (JWT,), None)
+    record = logging.LogRecord(
+        "daphne.access", logging.INFO, __file__, 1, "WSCONNECT /ws/notifications/?token=%s", (JWT,), None
+    )
     RedactSecretsFilter().filter(record)
     line = JsonFormatter().format(record)
     assert "\n" not in line and JWT not in line and '"logger": "daphne.access"' in line

@@ -43,7 +43,9 @@ def test_uvicorn_handshake_line_is_valid_json_without_the_token():
 
 
 def test_escaped_quotes_after_a_secret_keep_the_line_valid_json():
-    record = logging.LogRecord("x", logging.INFO, __file__, 1, 'GET "/?token=%s" then "/?access=abc"', ("opaque-value",), None)
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, 'GET "/?token=%s" then "/?access=abc"', ("opaque-value",), None
+    )
     line = JsonFormatter().format(record)  # no filter: the formatter's own pass must not break the JSON
     assert "opaque-value" not in line and "abc" not in json.loads(line)["event"]
 

@@ -55,26 +55,34 @@ async def assert_authenticated(comm: WebsocketCommunicator) -> None:
 
 @SITE
 async def test_same_origin_with_session_cookie_is_accepted(session_cookie):
-    comm, connected = await handshake([(b"origin", b"http://localhost:8000"), (b"host", b"localhost:8000"), (b"cookie", session_cookie)])
+    comm, connected = await handshake(
+        [(b"origin", b"http://localhost:8000"), (b"host", b"localhost:8000"), (b"cookie", session_cookie)]
+    )
     assert connected
     await assert_authenticated(comm)
 
 
 @SITE
 async def test_other_port_on_an_allowed_host_is_refused_with_session_cookie(session_cookie):
-    _comm, connected = await handshake([(b"origin", b"http://localhost:31337"), (b"host", b"localhost:8000"), (b"cookie", session_cookie)])
+    _comm, connected = await handshake(
+        [(b"origin", b"http://localhost:31337"), (b"host", b"localhost:8000"), (b"cookie", session_cookie)]
+    )
     assert not connected
 
 
 @SITE
 async def test_other_scheme_is_refused(session_cookie):
-    _comm, connected = await handshake([(b"origin", b"https://localhost:8000"), (b"host", b"localhost:8000"), (b"cookie", session_cookie)])
+    _comm, connected = await handshake(
+        [(b"origin", b"https://localhost:8000"), (b"host", b"localhost:8000"), (b"cookie", session_cookie)]
+    )
     assert not connected
 
 
 @SITE
 async def test_host_outside_allowed_hosts_is_not_our_origin(session_cookie):
-    _comm, connected = await handshake([(b"origin", b"http://evil.example"), (b"host", b"evil.example"), (b"cookie", session_cookie)])
+    _comm, connected = await handshake(
+        [(b"origin", b"http://evil.example"), (b"host", b"evil.example"), (b"cookie", session_cookie)]
+    )
     assert not connected
 
 
@@ -85,7 +93,9 @@ async def test_origin_without_host_header_matches_nothing(session_cookie):
 
 
 @SITE
-@pytest.mark.parametrize("origin", [b"null", b"*", b"localhost:8000", b"http://localhost:8000/path", b"http://localhost:bad", b"\xff\xfe"])
+@pytest.mark.parametrize(
+    "origin", [b"null", b"*", b"localhost:8000", b"http://localhost:8000/path", b"http://localhost:bad", b"\xff\xfe"]
+)
 async def test_malformed_origins_are_refused(session_cookie, origin):
     _comm, connected = await handshake([(b"origin", origin), (b"host", b"localhost:8000"), (b"cookie", session_cookie)])
     assert not connected
@@ -93,12 +103,17 @@ async def test_malformed_origins_are_refused(session_cookie, origin):
 
 @SITE
 async def test_default_port_is_the_same_origin(session_cookie):
-    comm, connected = await handshake([(b"origin", b"https://app.example.com"), (b"host", b"app.example.com:443"), (b"cookie", session_cookie)], scheme="wss")
+    comm, connected = await handshake(
+        [(b"origin", b"https://app.example.com"), (b"host", b"app.example.com:443"), (b"cookie", session_cookie)],
+        scheme="wss",
+    )
     assert connected
     await assert_authenticated(comm)
 
 
-@override_settings(ALLOWED_HOSTS=["app.example.com"], BEHIND_TLS_PROXY=True, WS_ALLOWED_ORIGINS=[], CSRF_TRUSTED_ORIGINS=[])
+@override_settings(
+    ALLOWED_HOSTS=["app.example.com"], BEHIND_TLS_PROXY=True, WS_ALLOWED_ORIGINS=[], CSRF_TRUSTED_ORIGINS=[]
+)
 async def test_behind_tls_proxy_the_forwarded_scheme_decides(session_cookie):
     proxied = [(b"host", b"app.example.com"), (b"x-forwarded-proto", b"https"), (b"cookie", session_cookie)]
     comm, connected = await handshake([(b"origin", b"https://app.example.com"), *proxied])
@@ -110,7 +125,12 @@ async def test_behind_tls_proxy_the_forwarded_scheme_decides(session_cookie):
 
 @override_settings(ALLOWED_HOSTS=["app.example.com"], BEHIND_TLS_PROXY=False)
 async def test_forwarded_proto_is_ignored_unless_behind_a_tls_proxy(session_cookie):
-    headers = [(b"origin", b"https://app.example.com"), (b"host", b"app.example.com"), (b"x-forwarded-proto", b"https"), (b"cookie", session_cookie)]
+    headers = [
+        (b"origin", b"https://app.example.com"),
+        (b"host", b"app.example.com"),
+        (b"x-forwarded-proto", b"https"),
+        (b"cookie", session_cookie),
+    ]
     _comm, connected = await handshake(headers)
     assert not connected
 
@@ -128,7 +148,12 @@ async def test_configured_origins_match_exactly(session_cookie):
         comm, connected = await handshake(headers(origin))
         assert connected, origin
         await assert_authenticated(comm)
-    for origin in (b"https://app.example.com", b"http://app.example.com:8443", b"https://admin.example.com:444", b"https://www.example.org"):
+    for origin in (
+        b"https://app.example.com",
+        b"http://app.example.com:8443",
+        b"https://admin.example.com:444",
+        b"https://www.example.org",
+    ):
         comm, connected = await handshake(headers(origin))
         assert not connected, origin
 

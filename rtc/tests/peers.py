@@ -21,7 +21,9 @@ from websockets.asyncio.client import ClientConnection, connect
 
 
 class RoomPeer:
-    def __init__(self, name: str, ws_url: str, token: str, room_id: str, configuration: RTCConfiguration, expected: int) -> None:
+    def __init__(
+        self, name: str, ws_url: str, token: str, room_id: str, configuration: RTCConfiguration, expected: int
+    ) -> None:
         self.name = name
         self.url = f"{ws_url}/ws/rooms/{room_id}/?token={token}"
         self.configuration = configuration

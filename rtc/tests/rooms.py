@@ -10,9 +10,13 @@ from channels.db import database_sync_to_async
 from rtc.models import MemberRole, Room, RoomMember, Visibility
 
 
-def room_with_members(owner: Any, *members: Any, visibility: str = Visibility.PRIVATE, lobby_enabled: bool = False, prefix: str = "r") -> Room:
+def room_with_members(
+    owner: Any, *members: Any, visibility: str = Visibility.PRIVATE, lobby_enabled: bool = False, prefix: str = "r"
+) -> Room:
     """A room owned by `owner` with `members` (sync; `aroom_with_members` from async tests)."""
-    room = Room.objects.create(room_id=f"{prefix}-{uuid.uuid4().hex[:12]}", owner=owner, visibility=visibility, lobby_enabled=lobby_enabled)
+    room = Room.objects.create(
+        room_id=f"{prefix}-{uuid.uuid4().hex[:12]}", owner=owner, visibility=visibility, lobby_enabled=lobby_enabled
+    )
     RoomMember.objects.create(room=room, user=owner, role=MemberRole.OWNER)
     for user in members:
         if user.pk != owner.pk:

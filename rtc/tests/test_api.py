@@ -39,7 +39,12 @@ def leave_lobby(room_id: str, user) -> None:
 
 
 def test_endpoints_require_authentication(api_client):
-    for url in ["/api/rtc/rooms/", "/api/rtc/rooms/lobby/", "/api/rtc/rooms/lobby/participants/", "/api/rtc/config/?room=x"]:
+    for url in [
+        "/api/rtc/rooms/",
+        "/api/rtc/rooms/lobby/",
+        "/api/rtc/rooms/lobby/participants/",
+        "/api/rtc/config/?room=x",
+    ]:
         assert api_client.get(url).status_code == 401
 
 
@@ -142,7 +147,10 @@ def test_private_room_is_404_to_strangers_exactly_like_an_unknown_room(make_user
     assert hidden.json() == unknown.json() == {"detail": "No such room.", "code": "room_not_found"}
     for suffix in ["participants/", "lobby/", "invite/"]:
         method = client.post if suffix == "invite/" else client.get
-        assert method(f"/api/rtc/rooms/{room.room_id}/{suffix}").json() == method(f"/api/rtc/rooms/no-such-room/{suffix}").json()
+        assert (
+            method(f"/api/rtc/rooms/{room.room_id}/{suffix}").json()
+            == method(f"/api/rtc/rooms/no-such-room/{suffix}").json()
+        )
 
 
 def test_detail_for_members_hides_the_invite_and_shows_it_to_the_owner(make_user, auth_client):
@@ -163,9 +171,15 @@ def test_owner_updates_room_member_gets_403_stranger_404(make_user, auth_client)
     owner, member, stranger = make_user(), make_user(), make_user()
     room = room_with_members(owner, member)
     url = f"/api/rtc/rooms/{room.room_id}/"
-    response = auth_client(owner).patch(url, {"title": "New", "visibility": "public", "lobby_enabled": False}, format="json")
+    response = auth_client(owner).patch(
+        url, {"title": "New", "visibility": "public", "lobby_enabled": False}, format="json"
+    )
     assert response.status_code == 200
-    assert {k: response.json()[k] for k in ("title", "visibility", "lobby_enabled")} == {"title": "New", "visibility": "public", "lobby_enabled": False}
+    assert {k: response.json()[k] for k in ("title", "visibility", "lobby_enabled")} == {
+        "title": "New",
+        "visibility": "public",
+        "lobby_enabled": False,
+    }
     assert auth_client(member).patch(url, {"title": "x"}, format="json").status_code == 403
     room.visibility = "private"
     room.save()
@@ -179,9 +193,15 @@ def test_rotating_the_invite_revokes_the_old_link(make_user, auth_client):
     old = room.invite_token
     response = auth_client(owner).post(f"/api/rtc/rooms/{room.room_id}/invite/")
     assert response.status_code == 200 and response.json()["invite_token"] != old
-    assert auth_client(guest).post(f"/api/rtc/rooms/{room.room_id}/join/", {"invite": old}, format="json").status_code == 404
+    assert (
+        auth_client(guest).post(f"/api/rtc/rooms/{room.room_id}/join/", {"invite": old}, format="json").status_code
+        == 404
+    )
     new = response.json()["invite_token"]
-    assert auth_client(guest).post(f"/api/rtc/rooms/{room.room_id}/join/", {"invite": new}, format="json").status_code == 201
+    assert (
+        auth_client(guest).post(f"/api/rtc/rooms/{room.room_id}/join/", {"invite": new}, format="json").status_code
+        == 201
+    )
 
 
 def test_owner_deletes_room_others_cannot(make_user, auth_client):
@@ -219,7 +239,9 @@ def test_banned_user_cannot_join_even_with_the_token(make_user, auth_client):
     owner, banned = make_user(), make_user()
     room = room_with_members(owner, visibility="public")
     RoomBan.objects.create(room=room, user=banned, banned_by=owner)
-    response = auth_client(banned).post(f"/api/rtc/rooms/{room.room_id}/join/", {"invite": room.invite_token}, format="json")
+    response = auth_client(banned).post(
+        f"/api/rtc/rooms/{room.room_id}/join/", {"invite": room.invite_token}, format="json"
+    )
     assert response.status_code == 403 and response.json()["code"] == "banned"
 
 
@@ -276,7 +298,9 @@ def test_owner_sees_the_lobby_and_admits(make_user, auth_client):
     try:
         lobby = auth_client(owner).get(f"/api/rtc/rooms/{room.room_id}/lobby/")
         assert lobby.status_code == 200
-        assert lobby.json() == [{"user": {"id": guest.pk, "username": guest.username, "name": guest.name}, "since": "2026-01-01T00:00:00Z"}]
+        assert lobby.json() == [
+            {"user": {"id": guest.pk, "username": guest.username, "name": guest.name}, "since": "2026-01-01T00:00:00Z"}
+        ]
         assert auth_client(guest).get(f"/api/rtc/rooms/{room.room_id}/lobby/").status_code == 404  # not yet a member
         assert auth_client(owner).post(f"/api/rtc/rooms/{room.room_id}/lobby/{guest.pk}/admit/").status_code == 204
     finally:
@@ -303,7 +327,10 @@ def test_kick_removes_membership_and_ban_bars_the_user(make_user, auth_client):
     assert not RoomMember.objects.filter(room=room, user=member).exists()
     assert auth_client(member).get(f"/api/rtc/rooms/{room.room_id}/").status_code == 404
     assert client.post(f"/api/rtc/rooms/{room.room_id}/ban/", {"user_id": other.pk}, format="json").status_code == 204
-    assert RoomBan.objects.filter(room=room, user=other).exists() and not RoomMember.objects.filter(room=room, user=other).exists()
+    assert (
+        RoomBan.objects.filter(room=room, user=other).exists()
+        and not RoomMember.objects.filter(room=room, user=other).exists()
+    )
     assert auth_client(other).get(f"/api/rtc/rooms/{room.room_id}/?invite={room.invite_token}").status_code == 403
     assert client.delete(f"/api/rtc/rooms/{room.room_id}/ban/?user_id={other.pk}").status_code == 204
     assert not RoomBan.objects.filter(room=room, user=other).exists()
@@ -404,7 +431,9 @@ def test_config_is_refused_for_a_room_the_caller_may_not_join(make_user, auth_cl
     assert hidden.status_code == 404 and hidden.json()["code"] == "room_not_found"
     assert "iceServers" not in hidden.json()
     assert auth_client(banned).get(f"/api/rtc/config/?room={room.room_id}").status_code == 403
-    assert auth_client(stranger).get(f"/api/rtc/config/?room={room.room_id}&invite={room.invite_token}").status_code == 200
+    assert (
+        auth_client(stranger).get(f"/api/rtc/config/?room={room.room_id}&invite={room.invite_token}").status_code == 200
+    )
 
 
 @override_settings(**TURN)
@@ -458,7 +487,9 @@ def test_schema_documents_rtc_endpoints(make_user, auth_client):
     ],
 )
 def test_bad_requests_say_what_is_wrong_and_are_never_5xx(make_user, auth_client, method, path, status):
-    response = getattr(auth_client(make_user()), method)(path, {"room_id": ["x"], "title": ["x"], "invite": ["x"]}, format="json")
+    response = getattr(auth_client(make_user()), method)(
+        path, {"room_id": ["x"], "title": ["x"], "invite": ["x"]}, format="json"
+    )
     assert response.status_code == status, response.content
     payload = response.json()
     assert payload["detail"] and payload["code"], payload

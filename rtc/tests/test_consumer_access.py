@@ -1,4 +1,5 @@
-"""Who may join `/ws/rooms/<id>/`: members, invite holders, public rooms, the lobby; strangers and banned users never."""
+"""Who may join `/ws/rooms/<id>/`: members, invite holders, public rooms, the lobby; strangers and banned users
+never."""
 
 from __future__ import annotations
 
@@ -82,7 +83,9 @@ async def test_anyone_joins_a_public_room_without_becoming_a_member(people):
 @pytest.mark.parametrize("how", ["member", "invite", "public"])
 async def test_banned_user_is_refused_with_4403_whatever_they_hold(people, how):
     (owner, _), (banned, banned_token), _ = people
-    room = await aroom_with_members(owner, *([banned] if how == "member" else []), visibility="public" if how == "public" else "private")
+    room = await aroom_with_members(
+        owner, *([banned] if how == "member" else []), visibility="public" if how == "public" else "private"
+    )
     await database_sync_to_async(RoomBan.objects.create)(room=room, user=banned, banned_by=owner)
     comm = await room_socket(banned_token, room.room_id, invite=room.invite_token if how == "invite" else None)
     assert (await recv(comm))["data"]["code"] == "banned"
@@ -97,7 +100,11 @@ async def test_lobby_knock_then_admit_joins_the_room(people):
     knocker = await room_socket(guest_token, room.room_id)
     waiting = await recv(knocker)
     assert waiting["type"] == "lobby_waiting"
-    assert waiting["data"] == {"room_id": room.room_id, "title": room.title, "owner": {"id": owner.pk, "username": owner.username, "name": owner.name}}
+    assert waiting["data"] == {
+        "room_id": room.room_id,
+        "title": room.title,
+        "owner": {"id": owner.pk, "username": owner.username, "name": owner.name},
+    }
     knock = await recv_type(host, "knock")
     assert knock["data"] == {"user": brief(guest)}
     await send(knocker, "offer", {"target": "0" * 32, "sdp": "v=0"})  # nothing is relayed from the lobby
@@ -122,7 +129,9 @@ async def test_owner_joining_later_sees_who_waits(people):
     host = await room_socket(owner_token, room.room_id)
     await recv_type(host, "room_joined")
     lobby = await recv_type(host, "lobby")
-    assert [entry["user"] for entry in lobby["data"]["waiting"]] == [brief(guest)] and lobby["data"]["waiting"][0]["since"]
+    assert [entry["user"] for entry in lobby["data"]["waiting"]] == [brief(guest)] and lobby["data"]["waiting"][0][
+        "since"
+    ]
     await knocker.disconnect()
     await host.disconnect()
 

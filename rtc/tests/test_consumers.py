@@ -123,7 +123,11 @@ async def test_target_in_another_room_gets_error_and_nothing_is_relayed(people):
     (_, t1), (_, t2), _ = people
     a, _ = await join(t1, await new_room_for(people))
     other, other_info = await join(t2, await new_room_for(people))
-    cases: list[tuple[str, dict[str, Any]]] = [("offer", {"sdp": "v=0"}), ("answer", {"sdp": "v=0"}), ("ice_candidate", {"candidate": None})]
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("offer", {"sdp": "v=0"}),
+        ("answer", {"sdp": "v=0"}),
+        ("ice_candidate", {"candidate": None}),
+    ]
     for event_type, data in cases:
         await send(a, event_type, {"target": other_info["peer_id"], **data})
         error = await recv_type(a, "error")

@@ -45,7 +45,21 @@ def test_turn_config_refuses_to_relay_into_private_and_loopback_networks():
         ip = ipaddress.ip_address(address)
         return any(low.version == ip.version and low <= ip <= high for low, high in ranges)
 
-    for address in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.254", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1"]:
+    for address in [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "172.31.255.254",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+        "::1",
+        "fd00::1",
+        "fe80::1",
+        "::ffff:127.0.0.1",
+    ]:
         assert denied(address), address
     for address in ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111"]:
         assert not denied(address), address

@@ -42,7 +42,9 @@ async def test_owner_on_one_process_kicks_a_user_connected_to_the_other(cluster,
 
         async with httpx.AsyncClient(base_url=a.http_url, timeout=20) as client:
             response = await client.post(
-                f"/api/rtc/rooms/{room}/kick/", json={"user_id": member.pk}, headers={"Authorization": f"Bearer {owner_token}"}
+                f"/api/rtc/rooms/{room}/kick/",
+                json={"user_id": member.pk},
+                headers={"Authorization": f"Bearer {owner_token}"},
             )
         assert response.status_code == 204, response.text
         assert (await recv_type(target, "removed", timeout=WAIT))["data"] == {"room_id": room, "reason": "kicked"}

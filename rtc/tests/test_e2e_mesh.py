@@ -44,7 +44,9 @@ async def test_three_peers_build_full_mesh_and_exchange_data_channel_messages(cl
         # Both processes see the same participants (presence is in Redis).
         for server in cluster.servers:
             async with httpx.AsyncClient(base_url=server.http_url, timeout=20) as client:
-                response = await client.get(f"/api/rtc/rooms/{room}/participants/", headers={"Authorization": f"Bearer {tokens[0]}"})
+                response = await client.get(
+                    f"/api/rtc/rooms/{room}/participants/", headers={"Authorization": f"Bearer {tokens[0]}"}
+                )
             assert response.status_code == 200
             assert {p["peer_id"] for p in response.json()["participants"]} == {peer.peer_id for peer in peers}
         try:
@@ -79,7 +81,9 @@ async def test_peer_on_a_crashed_process_is_announced_as_left_by_heartbeat_expir
         left = (await recv_type(survivor, "peer_left", timeout=30, peer_id=victim_id))["data"]
         assert left == {"peer_id": victim_id, "reason": "expired"}
         async with httpx.AsyncClient(base_url=crash.servers[0].http_url, timeout=20) as client:
-            response = await client.get(f"/api/rtc/rooms/{room}/participants/", headers={"Authorization": f"Bearer {tokens[0]}"})
+            response = await client.get(
+                f"/api/rtc/rooms/{room}/participants/", headers={"Authorization": f"Bearer {tokens[0]}"}
+            )
         assert victim_id not in {p["peer_id"] for p in response.json()["participants"]}
         assert response.json()["count"] == 1
     finally:

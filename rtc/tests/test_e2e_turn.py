@@ -118,10 +118,15 @@ def room(users):
 
 async def _rtc_configuration(server, token: str, room: str) -> tuple[RTCConfiguration, dict]:
     async with httpx.AsyncClient(base_url=server.http_url, timeout=20) as client:
-        response = await client.get("/api/rtc/config/", params={"room": room}, headers={"Authorization": f"Bearer {token}"})
+        response = await client.get(
+            "/api/rtc/config/", params={"room": room}, headers={"Authorization": f"Bearer {token}"}
+        )
     assert response.status_code == 200, response.text
     body = response.json()
-    servers = [RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential")) for s in body["iceServers"]]
+    servers = [
+        RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
+        for s in body["iceServers"]
+    ]
     policy = RTCIceTransportPolicy.RELAY if body["iceTransportPolicy"] == "relay" else RTCIceTransportPolicy.ALL
     return RTCConfiguration(iceServers=servers, iceTransportPolicy=policy), body
 
@@ -145,15 +150,24 @@ async def _wait_done(peers: list[RoomPeer], timeout: float) -> bool:
         return False
 
 
-async def test_peers_connect_through_coturn_with_credentials_from_config(cluster_factory, turnserver, tokens, room, users, token_for):
+async def test_peers_connect_through_coturn_with_credentials_from_config(
+    cluster_factory, turnserver, tokens, room, users, token_for
+):
     cluster = cluster_factory(
-        1, RTC_TURN_URLS=f"turn:127.0.0.1:{turnserver.port}?transport=udp", RTC_TURN_SECRET=TURN_SECRET, RTC_TURN_ONLY="true"
+        1,
+        RTC_TURN_URLS=f"turn:127.0.0.1:{turnserver.port}?transport=udp",
+        RTC_TURN_SECRET=TURN_SECRET,
+        RTC_TURN_ONLY="true",
     )
     server = cluster.servers[0]
     async with httpx.AsyncClient(base_url=server.http_url, timeout=20) as client:
         stranger = await sync_to_async(token_for)(users[2])
-        refused = await client.get("/api/rtc/config/", params={"room": room}, headers={"Authorization": f"Bearer {stranger}"})
-    assert refused.status_code == 404 and "iceServers" not in refused.json()  # no TURN credentials for a room one may not join
+        refused = await client.get(
+            "/api/rtc/config/", params={"room": room}, headers={"Authorization": f"Bearer {stranger}"}
+        )
+    assert (
+        refused.status_code == 404 and "iceServers" not in refused.json()
+    )  # no TURN credentials for a room one may not join
     peers, body = await _connect_pair(server, tokens, room)
     try:
         assert body["iceTransportPolicy"] == "relay"
@@ -178,7 +192,10 @@ async def test_peers_connect_through_coturn_with_credentials_from_config(cluster
 
 async def test_peers_do_not_connect_when_server_secret_differs_from_coturn(cluster_factory, turnserver, tokens, room):
     cluster = cluster_factory(
-        1, RTC_TURN_URLS=f"turn:127.0.0.1:{turnserver.port}?transport=udp", RTC_TURN_SECRET="not-the-coturn-secret", RTC_TURN_ONLY="true"
+        1,
+        RTC_TURN_URLS=f"turn:127.0.0.1:{turnserver.port}?transport=udp",
+        RTC_TURN_SECRET="not-the-coturn-secret",
+        RTC_TURN_ONLY="true",
     )
     peers, _ = await _connect_pair(cluster.servers[0], tokens, room)
     try:
@@ -188,7 +205,9 @@ async def test_peers_do_not_connect_when_server_secret_differs_from_coturn(clust
         assert not any(p.received for p in peers)
         states = {pc.connectionState for p in peers for pc in p.pcs.values()}
         assert states and "connected" not in states, states
-        candidates = [line for p in peers for sdp in p.sent_sdps for line in sdp.splitlines() if line.startswith("a=candidate:")]
+        candidates = [
+            line for p in peers for sdp in p.sent_sdps for line in sdp.splitlines() if line.startswith("a=candidate:")
+        ]
         assert candidates == []
         assert "ALLOCATE processed, success" not in turnserver.log()
     finally:

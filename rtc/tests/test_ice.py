@@ -12,7 +12,8 @@ from rtc.ice import ice_configuration, turn_credentials
 
 
 def test_turn_credentials_match_known_vector():
-    # Vector computed independently with: printf '1700003600:42' | openssl dgst -sha1 -hmac north-secret -binary | base64
+    # Vector computed independently with:
+    # printf '1700003600:42' | openssl dgst -sha1 -hmac north-secret -binary | base64
     creds = turn_credentials(secret="north-secret", user_id=42, ttl_seconds=3600, now=1_700_000_000)
     assert creds.username == "1700003600:42"
     assert creds.credential == "Vvpl3+GzWo2LZteNDmUf0K3+qHY="
@@ -48,13 +49,23 @@ def test_ice_configuration_has_stun_and_turn_with_expiring_credentials():
     assert "top-secret" not in repr(config)
 
 
-@override_settings(RTC_STUN_URLS=["stun:stun.example.org"], RTC_TURN_URLS=["turn:t.example.org"], RTC_TURN_SECRET="x", RTC_TURN_ONLY=True)
+@override_settings(
+    RTC_STUN_URLS=["stun:stun.example.org"],
+    RTC_TURN_URLS=["turn:t.example.org"],
+    RTC_TURN_SECRET="x",
+    RTC_TURN_ONLY=True,
+)
 def test_turn_only_mode_uses_relay_policy_and_omits_stun():
     config = ice_configuration(user_id=1)
     assert config["iceTransportPolicy"] == "relay"
     assert [server["urls"] for server in config["iceServers"]] == [["turn:t.example.org"]]
 
 
-@override_settings(RTC_STUN_URLS=["stun:stun.example.org"], RTC_TURN_URLS=["turn:t.example.org"], RTC_TURN_SECRET="", RTC_TURN_ONLY=False)
+@override_settings(
+    RTC_STUN_URLS=["stun:stun.example.org"],
+    RTC_TURN_URLS=["turn:t.example.org"],
+    RTC_TURN_SECRET="",
+    RTC_TURN_ONLY=False,
+)
 def test_turn_without_secret_is_not_offered():
     assert ice_configuration(user_id=1)["iceServers"] == [{"urls": ["stun:stun.example.org"]}]

@@ -63,7 +63,11 @@ def test_stranger_without_lobby_or_token_gets_the_same_not_found_as_an_unknown_r
         room_access(room_id=room.room_id, user=stranger)
     with pytest.raises(NotFound) as unknown:
         room_access(room_id="never-created", user=stranger)
-    assert (hidden.value.code, hidden.value.message) == (unknown.value.code, unknown.value.message) == ("room_not_found", "No such room.")
+    assert (
+        (hidden.value.code, hidden.value.message)
+        == (unknown.value.code, unknown.value.message)
+        == ("room_not_found", "No such room.")
+    )
 
 
 @pytest.mark.django_db
@@ -78,7 +82,9 @@ def test_lobby_does_not_make_a_room_visible(trio):
 @pytest.mark.parametrize("holding", ["membership", "invite", "public"])
 def test_banned_users_are_refused_whatever_they_hold(trio, holding):
     owner, banned, _ = trio
-    room = room_with_members(owner, *([banned] if holding == "membership" else []), visibility="public" if holding == "public" else "private")
+    room = room_with_members(
+        owner, *([banned] if holding == "membership" else []), visibility="public" if holding == "public" else "private"
+    )
     RoomBan.objects.create(room=room, user=banned, banned_by=owner)
     with pytest.raises(Forbidden) as exc:
         room_access(room_id=room.room_id, user=banned, invite=room.invite_token if holding == "invite" else None)
@@ -103,7 +109,10 @@ def test_ban_removes_membership_and_owner_cannot_remove_themself(trio):
     owner, member, _ = trio
     room = room_with_members(owner, member)
     member_ban(room_id=room.room_id, actor=owner, user_id=member.pk)
-    assert not RoomMember.objects.filter(room=room, user=member).exists() and RoomBan.objects.filter(room=room, user=member).exists()
+    assert (
+        not RoomMember.objects.filter(room=room, user=member).exists()
+        and RoomBan.objects.filter(room=room, user=member).exists()
+    )
     with pytest.raises(BadRequest):
         member_kick(room_id=room.room_id, actor=owner, user_id=owner.pk)
     with pytest.raises(Forbidden):

@@ -40,10 +40,16 @@ def test_create_post_returns_full_representation(auth_client, make_user) -> None
     assert response.status_code == 201, response.data
     assert response.data["author"] == {"id": author.pk, "username": "poster", "name": "Poster P"}
     assert response.data["mentions"] == ["friend"]
-    assert (response.data["likes_count"], response.data["comments_count"], response.data["liked_by_me"]) == (0, 0, False)
+    assert (response.data["likes_count"], response.data["comments_count"], response.data["liked_by_me"]) == (
+        0,
+        0,
+        False,
+    )
 
 
-@pytest.mark.parametrize(("body", "message"), [({}, "text: This field is required."), ({"text": ""}, "text: This field may not be blank.")])
+@pytest.mark.parametrize(
+    ("body", "message"), [({}, "text: This field is required."), ({"text": ""}, "text: This field may not be blank.")]
+)
 def test_create_post_validation_names_the_field(auth_client, make_user, body: dict, message: str) -> None:
     response = auth_client(make_user()).post("/api/posts/", body)
     assert response.status_code == 400
@@ -88,7 +94,10 @@ def test_post_list_newest_first_filter_and_pagination(auth_client, make_user) ->
     page = client.get("/api/posts/", {"author": "alice_l", "limit": 2})
     assert page.data["count"] == 3
     assert [p["id"] for p in page.data["results"]] == [posts[2].pk, posts[1].pk]
-    assert client.get("/api/posts/", {"author": "alice_l", "limit": 2, "offset": 2}).data["results"][0]["id"] == posts[0].pk
+    assert (
+        client.get("/api/posts/", {"author": "alice_l", "limit": 2, "offset": 2}).data["results"][0]["id"]
+        == posts[0].pk
+    )
     assert client.get("/api/posts/").data["count"] == 4
     assert client.get("/api/posts/", {"author": "a\x00"}).status_code == 400
     assert client.get("/api/posts/", {"limit": 10**30, "offset": 10**30}).status_code == 200
@@ -105,7 +114,10 @@ def test_post_list_query_count_is_constant(auth_client, make_user, django_assert
     with django_assert_max_num_queries(3):
         response = client.get("/api/posts/")
     assert len(response.data["results"]) == 12
-    assert all(p["liked_by_me"] and p["likes_count"] == 1 and p["comments_count"] == 1 and len(p["mentions"]) == 1 for p in response.data["results"])
+    assert all(
+        p["liked_by_me"] and p["likes_count"] == 1 and p["comments_count"] == 1 and len(p["mentions"]) == 1
+        for p in response.data["results"]
+    )
 
 
 # --- likes -----------------------------------------------------------------------------------

@@ -68,7 +68,9 @@ def test_post_create_stores_mentions_and_signals_each_once(make_user, signal_log
     assert all(c["author"] == author and c["post"] == post and c["comment"] is None and c["mention"].pk for c in calls)
 
 
-@pytest.mark.parametrize(("text", "code"), [("   ", "blank"), ("x" * 5001, "max_length"), ("a\x00b", "null_characters_not_allowed")])
+@pytest.mark.parametrize(
+    ("text", "code"), [("   ", "blank"), ("x" * 5001, "max_length"), ("a\x00b", "null_characters_not_allowed")]
+)
 def test_post_create_refuses_invalid_text(make_user, text: str, code: str) -> None:
     with pytest.raises(InvalidInput) as exc:
         post_create(author=make_user(), text=text)
@@ -98,7 +100,9 @@ def test_post_delete_by_author_or_staff_signals_before_delete(make_user, signal_
     with pytest.raises(Forbidden):
         post_delete(post=post, user=other)
     seen_rows: list[bool] = []
-    post_deleted.connect(lambda post, **kw: seen_rows.append(Post.objects.filter(pk=post.pk).exists()), weak=False, dispatch_uid="t-del")
+    post_deleted.connect(
+        lambda post, **kw: seen_rows.append(Post.objects.filter(pk=post.pk).exists()), weak=False, dispatch_uid="t-del"
+    )
     try:
         post_delete(post=post, user=staff)
     finally:
@@ -155,7 +159,9 @@ def test_like_is_idempotent_and_signals_once_inside_transaction(make_user, signa
     post = post_create(author=author, text="like me")
     signal_log.listen(post_liked)
     atomic: list[bool] = []
-    post_liked.connect(lambda **kw: atomic.append(transaction.get_connection().in_atomic_block), weak=False, dispatch_uid="t-like")
+    post_liked.connect(
+        lambda **kw: atomic.append(transaction.get_connection().in_atomic_block), weak=False, dispatch_uid="t-like"
+    )
     try:
         like, created = like_create(user=fan, post=post)
         again, created_again = like_create(user=fan, post=post)
@@ -171,7 +177,9 @@ def test_like_is_idempotent_and_signals_once_inside_transaction(make_user, signa
     assert not Like.objects.exists()
 
 
-def test_signals_fire_with_receivers_seeing_committed_rows_after_commit(make_user, django_capture_on_commit_callbacks) -> None:
+def test_signals_fire_with_receivers_seeing_committed_rows_after_commit(
+    make_user, django_capture_on_commit_callbacks
+) -> None:
     author, bob = make_user(), make_user()
     committed: list[int] = []
 

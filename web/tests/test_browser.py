@@ -84,7 +84,9 @@ def users(live_db: None) -> Any:
     def make(*names: str) -> list[Any]:
         suffix = uuid.uuid4().hex[:6]
         return [
-            get_user_model().objects.create_user(username=f"{name}_{suffix}", password=PASSWORD, email=f"{name}_{suffix}@example.com")
+            get_user_model().objects.create_user(
+                username=f"{name}_{suffix}", password=PASSWORD, email=f"{name}_{suffix}@example.com"
+            )
             for name in names
         ]
 
@@ -193,7 +195,9 @@ def test_chat_message_typing_and_read_receipt_between_two_browsers(contexts: Any
     shot(bob_page, "chat-bob")
 
 
-def test_follow_raises_the_bell_count_and_mark_all_read_clears_every_tab(contexts: Any, base_url: str, users: Any) -> None:
+def test_follow_raises_the_bell_count_and_mark_all_read_clears_every_tab(
+    contexts: Any, base_url: str, users: Any
+) -> None:
     from playwright.sync_api import expect
 
     alice, bob = users("alice", "bob")
@@ -243,7 +247,9 @@ def test_live_stream_video_comments_and_viewer_count(contexts: Any, base_url: st
         "() => { const v = document.querySelector('#remote-video'); return v && v.currentTime > 0.5; }", timeout=30_000
     )
     first = bob_page.evaluate("document.querySelector('#remote-video').currentTime")
-    bob_page.wait_for_function(f"() => document.querySelector('#remote-video').currentTime > {first} + 0.5", timeout=TIMEOUT_MS)
+    bob_page.wait_for_function(
+        f"() => document.querySelector('#remote-video').currentTime > {first} + 0.5", timeout=TIMEOUT_MS
+    )
 
     bob_page.get_by_label("Comment", exact=True).fill("Great stream!")
     bob_page.get_by_role("button", name="Send").click()
@@ -251,7 +257,9 @@ def test_live_stream_video_comments_and_viewer_count(contexts: Any, base_url: st
     expect(bob_page.locator("#comments").get_by_text("Great stream!")).to_be_visible()
     alice_page.get_by_label("Comment", exact=True).fill("Thanks for watching")
     alice_page.get_by_role("button", name="Send").click()
-    expect(bob_page.locator("#comments li").filter(has_text="Thanks for watching").locator(".badge-streamer")).to_be_visible()
+    expect(
+        bob_page.locator("#comments li").filter(has_text="Thanks for watching").locator(".badge-streamer")
+    ).to_be_visible()
     shot(alice_page, "live-go")
     shot(bob_page, "live-watch")
 
@@ -262,7 +270,9 @@ def test_live_stream_video_comments_and_viewer_count(contexts: Any, base_url: st
     expect(alice_page.get_by_role("status").filter(has_text="Ended")).to_be_visible()
 
 
-def create_room_in_the_ui(page: Any, base_url: str, room: str, *, title: str, public: bool = False, lobby: bool = True) -> None:
+def create_room_in_the_ui(
+    page: Any, base_url: str, room: str, *, title: str, public: bool = False, lobby: bool = True
+) -> None:
     """The owner fills the rooms page's form and lands on the new room's page."""
     page.get_by_label("Room id").fill(room)
     page.get_by_label("Title").fill(title)
@@ -309,7 +319,9 @@ def test_owner_invites_by_link_admits_from_the_lobby_and_kicks(contexts: Any, ba
     expect(bob_page.locator("#peers li.connected").filter(has_text=alice.username)).to_be_visible()
     alice_page.get_by_label("Message to peers").fill("hello over the data channel")
     alice_page.get_by_role("button", name="Send").click()
-    expect(bob_page.locator("#room-messages li").filter(has_text="hello over the data channel")).to_contain_text(alice.username)
+    expect(bob_page.locator("#room-messages li").filter(has_text="hello over the data channel")).to_contain_text(
+        alice.username
+    )
     bob_page.get_by_label("Message to peers").fill("hi back")
     bob_page.get_by_role("button", name="Send").click()
     expect(alice_page.locator("#room-messages li").filter(has_text="hi back")).to_contain_text(bob.username)
@@ -323,7 +335,9 @@ def test_owner_invites_by_link_admits_from_the_lobby_and_kicks(contexts: Any, ba
     # carol has no link: she knocks and waits
     carol_page = login(contexts(), base_url, carol, f"/rooms/{room}/")
     carol_page.get_by_role("button", name="Connect").click()
-    expect(carol_page.get_by_role("status").filter(has_text=re.compile(r"^Waiting for .+ to let you in…$"))).to_be_visible()
+    expect(
+        carol_page.get_by_role("status").filter(has_text=re.compile(r"^Waiting for .+ to let you in…$"))
+    ).to_be_visible()
     expect(alice_page.locator("#peers").get_by_text(carol.username)).to_be_hidden()
     shot(carol_page, "room-lobby-waiting")
 
@@ -339,7 +353,9 @@ def test_owner_invites_by_link_admits_from_the_lobby_and_kicks(contexts: Any, ba
 
     # ... then kicks her: she is told, and she is gone from the others' lists
     alice_page.get_by_role("button", name=f"Kick {carol.username}").click()
-    expect(carol_page.get_by_role("status").filter(has_text="You were removed from this room by its owner.")).to_be_visible()
+    expect(
+        carol_page.get_by_role("status").filter(has_text="You were removed from this room by its owner.")
+    ).to_be_visible()
     expect(carol_page.get_by_role("button", name="Connect")).to_be_visible()
     expect(alice_page.locator("#peers").get_by_text(carol.username)).to_be_hidden()
     expect(bob_page.locator("#peers").get_by_text(carol.username)).to_be_hidden()
@@ -365,7 +381,9 @@ def test_a_stranger_to_a_private_room_is_told_it_does_not_exist(contexts: Any, b
     for path in (f"/rooms/{room}/", "/rooms/no-such-room/"):
         page = login(contexts(), base_url, mallory, path)
         page.get_by_role("button", name="Connect").click()
-        expect(page.get_by_role("status").filter(has_text="This room does not exist or you are not invited")).to_be_visible()
+        expect(
+            page.get_by_role("status").filter(has_text="This room does not exist or you are not invited")
+        ).to_be_visible()
         expect(page.get_by_role("button", name="Connect")).to_be_visible()
     shot(page, "room-not-found")
 
@@ -406,7 +424,9 @@ def test_denied_banned_and_closed_visitors_are_told_why(contexts: Any, base_url:
     expect(invite_field).not_to_have_value(link)
     expect(invite_field).to_have_value(re.compile(r"\?invite="))
     carol_page.goto(link)
-    expect(carol_page.get_by_role("status").filter(has_text="This invite link is not valid (any more).")).to_be_visible()
+    expect(
+        carol_page.get_by_role("status").filter(has_text="This invite link is not valid (any more).")
+    ).to_be_visible()
     assert "invite=" not in carol_page.url
 
     # carol knocks again; the owner deletes the room while she waits
@@ -456,7 +476,9 @@ def test_a_forged_data_channel_name_shows_under_the_real_sender(contexts: Any, b
         "text": "trust me, I am carol",
     }
     sent = bob_page.evaluate(
-        "(msg) => window.__channels.filter((c) => c.readyState === 'open').map((c) => c.send(JSON.stringify(msg))).length", forged
+        "(msg) => window.__channels.filter((c) => c.readyState === 'open')"
+        ".map((c) => c.send(JSON.stringify(msg))).length",
+        forged,
     )
     assert sent == 1
     line = alice_page.locator("#room-messages li").filter(has_text="trust me, I am carol")
@@ -489,7 +511,9 @@ def test_bulk_button_creates_five_items_and_processing_updates_live(contexts: An
 
     # "Process": the worker moves it along and the page follows live
     page.get_by_role("button", name=re.compile(r"^Process Bulk item 3 ")).click()
-    expect(page.locator("li.item").filter(has_text="Bulk item 3").get_by_label("Status: processed")).to_be_visible(timeout=30_000)
+    expect(page.locator("li.item").filter(has_text="Bulk item 3").get_by_label("Status: processed")).to_be_visible(
+        timeout=30_000
+    )
     shot(page, "items")
 
     page.set_viewport_size({"width": 375, "height": 800})
@@ -554,7 +578,9 @@ def test_feed_post_like_and_comment_with_a_mention(contexts: Any, base_url: str,
     expect(post.get_by_role("button", name="1 comment")).to_be_visible()
 
 
-def test_comment_notification_arrives_live_and_clicking_it_marks_it_read_in_every_tab(contexts: Any, base_url: str, users: Any) -> None:
+def test_comment_notification_arrives_live_and_clicking_it_marks_it_read_in_every_tab(
+    contexts: Any, base_url: str, users: Any
+) -> None:
     from playwright.sync_api import expect
 
     from social.models import Post
@@ -607,7 +633,8 @@ ACCESSIBLE_NAMES_JS = """
     const labels = Array.from(node.labels || []).map(text).join(" ").trim();
     if (labels) return labels;
     if (node.tagName === "BUTTON" && text(node)) return text(node);
-    if (node.tagName === "INPUT" && ["submit", "button", "reset"].includes(node.type) && node.value.trim()) return node.value.trim();
+    if (node.tagName === "INPUT" && ["submit", "button", "reset"].includes(node.type) && node.value.trim())
+      return node.value.trim();
     return (node.getAttribute("title") || "").trim();
   };
   return Array.from(document.querySelectorAll("input:not([type=hidden]), select, textarea, button"))
@@ -624,7 +651,8 @@ OVERFLOW_JS = """
     .filter((node) => {
       const box = node.getBoundingClientRect();
       // sr-only labels and hidden parts are 1 px or less: nothing a person sees
-      return box.width > 1 && box.height > 1 && getComputedStyle(node).visibility !== "hidden" && (box.left < -1 || box.right > width + 1);
+      return box.width > 1 && box.height > 1 && getComputedStyle(node).visibility !== "hidden"
+        && (box.left < -1 || box.right > width + 1);
     })
     .map((node) => node.outerHTML.slice(0, 120));
   return { scroll: document.documentElement.scrollWidth, viewport: width, outside };
@@ -677,14 +705,20 @@ def test_every_page_names_its_controls_and_fits_a_375px_screen(contexts: Any, ba
     def arrange() -> tuple[Any, Any]:
         follow_create(follower=alice, followee=bob)
         follow_create(follower=bob, followee=alice)  # a notification for alice's bell list
-        post = post_create(author=bob, text=f"A post with a long unbroken word {'x' * 80} and a mention @{alice.username}")
+        post = post_create(
+            author=bob, text=f"A post with a long unbroken word {'x' * 80} and a mention @{alice.username}"
+        )
         comment_create(author=alice, post=post, text="A comment to reply to")
         conversation, _ = conversation_get_or_create_direct(user=alice, other=bob)
         stream = stream_create(streamer=bob, title="Bob's accessible stream")
         stream_start(stream_id=stream.pk, user=bob)
         live_comment_create(stream_id=stream.pk, author=bob, text="Welcome, everyone")
-        item_create(owner=alice, title="An item with a fairly long title to see how it wraps on a phone", description="Details")
-        room_create(owner=alice, room_id=f"a11y-{alice.pk}", title="Alice's room with a title long enough to wrap on a phone")
+        item_create(
+            owner=alice, title="An item with a fairly long title to see how it wraps on a phone", description="Details"
+        )
+        room_create(
+            owner=alice, room_id=f"a11y-{alice.pk}", title="Alice's room with a title long enough to wrap on a phone"
+        )
         connections.close_all()
         return conversation, stream
 
@@ -715,7 +749,9 @@ def test_every_page_names_its_controls_and_fits_a_375px_screen(contexts: Any, ba
     check_both_widths(page, "feed")
     page.set_viewport_size(DESKTOP)
     page.get_by_role("button", name=re.compile(r"^Notifications")).click()
-    expect(page.get_by_role("region", name="Notifications list").get_by_role("button").filter(has_text=bob.username).first).to_be_visible()
+    expect(
+        page.get_by_role("region", name="Notifications list").get_by_role("button").filter(has_text=bob.username).first
+    ).to_be_visible()
     check_both_widths(page, "feed-bell-open")
 
     visit(f"/u/{bob.username}/")

@@ -75,21 +75,30 @@ def test_close_codes_and_event_names_are_not_copied_into_pages() -> None:
     for path in MODULES:
         if path.name == "constants.js":
             continue
-        source = "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith(("//", "*", "/*")))
+        source = "\n".join(
+            line for line in path.read_text().splitlines() if not line.lstrip().startswith(("//", "*", "/*"))
+        )
         assert not re.search(r"\b4[0-9]{3}\b", source), f"{path.name} copies a close code: use CLOSE from constants.js"
-        assert not re.search(r'\.(send|on)\("', source), f"{path.name} names an event inline: use EVENTS from constants.js"
+        assert not re.search(r'\.(send|on)\("', source), (
+            f"{path.name} names an event inline: use EVENTS from constants.js"
+        )
 
 
 def test_no_module_touches_the_page_or_the_network_at_import_time() -> None:
     """Top-level statements only declare; the entry (app.js) alone calls `start(document)`."""
-    work = re.compile(r"\b(document|window|location|navigator|fetch|api|createSocket|init|setInterval|setTimeout)\b\s*[.(]")
+    work = re.compile(
+        r"\b(document|window|location|navigator|fetch|api|createSocket|init|setInterval|setTimeout)\b\s*[.(]"
+    )
     for path in MODULES:
         top_level = [line for line in path.read_text().splitlines() if line and not line[0].isspace()]
-        statements = [line for line in top_level if not line.startswith(("//", "/*", " *", "*", "import ", "}", ")", "]"))]
+        statements = [
+            line for line in top_level if not line.startswith(("//", "/*", " *", "*", "import ", "}", ")", "]"))
+        ]
         offending = [
             line
             for line in statements
-            if (work.search(line) or re.match(r"[\w.]+\(", line)) and not re.match(r"(export )?(async )?function ", line)
+            if (work.search(line) or re.match(r"[\w.]+\(", line))
+            and not re.match(r"(export )?(async )?function ", line)
         ]
         if path == ENTRY:
             assert offending == ["start(document);"]

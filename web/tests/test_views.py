@@ -12,7 +12,18 @@ from conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/u/someone/", "/chat/", "/chat/1/", "/live/", "/live/go/", "/live/1/", "/rooms/", "/rooms/team-1/", "/items/"]
+PAGES = [
+    "/",
+    "/u/someone/",
+    "/chat/",
+    "/chat/1/",
+    "/live/",
+    "/live/go/",
+    "/live/1/",
+    "/rooms/",
+    "/rooms/team-1/",
+    "/items/",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -36,7 +47,16 @@ def test_pages_render_for_a_logged_in_user(client: Client, make_user: Any, path:
 
 def test_page_scripts_and_styles_are_served(client: Client, make_user: Any) -> None:
     client.force_login(make_user())
-    for asset in ["js/app.js", "js/socket.js", "js/api.js", "js/chat.js", "js/items.js", "js/live_go.js", "js/room.js", "css/app.css"]:
+    for asset in [
+        "js/app.js",
+        "js/socket.js",
+        "js/api.js",
+        "js/chat.js",
+        "js/items.js",
+        "js/live_go.js",
+        "js/room.js",
+        "css/app.css",
+    ]:
         response = client.get(f"/static/{asset}")
         assert response.status_code == 200, asset
 
@@ -94,7 +114,9 @@ def test_signup_shows_errors_and_creates_nothing(client: Client) -> None:
 
 @pytest.mark.parametrize("username", ["me", "ME"])
 def test_signup_refuses_the_reserved_username_like_the_api(client: Client, username: str) -> None:
-    response = client.post("/signup/", {"username": username, "email": "me@example.com", "password1": PASSWORD, "password2": PASSWORD})
+    response = client.post(
+        "/signup/", {"username": username, "email": "me@example.com", "password1": PASSWORD, "password2": PASSWORD}
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["username"] == [f"The username '{username}' is reserved."]
     assert not get_user_model().objects.filter(username__iexact="me").exists()
@@ -152,7 +174,9 @@ def test_api_write_with_session_needs_the_csrf_header(make_user: Any) -> None:
     assert refused.status_code == 403
     assert "CSRF" in refused.json()["detail"]
 
-    accepted = browser.post("/api/items/", {"title": "with header"}, content_type="application/json", headers={"X-CSRFToken": token})
+    accepted = browser.post(
+        "/api/items/", {"title": "with header"}, content_type="application/json", headers={"X-CSRFToken": token}
+    )
     assert accepted.status_code == 201
     assert accepted.json()["title"] == "with header"
 

@@ -32,7 +32,9 @@ class Command(BaseCommand):
     help = "Create demo users (alice, bob, carol), follows, posts, comments, likes and items. Safe to run repeatedly."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--force", action="store_true", help="seed even when DEBUG is off (never on a production database)")
+        parser.add_argument(
+            "--force", action="store_true", help="seed even when DEBUG is off (never on a production database)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
@@ -49,12 +51,20 @@ class Command(BaseCommand):
         else:
             self._social(users)
         self._items(users)
-        self.stdout.write(self.style.SUCCESS(f"Demo users: {', '.join(users)} (password: {password}); alice is a superuser (/admin/)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo users: {', '.join(users)} (password: {password}); alice is a superuser (/admin/)."
+            )
+        )
 
     def _user(self, spec: dict[str, Any], password: str) -> User:
         user, created = User.objects.get_or_create(
             username=spec["username"],
-            defaults={"email": f"{spec['username']}@example.com", "display_name": spec["display_name"], "bio": spec["bio"]},
+            defaults={
+                "email": f"{spec['username']}@example.com",
+                "display_name": spec["display_name"],
+                "bio": spec["bio"],
+            },
         )
         changed: list[str] = []
         if created or not user.check_password(password):
@@ -99,6 +109,10 @@ class Command(BaseCommand):
                 items=[
                     {"title": f"{username.title()}'s first item", "description": "Created by seed_demo."},
                     {"title": f"{username.title()}'s second item", "description": "Try the Process button."},
-                    {"title": f"{username.title()}'s third item", "description": "Pending review.", "status": "pending"},
+                    {
+                        "title": f"{username.title()}'s third item",
+                        "description": "Pending review.",
+                        "status": "pending",
+                    },
                 ],
             )

@@ -22,7 +22,9 @@ class Command(BaseCommand):
     help = "Prune finished task results (once, or every --every seconds until stopped)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--every", type=float, default=0, help="Repeat every N seconds until SIGTERM/SIGINT (default: run once).")
+        parser.add_argument(
+            "--every", type=float, default=0, help="Repeat every N seconds until SIGTERM/SIGINT (default: run once)."
+        )
         parser.add_argument(
             "--task-results-days",
             type=int,
