@@ -41,4 +41,5 @@ class SignupForm(UserCreationForm):
             return None
 
     def save(self, commit: bool = True) -> User:
-        raise NotImplementedError("use register(): accounts are created by accounts.services.user_register")
+        # ModelForm.save() would create the user without the service's rules (reserved names, ...).
+        raise TypeError("SignupForm has no save(): call register(), which goes through accounts.services.user_register")
