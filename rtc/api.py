@@ -222,16 +222,20 @@ class LobbyDecisionView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# Kick and ban answer alike: 204, or why not.
+REMOVE_RESPONSES = {
+    204: None,
+    400: OpenApiResponse(description="The owner themself, or a bad user_id."),
+    403: NOT_OWNER,
+    404: NOT_VISIBLE,
+}
+
+
 class KickView(APIView):
     @extend_schema(
         summary="Owner: remove a member; their sockets in the room get `removed` (kicked), then close 4403",
         request=UserIdInput,
-        responses={
-            204: None,
-            400: OpenApiResponse(description="The owner themself, or a bad user_id."),
-            403: NOT_OWNER,
-            404: NOT_VISIBLE,
-        },
+        responses=REMOVE_RESPONSES,
         tags=TAGS,
     )
     def post(self, request: Request, room_id: str) -> Response:
@@ -244,12 +248,7 @@ class BanView(APIView):
     @extend_schema(
         summary="Owner: remove and bar a user; their sockets get `removed` (banned), then close 4403",
         request=UserIdInput,
-        responses={
-            204: None,
-            400: OpenApiResponse(description="The owner themself, or a bad user_id."),
-            403: NOT_OWNER,
-            404: NOT_VISIBLE,
-        },
+        responses=REMOVE_RESPONSES,
         tags=TAGS,
     )
     def post(self, request: Request, room_id: str) -> Response:
