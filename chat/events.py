@@ -12,20 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from realtime.events import Event, Payload, event, payload
+from realtime.events import Event, Payload, UserBrief, event, payload
 
 if TYPE_CHECKING:
     from chat.models import Conversation, Membership, Message
-
-
-@payload
-class UserBrief(Payload):
-    id: int
-    username: str
-
-    @classmethod
-    def of(cls, user: Any) -> UserBrief:
-        return cls(id=user.pk, username=user.username)
 
 
 @payload

@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from chat.events import MessageData
 from realtime.fields import MAX_DB_ID, StrictBooleanField, StrictCharField, StrictIdField
-from realtime.outputs import PayloadOutput
+from realtime.outputs import PayloadOutput, UserBriefOutput
 
 # --- inputs ---------------------------------------------------------------------
 
@@ -73,11 +73,6 @@ class MessagePageQuery(serializers.Serializer):
 
 
 # --- outputs --------------------------------------------------------------------
-
-
-class UserBriefOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
 
 
 class MessageOutput(PayloadOutput):

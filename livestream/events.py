@@ -6,13 +6,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from livestream.models import LiveComment, Stream
-from realtime.events import OMIT, Event, Payload, event, payload
-
-
-@payload
-class UserBrief(Payload):
-    id: int | None
-    username: str | None
+from realtime.events import OMIT, Event, Payload, UserBrief, event, payload
 
 
 @payload
@@ -31,7 +25,7 @@ class StreamData(Payload):
     def of(cls, stream: Stream) -> StreamData:
         return cls(
             id=stream.pk,
-            streamer=UserBrief(id=stream.streamer_id, username=stream.streamer.username),
+            streamer=UserBrief.of(stream.streamer),
             title=stream.title,
             status=stream.status,
             started_at=stream.started_at,

@@ -11,16 +11,12 @@ from rest_framework import serializers
 
 from livestream.models import ChannelRole, LiveComment, Stream
 from realtime.fields import MAX_DB_ID, StrictCharField, StrictIdField
+from realtime.outputs import UserBriefOutput
 from realtime.webrtc import CandidateInitInput
 
 
-class UserBriefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-
-
 class StreamOutputSerializer(serializers.ModelSerializer):
-    streamer = UserBriefSerializer()
+    streamer = UserBriefOutput()
 
     class Meta:
         model = Stream
@@ -42,7 +38,7 @@ class StreamCreateSerializer(serializers.Serializer):
 
 
 class CommentOutputSerializer(serializers.ModelSerializer):
-    author = UserBriefSerializer()
+    author = UserBriefOutput()
 
     class Meta:
         model = LiveComment
@@ -54,7 +50,7 @@ class UsernameSerializer(serializers.Serializer):
 
 
 class ChannelRoleOutputSerializer(serializers.ModelSerializer):
-    user = UserBriefSerializer()
+    user = UserBriefOutput()
 
     class Meta:
         model = ChannelRole
@@ -63,7 +59,7 @@ class ChannelRoleOutputSerializer(serializers.ModelSerializer):
 
 class ModerationResultSerializer(serializers.Serializer):
     stream = serializers.IntegerField()
-    user = UserBriefSerializer()
+    user = UserBriefOutput()
     action = serializers.ChoiceField(choices=["kicked", "banned"])
 
 

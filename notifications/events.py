@@ -1,7 +1,8 @@
 """Every WebSocket event the notifications app publishes, declared once (realtime/events.py).
 
 Documented in docs/protocol.md ("Notifications socket"). All go to `user_group(recipient)`,
-so every socket of the user (every tab, every server process) gets them.
+so every personal socket of the user (every tab, every server process) gets them; the
+personal socket's own frames (`connection_established`, `stats`) are core (realtime/events.py).
 """
 
 from __future__ import annotations
@@ -18,20 +19,6 @@ class Actor(Payload):
     id: int
     username: str
     name: str
-
-
-@payload
-class PersonalUser(Payload):
-    id: int
-    username: str
-
-
-@event
-class ConnectionEstablished(Event):
-    """The personal socket's first frame."""
-
-    type: ClassVar[Literal["connection_established"]] = "connection_established"
-    user: PersonalUser
 
 
 @payload
@@ -120,21 +107,3 @@ class NotificationsRemoved(Event):
 
     type: ClassVar[Literal["notifications_removed"]] = "notifications_removed"
     ids: list[int]
-
-
-@event
-class Stats(Event):
-    """Staff only, on request (`stats_subscribe`): cluster figures every STATS_REPORT_SECONDS (realtime.stats)."""
-
-    type: ClassVar[Literal["stats"]] = "stats"
-    ts: str
-    sockets: int
-    online_users: int
-    presence_entries: int
-    active_conversations: int
-    messages_last_minute: int
-    messages_per_second: float
-    live: dict[str, Any]
-    rooms: dict[str, Any]
-    tasks: dict[str, Any]
-    processes: list[dict[str, Any]]

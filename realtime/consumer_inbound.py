@@ -38,6 +38,18 @@ class EmptyInput(serializers.Serializer):
 
 
 Handler = tuple[str, type[serializers.Serializer]]
+BoundHandler = tuple[Callable[[dict[str, Any]], Awaitable[None]], type[serializers.Serializer]]
+
+
+def handler_table(cls: type) -> dict[str, Handler]:
+    """client event type -> (method name, input serializer), from the `@handles` marks of `cls` and its bases."""
+    table: dict[str, Handler] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            mark = getattr(value, "_handles", None)
+            if mark is not None:
+                table[mark[0]] = (name, mark[1])
+    return table
 
 
 def handles(client_type: str, input_class: type[serializers.Serializer] = EmptyInput) -> Callable[[F], F]:
@@ -87,13 +99,18 @@ class InboundMixin:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        table: dict[str, Handler] = {}
-        for klass in reversed(cls.__mro__):
-            for name, value in vars(klass).items():
-                mark = getattr(value, "_handles", None)
-                if mark is not None:
-                    table[mark[0]] = (name, mark[1])
-        cls.handlers = table
+        cls.handlers = handler_table(cls)
+
+    def find_handler(self, frame_type: str) -> BoundHandler | None:
+        """The bound handler of a client type and its input serializer (None: not accepted here)."""
+        if frame_type not in self.handlers:
+            return None
+        method_name, input_class = self.handlers[frame_type]
+        return getattr(self, method_name), input_class
+
+    def client_types(self) -> list[str]:
+        """The client types `@handles` declares for this socket (the built-in ones aside)."""
+        return list(self.handlers)
 
     def start_limits(self) -> None:
         self.bucket = TokenBucket(settings.WS_RATE_LIMIT_PER_SECOND, settings.WS_RATE_LIMIT_BURST)
@@ -169,22 +186,21 @@ class InboundMixin:
 
     async def handle(self, frame_type: str, data: dict[str, Any]) -> None:
         """Validate `data` with the handler's input serializer and call the handler."""
-        handler = self.handlers.get(frame_type)
+        handler = self.find_handler(frame_type)
         if handler is None:
             await self.send_error(
                 "unknown_type",
                 f"Unknown message type {frame_type[:64]!r}.",
                 type=frame_type[:64],
-                supported=sorted([*self.handlers, *BUILTIN_TYPES]),
+                supported=sorted([*self.client_types(), *BUILTIN_TYPES]),
             )
             return
-        method_name, input_class = handler
+        method, input_class = handler
         serializer = input_class(data=data)
         if not serializer.is_valid():
             errors = serializer.errors
             await self.send_error("invalid", _describe(errors), type=frame_type, errors=_plain(errors))
             return
-        method: Callable[[dict[str, Any]], Awaitable[None]] = getattr(self, method_name)
         try:
             await method(serializer.validated_data)
         except ServiceError as exc:

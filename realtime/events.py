@@ -203,6 +203,22 @@ def load_catalogue() -> dict[tuple[str, str], type[Event]]:
     return CATALOGUE
 
 
+# --- the one user-brief shape ---------------------------------------------------------
+
+
+@payload
+class UserBrief(Payload):
+    """A user inside another object, on every socket and in REST (`realtime.outputs.UserBriefOutput`)."""
+
+    # None only for a user known from a presence entry whose row is gone (live-stream peers)
+    id: int | None
+    username: str | None
+
+    @classmethod
+    def of(cls, user: Any) -> UserBrief:
+        return cls(id=user.pk, username=user.username)
+
+
 # --- the core's own events --------------------------------------------------------
 
 
@@ -251,3 +267,32 @@ class UserOffline(Event):
 def error(code: str, message: str, *, type: str = OMIT, **extra: Any) -> Error:
     """An `error` event; `type` is the client frame type it answers. Unknown extras are a TypeError."""
     return Error(code=code, message=message, type_=type, **extra)
+
+
+# --- the personal socket's own events (realtime/personal.py) -----------------------------
+
+
+@event
+class ConnectionEstablished(Event):
+    """The personal socket's first frame (realtime/personal.py)."""
+
+    type: ClassVar[Literal["connection_established"]] = "connection_established"
+    user: UserBrief
+
+
+@event
+class Stats(Event):
+    """Staff only, on request (`stats_subscribe`): cluster figures every STATS_REPORT_SECONDS (realtime.stats)."""
+
+    type: ClassVar[Literal["stats"]] = "stats"
+    ts: str
+    sockets: int
+    online_users: int
+    presence_entries: int
+    active_conversations: int
+    messages_last_minute: int
+    messages_per_second: float
+    live: dict[str, Any]
+    rooms: dict[str, Any]
+    tasks: dict[str, Any]
+    processes: list[dict[str, Any]]

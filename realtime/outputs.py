@@ -25,6 +25,13 @@ class PayloadOutput(serializers.Serializer):
         return _render(self, data)
 
 
+class UserBriefOutput(serializers.Serializer):
+    """The REST side of `realtime.events.UserBrief`: a user inside another object."""
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
 def _render(serializer: serializers.Serializer, data: dict[str, Any]) -> dict[str, Any]:
     data = dict(data)
     for name, field in serializer.fields.items():

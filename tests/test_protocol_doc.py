@@ -41,14 +41,15 @@ SKIP_DIRS = {
     "docs",
 }
 
-# The "## " heading (a substring of it) that documents each app's socket.
-SECTIONS = {
-    "realtime": "## Envelope",  # core frames: envelope, errors and the common events
-    "notifications": "## Notifications socket",
-    "chat": "## Chat socket",
-    "items": "## Items events",
-    "livestream": "## Live streams",
-    "rtc": "## P2P rooms",
+# The "## " headings (the start of them) that document each app's socket.
+SECTIONS: dict[str, tuple[str, ...]] = {
+    # core frames: envelope, errors and the common events; the personal socket's own frames
+    "realtime": ("## Envelope", "## Notifications socket"),
+    "notifications": ("## Notifications socket",),
+    "chat": ("## Chat socket",),
+    "items": ("## Items events",),
+    "livestream": ("## Live streams",),
+    "rtc": ("## P2P rooms",),
 }
 CLIENT_SUBSECTION = "### Client → server"
 
@@ -160,11 +161,18 @@ def _documented(name: str, text: str) -> bool:
     return f"`{name}`" in text
 
 
-def _section_for(app: str, sections: dict[str, str]) -> str:
-    heading = SECTIONS[app]
-    matches = [body for title, body in sections.items() if title.startswith(heading)]
-    assert matches, f"docs/protocol.md has no section starting with {heading!r} for {app}"
-    return matches[0]
+def _sections_for(app: str, sections: dict[str, str]) -> list[str]:
+    found = []
+    for heading in SECTIONS[app]:
+        matches = [body for title, body in sections.items() if title.startswith(heading)]
+        assert matches, f"docs/protocol.md has no section starting with {heading!r} for {app}"
+        found.append(matches[0])
+    return found
+
+
+def _outside_client(app: str, sections: dict[str, str]) -> str:
+    """The app's sections without their "Client → server" subsections."""
+    return "\n".join(_split_client(section)[0] for section in _sections_for(app, sections))
 
 
 def test_the_catalogue_finds_the_event_types_of_every_app() -> None:
@@ -177,8 +185,9 @@ def test_the_catalogue_finds_the_event_types_of_every_app() -> None:
     assert {"room_joined", "peer_left", "broadcast"} <= catalogue.server["rtc"]
     assert "notification_batch" in catalogue.server["notifications"]  # sent by the consumer itself
     assert {"chat_message", "typing", "message_delivered", "mark_read"} == catalogue.client["chat"]
-    assert catalogue.client["notifications"] == {"mark_read", "mark_all_read", "stats_subscribe", "stats_unsubscribe"}
-    assert catalogue.client["realtime"] == {"ping", "authenticate"}
+    assert catalogue.client["notifications"] == {"mark_read", "mark_all_read"}  # its personal-socket hook
+    assert catalogue.client["realtime"] == {"ping", "authenticate", "stats_subscribe", "stats_unsubscribe"}
+    assert {"connection_established", "stats"} <= catalogue.server["realtime"]  # the personal socket's own
     assert set(catalogue.server) <= set(SECTIONS), (
         f"an app publishes events but has no section in SECTIONS: {set(catalogue.server) - set(SECTIONS)}"
     )
@@ -189,7 +198,7 @@ def test_every_server_event_type_is_documented_in_its_apps_section() -> None:
     sections = _sections(DOC.read_text())
     missing = []
     for app, types in sorted(catalogue.server.items()):
-        outside_client, _ = _split_client(_section_for(app, sections))
+        outside_client = _outside_client(app, sections)
         for event_type in sorted(types):
             if not _documented(event_type, outside_client):
                 missing.append(f"{app}: `{event_type}` (sent at {catalogue.where[(app, event_type)]})")
@@ -201,10 +210,8 @@ def test_every_client_event_type_is_documented_in_its_apps_client_section() -> N
     sections = _sections(DOC.read_text())
     missing = []
     for app, types in sorted(catalogue.client.items()):
-        section = _section_for(app, sections)
-        _, client_part = _split_client(section)
         # the core's `ping` is documented in the common events table of the envelope section
-        text = client_part or section
+        text = "\n".join(_split_client(section)[1] or section for section in _sections_for(app, sections))
         for event_type in sorted(types):
             if not _documented(event_type, text):
                 missing.append(f"{app}: `{event_type}` (accepted at {catalogue.where[(app, event_type)]})")
@@ -306,7 +313,7 @@ def test_every_documented_shape_names_exactly_the_events_fields() -> None:
     sections = _sections(DOC.read_text())
     problems = []
     for (app, event_type), event_class in sorted(load_catalogue().items()):
-        outside_client, _ = _split_client(_section_for(app, sections))
+        outside_client = _outside_client(app, sections)
         fields = set(event_class.field_names())
         optional = set(event_class.optional_fields())
         shapes = _table_shapes(outside_client, event_type) + _inline_shapes(outside_client, event_type)

@@ -13,12 +13,12 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from items.services import item_bulk_create, item_bulk_status_update, item_create, item_delete, item_update
-from notifications import routing
+from realtime import personal
 from realtime.testing import open_socket, recv, recv_type, socket_app
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-app = socket_app(routing.websocket_urlpatterns)
+app = socket_app(personal.websocket_urlpatterns)
 ITEM_KEYS = {"id", "title", "status", "processed_at", "updated_at"}
 
 

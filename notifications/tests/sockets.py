@@ -10,11 +10,12 @@ from typing import Any
 from channels.testing import WebsocketCommunicator
 
 from accounts.models import Follow
-from notifications import routing, services
+from notifications import services
+from realtime import personal
 from realtime.testing import open_socket, recv, socket_app
 from social.models import Comment, Like, Post
 
-app = socket_app(routing.websocket_urlpatterns)
+app = socket_app(personal.websocket_urlpatterns)
 
 
 async def connect(token: str, query: str = "") -> WebsocketCommunicator:

@@ -137,7 +137,7 @@ async def test_metrics_and_stats_after_a_scripted_session_on_two_processes(
         text = await until(lambda: scrape(one), lambda t: sample(t, "realtime_ws_open_sockets") == 4)
         for body in (text, await scrape(two)):
             assert sample(body, "realtime_ws_connects_total") == 5
-            assert sample(body, "realtime_ws_connects_total", route="NotificationConsumer") == 2
+            assert sample(body, "realtime_ws_connects_total", route="PersonalConsumer") == 2
             assert sample(body, "realtime_ws_open_sockets") == 4
             assert sample(body, "realtime_ws_open_sockets", route="LiveConsumer") == 1
             assert sample(body, "realtime_ws_closes_total", route="LiveConsumer", code=str(closecodes.FORBIDDEN)) == 1

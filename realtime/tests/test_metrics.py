@@ -59,16 +59,8 @@ async def test_a_socket_moves_the_connect_frame_and_close_counters(make_user, cl
     from asgiref.sync import sync_to_async
 
     user = await sync_to_async(make_user)("metric-user")
-    token = await sync_to_async(access_token)(user)
     before = (await sync_to_async(client.get)("/metrics")).content.decode()
-    app = websocket_stack(URLRouter(websocket_urlpatterns))
-    ws = WebsocketCommunicator(
-        app, f"/ws/notifications/?token={token}", headers=[(b"origin", b"http://testserver"), (b"host", b"testserver")]
-    )
-    connected, _ = await ws.connect()
-    assert connected
-    await ws.receive_json_from()  # connection_established
-    await ws.receive_json_from()  # unread_count
+    ws = await _personal_socket(user)
     await ws.send_json_to({"type": "ping", "data": {}})
     assert (await ws.receive_json_from())["type"] == "pong"
     await ws.send_json_to({"type": "mark_read", "data": {"id": "x"}})
@@ -76,7 +68,7 @@ async def test_a_socket_moves_the_connect_frame_and_close_counters(make_user, cl
     during = (await sync_to_async(client.get)("/metrics")).content.decode()
     await ws.disconnect()
     after = (await sync_to_async(client.get)("/metrics")).content.decode()
-    route = {"route": "NotificationConsumer"}
+    route = {"route": "PersonalConsumer"}
     assert (
         _sample(during, "realtime_ws_open_sockets", **route) == _sample(before, "realtime_ws_open_sockets", **route) + 1
     )

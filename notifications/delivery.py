@@ -1,0 +1,131 @@
+"""Notifications' part of the personal socket (realtime/personal.py): a delivery hook.
+
+Registered in `NotificationsConfig.ready()`. Contract, per socket:
+* connect (after the core's `connection_established`): `unread_count` {count}; with
+  `?after=<id>` then every notification with a larger id, oldest first, as
+  `new_notification`, before any live event (live events queue while the backlog is sent, and
+  notifications already sent are dropped by id: no gap, no duplicate);
+* `new_notification` of high priority is forwarded at once; medium/low ones are held for
+  NOTIFICATIONS_BATCH_WINDOW_SECONDS from the first one and sent as one `notification_batch` (or a
+  lone `new_notification`); `unread_count` frames arriving while a batch is held are coalesced into
+  the newest one, sent right after the batch; a `notification_read`, `mark_all_read` or
+  `notifications_removed` arriving while a batch is held sends the batch first;
+* anything else on the user's group is left to the core, which forwards it untouched;
+* client `mark_read` {id} / `mark_all_read` {}: someone else's id -> `error` frame, nothing changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from django.conf import settings
+
+from notifications import events, selectors, services
+from notifications.models import Priority
+from notifications.serializers import NotificationRefInput
+from realtime import metrics
+from realtime.consumers import EmptyInput, handles
+from realtime.db import db
+from realtime.envelope import encode_event
+from realtime.personal import PersonalHook
+
+RESUME_LIMIT = 200
+BATCHED_PRIORITIES = frozenset({Priority.MEDIUM, Priority.LOW})
+# Events about existing notifications: a held batch goes out before them, so a
+# client never gets a notification after the frame that marked it read or removed it.
+FLUSH_BEFORE = frozenset({events.NotificationRead.type, events.MarkAllRead.type, events.NotificationsRemoved.type})
+
+
+class NotificationDelivery(PersonalHook):
+    """The unread counter, the `?after=` backlog, batching by priority and `mark_read` on the personal socket."""
+
+    async def on_connect(self) -> None:
+        self.pending: list[str] = []
+        self.pending_unread: str | None = None
+        self.flush_task: asyncio.Task | None = None
+        self.sent_up_to = 0
+        socket = self.socket
+        count = await db(selectors.unread_count)(user_id=socket.user.pk)
+        await socket.send_event(events.UnreadCount(count=count))
+        after = await socket.after_param()
+        if after is not None:
+            backlog = await db(_backlog_frames)(socket.user.pk, after)
+            for notification_id, text in backlog:
+                await socket.send(text_data=text)
+                self.sent_up_to = notification_id
+
+    async def on_disconnect(self, code: int) -> None:
+        flush_task = getattr(self, "flush_task", None)
+        if flush_task is not None:
+            flush_task.cancel()
+
+    # --- client frames ---------------------------------------------------------
+
+    @handles("mark_read", NotificationRefInput)
+    async def on_mark_read(self, data: dict[str, Any]) -> None:
+        await db(services.notification_mark_read)(user=self.socket.user, notification_id=data["id"])
+
+    @handles("mark_all_read", EmptyInput)
+    async def on_mark_all_read(self, data: dict[str, Any]) -> None:
+        await db(services.notification_mark_all_read)(user=self.socket.user)
+
+    # --- group events -----------------------------------------------------------
+
+    async def deliver(self, message: dict[str, Any]) -> bool:
+        event = message.get("event")
+        if event == events.NewNotification.type:
+            await self._new_notification(message)
+            return True
+        if event == events.UnreadCount.type and self.pending:
+            self.pending_unread = message["text"]  # the newest count wins
+            return True
+        if event in FLUSH_BEFORE and self.pending:
+            if self.flush_task is not None:
+                self.flush_task.cancel()
+                self.flush_task = None
+            await self.flush()
+        return False
+
+    async def _new_notification(self, message: dict[str, Any]) -> None:
+        meta = message.get("meta") or {}
+        notification_id = meta.get("notification_id") or 0
+        if notification_id and notification_id <= self.sent_up_to:
+            return  # already sent in the resume backlog
+        if meta.get("priority") in BATCHED_PRIORITIES:
+            self.pending.append(message["text"])
+            if self.flush_task is None:
+                self.flush_task = asyncio.ensure_future(self._flush_later())
+            return
+        await self.socket.send(text_data=message["text"])
+
+    async def _flush_later(self) -> None:
+        try:
+            await asyncio.sleep(float(getattr(settings, "NOTIFICATIONS_BATCH_WINDOW_SECONDS", 2.0)))
+        except asyncio.CancelledError:
+            return
+        self.flush_task = None
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Send the held notifications as one frame, then the newest held unread_count."""
+        pending, self.pending = self.pending, []
+        unread, self.pending_unread = self.pending_unread, None
+        if len(pending) == 1:
+            await self.send_raw(pending[0])
+        elif pending:
+            metrics.notifications_batched(len(pending))
+            items = [json.loads(text)["data"] for text in pending]
+            await self.send_raw(encode_event(events.NotificationBatch(notifications=items, count=len(items))))
+        if unread is not None:
+            await self.send_raw(unread)
+
+    async def send_raw(self, text: str) -> None:
+        if not self.socket.closed:
+            await self.socket.send(text_data=text)
+
+
+def _backlog_frames(user_id: int, after: int) -> list[tuple[int, str]]:
+    notifications = selectors.notification_backlog(user_id=user_id, after_id=after, limit=RESUME_LIMIT)
+    return [(n.pk, encode_event(events.NewNotification.of(n), event_id=n.pk)) for n in notifications]
