@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 from django.apps import apps
-from django.db.models import Count, Exists, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from accounts.models import Follow, User
-
-
-def _count(model: type[Model], field: str) -> Coalesce:
-    """A correlated COUNT subquery: several counters on one row without multiplying joins."""
-    subquery = (
-        model._default_manager.filter(**{field: OuterRef("pk")})
-        .order_by()
-        .values(field)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(subquery, output_field=IntegerField()), Value(0))
+from realtime.selectors import count_of
 
 
 def user_list(*, search: str = "") -> QuerySet[User]:
@@ -33,9 +21,9 @@ def user_profiles(*, viewer: User | None) -> QuerySet[User]:
     """Users annotated with followers_count, following_count, posts_count and is_following (viewer follows them)."""
     post_model = apps.get_model("social", "Post")
     qs = User.objects.filter(is_active=True).annotate(
-        followers_count=_count(Follow, "followee"),
-        following_count=_count(Follow, "follower"),
-        posts_count=_count(post_model, "author"),
+        followers_count=count_of(Follow, "followee"),
+        following_count=count_of(Follow, "follower"),
+        posts_count=count_of(post_model, "author"),
     )
     if viewer is not None and viewer.is_authenticated:
         qs = qs.annotate(is_following=Exists(Follow.objects.filter(follower=viewer, followee=OuterRef("pk"))))

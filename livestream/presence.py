@@ -88,7 +88,7 @@ def schedule_grace_check(stream_id: int) -> None:
         try:
             await asyncio.sleep(float(settings.LIVE_STREAMER_GRACE_SECONDS) + 0.25)
             result = await check_streamer_absent(stream_id)
-            if result == "waiting":  # the streamer came back and left again: that departure's timer decides
+            if result == GraceState.WAITING:  # the streamer came back and left again: that departure's timer decides
                 return
         except asyncio.CancelledError:
             raise
@@ -120,7 +120,7 @@ async def _viewer_expired(scope: str, member: str, remaining: int) -> None:
 @on_presence_expired("streamer")
 async def _streamer_expired(scope: str, member: str, remaining: int) -> None:
     stream_id = int(scope.split(":", 1)[1])
-    if await check_streamer_absent(stream_id) == "marked":
+    if await check_streamer_absent(stream_id) == GraceState.MARKED:
         schedule_grace_check(stream_id)
 
 

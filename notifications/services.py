@@ -20,6 +20,7 @@ from typing import Any, ParamSpec, TypeVar
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -67,57 +68,44 @@ def _user(obj: Any, *names: str) -> Any:
     return None
 
 
+def _target(kind: str, obj: Any, url_name: str, url_arg: Any, **fields: Any) -> dict[str, Any]:
+    """A notification target: a snapshot of the object, with the URL its own app routes (reverse)."""
+    return {"type": kind, "id": obj.pk, **fields, "url": reverse(url_name, args=[url_arg])}
+
+
 def post_summary(post: Any) -> dict[str, Any]:
-    return {
-        "type": "post",
-        "id": post.pk,
-        "excerpt": _excerpt(getattr(post, "text", "")),
-        "url": f"/api/posts/{post.pk}/",
-    }
+    return _target("post", post, "post-detail", post.pk, excerpt=_excerpt(getattr(post, "text", "")))
 
 
 def comment_summary(comment: Any, post: Any | None = None) -> dict[str, Any]:
     post_id = getattr(post, "pk", None) or _fk_id(comment, "post")
-    return {
-        "type": "comment",
-        "id": comment.pk,
-        "post_id": post_id,
-        "excerpt": _excerpt(getattr(comment, "text", "")),
-        "url": f"/api/posts/{post_id}/comments/",
-    }
+    return _target(
+        "comment", comment, "post-comments", post_id, post_id=post_id, excerpt=_excerpt(getattr(comment, "text", ""))
+    )
 
 
 def user_summary(user: User) -> dict[str, Any]:
-    return {"type": "user", "id": user.pk, "username": user.username, "url": f"/api/users/{user.username}/"}
+    return _target("user", user, "user-detail", user.username, username=user.username)
 
 
 def message_summary(message: Any, conversation: Any) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "id": message.pk,
-        "conversation_id": conversation.pk,
-        "excerpt": _excerpt(getattr(message, "text", "")),
-        "url": f"/api/chat/conversations/{conversation.pk}/messages/",
-    }
+    return _target(
+        "message",
+        message,
+        "chat:message-list",
+        conversation.pk,
+        conversation_id=conversation.pk,
+        excerpt=_excerpt(getattr(message, "text", "")),
+    )
 
 
 def stream_summary(stream: Any) -> dict[str, Any]:
-    return {
-        "type": "stream",
-        "id": stream.pk,
-        "title": _excerpt(getattr(stream, "title", "")),
-        "url": f"/api/live/streams/{stream.pk}/",
-    }
+    return _target("stream", stream, "live-stream-detail", stream.pk, title=_excerpt(getattr(stream, "title", "")))
 
 
 def item_summary(item: Any) -> dict[str, Any]:
-    return {
-        "type": "item",
-        "id": item.pk,
-        "title": _excerpt(getattr(item, "title", "")),
-        "status": getattr(item, "status", ""),
-        "url": f"/api/items/{item.pk}/",
-    }
+    title = _excerpt(getattr(item, "title", ""))
+    return _target("item", item, "item-detail", item.pk, title=title, status=getattr(item, "status", ""))
 
 
 def _post_context(post_id: Any) -> str:

@@ -6,22 +6,11 @@ multiply each other, and a page of posts costs a fixed number of queries.
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, IntegerField, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import Follow, User
+from realtime.selectors import count_of
 from social.models import Comment, Like, Mention, Post
-
-
-def _count(model: type[Model], field: str) -> Coalesce:
-    subquery = (
-        model._default_manager.filter(**{field: OuterRef("pk")})
-        .order_by()
-        .values(field)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(subquery, output_field=IntegerField()), Value(0))
 
 
 def post_list(*, viewer: User, author_username: str | None = None) -> QuerySet[Post]:
@@ -32,8 +21,8 @@ def post_list(*, viewer: User, author_username: str | None = None) -> QuerySet[P
     qs = (
         Post.objects.select_related("author")
         .annotate(
-            likes_count=_count(Like, "post"),
-            comments_count=_count(Comment, "post"),
+            likes_count=count_of(Like, "post"),
+            comments_count=count_of(Comment, "post"),
             liked_by_me=Exists(Like.objects.filter(post=OuterRef("pk"), user_id=viewer.pk)),
         )
         .prefetch_related(
