@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 import pytest
+from django.db import transaction
 from django.dispatch import Signal
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -294,6 +295,7 @@ class SignalLog:
 
     def __init__(self) -> None:
         self.calls: list[tuple[Signal, dict[str, Any]]] = []
+        self.atomic: list[tuple[Signal, bool]] = []  # was each send inside a transaction?
         self._connected: list[tuple[Signal, Callable[..., None]]] = []
 
     def listen(self, *signals: Signal) -> SignalLog:
@@ -302,6 +304,7 @@ class SignalLog:
             def receiver(sender: Any, signal: Signal = signal, **kwargs: Any) -> None:
                 kwargs.pop("signal", None)
                 self.calls.append((signal, {"sender": sender, **kwargs}))
+                self.atomic.append((signal, transaction.get_connection().in_atomic_block))
 
             signal.connect(receiver, weak=False)
             self._connected.append((signal, receiver))
@@ -309,6 +312,10 @@ class SignalLog:
 
     def of(self, signal: Signal) -> list[dict[str, Any]]:
         return [kwargs for s, kwargs in self.calls if s is signal]
+
+    def in_atomic(self, signal: Signal) -> list[bool]:
+        """Per send of `signal`: whether it happened inside a transaction (receivers commit with the sender)."""
+        return [inside for s, inside in self.atomic if s is signal]
 
     def disconnect(self) -> None:
         for signal, receiver in self._connected:

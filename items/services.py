@@ -20,16 +20,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from items import events
-from items.models import (
-    BUSY_STATUSES,
-    DESCRIPTION_MAX_LENGTH,
-    TITLE_MAX_LENGTH,
-    USER_STATUSES,
-    Item,
-    ItemStatus,
-)
+from items.models import BUSY_STATUSES, Item, ItemStatus
 from items.signals import item_processed
-from realtime.errors import Conflict, InvalidInput, NotFound
+from realtime.errors import Conflict, NotFound
 from realtime.groups import user_group
 from realtime.logging import request_id_var
 from realtime.publish import build_message, publish, publish_messages
@@ -42,41 +35,6 @@ LAST_ERROR_MAX_LENGTH = 2000
 
 class ProcessingError(Exception):
     """Raised by the processing step for an item that cannot be processed (-> failed)."""
-
-
-# --- validation ----------------------------------------------------------------
-
-
-def _field_errors(
-    *, title: Any = None, description: Any = None, status: Any = None, partial: bool = False
-) -> dict[str, list[str]]:
-    """Errors per field for item data; `partial` skips absent (None) fields."""
-    errors: dict[str, list[str]] = {}
-    if title is None:
-        if not partial:
-            errors["title"] = ["This field is required."]
-    elif not isinstance(title, str) or not title.strip():
-        errors["title"] = ["This field may not be blank."]
-    elif len(title) > TITLE_MAX_LENGTH:
-        errors["title"] = [f"Ensure this field has no more than {TITLE_MAX_LENGTH} characters."]
-    if description is not None:
-        if not isinstance(description, str):
-            errors["description"] = ["Not a valid string."]
-        elif len(description) > DESCRIPTION_MAX_LENGTH:
-            errors["description"] = [f"Ensure this field has no more than {DESCRIPTION_MAX_LENGTH} characters."]
-    if status is not None and status not in USER_STATUSES:
-        errors["status"] = [_status_message(status)]
-    return errors
-
-
-def _status_message(value: Any) -> str:
-    return f'"{value}" is not a status you can set. Allowed: {", ".join(USER_STATUSES)}.'
-
-
-def _raise_field_errors(errors: dict[str, list[str]]) -> None:
-    if errors:
-        field, messages = next(iter(errors.items()))
-        raise InvalidInput(messages[0], field=field)
 
 
 # --- events --------------------------------------------------------------------
@@ -92,11 +50,7 @@ def _publish_item_event(
 
 
 def item_create(*, owner: User, title: str, description: str = "", status: str = ItemStatus.ACTIVE) -> Item:
-    """Create one item for `owner`. Raises InvalidInput (field-named) for bad data.
-
-    Publishes `item_created` to the owner after commit.
-    """
-    _raise_field_errors(_field_errors(title=title, description=description, status=status))
+    """Create one item for `owner` from checked data (`ItemInputSerializer`). Publishes `item_created` after commit."""
     with transaction.atomic():
         item = Item.objects.create(owner=owner, title=title.strip(), description=description, status=status)
         _publish_item_event(item, events.ItemCreated)
@@ -109,9 +63,9 @@ def item_update(
     """Change the given fields (None = unchanged) of an item the caller may edit.
 
     Setting a user status on a queued/processing item cancels the processing: the
-    worker only acts on items still in its own state. Publishes `item_updated`.
+    worker only acts on items still in its own state. Publishes `item_updated`. The data was
+    checked by `ItemUpdateSerializer`.
     """
-    _raise_field_errors(_field_errors(title=title, description=description, status=status, partial=True))
     changes: dict[str, Any] = {}
     if title is not None:
         changes["title"] = title.strip()
@@ -136,43 +90,17 @@ def item_delete(*, item: Item) -> None:
 
 
 def item_bulk_create(*, owner: User, items: list[dict[str, Any]]) -> list[Item]:
-    """Create up to 500 items for `owner`, all or nothing.
-
-    Every entry is validated first; if any is invalid nothing is written and
-    InvalidInput is raised with `extra={"items": {index: {field: [messages]}}}`.
-    Otherwise ONE bulk INSERT in one transaction. Publishes `items_bulk_created`.
-    """
-    if not items:
-        raise InvalidInput("Provide at least one item.", field="items")
-    if len(items) > BULK_MAX_ITEMS:
-        raise InvalidInput(f"Ensure this field has no more than {BULK_MAX_ITEMS} elements.", field="items")
-    errors: dict[str, dict[str, list[str]]] = {}
-    rows: list[Item] = []
-    for index, data in enumerate(items):
-        if not isinstance(data, dict):
-            errors[str(index)] = {"non_field_errors": ["Expected an object."]}
-            continue
-        unknown = set(data) - {"title", "description", "status"}
-        item_errors = _field_errors(
-            title=data.get("title"), description=data.get("description"), status=data.get("status")
+    """Create the items (`ItemBulkCreateSerializer` checked them: 1 to 500 valid entries) with ONE
+    bulk INSERT in one transaction. Publishes `items_bulk_created`."""
+    rows = [
+        Item(
+            owner=owner,
+            title=data["title"].strip(),
+            description=data.get("description") or "",
+            status=data.get("status") or ItemStatus.ACTIVE,
         )
-        for name in sorted(unknown):
-            item_errors[name] = ["Unknown field."]
-        if item_errors:
-            errors[str(index)] = item_errors
-            continue
-        rows.append(
-            Item(
-                owner=owner,
-                title=data["title"].strip(),
-                description=data.get("description") or "",
-                status=data.get("status") or ItemStatus.ACTIVE,
-            )
-        )
-    if errors:
-        first_index, first = next(iter(errors.items()))
-        field, messages = next(iter(first.items()))
-        raise InvalidInput(f"items.{first_index}.{field}: {messages[0]}", extra={"items": errors})
+        for data in items
+    ]
     with transaction.atomic():
         # PostgreSQL returns the new primary keys from the single INSERT ... RETURNING.
         created = Item.objects.bulk_create(rows, batch_size=BULK_MAX_ITEMS)
@@ -189,13 +117,7 @@ def item_bulk_status_update(*, user: User, ids: list[int], status: str) -> int:
     The rows are locked (SELECT ... FOR UPDATE) between the check and the UPDATE.
     Publishes `item_updated` per item and one `items_bulk_status_updated` per owner.
     """
-    if status not in USER_STATUSES:
-        raise InvalidInput(_status_message(status), field="status")
-    unique_ids = list(dict.fromkeys(ids))
-    if not unique_ids:
-        raise InvalidInput("Provide at least one id.", field="ids")
-    if len(unique_ids) > BULK_MAX_ITEMS:
-        raise InvalidInput(f"Ensure this field has no more than {BULK_MAX_ITEMS} elements.", field="ids")
+    unique_ids = list(dict.fromkeys(ids))  # `ItemBulkStatusSerializer` checked the status and the count
     with transaction.atomic():
         visible = Item.objects.filter(pk__in=unique_ids)
         if not user.is_staff:

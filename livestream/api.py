@@ -14,12 +14,12 @@ from rest_framework.views import APIView
 from livestream import selectors, services
 from livestream.models import ChannelRole
 from livestream.serializers import (
-    ChannelRoleOutputSerializer,
-    CommentOutputSerializer,
-    ModerationResultSerializer,
-    StreamCreateSerializer,
-    StreamOutputSerializer,
-    UsernameSerializer,
+    ChannelRoleOutput,
+    CommentOutput,
+    ModerationResultOutput,
+    StreamCreateInput,
+    StreamOutput,
+    UsernameInput,
 )
 from realtime.api import request_user
 
@@ -27,43 +27,41 @@ from realtime.api import request_user
 class StreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Streams: live ones first, then scheduled, then ended; newest first."""
 
-    serializer_class = StreamOutputSerializer
+    serializer_class = StreamOutput
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> Any:
         return selectors.stream_list()
 
-    @extend_schema(request=StreamCreateSerializer, responses={201: StreamOutputSerializer})
+    @extend_schema(request=StreamCreateInput, responses={201: StreamOutput})
     def create(self, request: Request) -> Response:
-        data = StreamCreateSerializer(data=request.data)
+        data = StreamCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         stream = services.stream_create(streamer=request_user(request), title=data.validated_data["title"])
-        return Response(
-            StreamOutputSerializer(selectors.stream_get(stream_id=stream.pk)).data, status=status.HTTP_201_CREATED
-        )
+        return Response(StreamOutput(selectors.stream_get(stream_id=stream.pk)).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: StreamOutputSerializer})
+    @extend_schema(request=None, responses={200: StreamOutput})
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str) -> Response:
         services.stream_start(stream_id=int(pk), user=request_user(request))
-        return Response(StreamOutputSerializer(selectors.stream_get(stream_id=int(pk))).data)
+        return Response(StreamOutput(selectors.stream_get(stream_id=int(pk))).data)
 
-    @extend_schema(request=None, responses={200: StreamOutputSerializer})
+    @extend_schema(request=None, responses={200: StreamOutput})
     @action(detail=True, methods=["post"])
     def end(self, request: Request, pk: str) -> Response:
         stream = services.stream_end(stream_id=int(pk), user=request_user(request))
-        return Response(StreamOutputSerializer(stream).data)
+        return Response(StreamOutput(stream).data)
 
-    @extend_schema(responses={200: CommentOutputSerializer(many=True)})
+    @extend_schema(responses={200: CommentOutput(many=True)})
     @action(detail=True, methods=["get"])
     def comments(self, request: Request, pk: str) -> Response:
         queryset = selectors.comment_list(stream_id=int(pk))
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(CommentOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(CommentOutput(page, many=True).data)
 
     @extend_schema(
-        request=UsernameSerializer,
-        responses={200: ModerationResultSerializer},
+        request=UsernameInput,
+        responses={200: ModerationResultOutput},
         description="Streamer or moderator: disconnect the user from this stream (4403); they cannot rejoin it. "
         "Only the streamer can kick a moderator; a banned moderator has no rights (403).",
     )
@@ -74,8 +72,8 @@ class StreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response({"stream": int(pk), "user": {"id": target.pk, "username": target.username}, "action": "kicked"})
 
     @extend_schema(
-        request=UsernameSerializer,
-        responses={200: ModerationResultSerializer},
+        request=UsernameInput,
+        responses={200: ModerationResultOutput},
         description="Streamer or moderator: ban the user from every stream of this streamer; their sockets on all of "
         "those streams close 4403 at once. Only the streamer can ban a moderator; "
         "a banned moderator has no rights (403).",
@@ -87,7 +85,7 @@ class StreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response({"stream": int(pk), "user": {"id": target.pk, "username": target.username}, "action": "banned"})
 
     def _target(self, request: Request) -> Any:
-        data = UsernameSerializer(data=request.data)
+        data = UsernameInput(data=request.data)
         data.is_valid(raise_exception=True)
         return selectors.user_by_username(username=data.validated_data["username"])
 
@@ -99,22 +97,22 @@ class _ChannelRoleView(APIView):
 
     def get(self, request: Request) -> Response:
         roles = selectors.channel_role_list(streamer=request_user(request), role=self.role)
-        return Response(ChannelRoleOutputSerializer(roles, many=True).data)
+        return Response(ChannelRoleOutput(roles, many=True).data)
 
     def post(self, request: Request) -> Response:
-        data = UsernameSerializer(data=request.data)
+        data = UsernameInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.channel_role_add(
             streamer=request_user(request), username=data.validated_data["username"], role=self.role
         )
         roles = selectors.channel_role_list(streamer=request_user(request), role=self.role)
-        return Response(ChannelRoleOutputSerializer(roles, many=True).data, status=status.HTTP_201_CREATED)
+        return Response(ChannelRoleOutput(roles, many=True).data, status=status.HTTP_201_CREATED)
 
     def delete(self, request: Request) -> Response:
         payload = (
             request.data if isinstance(request.data, dict) and request.data.get("username") else request.query_params
         )
-        data = UsernameSerializer(data={"username": payload.get("username")})
+        data = UsernameInput(data={"username": payload.get("username")})
         data.is_valid(raise_exception=True)
         services.channel_role_remove(
             streamer=request_user(request), username=data.validated_data["username"], role=self.role
@@ -126,24 +124,24 @@ _role_params = [OpenApiParameter("username", str, required=False, description="f
 
 
 @extend_schema(
-    request=UsernameSerializer,
-    responses={200: ChannelRoleOutputSerializer(many=True), 201: ChannelRoleOutputSerializer(many=True)},
+    request=UsernameInput,
+    responses={200: ChannelRoleOutput(many=True), 201: ChannelRoleOutput(many=True)},
 )
 class ModeratorsView(_ChannelRoleView):
     role = ChannelRole.Role.MODERATOR
 
-    @extend_schema(parameters=_role_params, request=UsernameSerializer, responses={204: None})
+    @extend_schema(parameters=_role_params, request=UsernameInput, responses={204: None})
     def delete(self, request: Request) -> Response:
         return super().delete(request)
 
 
 @extend_schema(
-    request=UsernameSerializer,
-    responses={200: ChannelRoleOutputSerializer(many=True), 201: ChannelRoleOutputSerializer(many=True)},
+    request=UsernameInput,
+    responses={200: ChannelRoleOutput(many=True), 201: ChannelRoleOutput(many=True)},
 )
 class VipsView(_ChannelRoleView):
     role = ChannelRole.Role.VIP
 
-    @extend_schema(parameters=_role_params, request=UsernameSerializer, responses={204: None})
+    @extend_schema(parameters=_role_params, request=UsernameInput, responses={204: None})
     def delete(self, request: Request) -> Response:
         return super().delete(request)

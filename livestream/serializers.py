@@ -15,7 +15,7 @@ from realtime.outputs import UserBriefOutput
 from realtime.webrtc import CandidateInitInput
 
 
-class StreamOutputSerializer(serializers.ModelSerializer):
+class StreamOutput(serializers.ModelSerializer):
     streamer = UserBriefOutput()
 
     class Meta:
@@ -33,11 +33,11 @@ class StreamOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class StreamCreateSerializer(serializers.Serializer):
+class StreamCreateInput(serializers.Serializer):
     title = StrictCharField(max_length=140)
 
 
-class CommentOutputSerializer(serializers.ModelSerializer):
+class CommentOutput(serializers.ModelSerializer):
     author = UserBriefOutput()
 
     class Meta:
@@ -45,11 +45,11 @@ class CommentOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "stream_id", "author", "text", "badge", "created_at"]
 
 
-class UsernameSerializer(serializers.Serializer):
+class UsernameInput(serializers.Serializer):
     username = StrictCharField(max_length=150)
 
 
-class ChannelRoleOutputSerializer(serializers.ModelSerializer):
+class ChannelRoleOutput(serializers.ModelSerializer):
     user = UserBriefOutput()
 
     class Meta:
@@ -57,7 +57,7 @@ class ChannelRoleOutputSerializer(serializers.ModelSerializer):
         fields = ["user", "role", "created_at"]
 
 
-class ModerationResultSerializer(serializers.Serializer):
+class ModerationResultOutput(serializers.Serializer):
     stream = serializers.IntegerField()
     user = UserBriefOutput()
     action = serializers.ChoiceField(choices=["kicked", "banned"])

@@ -30,8 +30,6 @@ from realtime.errors import Conflict, Forbidden, InvalidInput, NotFound
 from realtime.groups import stream_group, streamer_group
 from realtime.publish import publish
 
-TITLE_MAX_LENGTH = 140
-
 
 def comment_max_length() -> int:
     return settings.LIVE_COMMENT_MAX_LENGTH
@@ -47,10 +45,8 @@ def _locked_stream(stream_id: int) -> Stream:
 def stream_create(*, streamer: User, title: str) -> Stream:
     """Schedule a stream (status `scheduled`). Nothing is published."""
     title = (title or "").strip()
-    if not title:
+    if not title:  # StreamCreateInput bounds the length
         raise InvalidInput("The title cannot be blank.", field="title")
-    if len(title) > TITLE_MAX_LENGTH:
-        raise InvalidInput(f"The title is longer than {TITLE_MAX_LENGTH} characters.", field="title")
     with transaction.atomic():
         stream = Stream.objects.create(streamer=streamer, title=title)
     return stream
@@ -202,6 +198,12 @@ def _check_moderation(*, stream: Stream, actor: User, target: User) -> None:
         raise Forbidden("Only the streamer can kick or ban a moderator.")
 
 
+def _publish_kicked(group: str, *, stream: Stream, target: User, reason: str) -> None:
+    """After commit, `kicked` to the target's sockets in `group`, which then close 4403."""
+    event = events.Kicked(stream=stream.pk, reason=reason, user=events.UserBrief.of(target))
+    publish(group, event, only_user=target.pk, close_code=closecodes.FORBIDDEN)
+
+
 def user_kick(*, stream_id: int, actor: User, target: User) -> Kick:
     """Disconnect `target` from this stream (their sockets get `kicked`, then close 4403);
     they cannot rejoin this stream."""
@@ -209,14 +211,7 @@ def user_kick(*, stream_id: int, actor: User, target: User) -> Kick:
         stream = _locked_stream(stream_id)
         _check_moderation(stream=stream, actor=actor, target=target)
         kick, _ = Kick.objects.get_or_create(stream=stream, user=target, defaults={"kicked_by": actor})
-        publish(
-            stream_group(stream.pk),
-            events.Kicked(
-                stream=stream.pk, reason="kicked", user=events.UserBrief(id=target.pk, username=target.username)
-            ),
-            only_user=target.pk,
-            close_code=closecodes.FORBIDDEN,
-        )
+        _publish_kicked(stream_group(stream.pk), stream=stream, target=target, reason="kicked")
     return kick
 
 
@@ -234,14 +229,7 @@ def user_ban(*, stream_id: int, actor: User, target: User) -> Ban:
                 )
         except IntegrityError:  # a concurrent ban of the same user won
             ban = Ban.objects.get(streamer_id=stream.streamer_id, user=target)
-        publish(
-            streamer_group(stream.streamer_id),
-            events.Kicked(
-                stream=stream.pk, reason="banned", user=events.UserBrief(id=target.pk, username=target.username)
-            ),
-            only_user=target.pk,
-            close_code=closecodes.FORBIDDEN,
-        )
+        _publish_kicked(streamer_group(stream.streamer_id), stream=stream, target=target, reason="banned")
     return ban
 
 

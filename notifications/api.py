@@ -13,11 +13,11 @@ from rest_framework.views import APIView
 
 from notifications import selectors, services
 from notifications.serializers import (
-    MarkAllReadResultSerializer,
-    NotificationGroupSerializer,
-    NotificationListQuerySerializer,
-    NotificationSerializer,
-    UnreadCountSerializer,
+    MarkAllReadOutput,
+    NotificationGroupOutput,
+    NotificationListQueryInput,
+    NotificationOutput,
+    UnreadCountOutput,
 )
 from realtime.api import request_user
 from realtime.pagination import BoundedLimitOffsetPagination
@@ -40,13 +40,13 @@ class NotificationListView(APIView):
 
     @extend_schema(
         parameters=LIST_PARAMETERS,
-        responses={200: NotificationSerializer(many=True)},
+        responses={200: NotificationOutput(many=True)},
         description=(
             "Newest first, paginated (limit/offset). With grouped=true each entry is a group (see NotificationGroup)."
         ),
     )
     def get(self, request: Request) -> Response:
-        query = NotificationListQuerySerializer(data=request.query_params)
+        query = NotificationListQueryInput(data=request.query_params)
         query.is_valid(raise_exception=True)
         paginator = self.pagination_class()
         unread_only = query.validated_data["unread"]
@@ -59,17 +59,17 @@ class NotificationListView(APIView):
             expanded = selectors.notification_groups_expand(
                 user=request_user(request), groups=list(groups or []), unread_only=unread_only
             )
-            return paginator.get_paginated_response(NotificationGroupSerializer(expanded, many=True).data)
+            return paginator.get_paginated_response(NotificationGroupOutput(expanded, many=True).data)
         page = paginator.paginate_queryset(
             selectors.notification_list(user=request_user(request), unread_only=unread_only), request, view=self
         )
-        return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
+        return paginator.get_paginated_response(NotificationOutput(page, many=True).data)
 
 
 class UnreadCountView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: UnreadCountSerializer})
+    @extend_schema(responses={200: UnreadCountOutput})
     def get(self, request: Request) -> Response:
         return Response({"count": selectors.unread_count(user_id=request_user(request).pk)})
 
@@ -78,17 +78,17 @@ class MarkReadView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=None, responses={200: NotificationSerializer, 404: OpenApiResponse(description="Not yours or unknown.")}
+        request=None, responses={200: NotificationOutput, 404: OpenApiResponse(description="Not yours or unknown.")}
     )
     def post(self, request: Request, notification_id: int) -> Response:
         notification = services.notification_mark_read(user=request_user(request), notification_id=notification_id)
-        return Response(NotificationSerializer(notification).data)
+        return Response(NotificationOutput(notification).data)
 
 
 class MarkAllReadView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: MarkAllReadResultSerializer})
+    @extend_schema(request=None, responses={200: MarkAllReadOutput})
     def post(self, request: Request) -> Response:
         marked = services.notification_mark_all_read(user=request_user(request))
         data: dict[str, Any] = {"marked": marked, "count": selectors.unread_count(user_id=request_user(request).pk)}

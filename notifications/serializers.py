@@ -8,20 +8,20 @@ from realtime.fields import StrictIdField
 from realtime.outputs import PayloadOutput
 
 
-class ActorSerializer(serializers.Serializer):
+class ActorOutput(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     name = serializers.CharField()
 
 
-class NotificationSerializer(PayloadOutput):
+class NotificationOutput(PayloadOutput):
     """Same fields as the `new_notification` WebSocket payload, plus read_at."""
 
     payload = NotificationListed  # rendered by the payload; the fields below are for OpenAPI
 
     id = serializers.IntegerField(read_only=True)
     type = serializers.ChoiceField(choices=NotificationType.choices, read_only=True)
-    actor = ActorSerializer(allow_null=True, read_only=True)
+    actor = ActorOutput(allow_null=True, read_only=True)
     target = serializers.JSONField(read_only=True)
     text = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
@@ -31,7 +31,7 @@ class NotificationSerializer(PayloadOutput):
     read_at = serializers.DateTimeField(allow_null=True, read_only=True)
 
 
-class NotificationGroupSerializer(serializers.Serializer):
+class NotificationGroupOutput(serializers.Serializer):
     group_key = serializers.CharField()
     type = serializers.CharField()
     target = serializers.JSONField()
@@ -45,16 +45,16 @@ class NotificationGroupSerializer(serializers.Serializer):
     text = serializers.CharField(help_text='e.g. "alice and 3 others liked your post"')
 
 
-class NotificationListQuerySerializer(serializers.Serializer):
+class NotificationListQueryInput(serializers.Serializer):
     unread = serializers.BooleanField(required=False, default=False)
     grouped = serializers.BooleanField(required=False, default=False)
 
 
-class UnreadCountSerializer(serializers.Serializer):
+class UnreadCountOutput(serializers.Serializer):
     count = serializers.IntegerField()
 
 
-class MarkAllReadResultSerializer(serializers.Serializer):
+class MarkAllReadOutput(serializers.Serializer):
     marked = serializers.IntegerField()
     count = serializers.IntegerField(help_text="Unread count afterwards.")
 

@@ -105,36 +105,33 @@ async def recv_type(
     `where(frame)` and `match` (data fields equal to the given values) narrow the frame awaited.
     Raises `NoFrame`, naming the types seen meanwhile, when none arrives within `timeout`.
     """
+    return (await recv_until(sock, event_type, timeout=timeout, where=where, **match))[-1]
+
+
+async def recv_until(
+    sock: Socket,
+    event_type: str | tuple[str, ...],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    where: Callable[[Frame], bool] | None = None,
+    **match: Any,
+) -> list[Frame]:
+    """Every frame up to and including the first of `event_type` (narrowed as in `recv_type`): for
+    tests about order or what came before. Raises `NoFrame`, naming the types seen, on timeout."""
     types = (event_type,) if isinstance(event_type, str) else tuple(event_type)
-    deadline = time.monotonic() + timeout
-    seen: list[str] = []
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise NoFrame(f"no {'/'.join(types)} frame {match or ''} within {timeout}s; saw {seen}")
-        try:
-            frame = await recv(sock, left)
-        except TimeoutError:
-            raise NoFrame(f"no {'/'.join(types)} frame {match or ''} within {timeout}s; saw {seen}") from None
-        seen.append(frame.get("type", "?"))
-        if _matches(frame, types, where, match):
-            return frame
-
-
-async def recv_until(sock: Socket, event_type: str, *, timeout: float = DEFAULT_TIMEOUT, **match: Any) -> list[Frame]:
-    """Every frame up to and including the first of `event_type`: for tests about order or what came before."""
     deadline = time.monotonic() + timeout
     frames: list[Frame] = []
     while True:
         left = deadline - time.monotonic()
-        if left <= 0:
-            raise NoFrame(f"no {event_type} frame within {timeout}s; saw {[f.get('type') for f in frames]}")
         try:
+            if left <= 0:
+                raise TimeoutError
             frame = await recv(sock, left)
         except TimeoutError:
-            raise NoFrame(f"no {event_type} frame within {timeout}s; saw {[f.get('type') for f in frames]}") from None
+            seen = [f.get("type", "?") for f in frames]
+            raise NoFrame(f"no {'/'.join(types)} frame {match or ''} within {timeout}s; saw {seen}") from None
         frames.append(frame)
-        if _matches(frame, (event_type,), None, match):
+        if _matches(frame, types, where, match):
             return frames
 
 

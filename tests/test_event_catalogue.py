@@ -95,7 +95,7 @@ def test_every_payload_output_declares_exactly_its_payloads_fields() -> None:
     import notifications.serializers
 
     outputs = PayloadOutput.__subclasses__()
-    assert {MessageOutput, notifications.serializers.NotificationSerializer} <= set(outputs)
+    assert {MessageOutput, notifications.serializers.NotificationOutput} <= set(outputs)
     for output in outputs:
         assert tuple(output().fields) == output.payload.field_names(), output
 
@@ -128,13 +128,13 @@ def test_rest_and_socket_show_a_message_with_the_same_keys_and_values(make_user:
 def test_rest_lists_a_notification_with_the_events_fields_plus_read_at(make_user: Any) -> None:
     from notifications.events import NewNotification
     from notifications.models import Notification
-    from notifications.serializers import NotificationSerializer
+    from notifications.serializers import NotificationOutput
 
     recipient, actor = make_user(), make_user()
     notification = Notification.objects.create(
         recipient=recipient, actor=actor, type="follow", priority="medium", group_key="follow", text="x followed you"
     )
-    rest = NotificationSerializer(notification).data
+    rest = NotificationOutput(notification).data
     socket = json.loads(build_message(NewNotification.of(notification))["text"])["data"]
     assert set(rest) == set(socket) | {"read_at"}
     assert {k: rest[k] for k in socket if k != "created_at"} == {k: v for k, v in socket.items() if k != "created_at"}

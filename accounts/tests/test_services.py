@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
 
 from accounts.models import Follow, User
 from accounts.services import follow_create, follow_delete, user_profile_update, user_register
@@ -70,22 +69,15 @@ def test_follow_create_sends_user_followed_once_inside_transaction(
 ) -> None:
     a, b = make_user(), make_user()
     signal_log.listen(user_followed)
-    in_atomic: list[bool] = []
-    user_followed.connect(
-        lambda **kw: in_atomic.append(transaction.get_connection().in_atomic_block), weak=False, dispatch_uid="t-atomic"
-    )
-    try:
-        follow, created = follow_create(follower=a, followee=b)
-        again, created_again = follow_create(follower=a, followee=b)
-    finally:
-        user_followed.disconnect(dispatch_uid="t-atomic")
+    follow, created = follow_create(follower=a, followee=b)
+    again, created_again = follow_create(follower=a, followee=b)
     assert created and not created_again
     assert again.pk == follow.pk
     assert Follow.objects.filter(follower=a, followee=b).count() == 1
     calls = signal_log.of(user_followed)
     assert len(calls) == 1
     assert calls[0]["follow"] == follow and calls[0]["follower"] == a and calls[0]["followee"] == b
-    assert in_atomic == [True]
+    assert signal_log.in_atomic(user_followed) == [True]
 
 
 def test_follow_self_is_refused_with_clear_message(make_user, signal_log) -> None:

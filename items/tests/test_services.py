@@ -10,7 +10,8 @@ from django_tasks_db.models import DBTaskResult
 
 from items import services
 from items.models import Item, ItemStatus
-from realtime.errors import Conflict, InvalidInput, NotFound
+from items.serializers import ItemBulkCreateSerializer, ItemBulkStatusSerializer, ItemInputSerializer
+from realtime.errors import Conflict, NotFound
 from realtime.groups import user_group
 
 pytestmark = pytest.mark.django_db
@@ -54,11 +55,11 @@ def test_item_create_stores_item_and_tells_owner_after_commit(
         ({"title": "ok", "status": "bogus"}, "status"),
     ],
 )
-def test_item_create_rejects_invalid_fields(make_user: Any, kwargs: dict[str, Any], field: str) -> None:
-    with pytest.raises(InvalidInput) as excinfo:
-        services.item_create(owner=make_user(), **kwargs)
-    assert excinfo.value.field == field
-    assert not Item.objects.exists()
+def test_item_input_rejects_invalid_fields(kwargs: dict[str, Any], field: str) -> None:
+    # Checked once, by the input serializer the API validates with (the service trusts it).
+    serializer = ItemInputSerializer(data=kwargs)
+    assert not serializer.is_valid()
+    assert set(serializer.errors) == {field}
 
 
 def test_item_update_changes_only_given_fields_and_publishes(
@@ -109,8 +110,7 @@ def test_item_bulk_create_uses_one_insert(
     assert sorted(frame["data"]["ids"]) == sorted(item.pk for item in created)
 
 
-def test_item_bulk_create_is_all_or_nothing_and_names_index_and_field(make_user: Any, sent_events: Any) -> None:
-    owner = make_user()
+def test_item_bulk_create_input_names_index_and_field() -> None:
     data = [
         {"title": "fine"},
         {"title": ""},
@@ -118,21 +118,19 @@ def test_item_bulk_create_is_all_or_nothing_and_names_index_and_field(make_user:
         {"description": "no title"},
         {"title": "x", "status": "queued"},
     ]
-    with pytest.raises(InvalidInput) as excinfo:
-        services.item_bulk_create(owner=owner, items=data)
-    errors = excinfo.value.extra["items"]
-    assert set(errors) == {"1", "3", "4"}
-    assert errors["1"] == {"title": ["This field may not be blank."]}
-    assert errors["3"] == {"title": ["This field is required."]}
-    assert "status" in errors["4"]
-    assert not Item.objects.exists()
-    assert sent_events == []
+    serializer = ItemBulkCreateSerializer(data={"items": data})
+    assert not serializer.is_valid()
+    errors = serializer.errors["items"]
+    assert set(errors) == {1, 3, 4}
+    assert errors[1] == {"title": ["This field may not be blank."]}
+    assert errors[3] == {"title": ["This field is required."]}
+    assert "status" in errors[4]
 
 
-def test_item_bulk_create_refuses_more_than_500(make_user: Any) -> None:
-    with pytest.raises(InvalidInput, match="500"):
-        services.item_bulk_create(owner=make_user(), items=[{"title": "t"}] * 501)
-    assert not Item.objects.exists()
+def test_item_bulk_create_input_refuses_more_than_500() -> None:
+    serializer = ItemBulkCreateSerializer(data={"items": [{"title": "t"}] * 501})
+    assert not serializer.is_valid()
+    assert "500" in str(serializer.errors["items"])
 
 
 # --- bulk status ---------------------------------------------------------------------------
@@ -189,12 +187,10 @@ def test_staff_may_bulk_update_anyones_items_and_each_owner_is_told(
     assert groups == {user_group(alice.pk), user_group(bob.pk)}
 
 
-def test_item_bulk_status_update_refuses_processing_states(make_user: Any) -> None:
-    owner = make_user()
-    item = Item.objects.create(owner=owner, title="a")
-    with pytest.raises(InvalidInput) as excinfo:
-        services.item_bulk_status_update(user=owner, ids=[item.pk], status="processed")
-    assert "active, inactive, pending" in excinfo.value.message
+def test_item_bulk_status_input_refuses_processing_states() -> None:
+    serializer = ItemBulkStatusSerializer(data={"ids": [1], "status": "processed"})
+    assert not serializer.is_valid()
+    assert "active, inactive, pending" in str(serializer.errors["status"])
 
 
 # --- process request -------------------------------------------------------------------------
