@@ -164,6 +164,7 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
         self.released = True
         self.closed = True
         metrics.ws_closed(self, code)
+        self.stop_heartbeat()
         for task in (getattr(self, "heartbeat_task", None), getattr(self, "expiry_task", None)):
             if task is not None:
                 task.cancel()
