@@ -8,12 +8,19 @@ and then go together in one `services.receipts_apply` transaction. At low load a
 receipt and waits for nothing; under load batches grow by themselves. Each socket still awaits its
 own receipt's outcome, so errors come back as `error` frames exactly as before, and nothing is
 acknowledged before it is stored.
+
+A batch waits CHAT_RECEIPT_WINDOW_MS for the receipts of the other members: when a message reaches
+a conversation, its members acknowledge it within a few ms of each other, and one batch then
+sends ONE `messages_read` for the conversation carrying every reader's position (not one frame per
+receipt to every member) and one `chat_update` per reader.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import cast
+
+from django.conf import settings
 
 from chat.services import Receipt
 from realtime import metrics
@@ -24,14 +31,16 @@ Apply = Callable[[list[Receipt]], Awaitable[list[ServiceError | None]]]
 
 
 class ReceiptBatcher(Batcher[Receipt, None]):
-    def __init__(self, apply: Apply) -> None:
+    def __init__(self, apply: Apply, *, window: float = 0.0) -> None:
         # A receipt's result is None or the ServiceError it gets: exactly what Batcher raises or returns.
         super().__init__(
             cast(Callable[[list[Receipt]], Awaitable[list[BaseException | None]]], apply),
+            window=window,
             on_batch=metrics.receipts_batched,
         )
 
 
 def batcher(apply: Apply) -> ReceiptBatcher:
     """This event loop's batcher (one per server process; tests run many loops)."""
-    return cast(ReceiptBatcher, per_loop("chat.receipts", lambda: ReceiptBatcher(apply)))
+    window = settings.CHAT_RECEIPT_WINDOW_MS / 1000
+    return cast(ReceiptBatcher, per_loop("chat.receipts", lambda: ReceiptBatcher(apply, window=window)))

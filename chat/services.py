@@ -520,7 +520,7 @@ def _receipt_target(
 
 
 def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, Any]]]:
-    """`messages_read` and the reader's `chat_update` for each moved read position (2 queries)."""
+    """One `messages_read` per conversation (every moved reader), and each reader's `chat_update` (2 queries)."""
     keys = list(read)
     counts = Message.objects.filter(conversation_id__in={c for c, _ in keys}, pk__gt=min(read.values())).aggregate(
         **{
@@ -534,18 +534,24 @@ def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, 
             "last_message__sender"
         )
     }
-    out: list[tuple[str, dict[str, Any]]] = []
-    for n, (conversation_id, user_id) in enumerate(keys):
-        out.append(
-            (
-                conversation_group(conversation_id),
-                build_message(
-                    events.MessagesRead(
-                        user=user_id, conversation=conversation_id, up_to=read[(conversation_id, user_id)]
-                    )
-                ),
-            )
+    # One messages_read per conversation, with every reader whose position moved in this batch.
+    readers: dict[int, list[events.ReadPosition]] = {}
+    for conversation_id, user_id in keys:
+        readers.setdefault(conversation_id, []).append(
+            events.ReadPosition(user=user_id, up_to=read[(conversation_id, user_id)])
         )
+    out: list[tuple[str, dict[str, Any]]] = [
+        (
+            conversation_group(conversation_id),
+            build_message(
+                events.MessagesRead(
+                    user=moved[0].user, conversation=conversation_id, up_to=moved[0].up_to, readers=moved
+                )
+            ),
+        )
+        for conversation_id, moved in readers.items()
+    ]
+    for n, (conversation_id, user_id) in enumerate(keys):
         last_message = last.get(conversation_id)
         out.append(
             (
