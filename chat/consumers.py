@@ -95,14 +95,16 @@ class ChatConsumer(BaseConsumer):
         )
         others = [m.user_id for m in memberships if m.user_id != self.user.pk]
         # Join first, read second: nothing published from here on can be missed.
-        await self.join_group(conversation_group(self.conversation_id))
-        await self.join_group(conversation_member_group(self.conversation_id, self.user.pk))
-        for uid in others:
-            await self.join_group(presence_group(uid))
+        await self.join_groups(
+            [
+                conversation_group(self.conversation_id),
+                conversation_member_group(self.conversation_id, self.user.pk),
+                *(presence_group(uid) for uid in others),
+            ]
+        )
         await self.join_presence(conversation_scope(self.conversation_id), str(self.user.pk))
-        store = get_presence_store()
-        present = await asyncio.gather(*(store.is_present(USER_SCOPE, str(m.user_id)) for m in memberships))
-        online = {m.user_id: bool(p) for m, p in zip(memberships, present, strict=True)}
+        present = await get_presence_store().present_many(USER_SCOPE, [str(m.user_id) for m in memberships])
+        online = {m.user_id: p for m, p in zip(memberships, present, strict=True)}
         online[self.user.pk] = True
         await self.send_event(
             events.ConnectionEstablished.of(conversation=conversation, memberships=memberships, online=online)

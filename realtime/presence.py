@@ -52,6 +52,7 @@ class PresenceStore(Protocol):
     async def refresh(self, scope: str, member: str, conn_id: str, *, ttl: float | None = None) -> None: ...
     async def refresh_many(self, entries: list[tuple[str, str, str]]) -> None: ...
     async def is_present(self, scope: str, member: str) -> bool: ...
+    async def present_many(self, scope: str, members: list[str]) -> list[bool]: ...
     async def members(self, scope: str) -> list[str]: ...
     async def member_info(self, scope: str) -> dict[str, dict]: ...
     async def count(self, scope: str) -> int: ...
@@ -125,6 +126,9 @@ class MemoryPresenceStore:
     async def refresh_many(self, entries):
         for scope, member, conn_id in entries:
             await self.refresh(scope, member, conn_id)
+
+    async def present_many(self, scope, members):
+        return [await self.is_present(scope, member) for member in members]
 
     async def is_present(self, scope, member):
         return self._alive(self._data.get(scope, {}).get(member, {}), time.time()) > 0
@@ -360,6 +364,17 @@ class RedisPresenceStore:
     async def is_present(self, scope, member):
         conns, _, _, _ = self._keys(scope, str(member))
         return await self.redis.zcount(conns, f"({time.time()}", "+inf") > 0
+
+    async def present_many(self, scope, members):
+        """`is_present` of many members of one scope in one round trip (a chat socket's connect)."""
+        if not members:
+            return []
+        now = f"({time.time()}"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for member in members:
+                pipe.zcount(self._keys(scope, str(member))[0], now, "+inf")
+            counts = await pipe.execute()
+        return [int(n) > 0 for n in counts]
 
     async def members(self, scope):
         _, members, _, _ = self._keys(scope, "")
