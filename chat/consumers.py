@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from dataclasses import replace
+from typing import Any, cast
 
 from django.conf import settings
 
 from chat import events, receipts, selectors, services
+from chat.models import Message
 from chat.presence import conversation_viewers
 from chat.serializers import MessageCreateInput, MessageRefInput, TypingInput
-from realtime import closecodes
+from realtime import closecodes, metrics
+from realtime.batching import Batcher, per_loop
 from realtime.consumers import BaseConsumer, Reject, handles
 from realtime.db import db
 from realtime.errors import Forbidden, ServiceError
@@ -37,6 +40,31 @@ async def _apply_receipts(batch: list[services.Receipt]) -> list[ServiceError | 
 
 def _receipts() -> receipts.ReceiptBatcher:
     return receipts.batcher(_apply_receipts)
+
+
+async def _create_messages(drafts: list[services.MessageDraft]) -> list[services.MessageResult]:
+    # Presence is read here, on the event loop, once per conversation of the batch, so the write
+    # never waits for Redis under the lock.
+    conversation_ids = list({draft.conversation_id for draft in drafts})
+    found = await asyncio.gather(*(conversation_viewers(c) for c in conversation_ids))
+    viewers = dict(zip(conversation_ids, found, strict=True))
+    drafts = [replace(draft, viewing=viewers[draft.conversation_id]) for draft in drafts]
+    return await db(services.messages_create_batch)(drafts=drafts)
+
+
+def _messages() -> Batcher[services.MessageDraft, tuple[Message, bool]]:
+    """This process's group commit of chat messages (`services.messages_create_batch`)."""
+    return cast(
+        Batcher[services.MessageDraft, tuple[Message, bool]],
+        per_loop(
+            "chat.messages",
+            lambda: Batcher(
+                _create_messages,
+                window=settings.CHAT_GROUP_COMMIT_WINDOW_MS / 1000,
+                on_batch=metrics.messages_batched,
+            ),
+        ),
+    )
 
 
 class ChatConsumer(BaseConsumer):
@@ -67,14 +95,16 @@ class ChatConsumer(BaseConsumer):
         )
         others = [m.user_id for m in memberships if m.user_id != self.user.pk]
         # Join first, read second: nothing published from here on can be missed.
-        await self.join_group(conversation_group(self.conversation_id))
-        await self.join_group(conversation_member_group(self.conversation_id, self.user.pk))
-        for uid in others:
-            await self.join_group(presence_group(uid))
+        await self.join_groups(
+            [
+                conversation_group(self.conversation_id),
+                conversation_member_group(self.conversation_id, self.user.pk),
+                *(presence_group(uid) for uid in others),
+            ]
+        )
         await self.join_presence(conversation_scope(self.conversation_id), str(self.user.pk))
-        store = get_presence_store()
-        present = await asyncio.gather(*(store.is_present(USER_SCOPE, str(m.user_id)) for m in memberships))
-        online = {m.user_id: bool(p) for m, p in zip(memberships, present, strict=True)}
+        present = await get_presence_store().present_many(USER_SCOPE, [str(m.user_id) for m in memberships])
+        online = {m.user_id: p for m, p in zip(memberships, present, strict=True)}
         online[self.user.pk] = True
         await self.send_event(
             events.ConnectionEstablished.of(conversation=conversation, memberships=memberships, online=online)
@@ -110,16 +140,9 @@ class ChatConsumer(BaseConsumer):
 
     @handles("chat_message", MessageCreateInput)
     async def on_chat_message(self, data: dict[str, Any]) -> None:
-        # Presence is read here, on the event loop, so the write never waits for Redis under the lock.
-        viewing = await conversation_viewers(self.conversation_id)
+        draft = services.MessageDraft(self.user, self.conversation_id, data["text"], data.get("client_id"))
         try:
-            message, created = await db(services.message_create)(
-                sender=self.user,
-                conversation_id=self.conversation_id,
-                text=data["text"],
-                client_id=data.get("client_id"),
-                viewing=viewing,
-            )
+            message, created = await _messages().submit(draft)
         except Forbidden as exc:  # removed from the conversation, or deactivated, since connecting
             await self.send_error(exc.code, exc.message, type="chat_message")
             if exc.code == "account_inactive":  # the revocation's own close may still be on its way

@@ -127,9 +127,21 @@ class MessageDelivered(Event):
     conversation: int
 
 
+@payload
+class ReadPosition(Payload):
+    user: int
+    up_to: int
+
+
 @event
 class MessagesRead(Event):
+    """Read positions that moved in one receipt batch of a conversation: ONE frame for all readers.
+
+    `readers` has every reader's new position; `user` / `up_to` repeat the first one (clients
+    written before `readers` existed read those)."""
+
     type: ClassVar[Literal["messages_read"]] = "messages_read"
     user: int
     conversation: int
     up_to: int
+    readers: list[ReadPosition]

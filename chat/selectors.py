@@ -114,6 +114,38 @@ def members_for_new_message(*, conversation_id: int, sender_id: int, client_id: 
     return [row for row in rows]  # type: ignore[misc]  # TypedDict rows are the documented plain dicts
 
 
+def members_for_new_messages(*, conversation_ids: list[int]) -> list[dict[str, Any]]:
+    """`members_for_new_message` for a group commit: every member of these conversations in one query,
+    [{"id" (the membership), "conversation_id", "user_id", "unread", "is_active"}], without the
+    idempotency check (`messages_by_client_id` does it for the whole batch)."""
+    unread = (
+        Message.objects.filter(conversation_id=OuterRef("conversation_id"), id__gt=OuterRef("last_read_message_id"))
+        .exclude(sender_id=OuterRef("user_id"))
+        .order_by()
+        .values("conversation_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    rows = (
+        Membership.objects.filter(conversation_id__in=conversation_ids)
+        .annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)))
+        .values("id", "conversation_id", "user_id", "unread", is_active=F("user__is_active"))
+        .order_by("conversation_id", "joined_at", "id")
+    )
+    return [row for row in rows]  # type: ignore[misc]  # TypedDict rows are the documented plain dicts
+
+
+def messages_by_client_id(*, keys: set[tuple[int, int, str]]) -> dict[tuple[int, int, str], Message]:
+    """The stored messages of (conversation_id, sender_id, client_id) triples, in one query (sender loaded)."""
+    if not keys:
+        return {}
+    lookup = Q()
+    for conversation_id, sender_id, client_id in keys:
+        lookup |= Q(conversation_id=conversation_id, sender_id=sender_id, client_id=client_id)
+    found = Message.objects.filter(lookup).select_related("sender")
+    return {(m.conversation_id, m.sender_id, m.client_id): m for m in found if m.client_id is not None}
+
+
 def unread_count(*, conversation_id: int, user: User) -> int:
     last_read = (
         Membership.objects.filter(conversation_id=conversation_id, user_id=user.pk)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from django.conf import settings
@@ -192,6 +192,220 @@ def message_create(
 
 
 @dataclass(frozen=True)
+class MessageDraft:
+    """One socket's `chat_message`, for `messages_create_batch` (the arguments of `message_create`)."""
+
+    sender: User
+    conversation_id: int
+    text: str
+    client_id: str | None = None
+    viewing: Collection[int] = frozenset()
+
+
+MessageResult = tuple[Message, bool] | Exception
+
+
+class _GroupCommitRefused(Exception):
+    """The batch cannot be written as one (ids out of order): it is written message by message instead."""
+
+
+@metrics.MESSAGE_BATCH_SECONDS.time()
+def messages_create_batch(*, drafts: list[MessageDraft]) -> list[MessageResult]:
+    """Group commit: `message_create` for many messages in ONE transaction; per draft, (message, created) or the error.
+
+    Everything `message_create` promises, for each draft: membership and text checks (one bad
+    draft gets its own error, the others are stored), idempotency by `client_id` (a resend of a
+    stored message, or a second draft with a client_id already in this batch, answers the stored
+    message with created=False and publishes nothing), and per-conversation id order: every
+    conversation of the batch is locked (in id order, so two batches cannot deadlock) before the
+    insert, so ids of one conversation commit in increasing order across processes and `?after=`
+    stays gap-free. Publishing after commit: `chat_message` per message, and ONE `chat_update` per
+    member and conversation carrying the batch's last message and the member's final unread count.
+
+    A constant number of statements for the batch plus one UPDATE per conversation: lock, members
+    with unread counts, stored client_ids, one multi-row INSERT, the conversations' last messages,
+    the senders' positions. Checks run before anything is written; if the batch still fails in
+    the database, it is rolled back (nothing published) and each draft goes through `message_create`
+    alone, so one bad message never fails the others.
+    """
+    results: list[MessageResult | None] = [None] * len(drafts)
+    valid: list[tuple[int, MessageDraft]] = []
+    for index, draft in enumerate(drafts):
+        try:
+            text = _validate_text(draft.text)
+            client_id = _validate_client_id(draft.client_id)
+            if not 0 < int(draft.conversation_id) <= MAX_DB_ID:
+                raise NotFound("Conversation not found.")
+        except ServiceError as exc:
+            results[index] = exc
+            continue
+        conversation_id = int(draft.conversation_id)
+        valid.append((index, replace(draft, text=text, client_id=client_id, conversation_id=conversation_id)))
+    if valid:
+        try:
+            with transaction.atomic():
+                _write_batch(valid, results)
+        except Exception:
+            logger.warning("chat_group_commit_fallback", extra={"messages": len(valid)}, exc_info=True)
+            for index, draft in valid:
+                try:
+                    results[index] = message_create(
+                        sender=draft.sender,
+                        conversation_id=draft.conversation_id,
+                        text=draft.text,
+                        client_id=draft.client_id,
+                        viewing=draft.viewing,
+                    )
+                except Exception as exc:
+                    results[index] = exc
+    assert all(result is not None for result in results)
+    return results  # type: ignore[return-value]  # every slot is filled above
+
+
+def _write_batch(valid: list[tuple[int, MessageDraft]], results: list[MessageResult | None]) -> None:
+    """The transaction of `messages_create_batch`: fills `results` for `valid` (index, draft) pairs."""
+    conversations = {
+        c.pk: c
+        for c in Conversation.objects.select_for_update()
+        .filter(pk__in={d.conversation_id for _, d in valid})
+        .order_by("pk")
+    }
+    # Read after the locks are held, so these statements see every message committed before ours.
+    members: dict[int, dict[int, dict[str, Any]]] = {}
+    for row in selectors.members_for_new_messages(conversation_ids=list(conversations)):
+        members.setdefault(row["conversation_id"], {})[row["user_id"]] = row
+    stored = selectors.messages_by_client_id(
+        keys={(d.conversation_id, d.sender.pk, d.client_id) for _, d in valid if d.client_id is not None}
+    )
+    new, resends = _sort_drafts(valid, results, conversations, members, stored)
+    if not new:
+        return
+    Message.objects.bulk_create([message for _, _, message in new])
+    ids = [message.pk for _, _, message in new]
+    if ids != sorted(ids):  # ids must follow arrival order for each conversation's commit order to hold
+        raise _GroupCommitRefused(f"bulk insert returned ids out of order: {ids}")
+    for index, _, message in new:
+        results[index] = (message, True)
+    for index, first in resends:
+        first_result = results[first]
+        assert isinstance(first_result, tuple)
+        results[index] = (first_result[0], False)
+    _after_insert(new, conversations, members)
+
+
+def _sort_drafts(
+    valid: list[tuple[int, MessageDraft]],
+    results: list[MessageResult | None],
+    conversations: dict[int, Conversation],
+    members: dict[int, dict[int, dict[str, Any]]],
+    stored: dict[tuple[int, int, str], Message],
+) -> tuple[list[tuple[int, MessageDraft, Message]], list[tuple[int, int]]]:
+    """Refused drafts and resends of stored messages get their result now; returns the messages to insert,
+    and the (index, index of the first) of drafts that resend a client_id first used in this batch."""
+    new: list[tuple[int, MessageDraft, Message]] = []
+    first_of: dict[tuple[int, int, str], int] = {}
+    resends: list[tuple[int, int]] = []
+    for index, draft in valid:
+        refused = _draft_refused(draft, conversations, members)
+        if refused is not None:
+            results[index] = refused
+            continue
+        if draft.client_id is not None:
+            key = (draft.conversation_id, draft.sender.pk, draft.client_id)
+            if key in stored:
+                results[index] = (_as_sent_by(stored[key], draft.sender), False)
+                continue
+            if key in first_of:  # resent inside this batch: the first one is stored, this one answers it
+                resends.append((index, first_of[key]))
+                continue
+            first_of[key] = index
+        message = Message(
+            conversation_id=draft.conversation_id, sender=draft.sender, text=draft.text, client_id=draft.client_id
+        )
+        new.append((index, draft, message))
+    return new, resends
+
+
+def _draft_refused(
+    draft: MessageDraft, conversations: dict[int, Conversation], members: dict[int, dict[int, dict[str, Any]]]
+) -> ServiceError | None:
+    if draft.conversation_id not in conversations:
+        return NotFound("Conversation not found.")
+    me = members.get(draft.conversation_id, {}).get(draft.sender.pk)
+    if me is None:
+        return Forbidden("You are not a member of this conversation.", code="not_a_member")
+    # Read in the same statement: once a deactivation has committed, its sockets can store nothing more.
+    if not me["is_active"]:
+        return Forbidden("Your account is deactivated.", code="account_inactive")
+    return None
+
+
+def _as_sent_by(message: Message, sender: User) -> Message:
+    message.sender = sender
+    return message
+
+
+def _after_insert(
+    new: list[tuple[int, MessageDraft, Message]],
+    conversations: dict[int, Conversation],
+    members: dict[int, dict[int, dict[str, Any]]],
+) -> None:
+    """Last messages, senders' positions, unread counts, events and signals of the inserted messages."""
+    by_conversation: dict[int, list[tuple[MessageDraft, Message]]] = {}
+    for _, draft, message in new:
+        by_conversation.setdefault(draft.conversation_id, []).append((draft, message))
+    positions: dict[int, int] = {}  # membership id -> the sender's newest message
+    pairs: list[tuple[str, dict[str, Any]]] = []
+    updates: list[tuple[str, dict[str, Any]]] = []
+    for conversation_id, sent in by_conversation.items():
+        conversation = conversations[conversation_id]
+        last = sent[-1][1]
+        Conversation.objects.filter(pk=conversation_id).update(last_message=last, last_message_at=last.created_at)
+        conversation.last_message, conversation.last_message_at = last, last.created_at
+        people = members[conversation_id]
+        # Counts read before the insert; each message adds one for everybody but its sender, whose
+        # read position moves to it (nothing unread for them at that point).
+        unread = {uid: row["unread"] for uid, row in people.items()}
+        for draft, message in sent:
+            for uid in unread:
+                unread[uid] = 0 if uid == draft.sender.pk else unread[uid] + 1
+            positions[people[draft.sender.pk]["id"]] = message.pk
+            fields = events.MessageData.fields_of(message)
+            pairs.append(
+                (
+                    conversation_group(conversation_id),
+                    build_message(events.ChatMessage(**fields), event_id=message.pk, meta={"message_id": message.pk}),
+                )
+            )
+            transaction.on_commit(metrics.message_created)
+            message_created.send(
+                sender=Message,
+                message=message,
+                conversation=conversation,
+                recipients=[uid for uid in people if uid != draft.sender.pk],
+                viewing=draft.viewing,
+            )
+        last_message = events.MessageData.of(last)
+        updates += [
+            (
+                user_group(uid),
+                build_message(
+                    events.ChatUpdate(conversation=conversation_id, last_message=last_message, unread_count=count)
+                ),
+            )
+            for uid, count in unread.items()
+        ]
+    Membership.objects.bulk_update(
+        [
+            Membership(pk=pk, last_read_message_id=message_id, last_delivered_message_id=message_id)
+            for pk, message_id in sorted(positions.items())
+        ],
+        ["last_read_message_id", "last_delivered_message_id"],
+    )
+    publish_messages(pairs + updates)
+
+
+@dataclass(frozen=True)
 class Receipt:
     """One socket's `message_delivered` or `mark_read`, for `receipts_apply`."""
 
@@ -296,7 +510,7 @@ def _receipt_target(
 
 
 def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, Any]]]:
-    """`messages_read` and the reader's `chat_update` for each moved read position (2 queries)."""
+    """One `messages_read` per conversation (every moved reader), and each reader's `chat_update` (2 queries)."""
     keys = list(read)
     counts = Message.objects.filter(conversation_id__in={c for c, _ in keys}, pk__gt=min(read.values())).aggregate(
         **{
@@ -310,18 +524,24 @@ def _read_events(read: dict[tuple[int, int], int]) -> list[tuple[str, dict[str, 
             "last_message__sender"
         )
     }
-    out: list[tuple[str, dict[str, Any]]] = []
-    for n, (conversation_id, user_id) in enumerate(keys):
-        out.append(
-            (
-                conversation_group(conversation_id),
-                build_message(
-                    events.MessagesRead(
-                        user=user_id, conversation=conversation_id, up_to=read[(conversation_id, user_id)]
-                    )
-                ),
-            )
+    # One messages_read per conversation, with every reader whose position moved in this batch.
+    readers: dict[int, list[events.ReadPosition]] = {}
+    for conversation_id, user_id in keys:
+        readers.setdefault(conversation_id, []).append(
+            events.ReadPosition(user=user_id, up_to=read[(conversation_id, user_id)])
         )
+    out: list[tuple[str, dict[str, Any]]] = [
+        (
+            conversation_group(conversation_id),
+            build_message(
+                events.MessagesRead(
+                    user=moved[0].user, conversation=conversation_id, up_to=moved[0].up_to, readers=moved
+                )
+            ),
+        )
+        for conversation_id, moved in readers.items()
+    ]
+    for n, (conversation_id, user_id) in enumerate(keys):
         last_message = last.get(conversation_id)
         out.append(
             (

@@ -391,6 +391,10 @@ PRESENCE_TTL_SECONDS = env_float("PRESENCE_TTL_SECONDS", 30.0)
 CHAT_MAX_MESSAGE_LENGTH = env_int("CHAT_MAX_MESSAGE_LENGTH", 4000)
 CHAT_GROUP_MAX_MEMBERS = env_int("CHAT_GROUP_MAX_MEMBERS", 20)
 CHAT_TYPING_TIMEOUT_SECONDS = env_float("CHAT_TYPING_TIMEOUT_SECONDS", 3.0)
+# Group commit: a socket's chat message waits this long for others of its process to share its transaction.
+CHAT_GROUP_COMMIT_WINDOW_MS = env_float("CHAT_GROUP_COMMIT_WINDOW_MS", 2.0)
+# Receipts of one process wait this long for each other: one messages_read per conversation per window.
+CHAT_RECEIPT_WINDOW_MS = env_float("CHAT_RECEIPT_WINDOW_MS", 10.0)
 NOTIFICATIONS_BATCH_WINDOW_SECONDS = env_float("NOTIFICATIONS_BATCH_WINDOW_SECONDS", 2.0)
 LIVE_MAX_VIEWERS = env_int("LIVE_MAX_VIEWERS", 50)
 LIVE_STREAMER_GRACE_SECONDS = env_float("LIVE_STREAMER_GRACE_SECONDS", 30.0)

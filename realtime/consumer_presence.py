@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 
 from django.conf import settings
 
-from realtime import closecodes
+from realtime import closecodes, heartbeat
 from realtime.events import UserOffline, UserOnline
 from realtime.groups import USER_SCOPE, presence_group
 from realtime.presence import Change, get_presence_store
@@ -22,7 +20,6 @@ class PresenceMixin:
 
     def start_presence(self) -> None:
         self.presence_entries: list[tuple[str, str]] = []
-        self.heartbeat_task: asyncio.Task | None = None
 
     async def join_user_presence(self) -> Change | None:
         """Count this socket as one of the user's; None when the user has too many open already."""
@@ -75,25 +72,16 @@ class PresenceMixin:
                     logger.exception("presence_publish_failed", extra={"scope": scope})
 
     def start_heartbeat(self) -> None:
-        self.heartbeat_task = asyncio.ensure_future(self._heartbeat())
+        """Hand the socket to the process's one heartbeat (realtime.heartbeat): no task per socket."""
+        heartbeat.beat_for(self)
 
-    async def _heartbeat(self) -> None:
-        interval = max(0.5, min(settings.PRESENCE_TTL_SECONDS / 3, settings.WS_IDLE_TIMEOUT_SECONDS / 2))
-        store = get_presence_store()
-        try:
-            while not self.closed:
-                await asyncio.sleep(interval)
-                if time.monotonic() - self.last_client_frame > settings.WS_IDLE_TIMEOUT_SECONDS:
-                    await self.send_error("idle_timeout", "No frame received in time; send ping to stay connected.")
-                    await self.close_with(closecodes.IDLE_TIMEOUT, "idle timeout")
-                    return
-                for scope, member in list(self.presence_entries):
-                    await store.refresh(scope, member, self.connection_id)
-                await self.on_heartbeat()
-        except asyncio.CancelledError:
-            pass
-        except Exception:
-            logger.exception("ws_heartbeat_failed", extra={"consumer": type(self).__name__})
+    def stop_heartbeat(self) -> None:
+        heartbeat.stop_beat_for(self)
+
+    async def idle_close(self) -> None:
+        """Nothing received for WS_IDLE_TIMEOUT_SECONDS: tell the client and close 4408 (the heartbeat calls it)."""
+        await self.send_error("idle_timeout", "No frame received in time; send ping to stay connected.")
+        await self.close_with(closecodes.IDLE_TIMEOUT, "idle timeout")
 
     async def on_heartbeat(self) -> None:
         """Subclasses: periodic work while connected (e.g. grace-period checks)."""

@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 
 from realtime.events import Event, require_event
@@ -28,8 +29,21 @@ def server_frame(event: Event, *, event_id: int | str | None = None) -> dict[str
     return frame
 
 
+_django = DjangoJSONEncoder()
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+
 def encode(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, cls=DjangoJSONEncoder, separators=(",", ":"))
+    """Compact JSON, with Django's formats for datetimes (ms, "Z"), decimals and durations.
+
+    orjson (about 3x faster than `json` with DjangoJSONEncoder; each published event is encoded
+    once, then forwarded as is), falling back to `json` for what orjson refuses (integers beyond
+    64 bits). Non-ASCII text is written as UTF-8, not as `\\u` escapes: the same JSON value.
+    """
+    try:
+        return orjson.dumps(frame, default=_django.default, option=_ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(frame, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
 def encode_event(event: Event, *, event_id: int | str | None = None) -> str:

@@ -1,4 +1,11 @@
-"""Presence sweeper: removes connections whose process died, and tells apps.
+"""The process-wide timers: the presence sweeper, and the heartbeat of every socket of the process.
+
+Heartbeat: ONE task per server process (event loop), not one per socket. Every interval it closes
+the sockets that sent nothing for WS_IDLE_TIMEOUT_SECONDS (4408), refreshes the presence entries of
+all the others in one Redis pipeline, and runs the `on_heartbeat` hook of the consumers that
+define one (live streams). Sockets register when their connect succeeded and leave when released.
+
+Presence sweeper: removes connections whose process died, and tells apps.
 
 Every server process runs one sweeper task (started by the first socket). With
 Redis, a short lock makes one process sweep per interval. For each member that
@@ -11,7 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+import weakref
 from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from django.conf import settings
 
@@ -74,6 +84,97 @@ def ensure_sweeper() -> None:
     if task is None or task.done():
         _tasks.clear()
         _tasks[id(loop)] = loop.create_task(_run())
+
+
+class Beating(Protocol):
+    """What the heartbeat needs from a socket (realtime.consumer_presence.PresenceMixin provides it)."""
+
+    connection_id: str
+    closed: bool
+    last_client_frame: float
+    presence_entries: list[tuple[str, str]]
+
+    async def idle_close(self) -> None: ...
+    async def on_heartbeat(self) -> None: ...
+
+
+class _Heartbeat:
+    def __init__(self) -> None:
+        self.sockets: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.task: asyncio.Task[None] | None = None
+
+
+_heartbeats: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Heartbeat] = weakref.WeakKeyDictionary()
+
+
+def heartbeat_interval() -> float:
+    return max(0.5, min(settings.PRESENCE_TTL_SECONDS / 3, settings.WS_IDLE_TIMEOUT_SECONDS / 2))
+
+
+def beat_for(socket: Any) -> None:
+    """Keep `socket` alive (presence) and watched (idle timeout) by this process's heartbeat."""
+    beat = _heartbeats.get(asyncio.get_running_loop())
+    if beat is None:
+        beat = _heartbeats[asyncio.get_running_loop()] = _Heartbeat()
+    beat.sockets.add(socket)
+    if beat.task is None or beat.task.done():
+        beat.task = asyncio.get_running_loop().create_task(_beat_forever(beat))
+
+
+def beating() -> list[Any]:
+    """The sockets this process's heartbeat keeps (for tests and stats)."""
+    beat = _heartbeats.get(asyncio.get_running_loop())
+    return [] if beat is None else [s for s in beat.sockets if not s.closed]
+
+
+def heartbeat_tasks() -> int:
+    """How many heartbeat tasks run on this event loop: one, whatever the number of sockets."""
+    return len([task for task in asyncio.all_tasks() if getattr(task.get_coro(), "__name__", "") == "_beat_forever"])
+
+
+def stop_beat_for(socket: Any) -> None:
+    try:
+        beat = _heartbeats.get(asyncio.get_running_loop())
+    except RuntimeError:  # no running loop: nothing was registered from here
+        return
+    if beat is not None:
+        beat.sockets.discard(socket)
+
+
+async def _beat_forever(beat: _Heartbeat) -> None:
+    while True:
+        await asyncio.sleep(heartbeat_interval())
+        try:
+            await beat_once(list(beat.sockets))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("ws_heartbeat_failed")
+
+
+async def beat_once(sockets: list[Beating]) -> None:
+    """One heartbeat of these sockets: idle ones closed, the others' presence refreshed in one round trip."""
+    now = time.monotonic()
+    sockets = [s for s in sockets if not s.closed]
+    idle = [s for s in sockets if now - s.last_client_frame > settings.WS_IDLE_TIMEOUT_SECONDS]
+    alive = [s for s in sockets if now - s.last_client_frame <= settings.WS_IDLE_TIMEOUT_SECONDS]
+    entries = [(scope, member, s.connection_id) for s in alive for scope, member in list(s.presence_entries)]
+    hooks = [s for s in alive if type(s).on_heartbeat is not _no_hook(s)]
+    outcomes = await asyncio.gather(
+        *(s.idle_close() for s in idle),
+        get_presence_store().refresh_many(entries),
+        *(s.on_heartbeat() for s in hooks),
+        return_exceptions=True,
+    )
+    for outcome in outcomes:
+        if isinstance(outcome, Exception):
+            logger.error("ws_heartbeat_failed", exc_info=outcome)
+
+
+def _no_hook(socket: Any) -> Any:
+    from realtime.consumer_presence import PresenceMixin
+
+    return PresenceMixin.on_heartbeat
 
 
 @on_presence_expired("user")

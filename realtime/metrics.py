@@ -52,6 +52,11 @@ MESSAGE_CREATE_SECONDS = Histogram(
     "chat_message_create_seconds", "Latency of chat.services.message_create.", buckets=LATENCY_BUCKETS
 )
 MESSAGES_CREATED = Counter("chat_messages_created", "Chat messages stored (resends excluded).")
+MESSAGE_BATCH_SECONDS = Histogram(
+    "chat_message_batch_seconds", "Latency of chat.services.messages_create_batch.", buckets=LATENCY_BUCKETS
+)
+MESSAGE_BATCHES = Counter("chat_message_batches", "Chat message batches written (one transaction each).")
+MESSAGES_BATCHED = Counter("chat_messages_batched", "Chat messages written through the group commit batcher.")
 RECEIPT_BATCHES = Counter("chat_receipt_batches", "Receipt batches written (one transaction each).")
 RECEIPTS_BATCHED = Counter("chat_receipts_batched", "Receipts written through the batcher.")
 NOTIFICATION_BATCHES = Counter("notifications_batches", "`notification_batch` frames sent.")
@@ -148,6 +153,11 @@ def message_created() -> None:
     from realtime import stats
 
     stats.local.messages += 1
+
+
+def messages_batched(count: int) -> None:
+    MESSAGE_BATCHES.inc()
+    MESSAGES_BATCHED.inc(count)
 
 
 def receipts_batched(count: int) -> None:

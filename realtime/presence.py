@@ -50,7 +50,9 @@ class PresenceStore(Protocol):
     ) -> Change | None: ...
     async def leave(self, scope: str, member: str, conn_id: str) -> Change: ...
     async def refresh(self, scope: str, member: str, conn_id: str, *, ttl: float | None = None) -> None: ...
+    async def refresh_many(self, entries: list[tuple[str, str, str]]) -> None: ...
     async def is_present(self, scope: str, member: str) -> bool: ...
+    async def present_many(self, scope: str, members: list[str]) -> list[bool]: ...
     async def members(self, scope: str) -> list[str]: ...
     async def member_info(self, scope: str) -> dict[str, dict]: ...
     async def count(self, scope: str) -> int: ...
@@ -120,6 +122,13 @@ class MemoryPresenceStore:
             conns = self._data.get(scope, {}).get(member)
             if conns is not None and conn_id in conns:
                 conns[conn_id] = time.time() + _ttl(ttl)
+
+    async def refresh_many(self, entries):
+        for scope, member, conn_id in entries:
+            await self.refresh(scope, member, conn_id)
+
+    async def present_many(self, scope, members):
+        return [await self.is_present(scope, member) for member in members]
 
     async def is_present(self, scope, member):
         return self._alive(self._data.get(scope, {}).get(member, {}), time.time()) > 0
@@ -340,9 +349,32 @@ class RedisPresenceStore:
             _REFRESH, 4, conns, members, scopes, info_key, str(member), conn_id, now, now + _ttl(ttl), scope
         )
 
+    async def refresh_many(self, entries):
+        """`refresh` of many (scope, member, conn_id) entries in one round trip (the process's heartbeat)."""
+        if not entries:
+            return
+        now = time.time()
+        expiry = now + _ttl(None)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for scope, member, conn_id in entries:
+                conns, members, info_key, scopes = self._keys(scope, str(member))
+                pipe.eval(_REFRESH, 4, conns, members, scopes, info_key, str(member), conn_id, now, expiry, scope)
+            await pipe.execute()
+
     async def is_present(self, scope, member):
         conns, _, _, _ = self._keys(scope, str(member))
         return await self.redis.zcount(conns, f"({time.time()}", "+inf") > 0
+
+    async def present_many(self, scope, members):
+        """`is_present` of many members of one scope in one round trip (a chat socket's connect)."""
+        if not members:
+            return []
+        now = f"({time.time()}"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for member in members:
+                pipe.zcount(self._keys(scope, str(member))[0], now, "+inf")
+            counts = await pipe.execute()
+        return [int(n) > 0 for n in counts]
 
     async def members(self, scope):
         _, members, _, _ = self._keys(scope, "")

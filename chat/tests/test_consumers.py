@@ -110,7 +110,12 @@ async def test_receipts_reach_the_sender(pair):
     assert delivered["data"] == {"message_id": message_id, "user": b.pk, "conversation": conversation.pk}
     await comm_b.send_json_to({"type": "mark_read", "data": {"message_id": message_id}})
     read = await recv_type(comm_a, "messages_read")
-    assert read["data"] == {"user": b.pk, "conversation": conversation.pk, "up_to": message_id}
+    assert read["data"] == {
+        "user": b.pk,
+        "conversation": conversation.pk,
+        "up_to": message_id,
+        "readers": [{"user": b.pk, "up_to": message_id}],
+    }
     await comm_a.disconnect()
     await comm_b.disconnect()
 
@@ -130,7 +135,7 @@ async def test_in_a_group_delivered_reaches_only_the_sender_and_read_reaches_eve
         while frames[-1]["type"] != "messages_read":
             frames.append(await recv(comm))
         assert "message_delivered" not in [f["type"] for f in frames]
-        assert frames[-1]["data"] == {"user": b.pk, "conversation": group.pk, "up_to": message_id}
+        assert frames[-1]["data"]["readers"] == [{"user": b.pk, "up_to": message_id}]
     for comm in (comm_a, comm_b, comm_c):
         await comm.disconnect()
 

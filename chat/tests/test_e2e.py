@@ -64,6 +64,7 @@ async def test_message_reaches_b_and_b_read_receipt_reaches_a(cluster, chat_pair
             "user": chat_pair["b"].pk,
             "conversation": cid,
             "up_to": got["id"],
+            "readers": [{"user": chat_pair["b"].pk, "up_to": got["id"]}],
         }
     # the same state over REST
     async with httpx.AsyncClient(base_url=server.http_url, timeout=WAIT) as http:

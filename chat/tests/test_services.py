@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import pytest
 from asgiref.sync import async_to_sync
 from django.test import override_settings
@@ -180,6 +182,7 @@ def test_read_implies_delivered_never_moves_back_and_rejects_foreign_messages(
         "user": b.pk,
         "conversation": conversation.pk,
         "up_to": m1.pk,
+        "readers": [{"user": b.pk, "up_to": m1.pk}],
     }
     assert events[(user_group(b.pk), "chat_update")]["unread_count"] == 1
 
@@ -292,7 +295,11 @@ def test_a_batch_of_receipts_ends_where_one_by_one_would_with_one_event_per_move
             "message_delivered",
             {"message_id": m2.pk, "user": b.pk, "conversation": group.pk},
         ),
-        (conversation_group(group.pk), "messages_read", {"user": c.pk, "conversation": group.pk, "up_to": m2.pk}),
+        (
+            conversation_group(group.pk),
+            "messages_read",
+            {"user": c.pk, "conversation": group.pk, "up_to": m2.pk, "readers": [{"user": c.pk, "up_to": m2.pk}]},
+        ),
     ]
     update = next(f["data"] for g, e, f in sent if e == "chat_update")
     assert update["unread_count"] == 0 and update["last_message"]["id"] == m2.pk
@@ -329,3 +336,54 @@ def test_each_bad_receipt_gets_its_own_error_and_the_good_ones_in_the_batch_stil
     ]
     assert Membership.objects.get(conversation=conversation, user=b).last_read_message_id == mine.pk
     assert not Membership.objects.filter(conversation=other, user=b).exists()
+
+
+def test_coalesced_read_receipts_send_one_messages_read_per_conversation_and_end_where_one_by_one_would(
+    make_user, sent, django_capture_on_commit_callbacks
+):
+    """Every member acknowledges, in one window: ONE messages_read for the conversation with every
+    reader's position, and the positions equal those of the same receipts applied one at a time."""
+    people = [make_user() for _ in range(5)]
+    groups = [conversation_create_group(creator=people[0], title=f"g{n}", members=people[1:]) for n in range(2)]
+    ids = {
+        g.pk: [message_create(sender=people[0], conversation_id=g.pk, text=str(n))[0].pk for n in range(3)]
+        for g in groups
+    }
+    plan: list[tuple[Any, Literal["read", "delivered"], int]] = [
+        (people[1], "read", 2),
+        (people[2], "read", 0),
+        (people[2], "read", 1),
+        (people[3], "delivered", 2),
+        (people[4], "read", 2),
+        (people[1], "read", 0),  # never back
+    ]
+    batch = [Receipt(kind, user.pk, g.pk, ids[g.pk][n]) for g in groups for user, kind, n in plan]
+
+    def positions() -> dict[tuple[int, int], tuple[int, int]]:
+        return {
+            (m.conversation_id, m.user_id): (m.last_delivered_message_id, m.last_read_message_id)
+            for m in Membership.objects.filter(conversation__in=groups)
+        }
+
+    start = positions()
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert receipts_apply(receipts=batch) == [None] * len(batch)
+    coalesced = positions()
+    frames = [(g, f["data"]) for g, e, f in sent if e == "messages_read"]
+    assert [g for g, _ in frames] == [conversation_group(g.pk) for g in groups]  # one per conversation
+    for (_, data), g in zip(frames, groups, strict=True):
+        assert data["readers"] == [
+            {"user": people[1].pk, "up_to": ids[g.pk][2]},
+            {"user": people[2].pk, "up_to": ids[g.pk][1]},
+            {"user": people[4].pk, "up_to": ids[g.pk][2]},
+        ]
+        assert (data["user"], data["up_to"]) == (people[1].pk, ids[g.pk][2])
+    Membership.objects.filter(conversation__in=groups).exclude(user=people[0]).update(
+        last_read_message_id=0, last_delivered_message_id=0
+    )
+    assert positions() == start
+    with django_capture_on_commit_callbacks(execute=True):
+        for receipt in batch:
+            assert receipts_apply(receipts=[receipt]) == [None]
+    assert positions() == coalesced

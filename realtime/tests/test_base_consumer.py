@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 import pytest
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.test import override_settings
 from django.urls import path
 from rest_framework import serializers
@@ -256,3 +257,41 @@ async def test_a_frame_for_a_client_already_gone_is_dropped_not_raised(refusal):
     consumer.base_send = broken
     with pytest.raises(RuntimeError):
         await consumer.send(text_data="x")
+
+
+async def test_one_heartbeat_per_process_closes_idle_sockets_with_4408_and_refreshes_the_others(user, token_for):
+    import time
+
+    from asgiref.sync import sync_to_async
+
+    from realtime import heartbeat
+    from realtime.groups import USER_SCOPE
+
+    async def opened() -> WebsocketCommunicator:
+        comm, _, _ = await connect(token)
+        await comm.send_json_to({"type": "echo", "data": {"text": "hi"}})
+        await recv(comm, 2)  # connect (and the heartbeat registration after it) is over
+        return comm
+
+    token = await sync_to_async(token_for)(user)
+    quiet = await opened()
+    (idle,) = heartbeat.beating()
+    talking = [await opened() for _ in range(2)]
+    sockets = heartbeat.beating()
+    assert len(sockets) == 3 and heartbeat.heartbeat_tasks() == 1  # no task per socket
+    alive = [s for s in sockets if s is not idle]
+    idle.last_client_frame = time.monotonic() - settings.WS_IDLE_TIMEOUT_SECONDS - 1
+    redis = get_presence_store().redis
+    key = get_presence_store()._keys(USER_SCOPE, str(user.pk))[0]
+    before = [float(await redis.zscore(key, s.connection_id)) for s in alive]
+    await heartbeat.beat_once(sockets)
+    after = [float(await redis.zscore(key, s.connection_id)) for s in alive]
+    assert all(a > b for a, b in zip(after, before, strict=True))  # presence refreshed
+    frame = await recv(quiet, 2)
+    assert frame["type"] == "error" and frame["data"]["code"] == "idle_timeout"
+    assert (await quiet.receive_output(timeout=2))["code"] == closecodes.IDLE_TIMEOUT
+    for comm in talking:  # the others stay open
+        await comm.send_json_to({"type": "echo", "data": {"text": "here"}})
+        assert (await recv(comm, 2))["data"] == {"text": "here"}
+        await comm.disconnect()
+    assert heartbeat.beating() == []

@@ -213,6 +213,27 @@ export function init(root, { personal }) {
     }
 
     // --- actions ---
+    // Acknowledgements are coalesced: a burst of messages gets ONE mark_read (or, in a hidden tab,
+    // one message_delivered) for the newest message shown, not one receipt per message.
+    const ACK_DELAY_MS = 100;
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    let ackTimer = null;
+    let lastDeliveredSent = 0;
+    let newestIncoming = 0;
+
+    /** @param {number} messageId */
+    function scheduleAck(messageId) {
+      newestIncoming = Math.max(newestIncoming, messageId);
+      if (ackTimer !== null) return;
+      ackTimer = setTimeout(() => {
+        ackTimer = null;
+        if (document.visibilityState === "visible") markRead();
+        else if (newestIncoming > Math.max(lastDeliveredSent, lastReadSent)) {
+          if (sock.send(EVENTS.MESSAGE_DELIVERED, { message_id: newestIncoming })) lastDeliveredSent = newestIncoming;
+        }
+      }, ACK_DELAY_MS);
+    }
+
     function markRead() {
       if (document.visibilityState !== "visible") return;
       const ids = [...nodes.keys()].filter((id) => id > lastReadSent);
@@ -262,8 +283,7 @@ export function init(root, { personal }) {
       if (isNew && data.sender && data.sender.id !== me.id) {
         setTyping(data.sender.id, false);
         // Read implies delivered: an open, visible conversation sends only mark_read.
-        if (document.visibilityState === "visible") markRead();
-        else sock.send(EVENTS.MESSAGE_DELIVERED, { message_id: data.id });
+        scheduleAck(data.id);
       }
     });
     sock.on(EVENTS.TYPING, (data) => {
@@ -274,7 +294,7 @@ export function init(root, { personal }) {
       refreshMarks();
     });
     sock.on(EVENTS.MESSAGES_READ, (data) => {
-      state.read(data.user, data.up_to);
+      state.readAll(data);
       refreshMarks();
     });
     sock.on(EVENTS.USER_ONLINE, (data) => {

@@ -95,6 +95,15 @@ export class ConversationState {
   }
 
   /**
+   * A `messages_read` frame: one per conversation per server window, with every reader's position
+   * in `readers` (`user` / `up_to` alone from servers that predate it).
+   * @param {{user: number, up_to: number, readers?: {user: number, up_to: number}[]}} data
+   */
+  readAll(data) {
+    for (const r of data.readers || [{ user: data.user, up_to: data.up_to }]) this.read(r.user, r.up_to);
+  }
+
+  /**
    * @param {number} userId
    * @param {boolean} online
    * @returns {boolean} whether the user is a member

@@ -101,3 +101,19 @@ test("typing text names who is typing", () => {
   assert.equal(typingText(["bob"]), "bob is typing…");
   assert.equal(typingText(["bob", "carol"]), "bob, carol are typing…");
 });
+
+test("a coalesced messages_read moves every reader it lists; an old-style frame moves its one user", () => {
+  const state = twoPeople();
+  state.readAll({
+    user: 2,
+    up_to: 6,
+    readers: [
+      { user: 2, up_to: 6 },
+      { user: 3, up_to: 6 },
+    ],
+  });
+  assert.deepEqual(state.markFor(6), ["✓✓", "Read"]);
+  const old = twoPeople();
+  old.readAll({ user: 2, up_to: 6 });
+  assert.deepEqual(old.markFor(6), ["", "Sent"]); // carol has only 4
+});
