@@ -6,12 +6,13 @@ import asyncio
 import logging
 import time
 
+from channels.exceptions import StopConsumer
 from django.conf import settings
 
 from realtime import closecodes
 from realtime.events import UserOffline, UserOnline
 from realtime.groups import USER_SCOPE, presence_group
-from realtime.presence import Change, get_presence_store
+from realtime.presence import Change, PresenceStore, get_presence_store
 from realtime.publish import apublish
 
 logger = logging.getLogger("realtime")
@@ -87,13 +88,34 @@ class PresenceMixin:
                     await self.send_error("idle_timeout", "No frame received in time; send ping to stay connected.")
                     await self.close_with(closecodes.IDLE_TIMEOUT, "idle timeout")
                     return
-                for scope, member in list(self.presence_entries):
-                    await store.refresh(scope, member, self.connection_id)
+                if not await self._refresh_presence(store):
+                    return
                 await self.on_heartbeat()
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, StopConsumer):  # StopConsumer: a send timed out, the socket is released
             pass
         except Exception:
             logger.exception("ws_heartbeat_failed", extra={"consumer": type(self).__name__})
+
+    async def _refresh_presence(self, store: PresenceStore) -> bool:
+        """Keep this socket's entries alive; False, after closing with 4503, when Redis lost them.
+
+        Redis down, or back but empty (restarted, flushed), or the entries swept because this
+        process stalled past the TTL: the socket's presence and, with Redis, its group
+        memberships are gone, and events published meanwhile never reached it. It cannot tell
+        what else was lost, so it closes with RESYNC: the client reconnects, joins again and
+        resumes with `?after=`, which replays what it missed.
+        """
+        try:
+            lost = [e for e in list(self.presence_entries) if not await store.refresh(*e, self.connection_id)]
+        except Exception as exc:  # Redis unreachable: the channel layer is down with it
+            logger.warning("ws_presence_unavailable", extra={"error": type(exc).__name__})
+            await self.close_with(closecodes.RESYNC, "presence unavailable")
+            return False
+        if lost and not self.closed:
+            logger.warning("ws_presence_lost", extra={"scopes": [scope for scope, _ in lost][:8]})
+            await self.close_with(closecodes.RESYNC, "presence lost")
+            return False
+        return True
 
     async def on_heartbeat(self) -> None:
         """Subclasses: periodic work while connected (e.g. grace-period checks)."""

@@ -49,7 +49,10 @@ class PresenceStore(Protocol):
         max_connections: int | None = None,
     ) -> Change | None: ...
     async def leave(self, scope: str, member: str, conn_id: str) -> Change: ...
-    async def refresh(self, scope: str, member: str, conn_id: str, *, ttl: float | None = None) -> None: ...
+    async def refresh(self, scope: str, member: str, conn_id: str, *, ttl: float | None = None) -> bool:
+        """Push the connection's expiry forward; False when the store no longer has it (swept, or Redis lost it)."""
+        ...
+
     async def is_present(self, scope: str, member: str) -> bool: ...
     async def members(self, scope: str) -> list[str]: ...
     async def member_info(self, scope: str) -> dict[str, dict]: ...
@@ -120,6 +123,8 @@ class MemoryPresenceStore:
             conns = self._data.get(scope, {}).get(member)
             if conns is not None and conn_id in conns:
                 conns[conn_id] = time.time() + _ttl(ttl)
+                return True
+            return False
 
     async def is_present(self, scope, member):
         return self._alive(self._data.get(scope, {}).get(member, {}), time.time()) > 0
@@ -336,9 +341,10 @@ class RedisPresenceStore:
     async def refresh(self, scope, member, conn_id, *, ttl=None):
         now = time.time()
         conns, members, info_key, scopes = self._keys(scope, str(member))
-        await self.redis.eval(
+        found = await self.redis.eval(
             _REFRESH, 4, conns, members, scopes, info_key, str(member), conn_id, now, now + _ttl(ttl), scope
         )
+        return bool(int(found))
 
     async def is_present(self, scope, member):
         conns, _, _, _ = self._keys(scope, str(member))
