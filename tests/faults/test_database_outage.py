@@ -70,7 +70,7 @@ async def test_chat_message_during_a_database_outage_is_retried_and_stored_once(
 
     # A new socket works too: the pool recovered without a restart.
     async with connect(url + access_token(bob) + "&after=0", open_timeout=WAIT) as ws_b:
-        texts = []
+        texts: list[str] = []
         while len(texts) < 3:
             texts.append((await recv_type(ws_b, "chat_message", timeout=WAIT))["data"]["text"])
     assert texts == ["before", "during", "after"]
