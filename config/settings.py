@@ -204,7 +204,7 @@ PRESENCE_PREFIX = env_str("PRESENCE_PREFIX", "presence")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "realtime.layers.RedisChannelLayer",  # channels-redis that reports overflows
             "CONFIG": {
                 # redis-py defaults to a 5 s socket timeout, but channels-redis blocks up to
                 # 5 s waiting for messages: an idle socket would die with "Timeout reading".
@@ -386,6 +386,9 @@ WS_RATE_LIMIT_BURST = env_int("WS_RATE_LIMIT_BURST", 40)
 # How many rate-limited frames in a row close the socket with 4429.
 WS_RATE_LIMIT_STRIKES = env_int("WS_RATE_LIMIT_STRIKES", 20)
 WS_IDLE_TIMEOUT_SECONDS = env_float("WS_IDLE_TIMEOUT_SECONDS", 300.0)
+# A frame the server cannot hand to a client within this time (its send buffer stays full: a
+# stalled tab) closes the socket with 4504; the client resumes with ?after=.
+WS_SEND_TIMEOUT_SECONDS = env_float("WS_SEND_TIMEOUT_SECONDS", 10.0)
 WS_MAX_CONNECTIONS_PER_USER = env_int("WS_MAX_CONNECTIONS_PER_USER", 20)
 PRESENCE_TTL_SECONDS = env_float("PRESENCE_TTL_SECONDS", 30.0)
 CHAT_MAX_MESSAGE_LENGTH = env_int("CHAT_MAX_MESSAGE_LENGTH", 4000)

@@ -11,3 +11,7 @@ IDLE_TIMEOUT = 4408  # no frame from the client within WS_IDLE_TIMEOUT_SECONDS
 GONE = 4410  # the stream ended
 FULL = 4413  # room or stream at its capacity
 TOO_MANY = 4429  # rate limit exceeded repeatedly, or too many sockets for this user
+# The server lost this socket's subscriptions (Redis down or back empty, channel-layer overflow): reconnect, ?after=
+RESYNC = 4503
+# The client did not take a frame within WS_SEND_TIMEOUT_SECONDS (a stalled tab): reconnect, resume with ?after=
+SLOW_CONSUMER = 4504

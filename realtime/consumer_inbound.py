@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from rest_framework import serializers
 
 from realtime import closecodes, metrics
@@ -26,6 +27,10 @@ from realtime.jsonlimits import JSONTooDeep, max_depth
 from realtime.jsonlimits import loads as json_loads
 
 logger = logging.getLogger("realtime")
+
+# Errors of a database that is down or restarting (psycopg_pool.PoolTimeout arrives as OperationalError):
+# the frame failed as a whole and may be sent again.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 # Client types the base consumer answers itself.
 BUILTIN_TYPES = ("ping", "authenticate")
@@ -209,6 +214,17 @@ class InboundMixin:
             await self.send_error(exc.code, exc.message, type=frame_type, **extra)
         except Reject as exc:
             await self.close_with(exc.code, exc.reason)
+        except DATABASE_UNAVAILABLE as exc:
+            # The database is down or restarting: the service's transaction rolled back, nothing was
+            # written. The socket stays open; the client sends the same frame again (chat_message with
+            # the same client_id is idempotent) and the pool reconnects by itself.
+            logger.warning(
+                "ws_database_unavailable",
+                extra={"consumer": type(self).__name__, "frame_type": frame_type[:64], "error": type(exc).__name__},
+            )
+            await self.send_error(
+                "unavailable", "The service is briefly unavailable; nothing was done. Retry.", type=frame_type
+            )
         except Exception:
             logger.exception(
                 "ws_handler_failed", extra={"consumer": type(self).__name__, "frame_type": frame_type[:64]}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 
+from channels.exceptions import StopConsumer
 from django.conf import settings
 
 from realtime import closecodes, heartbeat
 from realtime.events import UserOffline, UserOnline
 from realtime.groups import USER_SCOPE, presence_group
+from realtime.layers import LAYER_UNAVAILABLE
 from realtime.presence import Change, get_presence_store
 from realtime.publish import apublish
 
@@ -60,6 +62,9 @@ class PresenceMixin:
         for scope, member in list(getattr(self, "presence_entries", [])):
             try:
                 change = await store.leave(scope, member, self.connection_id)
+            except LAYER_UNAVAILABLE:  # Redis down: the entries expire with their TTL, or went with Redis
+                logger.warning("presence_leave_unavailable", extra={"scope": scope})
+                return
             except Exception:
                 logger.exception("presence_leave_failed", extra={"scope": scope})
                 continue
@@ -82,6 +87,23 @@ class PresenceMixin:
         """Nothing received for WS_IDLE_TIMEOUT_SECONDS: tell the client and close 4408 (the heartbeat calls it)."""
         await self.send_error("idle_timeout", "No frame received in time; send ping to stay connected.")
         await self.close_with(closecodes.IDLE_TIMEOUT, "idle timeout")
+
+    async def presence_lost(self, reason: str) -> None:
+        """Close with RESYNC (4503): the heartbeat found this socket's presence gone, or Redis unreachable.
+
+        Redis down, or back but empty (restarted, flushed), or the entries swept because this
+        process stalled past the TTL: the socket's presence and, with Redis, its group
+        memberships are gone, and events published meanwhile never reached it. It cannot tell
+        what else was lost, so it closes with RESYNC: the client reconnects, joins again and
+        resumes with `?after=`, which replays what it missed.
+        """
+        if self.closed:
+            return
+        logger.warning("ws_presence_lost", extra={"reason": reason})
+        try:
+            await self.close_with(closecodes.RESYNC, reason)
+        except StopConsumer:  # a send timed out: the socket is released already
+            pass
 
     async def on_heartbeat(self) -> None:
         """Subclasses: periodic work while connected (e.g. grace-period checks)."""

@@ -19,6 +19,8 @@ code; anything else is logged and closes 1011.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from typing import Any, ClassVar
@@ -30,7 +32,7 @@ from django.conf import settings
 
 from realtime import closecodes, metrics
 from realtime.consumer_auth import AuthMixin
-from realtime.consumer_inbound import EmptyInput, InboundMixin, Reject, handles
+from realtime.consumer_inbound import DATABASE_UNAVAILABLE, EmptyInput, InboundMixin, Reject, handles
 from realtime.consumer_presence import PresenceMixin
 from realtime.envelope import encode, server_frame
 from realtime.errors import ServiceError
@@ -38,7 +40,7 @@ from realtime.events import Event, error
 from realtime.fields import MAX_DB_ID
 from realtime.groups import USER_SCOPE, connection_group, session_control_group, user_control_group, user_group
 from realtime.heartbeat import ensure_sweeper
-from realtime.layers import group_add_many
+from realtime.layers import LAYER_UNAVAILABLE, group_add_many
 from realtime.logging import new_request_id, request_id_var, user_id_var
 
 logger = logging.getLogger("realtime")
@@ -58,6 +60,13 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
         # capacity and the per-user socket cap until its TTL, and the heartbeat would keep it alive.
         try:
             await super().__call__(scope, receive, send)
+        except LAYER_UNAVAILABLE as exc:
+            # Redis went away under the channel layer's receive loop: this socket's groups may be gone
+            # with it. The client reconnects (with backoff while Redis is down) and resumes.
+            logger.warning("ws_channel_layer_unavailable", extra={"error": type(exc).__name__})
+            with contextlib.suppress(Exception):
+                await self.close_with(closecodes.RESYNC, "channel layer unavailable")
+            await self._release(closecodes.RESYNC)
         finally:
             await self._release(closecodes.INTERNAL_ERROR)
 
@@ -71,6 +80,15 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
             await super().dispatch(message)
         except StopConsumer:
             raise
+        except LAYER_UNAVAILABLE as exc:  # Redis down (at connect, or leaving a group): not a bug
+            logger.warning(
+                "ws_redis_unavailable",
+                extra={"consumer": type(self).__name__, "message_type": str(message.get("type"))[:64]},
+            )
+            with contextlib.suppress(Exception):
+                await self.close_with(closecodes.RESYNC, "redis unavailable")
+            await self._release(closecodes.RESYNC)
+            raise StopConsumer() from exc
         except Exception:
             logger.exception(
                 "ws_dispatch_failed",
@@ -144,6 +162,11 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
             await self.send_error(exc.code, exc.message)
             await self.close_with(_close_code_for(exc), exc.message)
             return
+        except (*LAYER_UNAVAILABLE, *DATABASE_UNAVAILABLE) as exc:  # Redis or PostgreSQL down: not a bug
+            logger.warning("ws_connect_unavailable", extra={"consumer": type(self).__name__, "error": repr(exc)[:200]})
+            await self.send_error("unavailable", "The service is briefly unavailable; reconnect.")
+            await self.close_with(closecodes.RESYNC, "unavailable")
+            return
         except Exception:
             logger.exception(
                 "ws_connect_failed", extra={"path": self.scope.get("path"), "consumer": type(self).__name__}
@@ -176,9 +199,13 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
             except Exception:
                 logger.exception("ws_on_disconnect_failed", extra={"consumer": type(self).__name__})
             await self.release_presence()
+        getattr(self.channel_layer, "overflowed", set()).discard(getattr(self, "channel_name", None))
         for group in list(getattr(self, "joined_groups", set())):
             try:
                 await self.channel_layer.group_discard(group, self.channel_name)
+            except LAYER_UNAVAILABLE:  # Redis down: its group entries expire (group_expiry) or are gone already
+                logger.warning("group_discard_unavailable", extra={"consumer": type(self).__name__})
+                break
             except Exception:
                 logger.exception("group_discard_failed", extra={"consumer": type(self).__name__})
         logger.info("ws_disconnected", extra={"consumer": type(self).__name__, "code": code})
@@ -216,10 +243,31 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
         already on its way: drop the frame and let it be handled.
         """
         try:
-            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+            async with asyncio.timeout(settings.WS_SEND_TIMEOUT_SECONDS):
+                await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except TimeoutError:  # before OSError, its base class
+            await self._too_slow()
         except (OSError, RuntimeError) as exc:
             if not _client_gone(exc):
                 raise
+
+    async def _too_slow(self) -> None:
+        """The client stopped reading: the server's send buffer stayed full for WS_SEND_TIMEOUT_SECONDS.
+
+        Waiting longer would stall this socket's events in the channel layer until its capacity
+        drops some (a silent gap) and hold memory for a client that may never come back. Close with
+        SLOW_CONSUMER if the close frame still fits, release presence and groups now, end the
+        consumer; the client reconnects and resumes with `?after=`.
+        """
+        logger.warning("ws_slow_consumer", extra={"consumer": type(self).__name__})
+        if not self.closed:
+            self.closed = True
+            metrics.ws_closing(self, closecodes.SLOW_CONSUMER)
+            with contextlib.suppress(TimeoutError, OSError, RuntimeError):
+                async with asyncio.timeout(1.0):  # the buffer is full: the close frame may not get out either
+                    await super().close(code=closecodes.SLOW_CONSUMER, reason="slow consumer")
+        await self._release(closecodes.SLOW_CONSUMER)
+        raise StopConsumer()
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         try:
@@ -289,6 +337,11 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
                 int(message["close_code"]),
                 (message.get("meta") or {}).get("close_reason") or message.get("event") or "",
             )
+
+    async def realtime_overflow(self, message: dict[str, Any]) -> None:
+        """The channel layer dropped events for this socket (realtime/layers.py): resume instead of a gap."""
+        logger.warning("ws_layer_overflow", extra={"consumer": type(self).__name__})
+        await self.close_with(closecodes.RESYNC, "events dropped")
 
     async def deliver(self, message: dict[str, Any]) -> None:
         """Send a group event to the client. Override to filter, batch or react."""

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from django.conf import settings
 
 from realtime import metrics
+from realtime.layers import LAYER_UNAVAILABLE
 from realtime.presence import get_presence_store
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ async def _run() -> None:
             await sweep_once()
         except asyncio.CancelledError:
             raise
+        except LAYER_UNAVAILABLE as exc:  # Redis down: /ready/ says so; sweeping resumes when it is back
+            logger.warning("presence_sweep_unavailable", extra={"error": type(exc).__name__})
         except Exception:
             logger.exception("presence_sweep_failed")
 
@@ -95,6 +98,7 @@ class Beating(Protocol):
     presence_entries: list[tuple[str, str]]
 
     async def idle_close(self) -> None: ...
+    async def presence_lost(self, reason: str) -> None: ...
     async def on_heartbeat(self) -> None: ...
 
 
@@ -153,19 +157,36 @@ async def _beat_forever(beat: _Heartbeat) -> None:
 
 
 async def beat_once(sockets: list[Beating]) -> None:
-    """One heartbeat of these sockets: idle ones closed, the others' presence refreshed in one round trip."""
+    """One heartbeat of these sockets: idle ones closed, the others' presence refreshed in one round trip.
+
+    A socket whose presence entries Redis no longer has (restarted empty, flushed, swept after a stall),
+    or every socket when Redis is unreachable, is closed with RESYNC (`presence_lost`): its group
+    memberships went with them, so it reconnects and resumes with `?after=` instead of missing events.
+    """
     now = time.monotonic()
     sockets = [s for s in sockets if not s.closed]
     idle = [s for s in sockets if now - s.last_client_frame > settings.WS_IDLE_TIMEOUT_SECONDS]
     alive = [s for s in sockets if now - s.last_client_frame <= settings.WS_IDLE_TIMEOUT_SECONDS]
+    owners = [s for s in alive for _ in list(s.presence_entries)]
     entries = [(scope, member, s.connection_id) for s in alive for scope, member in list(s.presence_entries)]
     hooks = [s for s in alive if type(s).on_heartbeat is not _no_hook(s)]
-    outcomes = await asyncio.gather(
-        *(s.idle_close() for s in idle),
+    refreshed, *outcomes = await asyncio.gather(
         get_presence_store().refresh_many(entries),
+        *(s.idle_close() for s in idle),
         *(s.on_heartbeat() for s in hooks),
         return_exceptions=True,
     )
+    if isinstance(refreshed, LAYER_UNAVAILABLE):
+        logger.warning("ws_presence_unavailable", extra={"error": type(refreshed).__name__})
+        lost = {id(s): s for s in owners}
+    elif isinstance(refreshed, BaseException):
+        outcomes.append(refreshed)
+        lost = {}
+    else:
+        lost = {id(s): s for s, found in zip(owners, refreshed, strict=True) if not found}
+    if lost:
+        reason = "presence unavailable" if isinstance(refreshed, BaseException) else "presence lost"
+        outcomes += await asyncio.gather(*(s.presence_lost(reason) for s in lost.values()), return_exceptions=True)
     for outcome in outcomes:
         if isinstance(outcome, Exception):
             logger.error("ws_heartbeat_failed", exc_info=outcome)

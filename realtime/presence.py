@@ -49,8 +49,14 @@ class PresenceStore(Protocol):
         max_connections: int | None = None,
     ) -> Change | None: ...
     async def leave(self, scope: str, member: str, conn_id: str) -> Change: ...
-    async def refresh(self, scope: str, member: str, conn_id: str, *, ttl: float | None = None) -> None: ...
-    async def refresh_many(self, entries: list[tuple[str, str, str]]) -> None: ...
+    async def refresh(self, scope: str, member: str, conn_id: str, *, ttl: float | None = None) -> bool:
+        """Push the connection's expiry forward; False when the store no longer has it (swept, or Redis lost it)."""
+        ...
+
+    async def refresh_many(self, entries: list[tuple[str, str, str]]) -> list[bool]:
+        """`refresh` of each (scope, member, conn_id) entry, in one round trip where the store can; one bool each."""
+        ...
+
     async def is_present(self, scope: str, member: str) -> bool: ...
     async def present_many(self, scope: str, members: list[str]) -> list[bool]: ...
     async def members(self, scope: str) -> list[str]: ...
@@ -122,10 +128,11 @@ class MemoryPresenceStore:
             conns = self._data.get(scope, {}).get(member)
             if conns is not None and conn_id in conns:
                 conns[conn_id] = time.time() + _ttl(ttl)
+                return True
+            return False
 
     async def refresh_many(self, entries):
-        for scope, member, conn_id in entries:
-            await self.refresh(scope, member, conn_id)
+        return [await self.refresh(scope, member, conn_id) for scope, member, conn_id in entries]
 
     async def present_many(self, scope, members):
         return [await self.is_present(scope, member) for member in members]
@@ -345,21 +352,22 @@ class RedisPresenceStore:
     async def refresh(self, scope, member, conn_id, *, ttl=None):
         now = time.time()
         conns, members, info_key, scopes = self._keys(scope, str(member))
-        await self.redis.eval(
+        found = await self.redis.eval(
             _REFRESH, 4, conns, members, scopes, info_key, str(member), conn_id, now, now + _ttl(ttl), scope
         )
+        return bool(int(found))
 
     async def refresh_many(self, entries):
         """`refresh` of many (scope, member, conn_id) entries in one round trip (the process's heartbeat)."""
         if not entries:
-            return
+            return []
         now = time.time()
         expiry = now + _ttl(None)
         async with self.redis.pipeline(transaction=False) as pipe:
             for scope, member, conn_id in entries:
                 conns, members, info_key, scopes = self._keys(scope, str(member))
                 pipe.eval(_REFRESH, 4, conns, members, scopes, info_key, str(member), conn_id, now, expiry, scope)
-            await pipe.execute()
+            return [bool(int(found)) for found in await pipe.execute()]
 
     async def is_present(self, scope, member):
         conns, _, _, _ = self._keys(scope, str(member))
