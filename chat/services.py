@@ -239,7 +239,7 @@ def messages_create_batch(*, drafts: list[MessageDraft]) -> list[MessageResult]:
     for index, draft in enumerate(drafts):
         try:
             text = _validate_text(draft.text)
-            client_id = _validate_client_id(draft.client_id)
+            client_id = draft.client_id or None  # MessageCreateInput checked it
             if not 0 < int(draft.conversation_id) <= MAX_DB_ID:
                 raise NotFound("Conversation not found.")
         except ServiceError as exc:
@@ -365,6 +365,8 @@ def _after_insert(
     updates: list[tuple[str, dict[str, Any]]] = []
     for conversation_id, sent in by_conversation.items():
         conversation = conversations[conversation_id]
+        # The message before each, under the conversation's lock: sockets detect a missing or late event by it.
+        previous_id = conversation.last_message_id or 0
         last = sent[-1][1]
         Conversation.objects.filter(pk=conversation_id).update(last_message=last, last_message_at=last.created_at)
         conversation.last_message, conversation.last_message_at = last, last.created_at
@@ -380,9 +382,14 @@ def _after_insert(
             pairs.append(
                 (
                     conversation_group(conversation_id),
-                    build_message(events.ChatMessage(**fields), event_id=message.pk, meta={"message_id": message.pk}),
+                    build_message(
+                        events.ChatMessage(**fields),
+                        event_id=message.pk,
+                        meta={"message_id": message.pk, "prev_id": previous_id},
+                    ),
                 )
             )
+            previous_id = message.pk
             transaction.on_commit(metrics.message_created)
             message_created.send(
                 sender=Message,
