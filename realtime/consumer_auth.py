@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from datetime import UTC, datetime
 from typing import Any
 
-from realtime import closecodes
+from realtime import closecodes, heartbeat
 from realtime.auth import auser_for_access_token
 from realtime.events import Authenticated
 
@@ -22,7 +20,6 @@ class AuthMixin:
         self.user = self.scope.get("user")
         # The JWT's exp (epoch seconds); None for session sockets. `reauthenticate` moves it.
         self.auth_exp: float | None = self.scope.get("auth_exp")
-        self.expiry_task: asyncio.Task | None = None
 
     def subprotocol(self) -> str | None:
         protocols = [p.lower() for p in self.scope.get("subprotocols") or []]
@@ -40,8 +37,9 @@ class AuthMixin:
         return True
 
     def watch_expiry(self) -> None:
+        """Close with 4401 once the token has expired (the process's one expiry timer, realtime.heartbeat)."""
         if self.auth_exp is not None:
-            self.expiry_task = asyncio.ensure_future(self._expire())
+            heartbeat.expire_at(self, self.auth_exp)
 
     async def reauthenticate(self, data: dict[str, Any]) -> None:
         """`authenticate {token}`: a fresh access token of the same user extends a JWT socket's life.
@@ -72,22 +70,12 @@ class AuthMixin:
             self.auth_exp = max(self.auth_exp, exp)
         await self.send_event(Authenticated(user_id=self.user.pk, expires_at=_iso(self.auth_exp)))
 
-    async def _expire(self) -> None:
-        """Close with 4401 once the socket's token has expired (and no `authenticate` moved it)."""
-        try:
-            while not self.closed and self.auth_exp is not None:
-                remaining = self.auth_exp - time.time()
-                if remaining <= 0:
-                    await self.send_error(
-                        "token_expired", "The access token expired; reconnect or send authenticate with a fresh token."
-                    )
-                    await self.close_with(closecodes.UNAUTHENTICATED, "token expired")
-                    return
-                await asyncio.sleep(min(remaining, 60.0))
-        except asyncio.CancelledError:
-            pass
-        except Exception:
-            logger.exception("ws_expiry_failed", extra={"consumer": type(self).__name__})
+    async def expire_now(self) -> None:
+        """The token expired (and no `authenticate` moved it): tell the client and close 4401."""
+        await self.send_error(
+            "token_expired", "The access token expired; reconnect or send authenticate with a fresh token."
+        )
+        await self.close_with(closecodes.UNAUTHENTICATED, "token expired")
 
 
 def _iso(epoch: float | None) -> str | None:

@@ -189,9 +189,6 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
         self.closed = True
         metrics.ws_closed(self, code)
         self.stop_heartbeat()
-        for task in (getattr(self, "heartbeat_task", None), getattr(self, "expiry_task", None)):
-            if task is not None:
-                task.cancel()
         user = getattr(self, "user", None)
         if user is not None and getattr(user, "is_authenticated", False) and hasattr(self, "connection_id"):
             try:

@@ -17,6 +17,9 @@ new `viewers_update`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
+import itertools
 import logging
 import time
 import weakref
@@ -196,6 +199,73 @@ def _no_hook(socket: Any) -> Any:
     from realtime.consumer_presence import PresenceMixin
 
     return PresenceMixin.on_heartbeat
+
+
+# --- token expiry: one timer per process ---------------------------------------------
+
+
+class Expiring(Protocol):
+    """A JWT socket (realtime.consumer_auth.AuthMixin): closed 4401 by `expire_now` once `auth_exp` passed."""
+
+    closed: bool
+    auth_exp: float | None
+
+    async def expire_now(self) -> None: ...
+
+
+class _Deadlines:
+    def __init__(self) -> None:
+        self.heap: list[tuple[float, int, weakref.ref[Any]]] = []
+        self.order = itertools.count()
+        self.wake = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+
+_deadlines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Deadlines] = weakref.WeakKeyDictionary()
+
+
+def expire_at(socket: Any, when: float) -> None:
+    """Call `socket.expire_now()` once its `auth_exp` (epoch seconds, `when` now) has passed: one timer task
+    for all the sockets of the process, not a task per socket. A later `auth_exp` (re-authentication) is
+    seen when the old deadline comes, and the socket waits for the new one."""
+    loop = asyncio.get_running_loop()
+    deadlines = _deadlines.get(loop)
+    if deadlines is None:
+        deadlines = _deadlines[loop] = _Deadlines()
+    earliest = deadlines.heap[0][0] if deadlines.heap else None
+    heapq.heappush(deadlines.heap, (when, next(deadlines.order), weakref.ref(socket)))
+    if deadlines.task is None or deadlines.task.done():
+        deadlines.task = loop.create_task(_expire_forever(deadlines))
+    elif earliest is None or when < earliest:
+        deadlines.wake.set()
+
+
+def _due(deadlines: _Deadlines, now: float) -> list[Expiring]:
+    due: list[Expiring] = []
+    while deadlines.heap and deadlines.heap[0][0] <= now:
+        _, _, ref = heapq.heappop(deadlines.heap)
+        socket = ref()
+        if socket is None or socket.closed or socket.auth_exp is None:
+            continue
+        if socket.auth_exp > now:  # re-authenticated since: wait for the new expiry
+            heapq.heappush(deadlines.heap, (socket.auth_exp, next(deadlines.order), ref))
+            continue
+        due.append(socket)
+    return due
+
+
+async def _expire_forever(deadlines: _Deadlines) -> None:
+    while True:
+        due = _due(deadlines, time.time())
+        if due:
+            outcomes = await asyncio.gather(*(s.expire_now() for s in due), return_exceptions=True)
+            for outcome in outcomes:
+                if isinstance(outcome, Exception):
+                    logger.error("ws_expiry_failed", exc_info=outcome)
+        deadlines.wake.clear()
+        timeout = min(deadlines.heap[0][0] - time.time(), 60.0) if deadlines.heap else 60.0
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(deadlines.wake.wait(), max(timeout, 0.0))
 
 
 @on_presence_expired("user")
