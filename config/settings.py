@@ -201,7 +201,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
 PRESENCE_PREFIX = env_str("PRESENCE_PREFIX", "presence")
-if REDIS_URL:
+# Which Redis channel layer (bench/README.md "Channel layer" has the measurement and what each one
+# guarantees): `core` (lists per channel, bounded: a consumer that falls behind loses messages past
+# CHANNEL_LAYER_CAPACITY) or `pubsub` (Redis PUB/SUB, one subscription per process).
+CHANNEL_LAYER = env_str("CHANNEL_LAYER", "core")
+if CHANNEL_LAYER not in {"core", "pubsub"}:
+    raise ImproperlyConfigured(f"CHANNEL_LAYER must be 'core' or 'pubsub', not {CHANNEL_LAYER!r}")
+if REDIS_URL and CHANNEL_LAYER == "pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "prefix": env_str("CHANNEL_LAYER_PREFIX", "asgi"),
+            },
+        }
+    }
+elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
