@@ -79,6 +79,9 @@ class Point:
     errors: int = 0
     receipts_sent: int = 0
     receipt_frames: int = 0
+    frames_in: int = 0  # every frame the clients received in the point (any type)
+    payload_bytes_in: int = 0  # their text, uncompressed
+    wire_bytes_in: int = 0  # what arrived on the TCP sockets (compressed when negotiated, frame headers included)
     send_seconds: float = 0.0
     window_seconds: float = 0.0
     client_cpu_seconds: float = 0.0
@@ -88,8 +91,8 @@ class Point:
     def merge(self, other: Point) -> None:
         for name in ("connections", "connect_failures", "sent", "expected", "received", "errors"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.receipts_sent += other.receipts_sent
-        self.receipt_frames += other.receipt_frames
+        for name in ("receipts_sent", "receipt_frames", "frames_in", "payload_bytes_in", "wire_bytes_in"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
         self.client_cpu_seconds += other.client_cpu_seconds
         self.send_seconds = max(self.send_seconds, other.send_seconds)
         self.window_seconds = max(self.window_seconds, other.window_seconds)
@@ -117,6 +120,10 @@ class Point:
             "errors": self.errors,
             "receipts_sent": self.receipts_sent,
             "receipt_frames": self.receipt_frames,
+            "frames_in": self.frames_in,
+            "payload_bytes_in": self.payload_bytes_in,
+            "wire_bytes_in": self.wire_bytes_in,
+            "wire_kb_s_per_socket": round(self.wire_bytes_in / 1024 / window / max(self.connections, 1), 2),
             "client_cpu_pct": round(100 * self.client_cpu_seconds / window, 1),
             "server_cpu_pct": [round(100 * c / window, 1) for c in self.server_cpu_seconds],
         }
@@ -194,6 +201,8 @@ class Shard:
                 point = self.current
                 if point is None:
                     continue
+                point.frames_in += 1
+                point.payload_bytes_in += len(raw)
                 frame = json.loads(raw)
                 stamp = self._stamp(frame, point)
                 if not stamp:
@@ -238,12 +247,14 @@ class Shard:
         await asyncio.get_running_loop().run_in_executor(None, barrier.wait)
         await asyncio.sleep(0.5)
         cpu0, t0 = time.process_time(), time.monotonic()
+        wire0 = sum(ws.bytes_in for room in self.sockets for ws in room)
         await asyncio.gather(*(self.send_room(r, rate, duration, t0, point) for r in range(len(self.sockets))))
         point.send_seconds = time.monotonic() - t0
         deadline = time.monotonic() + drain
         while point.received < point.expected and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         point.client_cpu_seconds = time.process_time() - cpu0
+        point.wire_bytes_in = sum(ws.bytes_in for room in self.sockets for ws in room) - wire0
         point.window_seconds = time.monotonic() - t0
         self.current = None
         return point

@@ -59,3 +59,36 @@ def test_chat_fanout_sweeps_every_path(bench_env: dict[str, str], tmp_path: Path
         assert point["received"] == point["expected"], point  # 4 msg/s on an idle path: all delivered
     read = next(p for p in report["points"] if p["path"] == "chat-read")
     assert read["receipts_sent"] == read["sent"] * 2 and read["receipt_frames"] > 0
+
+
+def test_idle_memory_measures_every_path(bench_env: dict[str, str], tmp_path: Path) -> None:
+    report = run_bench(
+        "idle_memory",
+        ["--sockets", "20", "--warm", "10", "--settle", "0.2", "--layers", "pubsub", "--compression-modes", "deflate"],
+        bench_env,
+        tmp_path,
+    )
+    rows = {row["path"]: row for row in report["results"]}
+    assert set(rows) == {"raw", "tutorial/pubsub", "chat/pubsub"}
+    for row in rows.values():
+        assert row["sockets"] == 20 and row["failed"] == 0 and row["received_first_msg"] == 20, row
+        assert row["rss_idle_mb"] > 0 and row["compression"] == "deflate"
+
+
+def test_connect_storm_resumes_every_dropped_socket(bench_env: dict[str, str], tmp_path: Path) -> None:
+    report = run_bench("connect_storm", ["--sockets", "40", "--clients", "2", "--wait", "20"], bench_env, tmp_path)[
+        "result"
+    ]
+    assert report["opened"] == 40 and report["failed_connects"] == 0 and report["missing_first_message"] == 0
+    assert report["dropped"] == report["storm_reconnected"] == 8 and report["storm_failed"] == 0
+    assert report["lost"] == 0 and report["duplicates"] == 0 and report["storm_p99_ms"] > 0
+
+
+def test_deflate_compares_wire_bytes_with_and_without(bench_env: dict[str, str], tmp_path: Path) -> None:
+    rows = run_bench(
+        "deflate", ["--rooms", "2", "--members", "3", "--duration", "1", "--rate", "2"], bench_env, tmp_path
+    )["results"]
+    by_mode = {row["compression"]: row for row in rows}
+    assert set(by_mode) == {"none", "deflate"} and all(row["delivery_ratio"] == 1.0 for row in rows)
+    # JSON chat frames compress: fewer bytes on the wire than the text they carry, and fewer than without.
+    assert by_mode["none"]["wire_over_payload"] > 1.0 > by_mode["deflate"]["wire_over_payload"]
