@@ -332,7 +332,20 @@ class PathRunner:
             self.connect_failures += failures
         self.rooms = len(urls)
 
+    def cool_down(self, limit_pct: float = 10.0, longest: float = 30.0) -> float:
+        """Wait until the servers are idle (summed CPU under `limit_pct` of a core over 1 s): a point that
+        overloaded them leaves queued work (receipts, frames) that must not count against the next one."""
+        start = time.monotonic()
+        while time.monotonic() - start < longest:
+            cpu0 = sum(process_cpu_seconds(pid) for pid in self.server_pids)
+            time.sleep(1.0)
+            if 100 * (sum(process_cpu_seconds(pid) for pid in self.server_pids) - cpu0) < limit_pct:
+                break
+        return time.monotonic() - start
+
     def point(self, rate: float, tag: str) -> dict[str, Any]:
+        self.cool_down()
+        load0 = os.getloadavg()[0]
         for commands in self.commands:
             commands.put((rate, tag))
         self.barrier.wait(timeout=120)
@@ -345,10 +358,12 @@ class PathRunner:
         total.connect_failures = self.connect_failures
         summary = total.summary()
         summary["passes"] = passes(summary, self.args.p99_ms)
+        summary["loadavg_1m"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
         print(
             f"  {self.path:9s} {self.layer:6s} {rate:6.3g}/s per sender ({summary['offered_msg_s']} msg/s): "
             f"ratio {summary['delivery_ratio']} p50 {summary['p50_ms']} p99 {summary['p99_ms']} ms "
-            f"cpu {summary['server_cpu_pct']} -> {'pass' if summary['passes'] else 'FAIL'}",
+            f"cpu {summary['server_cpu_pct']} load {summary['loadavg_1m']} -> "
+            f"{'pass' if summary['passes'] else 'FAIL'}",
             flush=True,
         )
         return summary
@@ -406,7 +421,7 @@ def best_point(points: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 def print_points(points: list[dict[str, Any]]) -> None:
     cols = ["path", "layer", "offered_msg_s", "delivery_ratio", "deliveries_per_s", "p50_ms", "p99_ms", "max_ms",
-            "errors", "receipt_frames", "server_cpu_pct", "client_cpu_pct", "passes"]  # fmt: skip
+            "errors", "receipt_frames", "server_cpu_pct", "client_cpu_pct", "loadavg_1m", "passes"]  # fmt: skip
     widths = {c: max(len(c), *(len(str(p[c])) for p in points)) for c in cols}
     print(" | ".join(c.ljust(widths[c]) for c in cols))
     print("-+-".join("-" * widths[c] for c in cols))
