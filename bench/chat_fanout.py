@@ -48,6 +48,7 @@ from typing import Any
 
 from bench.common import (
     RESULTS_DIR,
+    RETRIES,
     RawServers,
     create_fixtures,
     open_socket,
@@ -268,7 +269,7 @@ class Shard:
 def _shard_main(shard: Shard, args: dict[str, Any], barrier: Any, commands: Any, out: Any) -> None:
     async def main() -> None:
         connected, failures = await shard.connect()
-        out.put(("connected", connected, failures))
+        out.put(("connected", connected, failures, RETRIES["count"]))
         loop = asyncio.get_running_loop()
         while True:
             command = await loop.run_in_executor(None, commands.get)
@@ -325,11 +326,14 @@ class PathRunner:
             )
             proc.start()
             self.procs.append(proc)
-        self.connected = self.connect_failures = 0
+        self.connected = self.connect_failures = self.connect_retries = 0
         for _ in self.procs:
-            _kind, connected, failures = self.out.get(timeout=600)
+            _kind, connected, failures, retries = self.out.get(timeout=600)
             self.connected += connected
             self.connect_failures += failures
+            self.connect_retries += retries
+        if self.connect_failures or self.connect_retries:
+            print(f"  {self.connect_failures} sockets failed to connect, {self.connect_retries} attempts retried")
         self.rooms = len(urls)
 
     def cool_down(self, limit_pct: float = 10.0, longest: float = 30.0) -> float:
@@ -356,8 +360,10 @@ class PathRunner:
             total.merge(self.out.get(timeout=self.args.duration + self.args.drain + 120))
         total.server_cpu_seconds = [process_cpu_seconds(pid) - c for pid, c in zip(self.server_pids, cpu0, strict=True)]
         total.connect_failures = self.connect_failures
+        summary_retries = self.connect_retries
         summary = total.summary()
-        summary["passes"] = passes(summary, self.args.p99_ms)
+        summary["connect_retries"] = summary_retries
+        summary["passes"] = passes(summary, self.args.p99_ms) and not self.connect_failures
         summary["loadavg_1m"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
         print(
             f"  {self.path:9s} {self.layer:6s} {rate:6.3g}/s per sender ({summary['offered_msg_s']} msg/s): "

@@ -227,6 +227,9 @@ class CountingConnection(ClientConnection):
         super().data_received(data)
 
 
+RETRIES = {"count": 0}  # failed attempts that open_socket retried, in this process (printed by the benches)
+
+
 async def open_socket(url: str, *, chat: bool, compression: str | None = "deflate", attempts: int = 3) -> Any | None:
     """One bench socket; a chat socket is ready at its `connection_established`. None if every attempt failed.
 
@@ -247,6 +250,7 @@ async def open_socket(url: str, *, chat: bool, compression: str | None = "deflat
                     pass
             return ws
         except Exception:
+            RETRIES["count"] += 1
             await asyncio.sleep(0.5)
     return None
 
