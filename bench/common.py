@@ -82,7 +82,7 @@ def prepare() -> tuple[str, str, str]:
 
 def server_env(db_url: str, redis_url: str, secret: str, tag: str, **extra: str) -> dict[str, str]:
     """The servers' environment: production-like (DEBUG off), keys in a namespace of this run, no per-socket limits
-    that would measure the limiter instead of the path (the rate limit is raised, the per-user cap too)."""
+    that would measure the limiter instead of the path (rate limit and idle timeout raised)."""
     return {
         "DATABASE_URL": db_url,
         "REDIS_URL": redis_url,
@@ -97,6 +97,9 @@ def server_env(db_url: str, redis_url: str, secret: str, tag: str, **extra: str)
         "WS_MAX_CONNECTIONS_PER_USER": "20",
         "WS_RATE_LIMIT_PER_SECOND": "1000",
         "WS_RATE_LIMIT_BURST": "2000",
+        # A bench socket only listens: the idle close (4408, default 300 s) would cut the first sockets
+        # of a 10,000-socket run before the last one has connected.
+        "WS_IDLE_TIMEOUT_SECONDS": "3600",
         **extra,
     }
 
