@@ -1,36 +1,31 @@
-"""Chat fan-out benchmark (not a test).
+"""Chat fan-out benchmark with its baselines, one sweep per path (not a test).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_chat REDIS_URL=redis://127.0.0.1:6379/0 \
-        python -m bench.chat_fanout --rooms 50 --members 10 --rate 1 --duration 20
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_chat REDIS_URL=redis://127.0.0.1:6379/0 \\
+        python -m bench.chat_fanout            # every path, both channel layers, 8 s per point
 
-Starts its own uvicorn servers (the app of `bench/asgi_baseline.py`: the project's
-routes plus the tutorial consumer at /ws/baseline/<room>/) on the given PostgreSQL
-and Redis, creates R conversations of C users, connects R x C WebSockets
-(members spread over the servers), and in each conversation one member sends at
-a fixed rate. Every message should reach all C members (the sender included:
-both paths echo). Measured per path:
+R conversations (rooms) x C members (default 50 x 10 = 500 sockets per path), one sender per room
+at a fixed rate; every message should reach all C members (the sender too: every path echoes).
+Paths, each on --servers processes (default 2) with no proxy in front (clients pick the process):
 
-- deliveries/s: chat_message frames received in the send window + drain, per second of sending;
-- delivery ratio: received / (sent x C);
-- p50/p99/max latency: receive time - send time (the sender puts its send time in client_id).
+- raw:        bench/raw_server.py, asyncio `websockets` broadcast, a room's members all on process
+              r mod N (no cross-process hop: the machine's limit, not a like-for-like design);
+- tutorial:   the Channels tutorial consumer (bench/baseline.py) on uvicorn + the given channel
+              layer (--tutorial-layers, default pubsub); members spread round-robin (r + m) mod N;
+- chat:       the project's chat socket (JWT auth, membership, persistence, idempotency, unread
+              counts, chat_update to every member) on uvicorn + each layer of --layers;
+- chat-read:  the same with read receipts as the web client sends them: every member but the
+              sender answers each chat_message with `mark_read` {message_id} (static/js/chat.js
+              does so for each new message while the conversation is visible).
 
-Receipts (`--receipts`, default `none`: messages alone). `--receipts read`: every member other
-than the sender answers each message the way the web client does while the conversation is
-open, with `mark_read` {message_id} (read implies delivered). Each one is a transaction on the
-server and a `messages_read` to the whole conversation, so with 10 members a message costs 9
-receipt transactions and 90 receipt frames on top of its 10 deliveries. `--receipts delivered`:
-`message_delivered` instead (a hidden tab): 9 transactions, and 9 frames, since only the sender
-gets them. Receipts only exist on the chat path; the baseline has none.
-
-Runs the BASELINE (tutorial consumer: group_send of what it receives) and then the
-FULL CHAT PATH (JWT auth, membership check, persistence, idempotency, unread counts,
-chat_update to every member, presence lookup) on the same servers and layer.
-The sockets are driven from --clients processes (default 2; rooms split between them,
-started together at a barrier) so one asyncio client is not the bottleneck; the table
-also shows client and per-server CPU (% of one core over the send+drain window) and the
-1-minute load average at the start and end of each path (the box may be shared).
-`--profile DIR` samples the servers' stacks (bench/sampler.py).
-Prints a table and writes bench/results/chat_fanout.json.
+The sweep, per path: start at --start messages/s per sender, double while the point passes
+(delivery ratio 1.00 and p99 <= --p99-ms), halve while it fails, then bisect --refine times
+between the best pass and the first fail. A point: --duration s of sending (default 8), then up
+to --drain s for stragglers. Measured: deliveries/s, delivery ratio (received / sent x members),
+p50/p99 latency (receive time - send time, both clocks of this machine), per-server CPU.
+The sockets of a path are opened once (from --clients processes, rooms split between them) and
+reused by its points; a point's frames carry its own tag, so late frames of a point never count
+for the next. Prints the points and a summary table, writes bench/results/chat_fanout.json.
+`--profile DIR` samples the uvicorn servers' stacks (bench/sampler.py).
 """
 
 from __future__ import annotations
@@ -39,97 +34,44 @@ import argparse
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-RESULTS = BASE_DIR / "bench" / "results" / "chat_fanout.json"
-DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bench_chat"
+from bench.common import (
+    RESULTS_DIR,
+    RETRIES,
+    RawServers,
+    create_fixtures,
+    open_socket,
+    percentile,
+    prepare,
+    process_cpu_seconds,
+    raise_nofile,
+    server_env,
+    start_cluster,
+)
 
-
-# --- servers ----------------------------------------------------------------------
-
-
-def make_cluster(size: int, env: dict[str, str], app: str):
-    """scripts.cluster.Cluster (uvicorn, as in production) serving `app`."""
-    from scripts.cluster import Cluster
-
-    return Cluster(size=size, env=env, app=app, worker=False, log_prefix="bench")
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=BASE_DIR,
-        env={**os.environ, "DATABASE_URL": url},
-        check=True,
-    )
-
-
-def setup_django(url: str, redis_url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["REDIS_URL"] = redis_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-
-
-def create_fixtures(rooms: int, members: int, tag: str) -> list[dict[str, Any]]:
-    """R group conversations of C fresh users; returns [{conversation, users: [(id, token)]}]."""
-    from django.contrib.auth import get_user_model
-    from rest_framework_simplejwt.tokens import AccessToken
-
-    from chat.models import Conversation, Membership
-
-    user_model = get_user_model()
-    users = user_model.objects.bulk_create(
-        [user_model(username=f"b{tag}_{r}_{m}", password="!unusable") for r in range(rooms) for m in range(members)]
-    )
-    conversations = Conversation.objects.bulk_create(
-        [Conversation(kind=Conversation.Kind.GROUP, title=f"bench {tag} {r}") for r in range(rooms)]
-    )
-    Membership.objects.bulk_create(
-        [
-            Membership(conversation=conversations[r], user=users[r * members + m])
-            for r in range(rooms)
-            for m in range(members)
-        ]
-    )
-    return [
-        {
-            "conversation": conversations[r].pk,
-            "users": [(u.pk, str(AccessToken.for_user(u))) for u in users[r * members : (r + 1) * members]],
-        }
-        for r in range(rooms)
-    ]
-
-
-# --- load -----------------------------------------------------------------------------
+RESULTS = RESULTS_DIR / "chat_fanout.json"
+PATHS = ("raw", "tutorial", "chat", "chat-read")
 
 
 @dataclass
-class PathResult:
+class Point:
+    """One offered rate on one path, summed over the client processes."""
+
     path: str
+    layer: str
+    rate: float  # per sender
+    rooms: int
     connections: int = 0
     connect_failures: int = 0
     sent: int = 0
@@ -137,417 +79,484 @@ class PathResult:
     received: int = 0
     errors: int = 0
     receipts_sent: int = 0
-    receipt_frames: int = 0  # messages_read / message_delivered frames received
+    receipt_frames: int = 0
+    frames_in: int = 0  # every frame the clients received in the point (any type)
+    payload_bytes_in: int = 0  # their text, uncompressed
+    wire_bytes_in: int = 0  # what arrived on the TCP sockets (compressed when negotiated, frame headers included)
     send_seconds: float = 0.0
-    window_seconds: float = 0.0  # send + drain
-    client_cpu_seconds: float = 0.0  # summed over client processes
-    client_processes: int = 1
-    server_cpu_seconds: list[float] = field(default_factory=list)  # per server process, same window (approx.)
-    loadavg: tuple[float, float] = (0.0, 0.0)  # 1-min load average at start and end of the path
+    window_seconds: float = 0.0
+    client_cpu_seconds: float = 0.0
+    server_cpu_seconds: list[float] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list, repr=False)
 
-    def merge(self, other: PathResult) -> None:
-        self.connections += other.connections
-        self.connect_failures += other.connect_failures
-        self.sent += other.sent
-        self.expected += other.expected
-        self.received += other.received
-        self.errors += other.errors
-        self.receipts_sent += other.receipts_sent
-        self.receipt_frames += other.receipt_frames
+    def merge(self, other: Point) -> None:
+        for name in ("connections", "connect_failures", "sent", "expected", "received", "errors"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("receipts_sent", "receipt_frames", "frames_in", "payload_bytes_in", "wire_bytes_in"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.client_cpu_seconds += other.client_cpu_seconds
         self.send_seconds = max(self.send_seconds, other.send_seconds)
         self.window_seconds = max(self.window_seconds, other.window_seconds)
-        self.client_cpu_seconds += other.client_cpu_seconds
         self.latencies_ms.extend(other.latencies_ms)
 
     def summary(self) -> dict[str, Any]:
         lat = sorted(self.latencies_ms)
-
-        def pct(p: float) -> float | None:
-            return round(lat[min(len(lat) - 1, int(p * len(lat)))], 1) if lat else None
-
+        window = self.window_seconds or 1.0
         return {
             "path": self.path,
+            "layer": self.layer,
+            "rate_per_sender": self.rate,
+            "offered_msg_s": round(self.rate * self.rooms, 1),
             "connections": self.connections,
             "connect_failures": self.connect_failures,
             "sent": self.sent,
-            "expected_deliveries": self.expected,
+            "expected": self.expected,
             "received": self.received,
+            "delivery_ratio": round(self.received / self.expected, 4) if self.expected else None,
+            "deliveries_per_s": round(self.received / self.send_seconds, 1) if self.send_seconds else None,
+            "p50_ms": percentile(lat, 0.50),
+            "p99_ms": percentile(lat, 0.99),
+            "max_ms": round(lat[-1], 1) if lat else None,
+            "mean_ms": round(statistics.fmean(lat), 1) if lat else None,
             "errors": self.errors,
             "receipts_sent": self.receipts_sent,
             "receipt_frames": self.receipt_frames,
-            "delivery_ratio": round(self.received / self.expected, 4) if self.expected else None,
-            "deliveries_per_s": round(self.received / self.send_seconds, 1) if self.send_seconds else None,
-            "p50_ms": pct(0.50),
-            "p99_ms": pct(0.99),
-            "max_ms": round(lat[-1], 1) if lat else None,
-            "mean_ms": round(statistics.fmean(lat), 1) if lat else None,
-            # CPU as % of one core over the send+drain window (the machine has os.cpu_count() cores).
-            "client_processes": self.client_processes,
-            "client_cpu_pct": round(100 * self.client_cpu_seconds / self.window_seconds, 1)
-            if self.window_seconds
-            else None,
-            "server_cpu_pct": [round(100 * c / self.window_seconds, 1) for c in self.server_cpu_seconds]
-            if self.window_seconds
-            else None,
-            "loadavg_1m": list(self.loadavg),
+            "frames_in": self.frames_in,
+            "payload_bytes_in": self.payload_bytes_in,
+            "wire_bytes_in": self.wire_bytes_in,
+            "wire_kb_s_per_socket": round(self.wire_bytes_in / 1024 / window / max(self.connections, 1), 2),
+            "client_cpu_pct": round(100 * self.client_cpu_seconds / window, 1),
+            "server_cpu_pct": [round(100 * c / window, 1) for c in self.server_cpu_seconds],
         }
 
 
-async def _open_with_retries(url: str, *, chat: bool) -> Any | None:
-    """One bench socket, three attempts; a chat socket is ready at its `connection_established`. None if all failed."""
-    from websockets.asyncio.client import connect
-
-    for _attempt in range(3):
-        try:
-            ws = await connect(url, open_timeout=30, max_queue=None, ping_interval=None)
-            if chat:
-                while json.loads(await asyncio.wait_for(ws.recv(), 30))["type"] != "connection_established":
-                    pass
-            return ws
-        except Exception:
-            await asyncio.sleep(0.5)
-    return None
+def passes(summary: dict[str, Any], p99_limit: float) -> bool:
+    return bool(
+        summary["expected"]
+        and summary["received"] == summary["expected"]
+        and summary["errors"] == 0
+        and summary["p99_ms"] is not None
+        and summary["p99_ms"] <= p99_limit
+    )
 
 
-def _chat_stamp(frame: dict[str, Any], result: PathResult) -> str | None:
-    """The bench stamp of a chat `chat_message` frame; None (counted in `result`) for every other frame."""
-    kind = frame.get("type")
-    if kind == "error":
-        result.errors += 1
+# --- one client process --------------------------------------------------------------------------
+
+
+@dataclass
+class Shard:
+    """One client process's rooms of one path; `urls[r][m]` is member m of room r's socket URL."""
+
+    path: str
+    layer: str
+    urls: list[list[str]]
+    compression: str | None
+    sockets: list[list[Any]] = field(default_factory=list)
+    readers: list[asyncio.Future] = field(default_factory=list)
+    current: Point | None = None
+    tag: str = ""
+
+    @property
+    def chat(self) -> bool:
+        return self.path.startswith("chat")
+
+    async def connect(self) -> tuple[int, int]:
+        gate = asyncio.Semaphore(25)
+        failures = 0
+
+        async def one(r: int, m: int, url: str) -> None:
+            nonlocal failures
+            async with gate:
+                ws = await open_socket(url, chat=self.chat, compression=self.compression)
+            if ws is None:
+                failures += 1
+            else:
+                opened[r].append((m, ws))
+
+        opened: list[list[tuple[int, Any]]] = [[] for _ in self.urls]
+        await asyncio.gather(*(one(r, m, url) for r, room in enumerate(self.urls) for m, url in enumerate(room)))
+        # The room's lowest member that connected (member 0 unless it failed) sends.
+        self.sockets = [[ws for _m, ws in sorted(room, key=lambda pair: pair[0])] for room in opened]
+        self.readers = [
+            asyncio.ensure_future(self.read(ws, is_sender=i == 0)) for room in self.sockets for i, ws in enumerate(room)
+        ]
+        return sum(len(room) for room in self.sockets), failures
+
+    def _stamp(self, frame: dict[str, Any], point: Point) -> str | None:
+        if not self.chat:
+            return frame.get("message")
+        kind = frame.get("type")
+        if kind == "error":
+            point.errors += 1
+        elif kind in ("messages_read", "message_delivered"):
+            point.receipt_frames += 1
+        elif kind == "chat_message":
+            return frame["data"].get("client_id") or ""
         return None
-    if kind in ("messages_read", "message_delivered"):
-        result.receipt_frames += 1
-        return None
-    if kind != "chat_message":
-        return None
-    return frame["data"].get("client_id") or ""
 
+    async def read(self, ws: Any, *, is_sender: bool) -> None:
+        receipts = self.path == "chat-read" and not is_sender
+        with contextlib.suppress(Exception):
+            async for raw in ws:
+                now = time.time()
+                point = self.current
+                if point is None:
+                    continue
+                point.frames_in += 1
+                point.payload_bytes_in += len(raw)
+                frame = json.loads(raw)
+                stamp = self._stamp(frame, point)
+                if not stamp:
+                    continue
+                parts = stamp.split("|")
+                if len(parts) != 3 or parts[0] != self.tag:
+                    continue
+                point.received += 1
+                point.latencies_ms.append((now - float(parts[2])) * 1000)
+                if receipts:
+                    await ws.send(json.dumps({"type": "mark_read", "data": {"message_id": frame["data"]["id"]}}))
+                    point.receipts_sent += 1
 
-async def _read_frames(
-    ws: Any, *, is_sender: bool, chat: bool, run_tag: str, receipt_type: str | None, result: PathResult
-) -> None:
-    """Count this run's frames on one socket and their latency; members acknowledge with `receipt_type`."""
-    with contextlib.suppress(Exception):
-        async for raw in ws:
-            now = time.time()
-            frame = json.loads(raw)
-            stamp = _chat_stamp(frame, result) if chat else frame.get("message", "")
-            if stamp is None:
-                continue
-            parts = stamp.split("|")
-            if len(parts) == 3 and parts[0] == run_tag:
-                result.received += 1
-                result.latencies_ms.append((now - float(parts[2])) * 1000)
-                if receipt_type and not is_sender:
-                    await ws.send(json.dumps({"type": receipt_type, "data": {"message_id": frame["data"]["id"]}}))
-                    result.receipts_sent += 1
-
-
-async def _send_frames(
-    ws: Any,
-    *,
-    r: int,
-    members_here: int,
-    rate: float,
-    duration: float,
-    t0: float,
-    run_tag: str,
-    chat: bool,
-    result: PathResult,
-) -> None:
-    """Room `r`'s sender: `rate` stamped messages per second until `duration` after `t0`."""
-    interval = 1.0 / rate
-    start = time.monotonic() + random.uniform(0, interval)  # spread the rooms' phases
-    seq = 0
-    while True:
-        at = start + seq * interval
-        if at - t0 > duration:
+    async def send_room(self, r: int, rate: float, duration: float, t0: float, point: Point) -> None:
+        room = self.sockets[r]
+        if not room:
             return
-        await asyncio.sleep(max(0.0, at - time.monotonic()))
-        stamp = f"{run_tag}|{r}.{seq}|{time.time():.6f}"
-        frame = (
-            {"type": "chat_message", "data": {"text": f"bench message {seq}", "client_id": stamp}}
-            if chat
-            else {"message": stamp}
-        )
-        try:
-            await ws.send(json.dumps(frame))
-        except Exception:
-            return
-        result.sent += 1
-        result.expected += members_here
-        seq += 1
+        ws, members = room[0], len(room)
+        interval = 1.0 / rate
+        start = time.monotonic() + random.uniform(0, interval)  # spread the rooms' phases
+        seq = 0
+        while start + seq * interval - t0 <= duration:
+            await asyncio.sleep(max(0.0, start + seq * interval - time.monotonic()))
+            stamp = f"{self.tag}|{r}.{seq}|{time.time():.6f}"
+            frame: dict[str, Any] = (
+                {"type": "chat_message", "data": {"text": f"bench message {seq}", "client_id": stamp}}
+                if self.chat
+                else {"message": stamp}
+            )
+            try:
+                await ws.send(json.dumps(frame))
+            except Exception:
+                return
+            point.sent += 1
+            point.expected += members
+            seq += 1
+
+    async def run_point(self, rate: float, duration: float, drain: float, tag: str, barrier: Any) -> Point:
+        point = Point(path=self.path, layer=self.layer, rate=rate, rooms=len(self.urls))
+        point.connections = sum(len(room) for room in self.sockets)
+        self.current, self.tag = point, tag
+        await asyncio.get_running_loop().run_in_executor(None, barrier.wait)
+        await asyncio.sleep(0.5)
+        cpu0, t0 = time.process_time(), time.monotonic()
+        wire0 = sum(ws.bytes_in for room in self.sockets for ws in room)
+        await asyncio.gather(*(self.send_room(r, rate, duration, t0, point) for r in range(len(self.sockets))))
+        point.send_seconds = time.monotonic() - t0
+        deadline = time.monotonic() + drain
+        while point.received < point.expected and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        point.client_cpu_seconds = time.process_time() - cpu0
+        point.wire_bytes_in = sum(ws.bytes_in for room in self.sockets for ws in room) - wire0
+        point.window_seconds = time.monotonic() - t0
+        self.current = None
+        return point
+
+    async def close(self) -> None:
+        for task in self.readers:
+            task.cancel()
+        await asyncio.gather(*(ws.close() for room in self.sockets for ws in room), return_exceptions=True)
 
 
-async def run_path(
-    name: str,
-    ws_urls: list[str],
-    rooms: list[dict[str, Any]],
-    rate: float,
-    duration: float,
-    drain: float,
-    run_tag: str,
-    ready: Any = None,
-    room_offset: int = 0,
-    receipts: str = "none",
-) -> PathResult:
-    """One client process's share of the load: `rooms` (global index = room_offset + i).
+def _shard_main(shard: Shard, args: dict[str, Any], barrier: Any, commands: Any, out: Any) -> None:
+    async def main() -> None:
+        connected, failures = await shard.connect()
+        out.put(("connected", connected, failures, RETRIES["count"]))
+        loop = asyncio.get_running_loop()
+        while True:
+            command = await loop.run_in_executor(None, commands.get)
+            if command is None:
+                break
+            rate, tag = command
+            out.put(await shard.run_point(rate, args["duration"], args["drain"], tag, barrier))
+        await shard.close()
 
-    `ready()` (blocking) is called once every socket is open: with several client
-    processes it is a barrier, so all of them start sending together.
-    """
-    result = PathResult(path=name)
-    chat = name == "chat"
-    receipt_type = {"read": "mark_read", "delivered": "message_delivered"}.get(receipts) if chat else None
-    sockets: list[list[Any]] = [[] for _ in rooms]
-    senders: dict[int, Any] = {}  # room -> member 0's socket: the sender, on server (room_offset + r) % servers
-    gate = asyncio.Semaphore(25)
+    asyncio.run(main())
 
-    async def open_one(r: int, m: int, token: str) -> None:
-        ws_url = ws_urls[(room_offset + r + m) % len(ws_urls)]
-        if chat:
-            url = f"{ws_url}/ws/chat/{rooms[r]['conversation']}/?token={token}"
+
+# --- one path: client processes and the sweep ----------------------------------------------------------
+
+
+def path_urls(path: str, ws_urls: list[str], rooms: list[dict[str, Any]], tag: str) -> list[list[str]]:
+    """Every room's member URLs; member 0 sends."""
+    n = len(ws_urls)
+    out = []
+    for r, room in enumerate(rooms):
+        if path == "raw":
+            out.append([f"{ws_urls[r % n]}/ws/raw/{tag}-{r}/" for _ in room["users"]])
+        elif path == "tutorial":
+            out.append([f"{ws_urls[(r + m) % n]}/ws/baseline/{tag}-{r}/" for m in range(len(room["users"]))])
         else:
-            url = f"{ws_url}/ws/baseline/{run_tag}-{room_offset + r}/"
-        async with gate:
-            ws = await _open_with_retries(url, chat=chat)
-        if ws is None:
-            result.connect_failures += 1
-            return
-        sockets[r].append(ws)
-        if m == 0:
-            senders[r] = ws
-
-    await asyncio.gather(
-        *(open_one(r, m, token) for r, room in enumerate(rooms) for m, (_uid, token) in enumerate(room["users"]))
-    )
-    result.connections = sum(len(s) for s in sockets)
-
-    readers = [
-        asyncio.ensure_future(
-            _read_frames(
-                ws, is_sender=ws is senders.get(r), chat=chat, run_tag=run_tag, receipt_type=receipt_type, result=result
+            out.append(
+                [
+                    f"{ws_urls[(r + m) % n]}/ws/chat/{room['conversation']}/?token={token}"
+                    for m, (_uid, token) in enumerate(room["users"])
+                ]
             )
-        )
-        for r, room in enumerate(sockets)
-        for ws in room
-    ]
+    return out
 
-    if ready is not None:
-        await asyncio.get_running_loop().run_in_executor(None, ready)
-    await asyncio.sleep(1.0)  # let joins settle
-    cpu0 = time.process_time()
-    t0 = time.monotonic()
-    await asyncio.gather(
-        *(
-            _send_frames(
-                senders[r],
-                r=r,
-                members_here=len(sockets[r]),
-                rate=rate,
-                duration=duration,
-                t0=t0,
-                run_tag=run_tag,
-                chat=chat,
-                result=result,
+
+class PathRunner:
+    """The client processes of one path, kept connected across the points of its sweep."""
+
+    def __init__(self, path: str, layer: str, urls: list[list[str]], server_pids: list[int], args: Any) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self.path, self.layer, self.args, self.server_pids = path, layer, args, server_pids
+        n = max(1, min(args.clients, len(urls)))
+        self.barrier = ctx.Barrier(n + 1)
+        self.out = ctx.Queue()
+        self.commands = [ctx.Queue() for _ in range(n)]
+        per = -(-len(urls) // n)
+        from django.db import connections
+
+        connections.close_all()  # the children must not share the parent's database socket
+        self.procs = []
+        for i in range(n):
+            shard = Shard(path=path, layer=layer, urls=urls[i * per : (i + 1) * per], compression=args.compression)
+            proc = ctx.Process(
+                target=_shard_main, args=(shard, vars(args), self.barrier, self.commands[i], self.out), daemon=True
             )
-            for r in range(len(rooms))
-            if r in senders
+            proc.start()
+            self.procs.append(proc)
+        self.connected = self.connect_failures = self.connect_retries = 0
+        for _ in self.procs:
+            _kind, connected, failures, retries = self.out.get(timeout=600)
+            self.connected += connected
+            self.connect_failures += failures
+            self.connect_retries += retries
+        if self.connect_failures or self.connect_retries:
+            print(f"  {self.connect_failures} sockets failed to connect, {self.connect_retries} attempts retried")
+        self.rooms = len(urls)
+
+    def cool_down(self, limit_pct: float = 10.0, longest: float = 30.0) -> float:
+        """Wait until the servers are idle (summed CPU under `limit_pct` of a core over 1 s): a point that
+        overloaded them leaves queued work (receipts, frames) that must not count against the next one."""
+        start = time.monotonic()
+        while time.monotonic() - start < longest:
+            cpu0 = sum(process_cpu_seconds(pid) for pid in self.server_pids)
+            time.sleep(1.0)
+            if 100 * (sum(process_cpu_seconds(pid) for pid in self.server_pids) - cpu0) < limit_pct:
+                break
+        return time.monotonic() - start
+
+    def point(self, rate: float, tag: str) -> dict[str, Any]:
+        self.cool_down()
+        load0 = os.getloadavg()[0]
+        for commands in self.commands:
+            commands.put((rate, tag))
+        self.barrier.wait(timeout=120)
+        time.sleep(0.5)
+        cpu0 = [process_cpu_seconds(pid) for pid in self.server_pids]
+        total = Point(path=self.path, layer=self.layer, rate=rate, rooms=self.rooms)
+        for _ in self.procs:
+            total.merge(self.out.get(timeout=self.args.duration + self.args.drain + 120))
+        total.server_cpu_seconds = [process_cpu_seconds(pid) - c for pid, c in zip(self.server_pids, cpu0, strict=True)]
+        total.connect_failures = self.connect_failures
+        summary_retries = self.connect_retries
+        summary = total.summary()
+        summary["connect_retries"] = summary_retries
+        summary["passes"] = passes(summary, self.args.p99_ms) and not self.connect_failures
+        summary["loadavg_1m"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
+        print(
+            f"  {self.path:9s} {self.layer:6s} {rate:6.3g}/s per sender ({summary['offered_msg_s']} msg/s): "
+            f"ratio {summary['delivery_ratio']} p50 {summary['p50_ms']} p99 {summary['p99_ms']} ms "
+            f"cpu {summary['server_cpu_pct']} load {summary['loadavg_1m']} -> "
+            f"{'pass' if summary['passes'] else 'FAIL'}",
+            flush=True,
         )
-    )
-    result.send_seconds = time.monotonic() - t0
-    deadline = time.monotonic() + drain
-    while result.received < result.expected and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-    result.client_cpu_seconds = time.process_time() - cpu0
-    result.window_seconds = time.monotonic() - t0
-    for task in readers:
-        task.cancel()
-    await asyncio.gather(*(ws.close() for room in sockets for ws in room), return_exceptions=True)
-    return result
+        return summary
+
+    def close(self) -> None:
+        for commands in self.commands:
+            commands.put(None)
+        for proc in self.procs:
+            proc.join(timeout=30)
+            if proc.is_alive():
+                proc.kill()
 
 
-def _process_cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (Linux /proc), 0 if unavailable."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return 0.0
+def sweep(runner: PathRunner, args: Any, tag: str) -> list[dict[str, Any]]:
+    """Double from --start while points pass, halve while they fail, then bisect --refine times."""
+    points: list[dict[str, Any]] = []
+    best: float | None = None
+    worst: float | None = None
+
+    def run(rate: float) -> bool:
+        summary = runner.point(rate, f"{tag}p{len(points)}")
+        points.append(summary)
+        return summary["passes"]
+
+    rate = args.start
+    for _ in range(args.max_points):
+        if run(rate):
+            best = rate
+            if worst is not None or rate * 2 > args.max_rate:
+                break
+            rate *= 2
+        else:
+            worst = rate
+            if best is not None or rate / 2 < args.min_rate:
+                break
+            rate /= 2
+    for _ in range(args.refine):
+        if best is None or worst is None:
+            break
+        rate = round((best + worst) / 2, 4)
+        if run(rate):
+            best = rate
+        else:
+            worst = rate
+    return points
 
 
-def _client_shard(
-    name: str,
-    ws_urls: list[str],
-    rooms: list[dict[str, Any]],
-    room_offset: int,
-    args: dict[str, Any],
-    run_tag: str,
-    barrier: Any,
-    out: Any,
-) -> None:
-    result = asyncio.run(
-        run_path(
-            name,
-            ws_urls,
-            rooms,
-            args["rate"],
-            args["duration"],
-            args["drain"],
-            run_tag,
-            ready=barrier.wait,
-            room_offset=room_offset,
-            receipts=args["receipts"],
+# --- the run -------------------------------------------------------------------------------------------
+
+
+def best_point(points: list[dict[str, Any]]) -> dict[str, Any] | None:
+    ok = [p for p in points if p["passes"]]
+    return max(ok, key=lambda p: p["rate_per_sender"]) if ok else None
+
+
+def print_points(points: list[dict[str, Any]]) -> None:
+    cols = ["path", "layer", "offered_msg_s", "delivery_ratio", "deliveries_per_s", "p50_ms", "p99_ms", "max_ms",
+            "errors", "receipt_frames", "server_cpu_pct", "client_cpu_pct", "loadavg_1m", "passes"]  # fmt: skip
+    widths = {c: max(len(c), *(len(str(p[c])) for p in points)) for c in cols}
+    print(" | ".join(c.ljust(widths[c]) for c in cols))
+    print("-+-".join("-" * widths[c] for c in cols))
+    for p in points:
+        print(" | ".join(str(p[c]).ljust(widths[c]) for c in cols))
+
+
+def summarize(sweeps: dict[str, list[dict[str, Any]]], args: Any) -> list[dict[str, Any]]:
+    """The best passing point of every path, and its ratio to the tutorial's best (same run)."""
+    rows = []
+    tutorial = [best_point(points) for key, points in sweeps.items() if key.startswith("tutorial")]
+    reference = max((p["offered_msg_s"] for p in tutorial if p), default=None)
+    for key, points in sweeps.items():
+        best = best_point(points)
+        rows.append(
+            {
+                "path": key,
+                "best_offered_msg_s": best["offered_msg_s"] if best else 0,
+                "deliveries_per_s": best["deliveries_per_s"] if best else None,
+                "p50_ms": best["p50_ms"] if best else None,
+                "p99_ms": best["p99_ms"] if best else None,
+                "server_cpu_pct": best["server_cpu_pct"] if best else None,
+                "vs_tutorial": round(best["offered_msg_s"] / reference, 2) if best and reference else None,
+                "first_fail_msg_s": min((p["offered_msg_s"] for p in points if not p["passes"]), default=None),
+            }
         )
-    )
-    out.put(result)
-
-
-def run_path_sharded(
-    name: str, servers: list[Any], rooms: list[dict[str, Any]], args: argparse.Namespace, run_tag: str
-) -> PathResult:
-    """Run the path from `args.clients` client processes (rooms split between them).
-
-    One asyncio process driving 500 sockets competes for the same 2 cores as the servers and
-    becomes the bottleneck it is supposed to measure; separate processes spread that work.
-    Server CPU is read from /proc around the common send window.
-    """
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork")
-    n = max(1, min(args.clients, len(rooms)))
-    barrier = ctx.Barrier(n + 1)
-    out = ctx.Queue()
-    ws_urls = [server.ws_url for server in servers]
-    per = -(-len(rooms) // n)
-    from django.db import connections
-
-    connections.close_all()  # the children must not share the parent's database socket
-    procs = []
-    for i in range(n):
-        shard = rooms[i * per : (i + 1) * per]
-        proc = ctx.Process(
-            target=_client_shard, args=(name, ws_urls, shard, i * per, vars(args), run_tag, barrier, out), daemon=True
-        )
-        proc.start()
-        procs.append(proc)
-    load0 = os.getloadavg()[0]
-    barrier.wait(timeout=600)
-    time.sleep(1.0)  # the clients sleep 1 s after the barrier before sending
-    cpu0 = [_process_cpu_seconds(server.process.pid) for server in servers]
-    total = PathResult(path=name, client_processes=n)
-    for _ in procs:
-        total.merge(out.get(timeout=args.duration + args.drain + 600))
-    cpu1 = [_process_cpu_seconds(server.process.pid) for server in servers]
-    for proc in procs:
-        proc.join(timeout=30)
-    total.server_cpu_seconds = [b - a for a, b in zip(cpu0, cpu1, strict=True)]
-    total.loadavg = (round(load0, 2), round(os.getloadavg()[0], 2))
-    return total
-
-
-def print_table(rows: list[dict[str, Any]]) -> None:
-    cols = [
-        "path", "connections", "connect_failures", "sent", "expected_deliveries", "received", "delivery_ratio",
-        "deliveries_per_s",
-        "p50_ms", "p99_ms", "max_ms", "errors", "receipts_sent", "receipt_frames", "client_cpu_pct", "server_cpu_pct",
-        "loadavg_1m",
-    ]  # fmt: skip
+    print(f"\nbest rate with delivery ratio 1.00 and p99 <= {args.p99_ms} ms ({args.rooms} x {args.members}):")
+    cols = list(rows[0])
     widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
     print(" | ".join(c.ljust(widths[c]) for c in cols))
     print("-+-".join("-" * widths[c] for c in cols))
     for r in rows:
         print(" | ".join(str(r[c]).ljust(widths[c]) for c in cols))
+    return rows
 
 
-def main() -> None:
+def run_sweeps(args: Any, rooms: list[dict[str, Any]], env: dict[str, str], tag: str) -> dict[str, list[Any]]:
+    sweeps: dict[str, list[dict[str, Any]]] = {}
+
+    def measure(path: str, layer: str, ws_urls: list[str], pids: list[int]) -> None:
+        key = path if path == "raw" else f"{path}/{layer}"
+        print(f"{key}: connecting {args.rooms} x {args.members} sockets ...", flush=True)
+        runner = PathRunner(path, layer, path_urls(path, ws_urls, rooms, f"{tag}{len(sweeps)}"), pids, args)
+        try:
+            sweeps[key] = sweep(runner, args, f"{tag}{len(sweeps)}")
+        finally:
+            runner.close()
+
+    if "raw" in args.paths:
+        raw = RawServers(args.servers).start()
+        try:
+            measure("raw", "-", raw.ws_urls, raw.pids)
+        finally:
+            raw.stop()
+    for layer in dict.fromkeys([*args.tutorial_layers, *args.layers]):
+        wanted = [
+            p
+            for p in args.paths
+            if (p == "tutorial" and layer in args.tutorial_layers) or (p.startswith("chat") and layer in args.layers)
+        ]
+        if not wanted:
+            continue
+        cluster = start_cluster(args.servers, {**env, "CHANNEL_LAYER": layer})
+        try:
+            pids = [s.process.pid for s in cluster.servers]
+            for path in wanted:
+                measure(path, layer, [s.ws_url for s in cluster.servers], pids)
+        finally:
+            cluster.stop()
+    return sweeps
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rooms", type=int, default=50)
     parser.add_argument("--members", type=int, default=10)
-    parser.add_argument("--rate", type=float, default=1.0, help="messages per second per sender (one sender per room)")
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds of sending per path")
-    parser.add_argument("--drain", type=float, default=5.0, help="seconds to wait for stragglers after sending")
-    parser.add_argument("--servers", type=int, default=2, help="uvicorn processes (members are spread over them)")
-    parser.add_argument(
-        "--clients", type=int, default=2, help="client processes driving the sockets (rooms are split between them)"
-    )
-    parser.add_argument(
-        "--receipts", choices=["none", "read", "delivered"], default="none",
-        help="what every non-sending member answers to each message (chat path only): nothing, "
-        "mark_read (an open web client) or message_delivered",
-    )  # fmt: skip
-    parser.add_argument("--only", choices=["baseline", "chat"], help="run one path only")
-    parser.add_argument(
-        "--profile", metavar="DIR", help="sample the servers' stacks (bench/sampler.py) into DIR/<pid>.txt"
-    )
-    args = parser.parse_args()
+    parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS))
+    parser.add_argument("--layers", nargs="+", choices=["core", "pubsub"], default=["core", "pubsub"],
+                        help="channel layers the chat paths run on")  # fmt: skip
+    parser.add_argument("--tutorial-layers", nargs="+", choices=["core", "pubsub"], default=["pubsub"])
+    parser.add_argument("--start", type=float, default=1.0, help="first rate tried, messages/s per sender")
+    parser.add_argument("--min-rate", type=float, default=0.05)
+    parser.add_argument("--max-rate", type=float, default=64.0)
+    parser.add_argument("--max-points", type=int, default=8, help="points of the doubling/halving phase")
+    parser.add_argument("--refine", type=int, default=1, help="bisection steps after the first pass/fail pair")
+    parser.add_argument("--p99-ms", type=float, default=100.0)
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds of sending per point")
+    parser.add_argument("--drain", type=float, default=4.0, help="seconds to wait for stragglers after sending")
+    parser.add_argument("--servers", type=int, default=2, help="server processes per path")
+    parser.add_argument("--clients", type=int, default=2, help="client processes (rooms split between them)")
+    parser.add_argument("--compression", choices=["deflate", "none"], default="deflate",
+                        help="whether clients offer permessage-deflate (browsers do)")  # fmt: skip
+    parser.add_argument("--profile", metavar="DIR", help="sample the uvicorn servers' stacks into DIR/<pid>.txt")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    args.compression = None if args.compression == "none" else args.compression
+    return args
 
-    db_url = os.environ.get("DATABASE_URL") or DEFAULT_DB
-    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    if not db_url.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL (the bench creates the database if missing)")
-    ensure_database(db_url)
-    # Tokens are minted here and checked by the servers: one signing key for both.
-    secret = os.environ.get("DJANGO_SECRET_KEY") or "bench-only-" + uuid.uuid4().hex
-    os.environ["DJANGO_SECRET_KEY"] = secret
-    setup_django(db_url, redis_url)
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    raise_nofile()
+    db_url, redis_url, secret = prepare()
     tag = uuid.uuid4().hex[:6]
     rooms = create_fixtures(args.rooms, args.members, tag)
-    env = {
-        "DATABASE_URL": db_url,
-        "REDIS_URL": redis_url,
-        "CHANNEL_LAYER_PREFIX": f"bench{tag}-asgi",
-        "PRESENCE_PREFIX": f"bench{tag}-presence",
-        "DEBUG": "false",
-        "DJANGO_SECRET_KEY": secret,
-        "ALLOWED_HOSTS": "localhost,127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-        # PostgreSQL: each server keeps a psycopg pool (settings DB_POOL, on by default), as in
-        # production; this only matters with DB_POOL=false (persistent connections instead).
-        "DB_CONN_MAX_AGE": "60",
-        "WS_MAX_CONNECTIONS_PER_USER": "20",
-    }
+    env = server_env(db_url, redis_url, secret, tag)
     if args.profile:
         env["BENCH_PROFILE"] = str(Path(args.profile).resolve())
-    cluster = make_cluster(args.servers, env, "bench.asgi_baseline:application").start(timeout=90.0)
-    results: list[PathResult] = []
-    try:
-        for name in ["baseline", "chat"]:
-            if args.only and args.only != name:
-                continue
-            receipts = f", receipts: {args.receipts}" if name == "chat" else ""
-            print(
-                f"running {name}: {args.rooms} rooms x {args.members} members, {args.rate}/s per sender, "
-                f"{args.duration}s{receipts} ...",
-                flush=True,
-            )
-            results.append(run_path_sharded(name, cluster.servers, rooms, args, f"{name}{tag}"))
-    finally:
-        cluster.stop()
-    rows = [r.summary() for r in results]
-    from chat.models import Message
-
-    stored = Message.objects.filter(conversation_id__in=[room["conversation"] for room in rooms]).count()
+    load0 = os.getloadavg()
+    sweeps = run_sweeps(args, rooms, env, tag)
+    points = [p for key in sweeps for p in sweeps[key]]
     print()
-    print_table(rows)
-    by_path = {r["path"]: r for r in rows}
-    ratio = None
-    if "baseline" in by_path and "chat" in by_path and by_path["baseline"]["deliveries_per_s"]:
-        ratio = round(by_path["chat"]["deliveries_per_s"] / by_path["baseline"]["deliveries_per_s"], 3)
-        print(f"\nchat / baseline deliveries/s: {ratio}   chat messages stored: {stored}")
+    print_points(points)
+    rows = summarize(sweeps, args)
     report = {
-        "params": vars(args),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "results": rows,
-        "chat_over_baseline": ratio,
-        "chat_messages_stored": stored,
-        "target": "chat deliveries/s >= baseline at p99 <= 100 ms with 500 connections (chat path with receipts)",
-        "target_met": bool(ratio is not None and ratio >= 0.99 and (by_path["chat"]["p99_ms"] or 1e9) <= 100),
+        "command": " ".join(["python -m bench.chat_fanout", *(argv if argv is not None else sys.argv[1:])]),
+        "params": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "loadavg_start": load0,
+            "loadavg_end": os.getloadavg(),
+        },
+        "summary": rows,
+        "points": points,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2))
-    print(f"wrote {RESULTS}")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2))
+    print(f"wrote {args.output}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ Enabled in `bench/asgi_baseline.py` when BENCH_PROFILE=<directory>: a daemon thr
 every thread's stack every few milliseconds and rewrites `<directory>/<pid>.txt` every few
 seconds with the hottest frames, "self" (innermost frame) and "total" (anywhere on the stack),
 per thread kind (event loop vs. sync worker threads). Idle frames (waiting in select/epoll or
-on a queue) are counted separately, so the rest approximates where CPU goes.
+on a queue) are counted separately, so the rest approximates where CPU goes. Under uvloop the event
+loop's own C code (epoll wait and C callbacks alike) shows as `runners.py:run`: counted as
+`loop:in-uvloop`, not as busy Python frames.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from types import FrameType
+from types import CodeType, FrameType
 
 # Innermost frames that mean "waiting": the loop's poll, idle pool threads, network reads of the database driver.
 IDLE = {("selectors.py", "select"), ("threading.py", "wait"), ("queue.py", "get"), ("thread.py", "_worker"),
@@ -26,6 +28,18 @@ IDLE = {("selectors.py", "select"), ("threading.py", "wait"), ("queue.py", "get"
 
 def _kind(thread_id: int, main_id: int | None) -> str:
     return "loop" if thread_id == main_id else "worker"
+
+
+def _state(top: CodeType, kind: str) -> str:
+    """'idle' or 'in-uvloop' for an innermost frame that is no Python work, '' for one that is."""
+    where = (os.path.basename(top.co_filename), top.co_name)
+    if kind == "loop" and where == ("runners.py", "run"):
+        # Inside uvloop's C loop: waiting in epoll or running C callbacks (socket writes, timers).
+        # Python cannot tell which; neither is Python work.
+        return "in-uvloop"
+    if where in IDLE or top.co_name in {"select", "poll", "wait", "_worker"}:
+        return "idle"
+    return ""
 
 
 def start(directory: str, interval: float = 0.005, dump_every: float = 5.0) -> None:
@@ -50,14 +64,9 @@ def start(directory: str, interval: float = 0.005, dump_every: float = 5.0) -> N
                 if thread_id == me:
                     continue
                 kind = _kind(thread_id, main_id)
-                top = frame.f_code
-                if (os.path.basename(top.co_filename), top.co_name) in IDLE or top.co_name in {
-                    "select",
-                    "poll",
-                    "wait",
-                    "_worker",
-                }:
-                    samples[f"{kind}:idle"] += 1
+                state = _state(frame.f_code, kind)
+                if state:
+                    samples[f"{kind}:{state}"] += 1
                     continue
                 samples[f"{kind}:busy"] += 1
                 self_counts[(kind, label(frame))] += 1

@@ -218,6 +218,24 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Which Redis channel layer: `core` (above: a sorted set per channel, popped one message per round
+# trip; bounded by CHANNEL_LAYER_CAPACITY) or `pubsub` (Redis PUB/SUB: one subscription per group per
+# process, pushed; unbounded local queues; what is published while its connection to Redis is down
+# is lost without a word). bench/README.md "Channel layer" has the measurement and why `core` stays
+# the default for now.
+CHANNEL_LAYER = env_str("CHANNEL_LAYER", "core")
+if CHANNEL_LAYER not in {"core", "pubsub"}:
+    raise ImproperlyConfigured(f"CHANNEL_LAYER must be 'core' or 'pubsub', not {CHANNEL_LAYER!r}")
+if REDIS_URL and CHANNEL_LAYER == "pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "prefix": env_str("CHANNEL_LAYER_PREFIX", "asgi"),
+            },
+        }
+    }
 
 # The cache holds rate-limit counters and login lockouts, so with several processes
 # it must be shared: Redis when REDIS_URL is set. Short timeouts and fail-open

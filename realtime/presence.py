@@ -299,6 +299,11 @@ return out
 """
 
 
+# Connections per process (and event loop) to Redis for presence, and how long a call waits for one.
+REDIS_POOL_SIZE = 200
+REDIS_POOL_WAIT_SECONDS = 10.0
+
+
 class RedisPresenceStore:
     def __init__(self, url: str, prefix: str) -> None:
         self._url = url
@@ -312,7 +317,13 @@ class RedisPresenceStore:
         loop = asyncio.get_running_loop()
         client = self._clients.get(id(loop))
         if client is None:
-            client = aioredis.Redis.from_url(self._url, decode_responses=True)
+            # A blocking pool: redis-py's default pool raises MaxConnectionsError at once past 100
+            # connections in use, which a burst of connects (each asks about every member's presence
+            # concurrently) reached: sockets failed to connect (bench/connect_storm). Callers now wait.
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self._url, decode_responses=True, max_connections=REDIS_POOL_SIZE, timeout=REDIS_POOL_WAIT_SECONDS
+            )
+            client = aioredis.Redis.from_pool(pool)  # closing the client closes its pool
             self._clients = {id(loop): client}
         return client
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterator
-from typing import Any, ClassVar, Literal
+import threading
+from collections.abc import Coroutine, Iterator
+from typing import Any, ClassVar, Literal, TypeVar
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers, get_channel_layer
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +18,8 @@ from realtime.publish import build_message, publish, publish_messages
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
+T = TypeVar("T")
+
 
 @event
 class Step(Event):
@@ -24,48 +27,75 @@ class Step(Event):
     n: int
 
 
+class Listener:
+    """A channel layer's receiving side in an event loop of its own (a thread), alive for the whole test.
+
+    With the pub/sub layer (CHANNEL_LAYER=pubsub) subscriptions belong to one event loop and only
+    see what is published while they exist, so subscribing and receiving in short-lived loops (one
+    per async_to_sync call) would miss everything; the core and in-memory layers work either way.
+    """
+
+    def __init__(self, layer: Any) -> None:
+        self.layer = layer
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="layer-listener", daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
+
+    def close(self) -> None:
+        if hasattr(type(self.layer), "close_pools"):  # not hasattr(layer): pub/sub proxies every name to a loop
+            self.run(self.layer.close_pools())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()  # the pub/sub layer unsubscribes and closes its connections here
+
+
 @pytest.fixture
-def layer(request: pytest.FixtureRequest) -> Iterator[Any]:
+def layer(request: pytest.FixtureRequest) -> Iterator[Listener]:
     """A listening layer of its own: receiving on the process-wide layer from these short-lived
     event loops would tie its receive state to a dead loop for every later test."""
     if settings.REDIS_URL:  # the layer CI runs on; a missing Redis fails there instead of skipping
         request.getfixturevalue("redis_url")
-    listener = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+    backend = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
     if get_channel_layer().__class__.__name__ == "InMemoryChannelLayer":
-        listener = get_channel_layer()  # in-memory layers do not share state between instances
+        backend = get_channel_layer()  # in-memory layers do not share state between instances
+    listener = Listener(backend)
     yield listener
-    if hasattr(listener, "close_pools"):
-        async_to_sync(listener.close_pools)()
+    listener.close()
 
 
-def _listen(layer: Any, *groups: str) -> str:
-    channel = async_to_sync(layer.new_channel)()
+def _listen(listener: Listener, *groups: str) -> str:
+    channel = listener.run(listener.layer.new_channel())
     for group in groups:
-        async_to_sync(layer.group_add)(group, channel)
+        listener.run(listener.layer.group_add(group, channel))
     return channel
 
 
-def _receive(layer: Any, wanted: dict[str, int]) -> dict[str, list[dict[str, Any]]]:
-    """`wanted[channel]` messages from each channel, all received in one event loop."""
+def _receive(listener: Listener, wanted: dict[str, int]) -> dict[str, list[dict[str, Any]]]:
+    """`wanted[channel]` messages from each channel, all received in the listener's event loop."""
 
     async def collect() -> dict[str, list[dict[str, Any]]]:
-        return {channel: [await layer.receive(channel) for _ in range(count)] for channel, count in wanted.items()}
+        return {
+            channel: [await listener.layer.receive(channel) for _ in range(count)] for channel, count in wanted.items()
+        }
 
-    return async_to_sync(collect)()
+    return listener.run(collect())
 
 
 def _numbers(messages: list[dict[str, Any]]) -> list[int]:
     return [json.loads(m["text"])["data"]["n"] for m in messages]
 
 
-def test_one_commits_events_reach_a_group_in_the_order_they_were_published(layer: Any) -> None:
+def test_one_commits_events_reach_a_group_in_the_order_they_were_published(layer: Listener) -> None:
     channel = _listen(layer, "order-a")
     with transaction.atomic():
         publish_messages([("order-a", build_message(Step(n=n))) for n in range(60)])
     assert _numbers(_receive(layer, {channel: 60})[channel]) == list(range(60))
 
 
-def test_each_group_keeps_its_order_when_one_commit_publishes_to_several(layer: Any) -> None:
+def test_each_group_keeps_its_order_when_one_commit_publishes_to_several(layer: Listener) -> None:
     first, second = _listen(layer, "order-b"), _listen(layer, "order-c")
     pairs = []
     for n in range(30):
@@ -76,7 +106,7 @@ def test_each_group_keeps_its_order_when_one_commit_publishes_to_several(layer: 
     assert _numbers(received[first]) == list(range(30)) and _numbers(received[second]) == list(range(30))
 
 
-def test_nothing_is_sent_when_the_transaction_rolls_back(layer: Any) -> None:
+def test_nothing_is_sent_when_the_transaction_rolls_back(layer: Listener) -> None:
     channel = _listen(layer, "order-d")
     with pytest.raises(RuntimeError), transaction.atomic():
         publish("order-d", Step(n=1))
