@@ -311,6 +311,9 @@ REST: list[Rest] = [
         query=lambda w: {"user_id": w.banned.pk},
     ),
     Rest("GET", "/api/rtc/config/", authed(404, 200, 403), query=lambda w: {"room": w.room_id}),
+    # the seeds' aliases (rtc/seed_api.py) apply the same rules
+    Rest("GET", "/rooms", authed(200, 200, 200)),
+    Rest("GET", "/rooms/{room_id}/peers/", authed(404, 200, 403), params=_room),
 ]
 
 REST_BY_KEY = {row.key: row for row in REST}
@@ -501,6 +504,8 @@ WS: list[Ws] = [
         ws_open(closecodes.NOT_FOUND, ACCEPTED_ROOM, closecodes.FORBIDDEN),
         unknown=lambda w: f"/ws/rooms/mx-unknown-{w.room_id}/",
     ),
+    # no such socket: the same close for everyone, credentials or not (uvicorn answers HTTP 404 instead)
+    Ws("^.*$", lambda w: "/ws/no-such-socket/", dict.fromkeys(PRINCIPALS, closecodes.NOT_FOUND)),
 ]
 
 WS_BY_ROUTE = {row.route: row for row in WS}
