@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from realtime import views as realtime_views
 from realtime.api import ApiRootView, StatsView
-from rtc.seed_urls import grtc_urlpatterns
+from rtc.seed_urls import grtc_urlpatterns, webrtc_urlpatterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/notifications/", include("notifications.urls")),
     path("api/live/", include("livestream.urls")),
     path("api/rtc/", include("rtc.urls")),
+    path("webrtc/", include(webrtc_urlpatterns)),  # seed 004's signaling server REST
     path("", include(grtc_urlpatterns)),  # gRTC seed aliases: /rooms, /rooms/<id>/peers
     path("", include("web.urls")),
 ]
