@@ -102,7 +102,7 @@ class SeedRoomConsumer(RoomConsumer):
 
         await super().__call__(scope, receive, send_translated)
 
-    async def from_native(self, event_type: str, data: dict[str, Any], envelope: dict[str, Any]) -> dict[str, Any]:
+    async def from_native(self, native_type: str, data: dict[str, Any], envelope: dict[str, Any]) -> dict[str, Any]:
         """The seed's frame for a native one; the adapters below map their own types."""
         return envelope
 
@@ -145,13 +145,13 @@ class GrtcRoomConsumer(SeedRoomConsumer):
             return "broadcast", {"data": frame.get("data")}
         return kind, {key: value for key, value in frame.items() if key != "type"}
 
-    async def from_native(self, event_type: str, data: dict[str, Any], envelope: dict[str, Any]) -> dict[str, Any]:
+    async def from_native(self, native_type: str, data: dict[str, Any], envelope: dict[str, Any]) -> dict[str, Any]:
         me = getattr(self, "seed_peer_id", None)  # None before on_connect (an authentication error)
-        if event_type in ("offer", "answer"):
+        if native_type in ("offer", "answer"):
             sender = await self.peer_name(data["from"])
-            description = {"type": event_type, "sdp": data["sdp"]}
-            return {"type": event_type, "from_peer_id": sender, "target_peer_id": me, event_type: description}
-        if event_type == "ice_candidate":
+            description = {"type": native_type, "sdp": data["sdp"]}
+            return {"type": native_type, "from_peer_id": sender, "target_peer_id": me, native_type: description}
+        if native_type == "ice_candidate":
             sender = await self.peer_name(data["from"])
             return {
                 "type": "ice-candidate",
@@ -159,16 +159,16 @@ class GrtcRoomConsumer(SeedRoomConsumer):
                 "target_peer_id": me,
                 "candidate": data["candidate"],
             }
-        if event_type == "broadcast":
+        if native_type == "broadcast":
             return {"type": "broadcast", "from_peer_id": await self.peer_name(data["from"]), "data": data["data"]}
-        if event_type == "room_joined":
+        if native_type == "room_joined":
             peers = [await self.peer_name(peer["peer_id"]) for peer in data["peers"]]
-            return {**data, "type": event_type, "peer_id": me, "peers": peers}
-        if event_type in ("peer_joined", "peer_left"):
-            return {**data, "type": event_type, "peer_id": await self.peer_name(data["peer_id"])}
+            return {**data, "type": native_type, "peer_id": me, "peers": peers}
+        if native_type in ("peer_joined", "peer_left"):
+            return {**data, "type": native_type, "peer_id": await self.peer_name(data["peer_id"])}
         if "type" in data:  # an error about a frame names its type: keep both
             data = {**data, "message_type": data["type"]}
-        return {**data, "type": event_type}
+        return {**data, "type": native_type}
 
 
 # seed 004: auth failures are 1008 (policy violation); access refused is one too
@@ -202,17 +202,17 @@ class Seed004RoomConsumer(SeedRoomConsumer):
             return kind, {"data": payload}
         return kind, payload if payload is not None else {}
 
-    async def from_native(self, event_type: str, data: dict[str, Any], envelope: dict[str, Any]) -> dict[str, Any]:
+    async def from_native(self, native_type: str, data: dict[str, Any], envelope: dict[str, Any]) -> dict[str, Any]:
         frame: dict[str, Any] = {"room_id": self.scope["url_route"]["kwargs"].get("room_id", "")}
-        if event_type in ("offer", "answer"):
-            frame.update(type=event_type, sender_id=data["from"], target_id=self.peer_id)
-            frame["payload"] = {"type": event_type, "sdp": data["sdp"]}
-        elif event_type == "ice_candidate":
+        if native_type in ("offer", "answer"):
+            frame.update(type=native_type, sender_id=data["from"], target_id=self.peer_id)
+            frame["payload"] = {"type": native_type, "sdp": data["sdp"]}
+        elif native_type == "ice_candidate":
             frame.update(type="ice-candidate", sender_id=data["from"], target_id=self.peer_id)
             frame["payload"] = data["candidate"]
-        elif event_type == "broadcast":
-            frame.update(type=event_type, sender_id=data["from"], payload=data["data"])
-        elif event_type == "room_joined":
+        elif native_type == "broadcast":
+            frame.update(type=native_type, sender_id=data["from"], payload=data["data"])
+        elif native_type == "room_joined":
             participants = [_participant(peer) for peer in data["peers"]]
             frame.update(type="room-state", target_id=data["peer_id"])
             frame["payload"] = {
@@ -220,12 +220,12 @@ class Seed004RoomConsumer(SeedRoomConsumer):
                 "participants": participants,
                 "max_participants": data["max_participants"],
             }
-        elif event_type == "peer_joined":
+        elif native_type == "peer_joined":
             frame.update(type="user-joined", sender_id=data["peer_id"], payload=_participant(data))
-        elif event_type == "peer_left":
+        elif native_type == "peer_left":
             frame.update(type="user-left", sender_id=data["peer_id"], payload=data)
         else:
-            frame.update(type=event_type.replace("_", "-"), payload=data)
+            frame.update(type=native_type.replace("_", "-"), payload=data)
         frame["timestamp"] = envelope.get("timestamp")
         return frame
 
