@@ -147,6 +147,28 @@ WS_ALLOWED_ORIGINS = env_list("WS_ALLOWED_ORIGINS")
 if any("*" in origin or "://" not in origin for origin in WS_ALLOWED_ORIGINS):
     raise ImproperlyConfigured("WS_ALLOWED_ORIGINS entries must be exact origins like https://app.example.com (no '*')")
 
+# CORS, for a frontend served from another origin (django-cors-headers). Nobody by default.
+# Only the API paths answer cross-origin requests; pages, admin and /metrics never do.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+if any("*" in origin or "://" not in origin or origin.endswith("/") for origin in CORS_ALLOWED_ORIGINS):
+    raise ImproperlyConfigured(
+        "CORS_ALLOWED_ORIGINS entries must be exact origins like https://app.example.com (no '*', no path)"
+    )
+CORS_URLS_REGEX = r"^/(api|webrtc|rooms$|rooms/[^/]+/peers|health)(/|$)"
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "x-csrftoken", "x-request-id"]
+CORS_EXPOSE_HEADERS = ["x-request-id"]
+CORS_PREFLIGHT_MAX_AGE = 600
+# Cookies (the session) cross-origin: off by default; bearer tokens need no credentials mode. When
+# on, each CORS origin must be trusted for CSRF too (a cookie-authenticated POST needs it), and the
+# session and CSRF cookies must be sent cross-site (SameSite=None; Secure, so HTTPS only).
+CORS_ALLOW_CREDENTIALS = env_bool("CORS_ALLOW_CREDENTIALS")
+if CORS_ALLOW_CREDENTIALS:
+    if not CORS_ALLOWED_ORIGINS:
+        raise ImproperlyConfigured("CORS_ALLOW_CREDENTIALS needs CORS_ALLOWED_ORIGINS")
+    if not DEBUG and any(not origin.startswith("https://") for origin in CORS_ALLOWED_ORIGINS):
+        raise ImproperlyConfigured("CORS_ALLOW_CREDENTIALS with DEBUG off needs https:// origins (cookies are Secure)")
+    CSRF_TRUSTED_ORIGINS = [*CSRF_TRUSTED_ORIGINS, *(o for o in CORS_ALLOWED_ORIGINS if o not in CSRF_TRUSTED_ORIGINS)]
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -156,6 +178,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
@@ -179,6 +202,7 @@ MIDDLEWARE = [
     "realtime.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware, so preflights get the headers
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

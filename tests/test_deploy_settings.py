@@ -279,3 +279,22 @@ def test_seed_webrtc_variables_are_aliases_and_fixed_turn_credentials_are_served
 def test_ice_misconfiguration_is_an_error_at_start(env: dict[str, str], complaint: str, tmp_path: Path) -> None:
     result = run_django(["manage.py", "check"], {**PRODUCTION, **env}, tmp_path)
     assert result.returncode != 0 and "ImproperlyConfigured" in result.stderr and complaint in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        ({"CORS_ALLOWED_ORIGINS": "*"}, "CORS_ALLOWED_ORIGINS entries must be exact origins"),
+        ({"CORS_ALLOWED_ORIGINS": "https://app.example.com/"}, "no path"),
+        ({"CORS_ALLOW_CREDENTIALS": "true"}, "needs CORS_ALLOWED_ORIGINS"),
+        ({"CORS_ALLOWED_ORIGINS": "http://app.example.com", "CORS_ALLOW_CREDENTIALS": "true"}, "https://"),
+    ],
+)
+def test_cors_misconfiguration_is_an_error_at_start(env: dict[str, str], complaint: str, tmp_path: Path) -> None:
+    result = run_django(["manage.py", "check"], {**PRODUCTION, **env}, tmp_path)
+    assert result.returncode != 0 and "ImproperlyConfigured" in result.stderr and complaint in result.stderr
+
+
+def test_cors_origins_with_credentials_are_trusted_for_csrf(tmp_path: Path) -> None:
+    env = {**PRODUCTION, "CORS_ALLOWED_ORIGINS": "https://app.example.com", "CORS_ALLOW_CREDENTIALS": "true"}
+    assert settings_of(["CSRF_TRUSTED_ORIGINS"], env, tmp_path)["CSRF_TRUSTED_ORIGINS"] == ["https://app.example.com"]
