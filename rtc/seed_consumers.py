@@ -125,6 +125,8 @@ class GrtcRoomConsumer(SeedRoomConsumer):
         await super().on_connect()
 
     async def _enter_room(self) -> None:
+        # Best effort: two sockets joining with the same name at the same instant could both pass
+        # this check; each still relays correctly by server peer id, only the name is ambiguous.
         infos = await room_peer_infos(room_id=self.room_id)
         if any(peer_id_of(peer, info) == self.seed_peer_id for peer, info in infos.items()):
             await self.send_error("peer_id_taken", f"A peer named {self.seed_peer_id!r} is in this room already.")
