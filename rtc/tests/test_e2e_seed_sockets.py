@@ -193,3 +193,36 @@ async def test_seed004_client_gets_room_state_and_relays_signals(cluster: Any, p
     finally:
         for ws in (client_a, client_b):
             await ws.close()
+
+
+async def test_bad_seed_frames_get_error_frames_and_the_sockets_stay_open(
+    cluster: Any, people: list[tuple[Any, str]]
+) -> None:
+    (owner, owner_token), (member, member_token), _ = people
+    room = (await aroom_with_members(owner, member, prefix="seedbad")).room_id
+    server = cluster.servers[0]
+    grtc = await connect(f"{server.ws_url}/ws/{room}?peer_id=p1&token={owner_token}", open_timeout=20)
+    seed004 = await connect(f"{server.ws_url}/webrtc/ws/{room}?token={member_token}", open_timeout=20)
+    try:
+        await next_of(grtc, "room_joined")
+        state = await next_of(seed004, "room-state")
+        (grtc_peer,) = [peer["peer_id"] for peer in state["payload"]["participants"]]
+        bad_grtc = [
+            ("not json", "invalid_json"),
+            (json.dumps({"type": "offer", "offer": {"type": "offer", "sdp": SDP}}), "invalid"),  # no target
+            (json.dumps({"type": "ice-candidate", "target_peer_id": "p2", "candidate": "x"}), "invalid"),
+            (json.dumps({"type": "broadcast", "data": "x" * 20_000}), "data_too_large"),
+            (json.dumps({"type": "nope"}), "unknown_type"),
+        ]
+        for frame, code in bad_grtc:
+            await grtc.send(frame)
+            assert (await next_of(grtc, "error"))["code"] == code, frame[:60]
+        await seed004.send(json.dumps({"type": "offer", "target_id": "x", "payload": 5}))
+        assert (await next_of(seed004, "error"))["payload"]["code"] == "invalid"
+        # both still work
+        await grtc.send(json.dumps({"type": "broadcast", "data": "still here"}))
+        heard = await next_of(seed004, "broadcast")
+        assert (heard["payload"], heard["sender_id"]) == ("still here", grtc_peer)
+    finally:
+        for ws in (grtc, seed004):
+            await ws.close()
