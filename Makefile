@@ -8,7 +8,7 @@ PORT ?= 8000
 # Development targets run with DEBUG on explicitly (settings default to off); `DEBUG=false make run` overrides.
 DEBUG ?= true
 
-.PHONY: run test venv deps dev-deps js-deps lock migrate demo lint js-lint js-test format cluster worker bench clean
+.PHONY: run test venv deps dev-deps js-deps lock migrate demo lint js-lint js-test format cluster worker bench bots clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ run: demo
 
 worker: deps
 	DEBUG=$(DEBUG) $(PY) manage.py db_worker
+
+# Two headless browser bots (scripts/bots.py) against a running server (`make run` in another
+# terminal: its demo users alice and bob); they stay until Ctrl-C. BOTS_ARGS="--timeout 30" etc.
+bots: dev-deps
+	$(PY) scripts/bots.py --base-url http://$(HOST):$(PORT) --stay $(BOTS_ARGS)
 
 ## test: set up and run the linters (ruff, mypy, eslint, prettier, tsc), the JS unit tests and the whole suite.
 test: dev-deps js-lint js-test

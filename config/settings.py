@@ -16,6 +16,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from rtc.ice import turn_settings_problem
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -52,6 +54,38 @@ def env_float(name: str, default: float) -> float:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
+
+
+# Seed 004's names (WEBRTC_*) are aliases: either name works; both set to different values is an error.
+SEED_ENV_ALIASES = {
+    "RTC_STUN_URLS": "WEBRTC_STUN_URLS",
+    "RTC_TURN_URLS": "WEBRTC_TURN_URLS",
+    "RTC_TURN_USERNAME": "WEBRTC_TURN_USERNAME",
+    "RTC_TURN_CREDENTIAL": "WEBRTC_TURN_CREDENTIAL",
+    "RTC_BUNDLE_POLICY": "WEBRTC_BUNDLE_POLICY",
+    "RTC_RTCP_MUX_POLICY": "WEBRTC_RTCP_MUX_POLICY",
+    "RTC_MAX_PARTICIPANTS": "WEBRTC_MAX_PARTICIPANTS_PER_ROOM",
+}
+
+
+def env_seed_alias(name: str) -> None:
+    """Copy seed 004's variable into ours when only it is set (before the settings below read it)."""
+    alias = SEED_ENV_ALIASES[name]
+    ours, theirs = os.environ.get(name, ""), os.environ.get(alias, "")
+    if ours and theirs and ours != theirs:
+        raise ImproperlyConfigured(f"{name} and its alias {alias} are both set, to different values")
+    if theirs and not ours:
+        os.environ[name] = theirs
+
+
+for _name in SEED_ENV_ALIASES:
+    env_seed_alias(_name)
+# WEBRTC_ICE_TRANSPORT_POLICY=relay|all is RTC_TURN_ONLY=true|false.
+_policy = env_str("WEBRTC_ICE_TRANSPORT_POLICY").strip().lower()
+if _policy not in ("", "all", "relay"):
+    raise ImproperlyConfigured(f"WEBRTC_ICE_TRANSPORT_POLICY must be all or relay, got {_policy!r}")
+if _policy and os.environ.get("RTC_TURN_ONLY", "") and env_bool("RTC_TURN_ONLY") != (_policy == "relay"):
+    raise ImproperlyConfigured("RTC_TURN_ONLY and WEBRTC_ICE_TRANSPORT_POLICY disagree")
 
 
 # --- Core -----------------------------------------------------------------
@@ -113,6 +147,28 @@ WS_ALLOWED_ORIGINS = env_list("WS_ALLOWED_ORIGINS")
 if any("*" in origin or "://" not in origin for origin in WS_ALLOWED_ORIGINS):
     raise ImproperlyConfigured("WS_ALLOWED_ORIGINS entries must be exact origins like https://app.example.com (no '*')")
 
+# CORS, for a frontend served from another origin (django-cors-headers). Nobody by default.
+# Only the API paths answer cross-origin requests; pages, admin and /metrics never do.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+if any("*" in origin or "://" not in origin or origin.endswith("/") for origin in CORS_ALLOWED_ORIGINS):
+    raise ImproperlyConfigured(
+        "CORS_ALLOWED_ORIGINS entries must be exact origins like https://app.example.com (no '*', no path)"
+    )
+CORS_URLS_REGEX = r"^/(api|webrtc|rooms$|rooms/[^/]+/peers|health)(/|$)"
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "x-csrftoken", "x-request-id"]
+CORS_EXPOSE_HEADERS = ["x-request-id"]
+CORS_PREFLIGHT_MAX_AGE = 600
+# Cookies (the session) cross-origin: off by default; bearer tokens need no credentials mode. When
+# on, each CORS origin must be trusted for CSRF too (a cookie-authenticated POST needs it), and the
+# session and CSRF cookies must be sent cross-site (SameSite=None; Secure, so HTTPS only).
+CORS_ALLOW_CREDENTIALS = env_bool("CORS_ALLOW_CREDENTIALS")
+if CORS_ALLOW_CREDENTIALS:
+    if not CORS_ALLOWED_ORIGINS:
+        raise ImproperlyConfigured("CORS_ALLOW_CREDENTIALS needs CORS_ALLOWED_ORIGINS")
+    if not DEBUG and any(not origin.startswith("https://") for origin in CORS_ALLOWED_ORIGINS):
+        raise ImproperlyConfigured("CORS_ALLOW_CREDENTIALS with DEBUG off needs https:// origins (cookies are Secure)")
+    CSRF_TRUSTED_ORIGINS = [*CSRF_TRUSTED_ORIGINS, *(o for o in CORS_ALLOWED_ORIGINS if o not in CSRF_TRUSTED_ORIGINS)]
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -122,6 +178,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
@@ -145,6 +202,7 @@ MIDDLEWARE = [
     "realtime.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware, so preflights get the headers
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -431,9 +489,24 @@ RTC_STUN_URLS = env_list("RTC_STUN_URLS", "stun:stun.l.google.com:19302")
 RTC_TURN_URLS = env_list("RTC_TURN_URLS")
 RTC_TURN_SECRET = env_str("RTC_TURN_SECRET")
 RTC_TURN_TTL_SECONDS = env_int("RTC_TURN_TTL_SECONDS", 600)  # TURN credentials live 10 minutes
-RTC_TURN_ONLY = env_bool("RTC_TURN_ONLY")
+# Fixed TURN credentials (a managed TURN provider), beside or instead of the secret (rtc/ice.py).
+RTC_TURN_USERNAME = env_str("RTC_TURN_USERNAME")
+RTC_TURN_CREDENTIAL = env_str("RTC_TURN_CREDENTIAL")
+RTC_TURN_STATIC_URLS = env_list("RTC_TURN_STATIC_URLS")
+RTC_TURN_ONLY = env_bool("RTC_TURN_ONLY", default=_policy == "relay")
 RTC_BUNDLE_POLICY = env_str("RTC_BUNDLE_POLICY", "max-bundle")
 RTC_RTCP_MUX_POLICY = env_str("RTC_RTCP_MUX_POLICY", "require")
+_turn_problem = turn_settings_problem(
+    stun_urls=RTC_STUN_URLS,
+    turn_urls=RTC_TURN_URLS,
+    secret=RTC_TURN_SECRET,
+    username=RTC_TURN_USERNAME,
+    credential=RTC_TURN_CREDENTIAL,
+    static_urls=RTC_TURN_STATIC_URLS,
+    turn_only=RTC_TURN_ONLY,
+)
+if _turn_problem:
+    raise ImproperlyConfigured(_turn_problem)
 
 # --- Operations: metrics, stats, readiness, errors (README "Operations", docs/operations.md) ---
 

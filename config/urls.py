@@ -4,10 +4,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from realtime import views as realtime_views
 from realtime.api import ApiRootView, StatsView
+from rtc.seed_urls import grtc_urlpatterns, webrtc_urlpatterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", realtime_views.health, name="health"),
+    path("health", realtime_views.health, name="health-seed"),  # gRTC seed's form (no slash)
     path("ready/", realtime_views.ready, name="ready"),
     path("metrics", realtime_views.metrics, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -22,5 +24,7 @@ urlpatterns = [
     path("api/notifications/", include("notifications.urls")),
     path("api/live/", include("livestream.urls")),
     path("api/rtc/", include("rtc.urls")),
+    path("webrtc/", include(webrtc_urlpatterns)),  # seed 004's signaling server REST
+    path("", include(grtc_urlpatterns)),  # gRTC seed aliases: /rooms, /rooms/<id>/peers
     path("", include("web.urls")),
 ]

