@@ -9,7 +9,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from livestream.models import ChannelRole, LiveComment, Stream
+from livestream.models import Ban, ChannelRole, LiveComment, Stream
 from realtime.fields import MAX_DB_ID, StrictCharField, StrictIdField
 from realtime.webrtc import CandidateInitInput
 
@@ -59,6 +59,14 @@ class ChannelRoleOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChannelRole
         fields = ["user", "role", "created_at"]
+
+
+class BanOutputSerializer(serializers.ModelSerializer):
+    user = UserBriefSerializer()
+
+    class Meta:
+        model = Ban
+        fields = ["user", "created_at"]
 
 
 class ModerationResultSerializer(serializers.Serializer):
