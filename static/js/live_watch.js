@@ -156,7 +156,7 @@ export async function init(root) {
   // --- socket events ---
   sock.on(EVENTS.CONNECTION_ESTABLISHED, (data) => {
     viewerCount.textContent = String(data.viewers ?? 0);
-    if (data.role === "moderator") enableModeration();
+    if (data.role === "moderator" || data.role === "streamer") enableModeration();
     if (data.status === "live") {
       setStatus("Connecting video…");
       requestOffer();

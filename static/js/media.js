@@ -141,7 +141,7 @@ function meter(stream, node) {
   const analyser = context.createAnalyser();
   // ~85 ms of sound per look, a look every 80 ms: short sounds are not missed; the indicator
   // stays on a little after the last loud moment so it does not flicker between words.
-  analyser.fftSize = 4096;
+  analyser.fftSize = 2 ** 12; // samples
   source.connect(analyser);
   const samples = new Uint8Array(analyser.fftSize);
   let loudAt = 0;

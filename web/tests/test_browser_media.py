@@ -243,3 +243,113 @@ def test_room_chat_falls_back_to_the_server_when_data_channels_fail(
     bob_page.get_by_role("button", name="Send").click()
     expect(alice_page.locator("#room-messages li").filter(has_text="and back")).to_contain_text(bob.username)
     shot(bob_page, "room-chat-via-server")
+
+
+def test_stream_with_sound_moderators_quality_screen_share_and_going_live_again(
+    contexts: Any,  # noqa: F811
+    base_url: str,  # noqa: F811
+    users: Any,  # noqa: F811
+) -> None:
+    from playwright.sync_api import expect
+
+    alice, bob, carol = users("alice", "bob", "carol")
+    title = f"Alice live {uuid.uuid4().hex[:4]}"
+    streamer_context = contexts()
+    streamer_context.add_init_script(RECORD_PEER_CONNECTIONS)
+    go = login(streamer_context, base_url, alice, "/live/go/")
+
+    # the streamer makes carol a moderator and bob a VIP from the go-live page
+    go.get_by_label("Username to make moderator").fill(carol.username)
+    go.get_by_role("button", name="Add moderator").click()
+    expect(go.get_by_role("list", name="Moderators")).to_contain_text(carol.username)
+    go.get_by_label("Username to make VIP").fill(bob.username)
+    go.get_by_role("button", name="Add VIP").click()
+    expect(go.get_by_role("list", name="VIPs")).to_contain_text(bob.username)
+    go.get_by_role("button", name=f"Remove VIP {bob.username}").click()
+    expect(go.get_by_role("list", name="VIPs")).not_to_contain_text(bob.username)
+
+    go.get_by_label("Stream title").fill(title)
+    go.get_by_role("button", name="Start streaming").click()
+    expect(go.get_by_text("You are live")).to_be_visible()
+    expect(go.get_by_role("heading", name=title)).to_be_visible()
+    expect(go.get_by_label("Time live")).to_have_text(re.compile(r"^0:0[1-9]$"))
+
+    viewers = []
+    for user in (bob, carol):
+        context = contexts()
+        context.add_init_script(RECORD_PEER_CONNECTIONS)
+        page = login(context, base_url, user, "/live/")
+        page.get_by_role("link", name=title).click()
+        page.wait_for_url(re.compile(r"/live/\d+/$"))
+        viewers.append(page)
+    bob_page, carol_page = viewers
+
+    # sound: not muted, audio flows, with mute and volume controls; theatre mode
+    bob_page.wait_for_function("() => document.querySelector('#remote-video').currentTime > 0.5", timeout=30_000)
+    assert bob_page.evaluate("document.querySelector('#remote-video').muted") is False
+    bob_page.wait_for_function(AUDIO_FLOWS_JS, polling=500)
+    expect(bob_page.get_by_label("Volume of the stream")).to_be_visible()
+    bob_page.get_by_role("button", name="Mute the stream").click()
+    assert bob_page.evaluate("document.querySelector('#remote-video').muted") is True
+    bob_page.get_by_role("button", name="Unmute the stream").click()
+    bob_page.get_by_role("button", name="Theatre mode").click()
+    expect(bob_page.get_by_role("button", name="Theatre mode")).to_have_attribute("aria-pressed", "true")
+
+    # the streamer sees each viewer's connection quality
+    quality = go.get_by_role("list", name="Viewers' connection quality")
+    for user in (bob, carol):
+        expect(quality.locator("li").filter(has_text=user.username)).to_contain_text(
+            re.compile(r"(good|fair|poor)"), timeout=20_000
+        )
+
+    # comments carry their time; the moderator deletes and bans from the watch page
+    bob_page.get_by_label("Comment", exact=True).fill("spam spam spam")
+    bob_page.get_by_role("button", name="Send").click()
+    spam = carol_page.locator("#comments li").filter(has_text="spam spam spam")
+    expect(spam.locator("time")).to_have_text(re.compile(r"\d{1,2}:\d{2}"))
+    expect(carol_page.get_by_text("You moderate this channel")).to_be_visible()
+    spam.get_by_role("button", name=f"Delete comment by {bob.username}").click()
+    expect(go.locator("#comments").get_by_text("spam spam spam")).to_be_hidden()
+    carol_page.once("dialog", lambda dialog: dialog.accept())
+    bob_page.get_by_label("Comment", exact=True).fill("more spam")
+    bob_page.get_by_role("button", name="Send").click()
+    carol_page.locator("#comments li").filter(has_text="more spam").get_by_role(
+        "button", name=f"Ban {bob.username}"
+    ).click()
+    expect(bob_page.locator("#stream-message")).to_contain_text("removed")
+    expect(bob_page.get_by_label("Comment", exact=True)).to_be_disabled()
+    shot(carol_page, "live-watch-moderator")
+    # the streamer's channel lists show the ban (another tab: this one keeps streaming); unban
+    channel = streamer_context.new_page()
+    channel.goto(f"{base_url}/live/go/")
+    expect(channel.get_by_role("list", name="Banned")).to_contain_text(bob.username)
+    channel.get_by_role("button", name=f"Unban {bob.username}").click()
+    expect(channel.get_by_role("list", name="Banned")).not_to_contain_text(bob.username)
+    channel.close()
+
+    # screen sharing replaces the streamer's camera for the viewer without a new offer
+    offers_before = go.evaluate("window.__offersMade")
+    frames_before = carol_page.evaluate(VIDEO_FRAMES_JS)
+    go.get_by_role("button", name="Share screen").click()
+    expect(go.get_by_role("button", name="Stop sharing")).to_have_attribute("aria-pressed", "true")
+    carol_page.wait_for_function(f"async () => (await ({VIDEO_FRAMES_JS})()) > {frames_before} + 10", polling=500)
+    assert go.evaluate("window.__offersMade") == offers_before, "screen sharing renegotiated"
+    go.get_by_role("button", name="Stop sharing").click()
+    shot(go, "live-go-streaming")
+
+    # the end: the viewer's count and comment box are disabled; the streamer can go live again
+    go.get_by_role("button", name="End stream").click()
+    expect(carol_page.locator("#stream-message")).to_contain_text("The stream has ended")
+    expect(carol_page.get_by_label("Comment", exact=True)).to_be_disabled()
+    expect(carol_page.get_by_label("Viewer count")).to_have_text("0")
+    expect(go.get_by_text("You can go live again")).to_be_visible()
+    go.get_by_label("Stream title").fill(f"{title} again")
+    go.get_by_role("button", name="Go live again").click()
+    expect(go.get_by_text("You are live")).to_be_visible()
+    expect(go.get_by_role("heading", name=f"{title} again")).to_be_visible()
+    expect(go.get_by_role("button", name="End stream")).to_be_visible()
+    go.set_viewport_size(PHONE)
+    assert_controls_are_named(go, "go live at 375 px")
+    assert_fits_the_phone(go, "go live at 375 px")
+    shot(go, "live-go-again-phone")
+    go.get_by_role("button", name="End stream").click()
