@@ -103,6 +103,9 @@ export async function getCamera() {
   }
 }
 
+/** How long a mesh connection may stay "connecting" before the impolite side restarts ICE, in ms. */
+export const MESH_RESTART_MS = 8000;
+
 /**
  * One connection of a room's mesh, negotiated with the "perfect negotiation" pattern
  * (docs/protocol.md, "Building a mesh without glare"): either side offers whenever it
@@ -139,7 +142,21 @@ export class MeshPeer {
     };
     if (onTrack) this.pc.ontrack = onTrack;
     if (onStateChange) this.pc.onconnectionstatechange = () => onStateChange(this.pc.connectionState);
+    // A failed ICE check (or candidates lost with an offer that lost a glare) is retried with
+    // fresh credentials; the restart's offer goes through negotiationneeded like any other.
+    this.pc.oniceconnectionstatechange = () => {
+      if (this.pc.iceConnectionState === "failed") this.pc.restartIce();
+    };
     this.sendDescription = sendDescription;
+    // Still not connected after a while: the impolite side restarts ICE once (one side only, so
+    // the two restarts never cross).
+    this.watchdog = polite
+      ? undefined
+      : setTimeout(() => {
+          if (["new", "connecting"].includes(this.pc.connectionState) && this.pc.signalingState === "stable") {
+            this.pc.restartIce();
+          }
+        }, MESH_RESTART_MS);
   }
 
   /**
@@ -173,6 +190,7 @@ export class MeshPeer {
   }
 
   close() {
+    clearTimeout(this.watchdog);
     try {
       this.pc.close();
     } catch {

@@ -465,7 +465,7 @@ def test_a_forged_data_channel_name_shows_under_the_real_sender(contexts: Any, b
     bob_context = contexts()
     bob_context.add_init_script(CAPTURE_CHANNELS_JS)
     bob_page = login(bob_context, base_url, bob, f"/rooms/{room}/")
-    connect(bob_page)  # the newcomer opens the data channel to alice
+    connect(bob_page)  # each side opens the (pre-negotiated) data channel
     expect(alice_page.locator("#peers li.connected").filter(has_text=bob.username)).to_be_visible()
     expect(bob_page.locator("#peers li.connected").filter(has_text=alice.username)).to_be_visible()
 
