@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from livestream import selectors, services
 from livestream.models import ChannelRole
 from livestream.serializers import (
+    BanOutput,
     ChannelRoleOutput,
     CommentOutput,
     ModerationResultOutput,
@@ -145,3 +146,24 @@ class VipsView(_ChannelRoleView):
     @extend_schema(parameters=_role_params, request=UsernameInput, responses={204: None})
     def delete(self, request: Request) -> Response:
         return super().delete(request)
+
+
+class BansView(APIView):
+    """The requesting streamer's bans: list, and unban (DELETE {username} or ?username=).
+
+    Banning is per stream action (`POST /api/live/streams/<id>/ban/`, by the streamer or a moderator).
+    """
+
+    @extend_schema(responses={200: BanOutput(many=True)})
+    def get(self, request: Request) -> Response:
+        return Response(BanOutput(selectors.ban_list(streamer=request_user(request)), many=True).data)
+
+    @extend_schema(parameters=_role_params, request=UsernameInput, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        payload = (
+            request.data if isinstance(request.data, dict) and request.data.get("username") else request.query_params
+        )
+        data = UsernameInput(data={"username": payload.get("username")})
+        data.is_valid(raise_exception=True)
+        services.ban_remove(streamer=request_user(request), username=data.validated_data["username"])
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -51,7 +51,7 @@ from livestream.services import (
     stream_streamer_returned,
     user_kick_by_ref,
 )
-from realtime import closecodes
+from realtime import closecodes, metrics
 from realtime.consumers import BaseConsumer, Reject, handles
 from realtime.db import db
 from realtime.errors import Forbidden
@@ -64,6 +64,7 @@ from realtime.groups import (
     viewer_scope,
 )
 from realtime.presence import get_presence_store
+from realtime.webrtc import QualityReportInput
 
 logger = logging.getLogger(__name__)
 
@@ -237,3 +238,9 @@ class LiveConsumer(BaseConsumer):
     @handles("request_offer", RequestOfferInput)
     async def on_request_offer(self, data: dict[str, Any]) -> None:
         await signaling.offer_request(sender=self.sender, target=data.get("target"))
+
+    @handles("quality_report", QualityReportInput)
+    async def on_quality_report(self, data: dict[str, Any]) -> None:
+        """A viewer's figures reach the streamer (`viewer_quality`); everyone's feed the metrics."""
+        metrics.quality_report(self, data)
+        await signaling.quality_report(sender=self.sender, report=data)

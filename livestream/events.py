@@ -176,3 +176,14 @@ class IceCandidate(Signal, Event):
 @event
 class RequestOffer(Signal, Event):
     type: ClassVar[Literal["request_offer"]] = "request_offer"
+
+
+@event
+class ViewerQuality(Signal, Event):
+    """To the streamer: one viewer's `quality_report` (figures may be null: not measured yet)."""
+
+    type: ClassVar[Literal["viewer_quality"]] = "viewer_quality"
+    rtt_ms: float | None
+    packet_loss_pct: float | None
+    bitrate_kbps: float | None
+    fps: float | None

@@ -115,6 +115,11 @@ def channel_role_list(*, streamer: User, role: str) -> QuerySet[ChannelRole]:
     return ChannelRole.objects.filter(streamer=streamer, role=role).select_related("user").order_by("user__username")
 
 
+def ban_list(*, streamer: User) -> QuerySet[Ban]:
+    """Who is banned from the streamer's channel, by username."""
+    return Ban.objects.filter(streamer=streamer).select_related("user").order_by("user__username")
+
+
 def user_by_username(*, username: str) -> Any:
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:

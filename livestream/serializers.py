@@ -9,7 +9,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from livestream.models import ChannelRole, LiveComment, Stream
+from livestream.models import Ban, ChannelRole, LiveComment, Stream
 from realtime.fields import MAX_DB_ID, StrictCharField, StrictIdField
 from realtime.outputs import UserBriefOutput
 from realtime.webrtc import CandidateInitInput
@@ -55,6 +55,14 @@ class ChannelRoleOutput(serializers.ModelSerializer):
     class Meta:
         model = ChannelRole
         fields = ["user", "role", "created_at"]
+
+
+class BanOutput(serializers.ModelSerializer):
+    user = UserBriefOutput()
+
+    class Meta:
+        model = Ban
+        fields = ["user", "created_at"]
 
 
 class ModerationResultOutput(serializers.Serializer):

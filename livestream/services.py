@@ -180,6 +180,15 @@ def vip_remove(*, streamer: User, username: str) -> None:
     channel_role_remove(streamer=streamer, username=username, role=ChannelRole.Role.VIP)
 
 
+def ban_remove(*, streamer: User, username: str) -> None:
+    """Unban `username` from every stream of `streamer` (they may watch again; kicks from a stream stay)."""
+    user = user_by_username(username=username)
+    with transaction.atomic():
+        deleted, _ = Ban.objects.filter(streamer=streamer, user=user).delete()
+    if not deleted:
+        raise NotFound(f"{username} is not banned from your channel.", code="ban_not_found")
+
+
 # --- moderation ------------------------------------------------------------------
 
 

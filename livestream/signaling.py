@@ -84,3 +84,11 @@ async def offer_request(*, sender: Sender, target: str | None) -> None:
     if sender.is_streamer:
         raise Forbidden("Only viewers request offers.")
     await _to_streamer(sender, target, sender.signal(events.RequestOffer))
+
+
+async def quality_report(*, sender: Sender, report: dict[str, Any]) -> None:
+    """A viewer's call-quality summary goes to the streamer's sockets (none connected: dropped, no error)."""
+    if sender.is_streamer:
+        return
+    figures = {key: report.get(key) for key in ("rtt_ms", "packet_loss_pct", "bitrate_kbps", "fps")}
+    await publish_to_streamer(sender.stream_id, sender.signal(events.ViewerQuality, **figures))

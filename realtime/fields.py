@@ -49,3 +49,12 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid")
         return data
+
+
+class StrictFloatField(serializers.FloatField):
+    """A JSON number only (integer or not): strings and booleans are invalid (`"rtt_ms": "12"`)."""
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -24,7 +24,7 @@ import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from django.conf import settings
 
@@ -186,7 +186,7 @@ async def beat_once(sockets: list[Beating]) -> None:
         outcomes.append(refreshed)
         lost = {}
     else:
-        lost = {id(s): s for s, found in zip(owners, refreshed, strict=True) if not found}
+        lost = {id(s): s for s, found in zip(owners, cast(list[bool], refreshed), strict=True) if not found}
     if lost:
         reason = "presence unavailable" if isinstance(refreshed, BaseException) else "presence lost"
         outcomes += await asyncio.gather(*(s.presence_lost(reason) for s in lost.values()), return_exceptions=True)

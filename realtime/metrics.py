@@ -65,6 +65,28 @@ PRESENCE_SWEEPS = Counter("realtime_presence_sweeps", "Presence sweeps run (one 
 PRESENCE_SWEPT = Counter("realtime_presence_swept_entries", "Presence entries removed by a sweep (their process died).")
 SIGNALING_RELAYS = Counter("webrtc_signaling_relays", "WebRTC signaling frames relayed, by type.", ["type"])
 SIGNALING_ERRORS = Counter("webrtc_signaling_failures", "WebRTC signaling frames refused, by reason.", ["reason"])
+QUALITY_REPORTS = Counter("webrtc_quality_reports", "Call-quality reports from clients, by route.", ["route"])
+QUALITY_RTT = Histogram(
+    "webrtc_quality_rtt_seconds",
+    "Round-trip time clients measure on their WebRTC connections.",
+    ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6),
+)
+QUALITY_LOSS = Histogram(
+    "webrtc_quality_packet_loss_ratio",
+    "Share of inbound packets lost, as clients report it.",
+    ["route"],
+    buckets=(0.0, 0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5),
+)
+QUALITY_BITRATE = Histogram(
+    "webrtc_quality_bitrate_kbps",
+    "Media bitrate (sent + received) of one connection, as clients report it.",
+    ["route"],
+    buckets=(32, 64, 128, 256, 512, 1000, 2000, 4000, 8000),
+)
+QUALITY_FPS = Histogram(
+    "webrtc_quality_fps", "Video frame rate clients see.", ["route"], buckets=(1, 5, 10, 15, 20, 25, 30, 60)
+)
 TASKS_FINISHED = Counter("tasks_finished", "Background tasks finished, by status.", ["status"])
 TASK_FAILURES = Counter("tasks_failures", "Background tasks that raised.")
 
@@ -128,6 +150,20 @@ def error_out(consumer: Any, code: str, extra: dict[str, Any]) -> None:
     ERRORS_OUT.labels(route(consumer), code[:64]).inc()
     if extra.get("type") in SIGNALING_TYPES and code in SIGNALING_FAILURES:
         SIGNALING_ERRORS.labels(code).inc()
+
+
+def quality_report(consumer: Any, report: dict[str, Any]) -> None:
+    """One `quality_report` (validated by realtime.webrtc.QualityReportInput): figures that were measured."""
+    name = route(consumer)
+    QUALITY_REPORTS.labels(name).inc()
+    if report.get("rtt_ms") is not None:
+        QUALITY_RTT.labels(name).observe(report["rtt_ms"] / 1000)
+    if report.get("packet_loss_pct") is not None:
+        QUALITY_LOSS.labels(name).observe(report["packet_loss_pct"] / 100)
+    if report.get("bitrate_kbps") is not None:
+        QUALITY_BITRATE.labels(name).observe(report["bitrate_kbps"])
+    if report.get("fps") is not None:
+        QUALITY_FPS.labels(name).observe(report["fps"])
 
 
 def rate_limited(consumer: Any) -> None:

@@ -1,4 +1,5 @@
-"""What WebRTC signaling shares across apps (live streams and P2P rooms): the candidate shape, the SDP limit."""
+"""What WebRTC signaling shares across apps (live streams and P2P rooms): the candidate shape, the SDP limit,
+the call-quality report."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from realtime.errors import InvalidInput
-from realtime.fields import StrictCharField, StrictIntegerField
+from realtime.fields import StrictCharField, StrictFloatField, StrictIntegerField
 
 # An RTCIceCandidateInit's candidate line is ~100-200 bytes; 2 KiB leaves room for any real one.
 MAX_CANDIDATE_LENGTH = 2048
@@ -27,3 +28,16 @@ def sdp_check(sdp: str) -> str:
     if len(sdp.encode("utf-8")) > limit:
         raise InvalidInput(f"SDP exceeds {limit} bytes.", code="sdp_too_large", field="sdp")
     return sdp
+
+
+class QualityReportInput(serializers.Serializer):
+    """`quality_report`: a client's getStats() summary of one connection, every few seconds.
+
+    Every figure may be null (not measured yet); `peer` names the other end when the sender has several.
+    """
+
+    peer = StrictCharField(required=False, max_length=64)
+    rtt_ms = StrictFloatField(allow_null=True, min_value=0, max_value=60_000)
+    packet_loss_pct = StrictFloatField(allow_null=True, min_value=0, max_value=100)
+    bitrate_kbps = StrictFloatField(allow_null=True, min_value=0, max_value=1_000_000)
+    fps = StrictFloatField(allow_null=True, min_value=0, max_value=240)

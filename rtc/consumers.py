@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from realtime import closecodes
+from realtime import closecodes, metrics
 from realtime.consumers import BaseConsumer, Reject, handles
 from realtime.db import db
 from realtime.envelope import now_iso
@@ -14,7 +14,7 @@ from realtime.events import Event
 from realtime.groups import connection_group, lobby_scope, room_group, room_lobby_group, room_scope
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
-from realtime.webrtc import sdp_check
+from realtime.webrtc import QualityReportInput, sdp_check
 from rtc import events
 from rtc.selectors import Access, lobby_is_waiting, lobby_waiting, room_access, room_participants
 from rtc.serializers import BroadcastInput, IceCandidateInput, LobbyDecisionInput, SessionDescriptionInput
@@ -192,6 +192,12 @@ class RoomConsumer(BaseConsumer):
             events.Broadcast(from_=self.peer_id, data_=broadcast_validate(data=data["data"])),
             meta={"exclude_peer": self.peer_id},
         )
+
+    @handles(events.QUALITY_REPORT, QualityReportInput)
+    async def on_quality_report(self, data: dict[str, Any]) -> None:
+        """`quality_report` {peer?, rtt_ms, packet_loss_pct, bitrate_kbps, fps} -> the metrics; nothing is relayed."""
+        self._require_in_room()
+        metrics.quality_report(self, data)
 
     def _require_in_room(self) -> None:
         if self.waiting or not self.announced:

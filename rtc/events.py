@@ -1,7 +1,8 @@
 """Events of P2P rooms (`/ws/rooms/<room_id>/`), declared once (realtime/events.py; docs/protocol.md, "P2P rooms").
 
 Client -> server: offer {target, sdp}, answer {target, sdp}, ice_candidate {target, candidate},
-broadcast {data}, admit {user_id}, deny {user_id} (owner only).
+broadcast {data}, admit {user_id}, deny {user_id} (owner only), quality_report {peer?, rtt_ms, packet_loss_pct,
+bitrate_kbps, fps} (metrics only).
 
 `from` is always the sender's peer id taken from its connection, never from the payload. The
 owner's `deny` reaches the waiting sockets as an `error` with code `lobby_denied`, then close 4403.
@@ -18,6 +19,7 @@ OFFER = "offer"
 ANSWER = "answer"
 ICE_CANDIDATE = "ice_candidate"
 BROADCAST = "broadcast"
+QUALITY_REPORT = "quality_report"
 ADMIT = "admit"
 DENY = "deny"
 LOBBY_DENIED = "lobby_denied"  # an `error` code, not an event type

@@ -87,6 +87,21 @@ def test_moderators_and_vips_management(auth_client: Any, streamer: Any, make_us
     assert auth_client(helper).get("/api/live/moderators/").json() == []
 
 
+def test_the_streamer_lists_and_lifts_bans_of_their_channel(
+    auth_client: Any, live: Any, streamer: Any, make_user: Any
+) -> None:
+    viewer, other = make_user(), make_user()
+    client = auth_client(streamer)
+    assert client.post(f"/api/live/streams/{live.pk}/ban/", {"username": viewer.username}).status_code == 200
+    listed = client.get("/api/live/bans/")
+    assert listed.status_code == 200 and [b["user"]["username"] for b in listed.json()] == [viewer.username]
+    assert auth_client(other).get("/api/live/bans/").json() == []  # each streamer sees their own
+    assert client.delete(f"/api/live/bans/?username={viewer.username}").status_code == 204
+    assert not Ban.objects.filter(streamer=streamer).exists()
+    gone = client.delete("/api/live/bans/", {"username": viewer.username})
+    assert gone.status_code == 404 and gone.json()["code"] == "ban_not_found"
+
+
 def test_kick_and_ban_only_by_moderators_and_streamer(
     auth_client: Any, live: Any, streamer: Any, make_user: Any
 ) -> None:

@@ -325,3 +325,31 @@ async def test_moderators_cannot_kick_each_other_and_a_banned_moderator_cannot_k
     assert (await watcher.wait("pong"))["type"] == "pong"
     await watcher.close()
     await mod_one.close()
+
+
+async def test_a_viewers_quality_report_reaches_the_streamer_and_the_metrics(
+    make_user: Any, live_stream: Stream
+) -> None:
+    from realtime.metrics import QUALITY_REPORTS
+
+    viewer = await sync_to_async(make_user)()
+    host, _ = await joined(live_stream.streamer, live_stream.pk)
+    watcher, hello = await joined(viewer, live_stream.pk)
+    before = QUALITY_REPORTS.labels("LiveConsumer")._value.get()
+    report = {"rtt_ms": 42.5, "packet_loss_pct": 0.4, "bitrate_kbps": 900, "fps": None}
+    await watcher.send("quality_report", report)
+    quality = (await host.wait("viewer_quality"))["data"]
+    assert quality == {
+        "from": hello["data"]["peer"],
+        "user": {"id": viewer.pk, "username": viewer.username},
+        "role": "viewer",
+        **report,
+    }
+    assert QUALITY_REPORTS.labels("LiveConsumer")._value.get() == before + 1
+    # figures are JSON numbers in range, else `invalid` and nothing reaches the streamer
+    for bad in ({**report, "rtt_ms": "42"}, {**report, "packet_loss_pct": 101}, {**report, "fps": True}):
+        await watcher.send("quality_report", bad)
+        assert (await watcher.wait("error"))["data"]["code"] == "invalid"
+    assert "viewer_quality" not in await drain(host)
+    await watcher.close()
+    await host.close()

@@ -215,3 +215,21 @@ async def test_expired_peer_of_a_crashed_process_is_announced_as_left(people):
     assert left["data"] == {"peer_id": "ghostpeer", "reason": "expired"}
     assert "ghostpeer" not in await store.members(room_scope(room))
     await a.disconnect()
+
+
+async def test_quality_report_feeds_the_metrics_and_is_not_relayed(people):
+    from realtime.metrics import QUALITY_RTT
+
+    (_, t1), (_, t2), _ = people
+    room = await new_room_for(people)
+    a, _ = await join(t1, room)
+    b, b_info = await join(t2, room)
+    before = QUALITY_RTT.labels("RoomConsumer")._sum.get()
+    report = {"peer": b_info["peer_id"], "rtt_ms": 30, "packet_loss_pct": 0, "bitrate_kbps": 1200, "fps": 30}
+    await send(a, "quality_report", report)
+    await send(a, "quality_report", {**report, "bitrate_kbps": -1})
+    assert (await recv_type(a, "error"))["data"]["code"] == "invalid"
+    assert QUALITY_RTT.labels("RoomConsumer")._sum.get() == pytest.approx(before + 0.03)
+    assert await b.receive_nothing(timeout=0.3)  # nothing relayed
+    for comm in (a, b):
+        await comm.disconnect()

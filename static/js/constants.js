@@ -54,6 +54,9 @@ export const EVENTS = Object.freeze({
   USER_JOINED: "user_joined",
   USER_LEFT: "user_left",
   PEER_LEFT: "peer_left",
+  VIEWER_QUALITY: "viewer_quality",
+  // live and rooms: a client's getStats() summary (docs/protocol.md)
+  QUALITY_REPORT: "quality_report",
   // /ws/rooms/<id>/
   ROOM_JOINED: "room_joined",
   PEER_JOINED: "peer_joined",

@@ -1,9 +1,14 @@
 // @ts-check
-// Watch a stream: answer the streamer's offer, show the video, comments, viewer
-// count, and say clearly when the stream ends or you were kicked.
+// Watch a stream: answer the streamer's offer, show the video with its sound (mute, volume,
+// "click to enable sound" when autoplay is refused), theatre mode and fullscreen, comments with
+// their times, the viewer count, and say clearly when the stream ends or you were kicked.
+// Moderators of the channel get delete / kick / ban beside each comment. Every few seconds the
+// connection's quality goes to the streamer (`quality_report`).
 import { api, results } from "./api.js";
 import { commentList } from "./comments.js";
 import { CLOSE, EVENTS } from "./constants.js";
+import { soundControls, soundGate } from "./media.js";
+import { QUALITY_INTERVAL_MS, summarizeStats } from "./quality.js";
 import { Peer, iceConfig } from "./rtc.js";
 import { createSocket } from "./socket.js";
 import { toast, userName } from "./ui.js";
@@ -19,6 +24,20 @@ export async function init(root) {
   const commentForm = $("comment-form");
   const commentInput = /** @type {HTMLInputElement} */ ($("comment-text"));
   const comments = commentList($("comments"));
+  const sound = soundGate(/** @type {HTMLButtonElement} */ ($("enable-sound")));
+  $("sound-slot").replaceChildren(soundControls(video, "the stream"));
+  const videoBox = $("video-box");
+  const theatreButton = $("theatre-button");
+  theatreButton.addEventListener("click", () => {
+    const on = !videoBox.classList.contains("theatre");
+    videoBox.classList.toggle("theatre", on);
+    $("watch").classList.toggle("theatre-mode", on);
+    theatreButton.setAttribute("aria-pressed", String(on));
+  });
+  $("fullscreen-button").addEventListener("click", () => {
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+    else videoBox.requestFullscreen().catch((err) => toast(`Fullscreen is not available: ${err.message}`, "error"));
+  });
 
   /** @type {Peer | null} */
   let peer = null;
@@ -27,6 +46,20 @@ export async function init(root) {
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let retryTimer;
   let over = false;
+  /** @type {import("./quality.js").ByteMark | null} */
+  let mark = null;
+
+  // Every few seconds: this connection's figures, to the streamer (and the metrics).
+  const qualityTimer = setInterval(async () => {
+    if (!peer || peer.pc.connectionState !== "connected") return;
+    try {
+      const result = summarizeStats((await peer.pc.getStats()).values(), mark, Date.now());
+      mark = result.mark;
+      sock.send(EVENTS.QUALITY_REPORT, result.summary);
+    } catch (err) {
+      console.warn("getStats failed", err);
+    }
+  }, QUALITY_INTERVAL_MS);
 
   // Why the socket closed for good, by close code.
   /** @type {Record<number, [message: string, status: string]>} */
@@ -68,6 +101,10 @@ export async function init(root) {
   function stop(message, status) {
     over = true;
     clearTimeout(retryTimer);
+    clearInterval(qualityTimer);
+    viewerCount.textContent = "0";
+    $("viewers-line").classList.add("muted");
+    $("viewers-line").setAttribute("aria-disabled", "true");
     peer?.close();
     peer = null;
     video.srcObject = null;
@@ -97,8 +134,11 @@ export async function init(root) {
     const current = new Peer(config, {
       onCandidate: (candidate) => sock.send(EVENTS.ICE_CANDIDATE, { target: from, candidate }),
       onTrack: (event) => {
-        video.srcObject = event.streams[0] || new MediaStream([event.track]);
-        video.play().catch(() => {});
+        const stream = event.streams[0] || new MediaStream([event.track]);
+        if (video.srcObject !== stream) {
+          video.srcObject = stream;
+          sound.play(video);
+        }
         setStatus("LIVE", true);
       },
       onStateChange: (state) => {
@@ -116,6 +156,7 @@ export async function init(root) {
   // --- socket events ---
   sock.on(EVENTS.CONNECTION_ESTABLISHED, (data) => {
     viewerCount.textContent = String(data.viewers ?? 0);
+    if (data.role === "moderator" || data.role === "streamer") enableModeration();
     if (data.status === "live") {
       setStatus("Connecting video…");
       requestOffer();
@@ -137,6 +178,28 @@ export async function init(root) {
   sock.on(EVENTS.ERROR, (data) => {
     if (data.code !== "streamer_offline") toast(data.message || "Stream error", "error");
   });
+
+  // --- moderation (the channel's moderators) ---
+  function enableModeration() {
+    $("moderator-note").hidden = false;
+    comments.setModerate({
+      remove: (comment) => sock.send(EVENTS.DELETE_COMMENT, { id: comment.id }),
+      kick: (author) => {
+        if (confirm(`Kick ${userName(author)} from the stream?`)) {
+          sock.send(EVENTS.KICK, { user: String(author.id ?? author.username) });
+        }
+      },
+      ban: async (author) => {
+        if (!confirm(`Ban ${userName(author)} from every stream of this channel?`)) return;
+        try {
+          await api(`/api/live/streams/${streamId}/ban/`, { method: "POST", body: { username: author.username } });
+          toast(`${userName(author)} was banned.`);
+        } catch {
+          /* api() showed the error */
+        }
+      },
+    });
+  }
 
   // --- wiring ---
   commentForm.addEventListener("submit", (event) => {

@@ -1,7 +1,17 @@
 // @ts-check
-// A P2P mesh room: signaling over /ws/rooms/<id>/, then data channels (and
-// optionally camera video) directly between browsers. The newcomer offers to
-// every peer already in the room; the others answer.
+// A P2P mesh room: signaling over /ws/rooms/<id>/, then data channels, camera and
+// microphone (or a shared screen) directly between browsers. Each pair negotiates with
+// the "perfect negotiation" pattern (rtc.js MeshPeer; the larger peer id is polite), so
+// two people joining at the same moment still get one working connection.
+//
+// Before joining, a preview: camera and microphone on or off, which devices, and the name
+// others will see. In the call: mute and camera toggles, screen sharing, a tile per person
+// with their name, a speaking indicator and their sound controls, and a quality indicator
+// per participant (reported to the server every few seconds for the metrics).
+//
+// Chat goes directly over data channels when every participant has one open; otherwise
+// (data channels blocked, NAT without TURN) through the server's `broadcast`. Each
+// message says which way it came ("direct" / "via server").
 //
 // Rooms are owned: the owner sees the invite link, the lobby (Admit / Deny) and
 // Kick / Ban beside each participant. A visitor with `?invite=<token>` becomes a
@@ -12,9 +22,21 @@
 // shown under the user the server announced for the peer connection it arrived
 // on (`room_joined.peers` / `peer_joined`), never under a name in the payload.
 import { api, results } from "./api.js";
-import { Peer, getCamera, iceConfig } from "./rtc.js";
+import { MeshPeer, getMedia, getScreen, iceConfig, replaceVideo } from "./rtc.js";
 import { EVENTS, ROOM_MESSAGE_MAX_LENGTH } from "./constants.js";
-import { CLOSED_TEXT, Lobby, REMOVED_TEXT, closeText, errorEnding, removedText } from "./room_state.js";
+import { soundGate, videoTile } from "./media.js";
+import { QUALITY_INTERVAL_MS, qualityGrade, qualityText, summarizeStats } from "./quality.js";
+import {
+  CLOSED_TEXT,
+  Lobby,
+  REMOVED_TEXT,
+  chatPath,
+  closeText,
+  errorEnding,
+  isPolite,
+  parseRoomMessage,
+  removedText,
+} from "./room_state.js";
 import { createSocket } from "./socket.js";
 import { el, me, timeAgo, toast, userId, userName } from "./ui.js";
 
@@ -27,6 +49,15 @@ export function init(root) {
   const connectButton = $("connect-button");
   const leaveButton = $("leave-button");
   const cameraBox = $("use-camera");
+  const micBox = $("use-mic");
+  const cameraSelect = $("camera-select");
+  const micSelect = $("mic-select");
+  const prejoin = $("prejoin");
+  const previewVideo = $("preview-video");
+  const callControls = $("call-controls");
+  const micToggle = $("mic-toggle");
+  const cameraToggle = $("camera-toggle");
+  const shareButton = $("share-screen");
   const myPeerNode = $("my-peer-id");
   const peersNode = $("peers");
   const videos = $("videos");
@@ -38,18 +69,28 @@ export function init(root) {
   const inviteInput = $("invite-link");
   const inviteFeedback = $("invite-feedback");
   const lobbyNode = $("lobby");
+  const sound = soundGate($("enable-sound"));
+  $("joining-as").textContent = me.username || "you";
 
   // --- state ---------------------------------------------------------------------
   let room = null; // REST detail, when this user may see it
   let sock = null;
   /** @type {RTCConfiguration} */
   let config = { iceServers: [] };
-  let media = null;
+  /** @type {MediaStream | null} */
+  let media = null; // camera and/or microphone, from the preview
+  /** @type {MediaStreamTrack | null} */
+  let screenTrack = null;
+  let myPeerId = "";
   let ending = null; // the message an event gave before the server closes the socket
   let admitted = false; // `admitted` came: keep saying so over the `room_joined` that follows
   /** @type {Promise<unknown>} */
   let events = Promise.resolve(); // socket frames are handled one at a time, in order
-  const peers = new Map(); // peer id -> {peer, user (from the server), channel}
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  let qualityTimer;
+  let localTile = null;
+  // peer id -> {peer (MeshPeer), user (from the server), channel, tile, quality, mark}
+  const peers = new Map();
   const lobby = new Lobby();
 
   const isOwner = () => Boolean(room && (room.is_owner || userId(room.owner) === me.id));
@@ -61,8 +102,22 @@ export function init(root) {
     statusNode.hidden = !text;
   }
 
-  function log(who, text, kind = "") {
-    messages.append(el("li", { class: kind }, who ? el("strong", {}, `${who}: `) : null, text));
+  /**
+   * @param {string | null} who
+   * @param {string} text
+   * @param {string} [kind]
+   * @param {"direct" | "server" | null} [path]  which way the message came
+   */
+  function log(who, text, kind = "", path = null) {
+    messages.append(
+      el(
+        "li",
+        { class: kind, dataset: path ? { path } : {} },
+        who ? el("strong", {}, `${who}: `) : null,
+        text,
+        path ? el("span", { class: "path muted small" }, path === "direct" ? " · direct" : " · via server") : null,
+      ),
+    );
     messages.scrollTop = messages.scrollHeight;
   }
 
@@ -79,13 +134,20 @@ export function init(root) {
   }
 
   function peerLabel(entry) {
-    return entry.user ? userName(entry.user) : "unknown peer";
+    return entry.user ? userName(entry.user) : "unknown participant";
+  }
+
+  function peerState(entry) {
+    if (entry.channel && entry.channel.readyState === "open") return "connected";
+    if (entry.peer.pc.connectionState === "connected") return "connected";
+    if (entry.channelFailed) return "chat via server";
+    return "connecting";
   }
 
   function renderPeers() {
     peersNode.replaceChildren();
     for (const [id, p] of peers) {
-      const state = p.channel && p.channel.readyState === "open" ? "connected" : "connecting";
+      const state = peerState(p);
       const name = peerLabel(p);
       const uid = userId(p.user);
       const tools =
@@ -115,18 +177,26 @@ export function init(root) {
               ),
             )
           : null;
+      const grade = p.quality ? qualityGrade(p.quality) : "unknown";
       peersNode.append(
         el(
           "li",
-          { dataset: { peerId: id, userId: uid ?? "" }, class: state },
+          { dataset: { peerId: id, userId: uid ?? "", quality: grade }, class: state.replaceAll(" ", "-") },
           el("span", { class: "dot", "aria-hidden": "true" }),
           `${name} `,
           el("span", { class: "muted small" }, `(${state})`),
+          p.quality
+            ? el(
+                "span",
+                { class: `quality quality-${grade}`, title: qualityText(p.quality) },
+                `Connection ${qualityText(p.quality)}`,
+              )
+            : null,
           tools,
         ),
       );
     }
-    if (!peers.size) peersNode.append(el("li", { class: "muted" }, sock ? "Nobody else here yet." : "Not connected"));
+    if (!peers.size) peersNode.append(el("li", { class: "muted" }, sock ? "Nobody else here yet." : "Not in the call"));
   }
 
   function renderLobby() {
@@ -240,15 +310,10 @@ export function init(root) {
     channel.onopen = renderPeers;
     channel.onclose = renderPeers;
     channel.onmessage = (event) => {
-      let text;
-      try {
-        const msg = JSON.parse(event.data);
-        text = msg && typeof msg === "object" ? msg.text : msg;
-      } catch {
-        text = event.data;
-      }
       // The name is the one the server gave this connection's peer, whatever the payload claims.
-      log(peerLabel(entry), String(text ?? "").slice(0, ROOM_MESSAGE_MAX_LENGTH));
+      const { text, media: state } = parseRoomMessage(event.data);
+      if (state) showMediaState(entry, state);
+      else if (text !== undefined) log(peerLabel(entry), text.slice(0, ROOM_MESSAGE_MAX_LENGTH), "", "direct");
     };
     renderPeers();
   }
@@ -262,18 +327,31 @@ export function init(root) {
       }
       return existing;
     }
-    const entry = { peer: null, user: user || null, channel: null };
-    entry.peer = new Peer(config, {
+    const entry = { peer: null, user: user || null, channel: null, channelFailed: false, tile: null, quality: null };
+    entry.peer = new MeshPeer(config, {
+      polite: isPolite(myPeerId, peerId),
+      sendDescription: (d) =>
+        sock?.send(d.type === "offer" ? EVENTS.OFFER : EVENTS.ANSWER, { target: peerId, sdp: d.sdp }),
       onCandidate: (candidate) => sock?.send(EVENTS.ICE_CANDIDATE, { target: peerId, candidate }),
-      onDataChannel: (channel) => wireChannel(peerId, channel),
-      onTrack: (event) => showVideo(peerId, event.streams[0] || new MediaStream([event.track])),
+      onTrack: (event) => showRemote(peerId, event.streams[0] || new MediaStream([event.track])),
       onStateChange: (state) => {
         if (state === "failed") log(null, `Connection to ${peerLabel(entry)} failed.`, "muted");
         renderPeers();
       },
     });
-    if (media) for (const track of media.getTracks()) entry.peer.pc.addTrack(track, media);
     peers.set(peerId, entry);
+    // Both sides open the same pre-agreed channel (negotiated, id 0): no race over who creates it.
+    try {
+      wireChannel(peerId, entry.peer.pc.createDataChannel("chat", { negotiated: true, id: 0 }));
+    } catch (err) {
+      console.warn("no data channel: chat goes through the server", err);
+      entry.channelFailed = true;
+    }
+    if (media) {
+      for (const track of media.getTracks()) {
+        entry.peer.pc.addTrack(track.kind === "video" && screenTrack ? screenTrack : track, media);
+      }
+    } else if (screenTrack) entry.peer.pc.addTrack(screenTrack, new MediaStream([screenTrack]));
     renderPeers();
     return entry;
   }
@@ -282,39 +360,206 @@ export function init(root) {
     const entry = peers.get(peerId);
     if (!entry) return;
     entry.peer.close();
+    entry.tile?.stop();
     peers.delete(peerId);
-    document.getElementById(`video-${peerId}`)?.remove();
     renderPeers();
   }
 
-  function showVideo(peerId, stream) {
-    let video = /** @type {HTMLVideoElement | null} */ (document.getElementById(`video-${peerId}`));
-    if (!video) {
-      const who = peerId === "me" ? "you" : peerLabel(peers.get(peerId) || {});
-      video = /** @type {HTMLVideoElement} */ (
-        el("video", {
-          id: `video-${peerId}`,
-          autoplay: true,
-          muted: true,
-          playsinline: true,
-          "aria-label": `Video of ${who}`,
-        })
-      );
-      video.muted = true;
-      videos.append(video);
+  /**
+   * @param {string} peerId
+   * @param {MediaStream} stream
+   */
+  function showRemote(peerId, stream) {
+    const entry = peers.get(peerId);
+    if (!entry) return;
+    if (entry.tile) {
+      entry.tile.setStream(stream);
+      return;
     }
-    video.srcObject = stream;
+    entry.tile = videoTile({ id: peerId, name: peerLabel(entry), stream, play: sound.play });
+    videos.append(entry.tile.node);
+    if (entry.mediaState) showMediaState(entry, entry.mediaState);
   }
 
-  async function offerTo(peerId, user) {
-    const entry = addPeer(peerId, user);
-    wireChannel(peerId, entry.peer.pc.createDataChannel("chat"));
-    const sdp = await entry.peer.offer();
-    if (sdp) sock?.send(EVENTS.OFFER, { target: peerId, sdp });
+  /** @param {{microphone?: boolean, camera?: boolean, screen?: boolean}} state */
+  function showMediaState(entry, state) {
+    entry.mediaState = state;
+    const words = [];
+    if (state.microphone === false) words.push("microphone off");
+    if (state.camera === false && !state.screen) words.push("camera off");
+    if (state.screen) words.push("sharing the screen");
+    entry.tile?.setStatus(words.join(", "));
   }
+
+  function myMediaState() {
+    const audio = media?.getAudioTracks()[0];
+    const video = media?.getVideoTracks()[0];
+    return {
+      microphone: Boolean(audio && audio.enabled),
+      camera: Boolean(video && video.enabled),
+      screen: !!screenTrack,
+    };
+  }
+
+  // Everyone sees whether my microphone and camera are on (through the server: it reaches all).
+  function announceMediaState() {
+    sock?.send(EVENTS.BROADCAST, { data: { media: myMediaState() } });
+  }
+
+  function renderCallControls() {
+    const audio = media?.getAudioTracks()[0];
+    const video = media?.getVideoTracks()[0];
+    micToggle.hidden = !audio;
+    cameraToggle.hidden = !video;
+    if (audio) {
+      micToggle.textContent = audio.enabled ? "Mute microphone" : "Unmute microphone";
+      micToggle.setAttribute("aria-pressed", String(!audio.enabled));
+    }
+    if (video) {
+      cameraToggle.textContent = video.enabled ? "Turn camera off" : "Turn camera on";
+      cameraToggle.setAttribute("aria-pressed", String(!video.enabled));
+    }
+    shareButton.textContent = screenTrack ? "Stop sharing" : "Share screen";
+    shareButton.setAttribute("aria-pressed", String(Boolean(screenTrack)));
+    localTile?.setStatus(
+      [audio && !audio.enabled ? "microphone off" : "", screenTrack ? "sharing the screen" : ""]
+        .filter(Boolean)
+        .join(", "),
+    );
+  }
+
+  micToggle.addEventListener("click", () => {
+    const audio = media?.getAudioTracks()[0];
+    if (!audio) return;
+    audio.enabled = !audio.enabled;
+    renderCallControls();
+    announceMediaState();
+  });
+
+  cameraToggle.addEventListener("click", () => {
+    const video = media?.getVideoTracks()[0];
+    if (!video) return;
+    video.enabled = !video.enabled;
+    renderCallControls();
+    announceMediaState();
+  });
+
+  // Screen sharing replaces the camera's video on every connection (replaceTrack: no new offer).
+  shareButton.addEventListener("click", async () => {
+    if (screenTrack) {
+      stopSharing();
+      return;
+    }
+    const track = await getScreen();
+    if (!track) {
+      toast("Screen sharing was cancelled or is not allowed.", "error");
+      return;
+    }
+    screenTrack = track;
+    track.addEventListener("ended", stopSharing);
+    const shown = new MediaStream([track]);
+    await replaceVideo(
+      [...peers.values()].map((p) => p.peer.pc),
+      track,
+      media || shown,
+    );
+    showLocal(shown);
+    renderCallControls();
+    announceMediaState();
+  });
+
+  function stopSharing() {
+    if (!screenTrack) return;
+    screenTrack.stop();
+    screenTrack = null;
+    const camera = media?.getVideoTracks()[0] || null;
+    replaceVideo(
+      [...peers.values()].map((p) => p.peer.pc),
+      camera,
+    ).catch((err) => console.warn("could not switch back to the camera", err));
+    showLocal(media);
+    renderCallControls();
+    announceMediaState();
+  }
+
+  /** @param {MediaStream | null} stream */
+  function showLocal(stream) {
+    if (!stream || !stream.getVideoTracks().length) {
+      localTile?.stop();
+      localTile = null;
+      return;
+    }
+    if (localTile) localTile.setStream(stream);
+    else {
+      localTile = videoTile({ id: "me", name: `${me.username || "You"} (you)`, stream, local: true });
+      videos.prepend(localTile.node);
+    }
+  }
+
+  // Every few seconds: each connection's quality, shown beside the participant and reported
+  // to the server (for the metrics); nothing is sent while nobody is connected.
+  async function measureQuality() {
+    for (const [peerId, entry] of peers) {
+      if (entry.peer.pc.connectionState !== "connected") continue;
+      try {
+        const stats = await entry.peer.pc.getStats();
+        const { summary, mark } = summarizeStats(stats.values(), entry.mark || null, Date.now());
+        entry.mark = mark;
+        entry.quality = summary;
+        sock?.send(EVENTS.QUALITY_REPORT, { peer: peerId, ...summary });
+      } catch (err) {
+        console.warn("getStats failed", err);
+      }
+    }
+    renderPeers();
+  }
+
+  // --- the preview before joining -------------------------------------------------------
+  async function fillDevices() {
+    let devices = [];
+    try {
+      devices = await navigator.mediaDevices.enumerateDevices();
+    } catch {
+      return;
+    }
+    for (const [select, kind, word] of [
+      [cameraSelect, "videoinput", "Camera"],
+      [micSelect, "audioinput", "Microphone"],
+    ]) {
+      const chosen = select.value;
+      select.replaceChildren(
+        ...devices
+          .filter((d) => d.kind === kind)
+          .map((d, i) => el("option", { value: d.deviceId }, d.label || `${word} ${i + 1}`)),
+      );
+      if (chosen) select.value = chosen;
+    }
+  }
+
+  async function preview() {
+    if (media) for (const track of media.getTracks()) track.stop();
+    media = null;
+    previewVideo.srcObject = null;
+    if (!cameraBox.checked && !micBox.checked) return;
+    try {
+      media = await getMedia({
+        video: cameraBox.checked,
+        audio: micBox.checked,
+        videoDevice: cameraSelect.value,
+        audioDevice: micSelect.value,
+      });
+    } catch (err) {
+      toast(`Camera or microphone unavailable: ${err.message}`, "error");
+      return;
+    }
+    previewVideo.srcObject = media;
+    await fillDevices();
+  }
+
+  for (const control of [cameraBox, micBox, cameraSelect, micSelect]) control.addEventListener("change", preview);
 
   // --- socket events -------------------------------------------------------------------
-  // Handlers may await (ICE config, answers): frames are handled one at a time, in order.
+  // Handlers may await (ICE config, descriptions): frames are handled one at a time, in order.
   /** @type {Record<string, (data: any) => unknown>} */
   const handlers = {
     [EVENTS.LOBBY_WAITING]: (data) =>
@@ -330,34 +575,33 @@ export function init(root) {
       config = await iceConfig({ room: roomId });
       if (!admitted) setStatus("");
       admitted = false;
+      myPeerId = data.peer_id;
       myPeerNode.textContent = data.peer_id;
       log(null, `Joined room ${roomId}.`, "muted");
-      for (const p of data.peers || []) offerTo(p.peer_id, p.user);
+      for (const p of data.peers || []) addPeer(p.peer_id, p.user);
+      if (media) announceMediaState();
       renderPeers();
       if (!room) loadRoom(); // admitted from the lobby: now allowed to see the room
     },
     [EVENTS.PEER_JOINED]: (data) => {
       addPeer(data.peer_id, data.user);
       log(null, `${userName(data.user)} joined.`, "muted");
+      if (media) announceMediaState();
     },
     [EVENTS.PEER_LEFT]: (data) => {
       if (peers.has(data.peer_id)) log(null, `${peerLabel(peers.get(data.peer_id))} left.`, "muted");
       removePeer(data.peer_id);
     },
-    [EVENTS.OFFER]: async (data) => {
-      // The server sets `from`; who that peer is was told by room_joined / peer_joined.
-      const entry = addPeer(data.from, null);
-      const sdp = await entry.peer.answer(data.sdp);
-      if (sdp) sock?.send(EVENTS.ANSWER, { target: data.from, sdp });
-    },
-    [EVENTS.ANSWER]: (data) => peers.get(data.from)?.peer.acceptAnswer(data.sdp),
+    // The server sets `from`; who that peer is was told by room_joined / peer_joined.
+    [EVENTS.OFFER]: (data) => addPeer(data.from, null).peer.receiveDescription({ type: "offer", sdp: data.sdp }),
+    [EVENTS.ANSWER]: (data) => peers.get(data.from)?.peer.receiveDescription({ type: "answer", sdp: data.sdp }),
     [EVENTS.ICE_CANDIDATE]: (data) => peers.get(data.from)?.peer.addCandidate(data.candidate),
     [EVENTS.BROADCAST]: (data) => {
       const entry = peers.get(data.from);
-      log(
-        entry ? peerLabel(entry) : "unknown peer",
-        typeof data.data === "string" ? data.data : JSON.stringify(data.data),
-      );
+      const { text, media: state } = parseRoomMessage(data.data);
+      if (state && entry) showMediaState(entry, state);
+      else if (text !== undefined)
+        log(entry ? peerLabel(entry) : "unknown participant", text.slice(0, ROOM_MESSAGE_MAX_LENGTH), "", "server");
     },
     [EVENTS.KNOCK]: (data) => {
       lobby.knock(data, new Date().toISOString());
@@ -392,15 +636,12 @@ export function init(root) {
     connectButton.disabled = true;
     ending = null;
     setStatus("");
-    if (cameraBox.checked) {
-      try {
-        media = await getCamera();
-        showVideo("me", media);
-      } catch (err) {
-        toast(`Camera unavailable: ${err.message}`, "error");
-      }
-    }
-    cameraBox.disabled = true;
+    if ((cameraBox.checked || micBox.checked) && !media) await preview();
+    previewVideo.srcObject = null;
+    prejoin.hidden = true;
+    callControls.hidden = false;
+    showLocal(media);
+    renderCallControls();
     sock = createSocket(`/ws/rooms/${encodeURIComponent(roomId)}/`, {
       onClose(event) {
         // Let the frames that came before the close (removed, room_closed, error) be handled first.
@@ -414,22 +655,32 @@ export function init(root) {
       /** @type {import("./socket.js").Socket} */ (sock).on(type, (data) => enqueue(() => handler(data)));
     }
     sock.connect();
+    qualityTimer = setInterval(measureQuality, QUALITY_INTERVAL_MS);
     connectButton.hidden = true;
     leaveButton.hidden = false;
     renderPeers();
   });
 
   function leave() {
+    clearInterval(qualityTimer);
     for (const id of [...peers.keys()]) removePeer(id);
     sock?.close();
     sock = null;
+    screenTrack?.stop();
+    screenTrack = null;
     if (media) for (const track of media.getTracks()) track.stop();
     media = null;
+    cameraBox.checked = false;
+    micBox.checked = false;
+    localTile?.stop();
+    localTile = null;
     videos.replaceChildren();
     myPeerNode.textContent = "–";
+    myPeerId = "";
+    prejoin.hidden = false;
+    callControls.hidden = true;
     connectButton.hidden = false;
     connectButton.disabled = false;
-    cameraBox.disabled = false;
     leaveButton.hidden = true;
     if (statusNode.textContent.startsWith("Waiting for")) setStatus("");
     renderPeers();
@@ -441,16 +692,29 @@ export function init(root) {
     event.preventDefault();
     const text = input.value.trim().slice(0, ROOM_MESSAGE_MAX_LENGTH);
     if (!text) return;
-    const open = [...peers.values()].filter((p) => p.channel && p.channel.readyState === "open");
-    if (!open.length) {
-      toast("No peer connected yet.", "error");
+    const everyone = [...peers.values()];
+    const path = sock ? chatPath(everyone) : null;
+    if (!path) {
+      toast(sock ? "Nobody else is in the room yet." : "Join the call to chat.", "error");
       return;
     }
     // No name in the payload: receivers know who is on the other end of each connection.
-    const payload = JSON.stringify({ text });
-    for (const p of open) p.channel.send(payload);
-    log("You", text, "mine");
+    const payload = { text };
+    if (path === "direct") for (const p of everyone) p.channel.send(JSON.stringify(payload));
+    else sock.send(EVENTS.BROADCAST, { data: payload });
+    log("You", text, "mine", path);
     input.value = "";
+  });
+
+  $("copy-room-link").addEventListener("click", async () => {
+    const link = `${location.origin}/rooms/${encodeURIComponent(roomId)}/`;
+    const feedback = $("room-link-feedback");
+    try {
+      await navigator.clipboard.writeText(link);
+      feedback.textContent = "Room link copied. People without an invite ask to join.";
+    } catch {
+      feedback.textContent = `Room link: ${link}`;
+    }
   });
 
   // --- the room itself ---------------------------------------------------------------

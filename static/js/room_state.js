@@ -87,3 +87,51 @@ export class Lobby {
     this.waiting.delete(uid);
   }
 }
+
+/**
+ * The politeness rule of perfect negotiation (docs/protocol.md): of two peers, the one with
+ * the lexicographically larger peer id is polite (it yields when offers cross).
+ * @param {string} mine
+ * @param {string} theirs
+ */
+export function isPolite(mine, theirs) {
+  return mine > theirs;
+}
+
+/**
+ * Which way a chat message goes: "direct" when every participant has an open data channel,
+ * else "server" (one `broadcast` reaches them all). Nobody there: null.
+ * @param {Array<{channel: {readyState: string} | null}>} participants
+ * @returns {"direct" | "server" | null}
+ */
+export function chatPath(participants) {
+  if (!participants.length) return null;
+  return participants.every((p) => p.channel && p.channel.readyState === "open") ? "direct" : "server";
+}
+
+/**
+ * What a room message carries, from a data channel (a JSON string) or a `broadcast`'s
+ * `data` (any JSON; the gRTC seed's clients send a bare string): chat text, a media state
+ * (`{media: {microphone, camera, screen}}`), or nothing we show.
+ * @param {unknown} payload
+ * @returns {{text?: string, media?: {microphone?: boolean, camera?: boolean, screen?: boolean}}}
+ */
+export function parseRoomMessage(payload) {
+  let value = payload;
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return { text: /** @type {string} */ (payload) };
+    }
+  }
+  if (typeof value === "string" || typeof value === "number") return { text: String(value) };
+  if (!value || typeof value !== "object") return {};
+  const obj = /** @type {any} */ (value);
+  if (typeof obj.text === "string") return { text: obj.text };
+  if (obj.media && typeof obj.media === "object") {
+    const { microphone, camera, screen } = obj.media;
+    return { media: { microphone: Boolean(microphone), camera: Boolean(camera), screen: Boolean(screen) } };
+  }
+  return {};
+}

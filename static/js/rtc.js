@@ -102,3 +102,144 @@ export async function getCamera() {
     return navigator.mediaDevices.getUserMedia({ video: true, audio: false });
   }
 }
+
+/** How long a mesh connection may stay "connecting" before the impolite side restarts ICE, in ms. */
+export const MESH_RESTART_MS = 8000;
+
+/**
+ * One connection of a room's mesh, negotiated with the "perfect negotiation" pattern
+ * (docs/protocol.md, "Building a mesh without glare"): either side offers whenever it
+ * needs to (`negotiationneeded`: a data channel, a track); when two offers cross, the
+ * polite side (the larger peer id) rolls back and answers, the impolite side ignores
+ * the incoming offer. Both sides compute `polite` the same way, so no offer is lost.
+ */
+export class MeshPeer {
+  /**
+   * @param {RTCConfiguration} config
+   * @param {{polite: boolean, sendDescription: (d: RTCSessionDescription) => void,
+   *   onCandidate?: (candidate: RTCIceCandidateInit) => void, onTrack?: (event: RTCTrackEvent) => void,
+   *   onStateChange?: (state: RTCPeerConnectionState) => void}} options
+   */
+  constructor(config, { polite, sendDescription, onCandidate, onTrack, onStateChange }) {
+    this.pc = new RTCPeerConnection(config);
+    this.polite = polite;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.answerPending = false;
+    this.pc.onnegotiationneeded = async () => {
+      try {
+        this.makingOffer = true;
+        await this.pc.setLocalDescription();
+        if (this.pc.localDescription) sendDescription(this.pc.localDescription);
+      } catch (err) {
+        console.warn("offer failed", err);
+      } finally {
+        this.makingOffer = false;
+      }
+    };
+    this.pc.onicecandidate = (event) => {
+      if (event.candidate && onCandidate) onCandidate(event.candidate.toJSON());
+    };
+    if (onTrack) this.pc.ontrack = onTrack;
+    if (onStateChange) this.pc.onconnectionstatechange = () => onStateChange(this.pc.connectionState);
+    // A failed ICE check (or candidates lost with an offer that lost a glare) is retried with
+    // fresh credentials; the restart's offer goes through negotiationneeded like any other.
+    this.pc.oniceconnectionstatechange = () => {
+      if (this.pc.iceConnectionState === "failed") this.pc.restartIce();
+    };
+    this.sendDescription = sendDescription;
+    // Still not connected after a while: the impolite side restarts ICE once (one side only, so
+    // the two restarts never cross).
+    this.watchdog = polite
+      ? undefined
+      : setTimeout(() => {
+          if (["new", "connecting"].includes(this.pc.connectionState) && this.pc.signalingState === "stable") {
+            this.pc.restartIce();
+          }
+        }, MESH_RESTART_MS);
+  }
+
+  /**
+   * An `offer` or `answer` from the other side.
+   * @param {RTCSessionDescriptionInit} description
+   */
+  async receiveDescription(description) {
+    const pc = this.pc;
+    const readyForOffer = !this.makingOffer && (pc.signalingState === "stable" || this.answerPending);
+    const collision = description.type === "offer" && !readyForOffer;
+    this.ignoreOffer = !this.polite && collision;
+    if (this.ignoreOffer) return;
+    this.answerPending = description.type === "answer";
+    await pc.setRemoteDescription(description); // a polite peer's own offer is rolled back here
+    this.answerPending = false;
+    if (description.type === "offer") {
+      await pc.setLocalDescription();
+      if (pc.localDescription) this.sendDescription(pc.localDescription);
+    }
+  }
+
+  /** @param {RTCIceCandidateInit} candidate */
+  async addCandidate(candidate) {
+    if (!candidate || !candidate.candidate) return;
+    try {
+      await this.pc.addIceCandidate(candidate);
+    } catch (err) {
+      // Candidates of an offer we ignored fail by design; anything else is worth a log line.
+      if (!this.ignoreOffer) console.warn("ICE candidate refused", err);
+    }
+  }
+
+  close() {
+    clearTimeout(this.watchdog);
+    try {
+      this.pc.close();
+    } catch {
+      /* already closed */
+    }
+  }
+}
+
+/**
+ * Camera and/or microphone, optionally from chosen devices.
+ * @param {{video?: boolean, audio?: boolean, videoDevice?: string, audioDevice?: string}} choice
+ * @returns {Promise<MediaStream>}
+ */
+export function getMedia({ video = true, audio = true, videoDevice = "", audioDevice = "" }) {
+  const videoConstraints = videoDevice ? { deviceId: { exact: videoDevice } } : { width: 640, height: 360 };
+  return navigator.mediaDevices.getUserMedia({
+    video: video ? videoConstraints : false,
+    audio: audio ? (audioDevice ? { deviceId: { exact: audioDevice } } : true) : false,
+  });
+}
+
+/**
+ * The screen (or a window) as a video track, or null when the person cancels.
+ * @returns {Promise<MediaStreamTrack | null>}
+ */
+export async function getScreen() {
+  try {
+    const screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    return screen.getVideoTracks()[0] || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Puts `track` in place of the video every connection sends (replaceTrack: no renegotiation).
+ * A connection that sends no video yet gets the track added (its negotiation runs as usual).
+ * @param {RTCPeerConnection[]} connections
+ * @param {MediaStreamTrack | null} track
+ * @param {MediaStream} [stream]  the stream to add the track under, when it has to be added
+ */
+export async function replaceVideo(connections, track, stream) {
+  for (const pc of connections) {
+    if (pc.connectionState === "closed") continue;
+    // The transceiver's receiver tells its kind even while the sender has no track.
+    const video = pc
+      .getTransceivers()
+      .find((t) => t.receiver.track.kind === "video" && t.currentDirection !== "stopped");
+    if (video && (video.sender.track || video.direction.startsWith("send"))) await video.sender.replaceTrack(track);
+    else if (track) pc.addTrack(track, stream || new MediaStream([track]));
+  }
+}

@@ -317,12 +317,12 @@ def test_owner_invites_by_link_admits_from_the_lobby_and_kicks(contexts: Any, ba
     connect(bob_page)
     expect(alice_page.locator("#peers li.connected").filter(has_text=bob.username)).to_be_visible()
     expect(bob_page.locator("#peers li.connected").filter(has_text=alice.username)).to_be_visible()
-    alice_page.get_by_label("Message to peers").fill("hello over the data channel")
+    alice_page.get_by_label("Message to participants").fill("hello over the data channel")
     alice_page.get_by_role("button", name="Send").click()
     expect(bob_page.locator("#room-messages li").filter(has_text="hello over the data channel")).to_contain_text(
         alice.username
     )
-    bob_page.get_by_label("Message to peers").fill("hi back")
+    bob_page.get_by_label("Message to participants").fill("hi back")
     bob_page.get_by_role("button", name="Send").click()
     expect(alice_page.locator("#room-messages li").filter(has_text="hi back")).to_contain_text(bob.username)
     # the room is in bob's list now, with its live head count
@@ -465,7 +465,7 @@ def test_a_forged_data_channel_name_shows_under_the_real_sender(contexts: Any, b
     bob_context = contexts()
     bob_context.add_init_script(CAPTURE_CHANNELS_JS)
     bob_page = login(bob_context, base_url, bob, f"/rooms/{room}/")
-    connect(bob_page)  # the newcomer opens the data channel to alice
+    connect(bob_page)  # each side opens the (pre-negotiated) data channel
     expect(alice_page.locator("#peers li.connected").filter(has_text=bob.username)).to_be_visible()
     expect(bob_page.locator("#peers li.connected").filter(has_text=alice.username)).to_be_visible()
 

@@ -2,7 +2,16 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { configure } from "../constants.js";
-import { Lobby, NOT_FOUND_TEXT, closeText, errorEnding, removedText } from "../room_state.js";
+import {
+  Lobby,
+  NOT_FOUND_TEXT,
+  chatPath,
+  closeText,
+  errorEnding,
+  isPolite,
+  parseRoomMessage,
+  removedText,
+} from "../room_state.js";
 
 configure({ closeCodes: JSON.stringify({ FORBIDDEN: 4403, NOT_FOUND: 4404, GONE: 4410, FULL: 4413 }) });
 
@@ -35,4 +44,29 @@ test("the lobby keeps one entry per knocking user", () => {
   assert.equal(lobby.waiting.get(2)?.since, "t2");
   lobby.answered(2);
   assert.deepEqual([...lobby.waiting.keys()], [3]);
+});
+
+test("one politeness rule: the larger peer id yields, and exactly one side of a pair is polite", () => {
+  assert.equal(isPolite("b", "a"), true);
+  assert.equal(isPolite("a", "b"), false);
+  assert.notEqual(isPolite("9f1c", "0a2b"), isPolite("0a2b", "9f1c"));
+});
+
+test("chat goes direct only when every participant has an open data channel", () => {
+  const open = { channel: { readyState: "open" } };
+  assert.equal(chatPath([]), null);
+  assert.equal(chatPath([open, open]), "direct");
+  assert.equal(chatPath([open, { channel: { readyState: "connecting" } }]), "server");
+  assert.equal(chatPath([open, { channel: null }]), "server");
+});
+
+test("room messages: chat text, a media state, a seed client's bare string, or nothing", () => {
+  assert.deepEqual(parseRoomMessage('{"text":"hi"}'), { text: "hi" });
+  assert.deepEqual(parseRoomMessage({ text: "hi" }), { text: "hi" });
+  assert.deepEqual(parseRoomMessage("plain words"), { text: "plain words" });
+  assert.deepEqual(parseRoomMessage({ media: { microphone: false, camera: 1 } }), {
+    media: { microphone: false, camera: true, screen: false },
+  });
+  assert.deepEqual(parseRoomMessage({ muted: true }), {});
+  assert.deepEqual(parseRoomMessage(null), {});
 });
