@@ -1,5 +1,5 @@
 // @ts-check
-// The one entry point, loaded on every page for a logged-in user (templates/base.html):
+// The one entry point, loaded on every page (templates/base.html); for a logged-in user it goes on to
 // read the server's constants from <body>, open the personal socket (/ws/notifications/),
 // start the bell, then `init(root, {personal})` of the page module named by
 // <main data-module="...">. Pages subscribe to the personal socket with `personal.on(type, fn)`.
@@ -16,6 +16,7 @@ import * as profile from "./profile.js";
 import * as room from "./room.js";
 import * as rooms from "./rooms.js";
 import * as stats from "./stats.js";
+import * as theme from "./theme.js";
 import { createSocket } from "./socket.js";
 import { setMe } from "./ui.js";
 
@@ -33,6 +34,9 @@ const PAGES = { chat, feed, items, live_go, live_list, live_watch, profile, room
 export function start(doc) {
   configure(doc.body.dataset);
   setMe(doc.body.dataset);
+  theme.init(doc);
+  // Logged out (log in, sign up): the theme toggle is all there is.
+  if (!doc.body.dataset.userId) return null;
   const personal = createSocket("/ws/notifications/", { cursor: notificationCursor });
   bell.init(doc, personal);
   const main = /** @type {HTMLElement | null} */ (doc.querySelector("main[data-module]"));
