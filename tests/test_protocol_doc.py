@@ -47,6 +47,7 @@ SECTIONS = {
     "notifications": "## Notifications socket",
     "chat": "## Chat socket",
     "items": "## Items events",
+    "social": "## Social events",
     "livestream": "## Live streams",
     "rtc": "## P2P rooms",
 }

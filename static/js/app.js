@@ -12,6 +12,7 @@ import * as live_go from "./live_go.js";
 import * as live_list from "./live_list.js";
 import * as live_watch from "./live_watch.js";
 import { notificationCursor } from "./notifications_state.js";
+import * as post from "./post.js";
 import * as profile from "./profile.js";
 import * as room from "./room.js";
 import * as rooms from "./rooms.js";
@@ -25,7 +26,7 @@ import { setMe } from "./ui.js";
 // Imported statically (not with import()) so every page module has run its `init` before the
 // page's load event: a click right after load finds its listeners in place.
 /** @type {Record<string, {init: (root: HTMLElement, context: PageContext) => unknown}>} */
-const PAGES = { chat, feed, items, live_go, live_list, live_watch, profile, room, rooms, stats };
+const PAGES = { chat, feed, items, live_go, live_list, live_watch, post, profile, room, rooms, stats };
 
 /**
  * @param {Document} doc

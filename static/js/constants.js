@@ -30,6 +30,9 @@ export const EVENTS = Object.freeze({
   ITEM_DELETED: "item_deleted",
   ITEMS_BULK_CREATED: "items_bulk_created",
   ITEMS_BULK_STATUS_UPDATED: "items_bulk_status_updated",
+  POST_CREATED: "post_created",
+  POST_COUNTS: "post_counts",
+  COMMENT_ADDED: "comment_added",
   // /ws/chat/<id>/
   CHAT_MESSAGE: "chat_message",
   TYPING: "typing",

@@ -1,7 +1,7 @@
 // @ts-check
 // A profile: name, bio, counts, follow / message buttons, and the user's posts.
 import { api } from "./api.js";
-import { fillPosts } from "./posts.js";
+import { fillPosts, followLive } from "./posts.js";
 import { el, plural, toast } from "./ui.js";
 
 /**
@@ -11,8 +11,11 @@ import { el, plural, toast } from "./ui.js";
  */
 const first = (obj, ...keys) => keys.map((k) => obj[k]).find((v) => v !== undefined && v !== null);
 
-/** @param {HTMLElement} root  <main> */
-export async function init(root) {
+/**
+ * @param {HTMLElement} root  <main>
+ * @param {import("./app.js").PageContext} context
+ */
+export async function init(root, { personal }) {
   const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (root.querySelector(`#${id}`));
   const username = /** @type {string} */ ($("profile").dataset.username);
   const followButton = /** @type {HTMLButtonElement | null} */ (root.querySelector("#follow-button"));
@@ -71,6 +74,7 @@ export async function init(root) {
     }
   });
 
+  followLive(personal);
   const posts = $("profile-posts");
   try {
     const user = await loadProfile();
