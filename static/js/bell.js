@@ -83,9 +83,10 @@ export function init(root, personal) {
   /** @param {string} link  a page, maybe this one with another #comment */
   function follow(link) {
     const target = new URL(link, location.href);
+    const samePage = target.pathname === location.pathname && target.search === location.search;
     location.assign(target.href);
-    // Same page, new hash: assign() does not reload, so reload to open the comment's thread.
-    if (target.pathname === location.pathname && target.search === location.search) location.reload();
+    // Same page, new #comment: assign() only scrolls, so reload to bring that comment up in its thread.
+    if (samePage && target.hash) location.reload();
   }
 
   /**
@@ -118,7 +119,7 @@ export function init(root, personal) {
       el(
         "button",
         { type: "button", class: "icon-button", "aria-label": "Dismiss notification", onclick: dismiss },
-        "×",
+        el("span", { "aria-hidden": "true" }, "×"),
       ),
     );
     urgentBox.prepend(box);

@@ -61,13 +61,15 @@ function renderComment(comment, post, thread) {
   return li;
 }
 
+/** @returns {boolean} whether it was new to the list */
 function addComment(list, comment, post, thread) {
   // The answer to my POST and the live `comment_added` may both bring it.
-  if (list.querySelector(`li.comment[data-id="${comment.id}"]`)) return;
+  if (list.querySelector(`li.comment[data-id="${comment.id}"]`)) return false;
   const parentId = first(comment, "parent", "parent_id");
   const parentNode = parentId && list.querySelector(`li.comment[data-id="${parentId}"] > ol.replies`);
   const node = renderComment(comment, post, thread);
   (parentNode || list).append(node);
+  return true;
 }
 
 /**
@@ -81,9 +83,12 @@ export function renderPost(post, { open = false, highlight = null } = {}) {
 
   const likeButton = el("button", { type: "button", class: "link-button like" });
   const renderLike = () => {
-    likeButton.textContent = `${liked ? "♥" : "♡"} ${likes}`;
+    // Seen: "♥ 3"; heard: "Unlike (3 likes)", from the content (no aria-label to disagree with the text).
+    likeButton.replaceChildren(
+      el("span", { "aria-hidden": "true" }, `${liked ? "♥" : "♡"} ${likes}`),
+      el("span", { class: "sr-only" }, `${liked ? "Unlike" : "Like"} (${likes} likes)`),
+    );
     likeButton.setAttribute("aria-pressed", String(liked));
-    likeButton.setAttribute("aria-label", `${liked ? "Unlike" : "Like"} (${likes} likes)`);
   };
   renderLike();
   likeButton.addEventListener("click", async () => {
@@ -130,9 +135,11 @@ export function renderPost(post, { open = false, highlight = null } = {}) {
     if (thread.replyTo) body.parent = thread.replyTo;
     try {
       const comment = await api(`/api/posts/${post.id}/comments/`, { method: "POST", body });
-      addComment(commentList, { parent: thread.replyTo, ...comment }, post, thread);
-      commentCount += 1; // the live `post_counts` confirms it; a page without a socket still says the truth
-      renderToggle();
+      // Counted here unless `comment_added` brought it first (then its `post_counts` has counted it).
+      if (addComment(commentList, { parent: thread.replyTo, ...comment }, post, thread)) {
+        commentCount += 1;
+        renderToggle();
+      }
       input.value = "";
       thread.replyTo = null;
       input.placeholder = "Write a comment… (@mention people)";

@@ -36,7 +36,10 @@ export function init(doc) {
   const render = () => {
     const theme = effectiveTheme(read(), media.matches);
     button.setAttribute("aria-pressed", String(theme === "dark"));
-    button.textContent = theme === "dark" ? "☀" : "☾";
+    button.replaceChildren(
+      Object.assign(document.createElement("span"), { textContent: theme === "dark" ? "☀" : "☾" }),
+    );
+    button.firstElementChild?.setAttribute("aria-hidden", "true");
     button.title = theme === "dark" ? "Switch to light mode" : "Switch to dark mode";
   };
   button.addEventListener("click", () => {

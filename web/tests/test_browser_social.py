@@ -1,0 +1,171 @@
+"""The social pages live, in headless Chromium, two people side by side (desktop and phone sizes).
+
+The server, browser and login helpers are the ones of test_browser.py (the `cluster` fixture: real
+server processes on PostgreSQL and Redis). Every main page is also screenshot in light and dark mode at
+both sizes into `artifacts/screenshots/`, and axe-core (from node_modules, `make js-deps`) runs in the
+page: no serious or critical violation is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from conftest import _unavailable
+from web.tests import test_browser as shared
+from web.tests.test_browser import DESKTOP, PHONE, login, online, shot
+
+# The same server, browser and user fixtures as the UI tests of test_browser.py.
+browser = shared.browser
+contexts = shared.contexts
+base_url = shared.base_url
+users = shared.users
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page: Any, where: str) -> list[str]:
+    """Serious and critical axe-core findings on the page as it is now, one line each."""
+    if not AXE.exists():
+        _unavailable(f"{AXE} is missing: run `make js-deps`")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => {
+          const r = await axe.run(document, {resultTypes: ["violations"]});
+          return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+        }"""
+    )
+    return [f"{where}: {line}" for line in result]
+
+
+def theme(page: Any, scheme: str) -> None:
+    page.emulate_media(color_scheme=scheme)
+
+
+def test_live_feed_banner_counts_threads_and_notification_targets(contexts: Any, base_url: str, users: Any) -> None:
+    from playwright.sync_api import expect
+
+    from accounts.models import Follow
+
+    alice, bob = users("alice", "bob")
+    Follow.objects.create(follower=alice, followee=bob)
+    alice_page = login(contexts(viewport=DESKTOP), base_url, alice, "/")
+    bob_page = login(contexts(viewport=PHONE, is_mobile=True, has_touch=True), base_url, bob, "/")
+    expect(alice_page.get_by_text("Nothing here yet.")).to_be_visible()
+
+    # bob posts: alice gets a banner, and the post only when she asks (nothing moves while she reads)
+    bob_page.get_by_label("What's happening?").fill("Hello world")
+    bob_page.get_by_role("button", name="Post").click()
+    banner = alice_page.get_by_role("button", name=re.compile(r"^1 new post"))
+    expect(banner).to_be_visible()
+    expect(alice_page.locator(".post")).to_have_count(0)
+    shot(alice_page, "live-feed-banner")
+    banner.click()
+    alice_post = alice_page.locator(".post").filter(has_text="Hello world")
+    expect(alice_post).to_be_visible()
+    expect(banner).to_be_hidden()
+
+    # alice likes it: bob's own ♡ count follows live
+    bob_post = bob_page.locator(".post").filter(has_text="Hello world")
+    expect(bob_post.get_by_role("button", name="Like (0 likes)")).to_be_visible()
+    alice_post.get_by_role("button", name=re.compile(r"^Like")).click()
+    expect(bob_post.get_by_role("button", name="Like (1 likes)")).to_be_visible()
+
+    # bob has his thread open; alice's comment appears in it, and both pages say "1 comment"
+    bob_post.get_by_role("button", name="0 comments").click()
+    alice_post.get_by_role("button", name="0 comments").click()
+    alice_post.get_by_label("Comment", exact=True).fill("Nice one, Bob")
+    alice_post.get_by_role("button", name="Comment", exact=True).click()
+    expect(alice_post.locator(".comment").filter(has_text="Nice one, Bob")).to_be_visible()
+    expect(alice_post.get_by_role("button", name="1 comment")).to_be_visible()
+    expect(bob_post.locator(".comment").filter(has_text="Nice one, Bob")).to_be_visible()
+    expect(bob_post.get_by_role("button", name="1 comment")).to_be_visible()
+
+    # the comment is high priority: a toast by bob's bell, dismissable, that leads to the comment
+    toast = bob_page.locator("#bell-toasts").get_by_role("alert").filter(has_text=alice.username)
+    expect(toast).to_be_visible()
+    expect(toast.get_by_role("button", name="Dismiss notification")).to_be_visible()
+    shot(bob_page, "live-feed-toast-phone")
+    assert not axe_violations(bob_page, "feed with a toast (phone)")
+    toast.get_by_role("link").click()
+    bob_page.wait_for_url(re.compile(r"/p/\d+/#comment-\d+$"))
+    expect(bob_page.locator(".comment.highlight")).to_contain_text("Nice one, Bob")
+    expect(bob_page.locator(".comment.highlight")).to_be_focused()
+
+    # the like (low priority) is in the bell's list, names the post, and leads to it; it is read once followed
+    bob_page.get_by_role("button", name=re.compile(r"^Notifications")).click()
+    like = bob_page.get_by_role("region", name="Notifications list").get_by_role(
+        "button", name=re.compile(rf"{alice.username} liked your post “Hello world”")
+    )
+    expect(like).to_be_visible()
+    bob_page.keyboard.press("Escape")
+    expect(bob_page.get_by_role("button", name=re.compile(r"^Notifications"))).to_be_focused()
+    bob_page.get_by_role("button", name=re.compile(r"^Notifications")).click()
+    like.click()
+    bob_page.wait_for_url(re.compile(r"/p/\d+/$"))
+    expect(bob_page.locator(".post").filter(has_text="Hello world")).to_be_visible()
+    expect(bob_page.locator("#bell-count")).to_be_hidden()
+    assert not axe_violations(alice_page, "feed (desktop)")
+
+
+PAGES = [("feed", "/"), ("profile", "/u/{bob}/"), ("chat", "/chat/"), ("live", "/live/"), ("rooms", "/rooms/")]
+
+
+def test_main_pages_in_light_and_dark_at_both_sizes_have_no_serious_axe_violations(
+    contexts: Any, base_url: str, users: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    from accounts.models import Follow
+    from items.models import Item
+    from social.models import Comment, Post
+
+    alice, bob = users("alice", "bob")
+    Follow.objects.create(follower=alice, followee=bob)
+    post = Post.objects.create(author=bob, text=f"A post by Bob for @{alice.username}")
+    Comment.objects.create(post=post, author=alice, text="A comment by Alice")
+    Item.objects.create(owner=alice, title="An item to look at")
+    pages = [*PAGES, ("post", f"/p/{post.pk}/"), ("items", "/items/")]
+
+    found: list[str] = []
+    anonymous = contexts(viewport=DESKTOP).new_page()
+    page = login(contexts(viewport=DESKTOP), base_url, alice, "/")
+    for scheme in ("light", "dark"):
+        for size_name, size in (("desktop", DESKTOP), ("phone", PHONE)):
+            anonymous.set_viewport_size(size)
+            theme(anonymous, scheme)
+            anonymous.goto(f"{base_url}/login/")
+            expect(anonymous.get_by_label("Username")).to_be_visible()
+            shot(anonymous, f"theme-login-{scheme}-{size_name}")
+            found += axe_violations(anonymous, f"login {scheme} {size_name}")
+            page.set_viewport_size(size)
+            theme(page, scheme)
+            for name, path in pages:
+                page.goto(base_url + path.format(bob=bob.username))
+                online(page)
+                expect(page.locator("main .muted").filter(has_text="Loading…")).to_have_count(0)
+                shot(page, f"theme-{name}-{scheme}-{size_name}")
+                found += axe_violations(page, f"{name} {scheme} {size_name}")
+    assert not found, "axe-core found serious or critical violations:\n" + "\n".join(found)
+
+    # the toggle overrides the system's scheme and is remembered across pages
+    page.set_viewport_size(DESKTOP)
+    theme(page, "light")
+    page.goto(f"{base_url}/")
+    toggle = page.get_by_role("button", name="Dark mode")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    toggle.click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    page.goto(f"{base_url}/items/")
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    expect(page.get_by_role("button", name="Dark mode")).to_have_attribute("aria-pressed", "true")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(15, 17, 21)", background
