@@ -167,5 +167,5 @@ def test_main_pages_in_light_and_dark_at_both_sizes_have_no_serious_axe_violatio
     page.goto(f"{base_url}/items/")
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     expect(page.get_by_role("button", name="Dark mode")).to_have_attribute("aria-pressed", "true")
-    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
     assert background == "rgb(15, 17, 21)", background
