@@ -169,3 +169,69 @@ def test_main_pages_in_light_and_dark_at_both_sizes_have_no_serious_axe_violatio
     expect(page.get_by_role("button", name="Dark mode")).to_have_attribute("aria-pressed", "true")
     background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
     assert background == "rgb(15, 17, 21)", background
+
+
+def test_processing_an_item_updates_live_under_the_make_run_defaults(browser: Any, tmp_path: Path) -> None:
+    """SQLite, the in-memory channel layer, no worker process: queued → processing → processed reach the page."""
+    import os
+    import subprocess
+    import sys
+
+    from playwright.sync_api import expect
+
+    from scripts.cluster import BASE_DIR, Cluster
+
+    url = f"sqlite:///{tmp_path / 'run.sqlite3'}"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "TASKS_BACKEND"}}
+    env.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings", DEBUG="true")
+    for command in (["migrate", "--noinput"], ["seed_demo"]):  # what `make run` does first
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=180
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    # Long enough to see `processing` on the page.
+    run_env = {"DATABASE_URL": url, "DEBUG": "true", "ITEMS_PROCESS_SECONDS": "1.5"}
+    cluster = Cluster(size=1, env=run_env, server="daphne")
+    saved = {
+        k: os.environ.pop(k)
+        for k in ("REDIS_URL", "CHANNEL_LAYER_PREFIX", "PRESENCE_PREFIX", "TASKS_BACKEND")
+        if k in os.environ
+    }
+    try:
+        cluster.start()
+    finally:
+        os.environ.update(saved)
+    try:
+        context = browser.new_context(viewport=DESKTOP)
+        page = context.new_page()
+        base = cluster.servers[0].http_url
+        page.goto(f"{base}/login/?next=/items/")
+        page.get_by_label("Username").fill("alice")
+        page.get_by_label("Password").fill(os.environ.get("DEMO_PASSWORD", "demo-pass-123"))
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{base}/items/")
+        online(page)
+        page.get_by_label("Title", exact=True).fill("Run me under make run")
+        page.get_by_role("button", name="Create item").click()
+        row = page.locator("li.item").filter(has_text="Run me under make run")
+        expect(row).to_have_count(1)
+        # Every status the row shows, in order (the row may be re-rendered, so watch the whole page).
+        page.evaluate(
+            """(title) => {
+                 window.seenStatuses = [];
+                 new MutationObserver(() => {
+                   const li = [...document.querySelectorAll("li.item")].find((n) => n.textContent.includes(title));
+                   const status = li?.querySelector(".status")?.dataset.status;
+                   if (status && window.seenStatuses.at(-1) !== status) window.seenStatuses.push(status);
+                 }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+               }""",
+            "Run me under make run",
+        )
+        row.get_by_role("button", name=re.compile(r"^Process ")).click()
+        expect(row.get_by_label("Status: processed")).to_be_visible(timeout=30_000)
+        statuses = page.evaluate("window.seenStatuses")
+        assert statuses[-3:] == ["queued", "processing", "processed"], statuses
+        shot(page, "items-make-run")
+        context.close()
+    finally:
+        cluster.stop()
