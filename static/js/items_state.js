@@ -1,7 +1,23 @@
 // @ts-check
 // The items list's rules, without the DOM.
 
-/** @typedef {{id: number, title?: string, description?: string, status?: string, updated_at?: string}} Item */
+/**
+ * @typedef {{id: number, title?: string, description?: string, status?: string, updated_at?: string,
+ *   owner_username?: string}} Item
+ */
+
+/** The statuses a person sets (the others are the worker's). */
+export const USER_STATUSES = Object.freeze(["active", "inactive", "pending"]);
+
+/**
+ * Whose item it is, said only when it is not mine (staff see everyone's items).
+ * @param {Item} item
+ * @param {string} myName
+ * @returns {string | null}
+ */
+export function ownerLabel(item, myName) {
+  return item.owner_username && item.owner_username !== myName ? `Owner: ${item.owner_username}` : null;
+}
 
 /** Statuses during which "Process" is pointless. */
 const BUSY = new Set(["queued", "processing"]);

@@ -235,3 +235,34 @@ def test_processing_an_item_updates_live_under_the_make_run_defaults(browser: An
         context.close()
     finally:
         cluster.stop()
+
+
+def test_staff_see_owners_edit_status_inline_and_a_phone_starts_on_the_list(
+    contexts: Any, base_url: str, users: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    from items.models import Item
+
+    staff, bob = users("staff", "bob")
+    staff.is_staff = True
+    staff.save(update_fields=["is_staff"])
+    Item.objects.create(owner=bob, title="Bob's report")
+    page = login(contexts(viewport=DESKTOP), base_url, staff, "/items/")
+    row = page.locator("li.item").filter(has_text="Bob's report")
+    expect(row.get_by_text(f"Owner: {bob.username}")).to_be_visible()
+    row.get_by_role("button", name="Edit Bob's report").click()
+    editing = page.locator("li.item.editing")
+    editing.get_by_label("Status").select_option("inactive")
+    editing.get_by_role("button", name="Save").click()
+    expect(row.get_by_label("Status: inactive")).to_be_visible()
+    assert Item.objects.get(title="Bob's report").status == "inactive"
+    # the bulk actions are a group of their own, apart from the filter
+    bulk = page.get_by_role("group", name="Selected items")
+    expect(bulk.get_by_role("button", name="Apply to selected")).to_be_visible()
+
+    page.set_viewport_size(PHONE)
+    top = page.get_by_role("list", name="Items").bounding_box()
+    assert top is not None and top["y"] < PHONE["height"], top
+    shot(page, "items-staff-phone")
+    assert not axe_violations(page, "items (phone)")

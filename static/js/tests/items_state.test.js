@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { bulkItems, countText, isBusy, mergeItem } from "../items_state.js";
+import { bulkItems, countText, isBusy, mergeItem, ownerLabel } from "../items_state.js";
 
 test("a partial update merges into the row on screen", () => {
   const row = { id: 1, title: "A", status: "active" };
@@ -29,4 +29,10 @@ test("counts and bulk titles", () => {
   const items = bulkItems("12:00");
   assert.equal(items.length, 5);
   assert.deepEqual(items[4], { title: "Bulk item 5 (12:00)", status: "active" });
+});
+
+test("the owner is named only on someone else's item", () => {
+  assert.equal(ownerLabel({ id: 1, owner_username: "bob" }, "staff"), "Owner: bob");
+  assert.equal(ownerLabel({ id: 1, owner_username: "staff" }, "staff"), null);
+  assert.equal(ownerLabel({ id: 1 }, "staff"), null);
 });
