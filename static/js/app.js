@@ -5,6 +5,7 @@
 // <main data-module="...">. Pages subscribe to the personal socket with `personal.on(type, fn)`.
 import * as bell from "./bell.js";
 import * as chat from "./chat.js";
+import * as chatBadge from "./chat_badge.js";
 import { configure } from "./constants.js";
 import * as feed from "./feed.js";
 import * as items from "./items.js";
@@ -38,9 +39,10 @@ export function start(doc) {
   theme.init(doc);
   // Logged out (log in, sign up): the theme toggle is all there is.
   if (!doc.body.dataset.userId) return null;
+  const main = /** @type {HTMLElement | null} */ (doc.querySelector("main[data-module]"));
   const personal = createSocket("/ws/notifications/", { cursor: notificationCursor });
   bell.init(doc, personal);
-  const main = /** @type {HTMLElement | null} */ (doc.querySelector("main[data-module]"));
+  chatBadge.init(doc, personal, { onChatPage: main?.dataset.module === "chat" });
   const page = main ? PAGES[main.dataset.module || ""] : undefined;
   // Subscriptions first, then connect: no frame arrives before a page listens.
   const ready = page && main ? page.init(main, { personal }) : null;

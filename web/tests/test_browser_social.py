@@ -266,3 +266,66 @@ def test_staff_see_owners_edit_status_inline_and_a_phone_starts_on_the_list(
     assert top is not None and top["y"] < PHONE["height"], top
     shot(page, "items-staff-phone")
     assert not axe_violations(page, "items (phone)")
+
+
+def test_chat_badge_and_toast_on_another_page_then_a_failed_message_is_retried_once(
+    contexts: Any, base_url: str, users: Any
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from playwright.sync_api import expect
+
+    from chat.services import conversation_get_or_create_direct
+
+    alice, bob = users("alice", "bob")
+    with ThreadPoolExecutor(max_workers=1) as pool:  # services publish with async_to_sync: not in this thread
+        conversation, _ = pool.submit(conversation_get_or_create_direct, user=alice, other=bob).result()
+    alice_page = login(contexts(viewport=PHONE, is_mobile=True, has_touch=True), base_url, alice, "/items/")
+    bob_context = contexts(viewport=DESKTOP)
+    # bob's first chat_message frame is lost on the way (a flaky network): it must fail, then go out on Retry
+    dropped: list[str] = []
+
+    def lose_first_message(ws: Any) -> None:
+        server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            if isinstance(message, str) and '"chat_message"' in message and not dropped:
+                dropped.append(message)
+                return
+            server.send(message)
+
+        ws.on_message(from_page)
+
+    bob_context.route_web_socket(re.compile(r"/ws/chat/"), lose_first_message)
+    bob_page = login(bob_context, base_url, bob, f"/chat/{conversation.pk}/")
+    # the header names alice once (the member link), not twice
+    expect(bob_page.locator(".chat-head").get_by_text(alice.username, exact=True)).to_have_count(1)
+
+    bob_page.get_by_label("Message", exact=True).fill("Are you there?")
+    bob_page.get_by_role("button", name="Send").click()
+    mine = bob_page.locator(".message.mine").filter(has_text="Are you there?")
+    expect(mine.get_by_label("Sending")).to_be_visible()
+    expect(mine.get_by_label("Not sent")).to_be_visible(timeout=15_000)
+    shot(bob_page, "chat-failed")
+    assert len(dropped) == 1
+    mine.get_by_role("button", name="Retry").click()
+    expect(mine.get_by_label("Sent").or_(mine.get_by_label("Delivered"))).to_be_visible()
+
+    # alice is on another page: the Chat tab counts it, and a toast says who wrote
+    chat_tab = alice_page.get_by_role("link", name="Chat (1 unread)")
+    expect(chat_tab).to_be_visible()
+    toast = alice_page.locator("#toasts").get_by_text(f"New message from {bob.username}: Are you there?")
+    expect(toast).to_be_visible()
+    shot(alice_page, "chat-badge-phone")
+    chat_tab.click()
+    alice_page.get_by_role("link", name=re.compile(bob.username)).first.click()
+    expect(alice_page.locator(".message").filter(has_text="Are you there?")).to_have_count(1)  # stored once
+    expect(mine.get_by_label("Read")).to_be_visible()
+    expect(alice_page.get_by_role("link", name="Chat", exact=True)).to_be_visible()  # read: the badge is gone
+
+    # starting a chat with someone who does not exist says so in words
+    bob_page.goto(f"{base_url}/chat/")
+    bob_page.get_by_label("Start a chat with (username)").fill("zed_nobody")
+    bob_page.get_by_role("button", name="Start chat").click()
+    expect(bob_page.get_by_role("alert").filter(has_text="No user named 'zed_nobody'.")).to_be_visible()
+    assert not axe_violations(bob_page, "chat list with an error (desktop)")
