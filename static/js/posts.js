@@ -118,7 +118,7 @@ export function renderPost(post, { open = false, highlight = null } = {}) {
     required: true,
     maxlength: LIMITS.commentMaxLength,
   });
-  const inputId = `comment-${post.id}`;
+  const inputId = `comment-text-${post.id}`; // not comment-<id>: that is a comment's anchor
   input.id = inputId;
   const thread = { replyTo: null, input };
   const form = el(
