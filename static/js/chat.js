@@ -298,7 +298,7 @@ export function init(root, { personal }) {
       const mark = /** @type {HTMLElement} */ (node.querySelector(".mark"));
       node.querySelector(".retry")?.remove();
       const label = state === "failed" ? "Not sent" : "Sending";
-      mark.textContent = state === "failed" ? "!" : "…";
+      mark.textContent = state === "failed" ? "Not sent" : "…";
       mark.setAttribute("aria-label", label);
       mark.title = label;
       mark.dataset.state = state;
