@@ -33,7 +33,8 @@ export function init(root, personal) {
     bellCount.dataset.count = String(value);
     bellCount.textContent = text;
     bellCount.hidden = value === 0;
-    bellButton.setAttribute("aria-label", label);
+    const spoken = bellButton.querySelector("#bell-label");
+    if (spoken) spoken.textContent = label;
   }
 
   function clearUnread() {

@@ -141,6 +141,7 @@ export function init(root, { personal }) {
     let oldestId = null;
     let hasMore = false;
     let lastReadSent = 0;
+    let dividerPlaced = false;
     /** @type {Map<number, ReturnType<typeof setTimeout>>} */
     const typingTimers = new Map();
     let lastTypingSent = 0;
@@ -307,6 +308,24 @@ export function init(root, { personal }) {
       }
     }
 
+    /**
+     * Once, when the socket first says how far I had read: a "New messages" line above the first
+     * message from someone else that I had not read, scrolled into view (jump to unread).
+     * @param {number} readUpTo
+     */
+    function placeUnreadDivider(readUpTo) {
+      if (dividerPlaced) return;
+      dividerPlaced = true;
+      const first = [...nodes.entries()]
+        .filter(([id, node]) => id > readUpTo && !node.classList.contains("mine"))
+        .sort((a, b) => a[0] - b[0])[0];
+      if (!first) return;
+      // A list item (a role="separator" would break the list for screen readers), said as text.
+      const divider = el("li", { class: "unread-divider" }, "New messages");
+      list.insertBefore(divider, first[1]);
+      divider.scrollIntoView({ block: "center" });
+    }
+
     function markRead() {
       if (document.visibilityState !== "visible") return;
       const ids = [...nodes.keys()].filter((id) => id > lastReadSent);
@@ -344,6 +363,7 @@ export function init(root, { personal }) {
     // --- socket events ---
     sock.on(EVENTS.CONNECTION_ESTABLISHED, (data) => {
       state.reset(data);
+      placeUnreadDivider(state.myReadPosition());
       lastReadSent = Math.max(lastReadSent, state.myReadPosition());
       renderMembers();
       refreshMarks();

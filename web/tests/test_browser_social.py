@@ -320,8 +320,15 @@ def test_chat_badge_and_toast_on_another_page_then_a_failed_message_is_retried_o
     chat_tab.click()
     alice_page.get_by_role("link", name=re.compile(bob.username)).first.click()
     expect(alice_page.locator(".message").filter(has_text="Are you there?")).to_have_count(1)  # stored once
+    # the unread message comes after a "New messages" line
+    divider = alice_page.locator(".unread-divider").filter(has_text="New messages")
+    expect(divider).to_be_visible()
+    assert alice_page.evaluate(
+        "() => document.querySelector('.unread-divider').nextElementSibling.textContent.includes('Are you there?')"
+    )
     expect(mine.get_by_label("Read")).to_be_visible()
     expect(alice_page.get_by_role("link", name="Chat", exact=True)).to_be_visible()  # read: the badge is gone
+    assert not axe_violations(alice_page, "conversation with the unread line (phone)")
 
     # starting a chat with someone who does not exist says so in words
     bob_page.goto(f"{base_url}/chat/")
