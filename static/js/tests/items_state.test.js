@@ -36,3 +36,12 @@ test("the owner is named only on someone else's item", () => {
   assert.equal(ownerLabel({ id: 1, owner_username: "staff" }, "staff"), null);
   assert.equal(ownerLabel({ id: 1 }, "staff"), null);
 });
+
+test("a stale answer does not undo a newer live status", () => {
+  const live = { id: 1, status: "processing", updated_at: "2026-11-30T14:00:01.000Z" };
+  const answer = { id: 1, status: "queued", updated_at: "2026-11-30T14:00:00.500Z" };
+  assert.deepEqual(mergeItem(live, answer, ""), live);
+  const done = { id: 1, status: "processed", updated_at: "2026-11-30T14:00:02.000Z" };
+  assert.equal(mergeItem(live, done, "")?.status, "processed");
+  assert.equal(mergeItem(live, { id: 1, status: "queued" }, "")?.status, "queued"); // no time: applied
+});
