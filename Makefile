@@ -50,11 +50,12 @@ demo: migrate
 	DEBUG=$(DEBUG) $(PY) manage.py seed_demo
 
 ## run: set up and serve at http://$(HOST):$(PORT) (SQLite + in-memory layer unless DATABASE_URL/REDIS_URL are set).
-## The task worker runs beside the server so "Process" works; both stop on Ctrl-C.
+## Without REDIS_URL tasks run inside the server (realtime/inprocess_tasks.py), so "Process" updates the page live;
+## with REDIS_URL the task worker runs beside the server. Both stop on Ctrl-C.
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	@trap 'kill 0' INT TERM EXIT; \
-	DEBUG=$(DEBUG) $(PY) manage.py db_worker --interval 0.5 --no-reload & \
+	if [ -n "$$REDIS_URL" ]; then DEBUG=$(DEBUG) $(PY) manage.py db_worker --interval 0.5 --no-reload & fi; \
 	DEBUG=$(DEBUG) $(PY) -m daphne -v 0 -b $(HOST) -p $(PORT) config.asgi:application
 
 worker: deps

@@ -64,7 +64,7 @@ class ConversationListView(ListAPIView):
         if "user" in data:
             other = User.objects.filter(username=data["user"], is_active=True).first()
             if other is None:
-                raise InvalidInput("No such user.", field="user", code="unknown_user")
+                raise InvalidInput(f"No user named '{data['user']}'.", field="user", code="unknown_user")
             conversation, created = services.conversation_get_or_create_direct(user=request_user(request), other=other)
         else:
             names = list(dict.fromkeys(data["members"]))

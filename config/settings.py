@@ -317,7 +317,12 @@ else:
 
 TASKS = {
     "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        # Without Redis (`make run`) the in-memory channel layer lives in the server process, so tasks run there
+        # too (realtime/inprocess_tasks.py): their events reach the browser with no other service running.
+        "BACKEND": env_str(
+            "TASKS_BACKEND",
+            "django_tasks_db.DatabaseBackend" if REDIS_URL else "realtime.inprocess_tasks.InProcessBackend",
+        ),
     }
 }
 # Finished task results older than this are deleted by `manage.py housekeeping`.

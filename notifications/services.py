@@ -288,7 +288,7 @@ def notification_create_for_like(*, like: Any, post: Any, user: User) -> list[No
                 post,
                 post_summary(post),
                 f"like:post:{post.pk}",
-                f"{user.username} liked your post",
+                f"{user.username} liked your post “{_excerpt(getattr(post, 'text', ''), 60)}”",
                 _post_context(post.pk),
             )
         ]

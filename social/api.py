@@ -23,6 +23,7 @@ from social.models import Comment, Post
 from social.serializers import (
     CommentInputSerializer,
     CommentSerializer,
+    FeedInputSerializer,
     PostInputSerializer,
     PostListInputSerializer,
     PostSerializer,
@@ -159,8 +160,11 @@ class FeedView(APIView):
 
     pagination_class = BoundedLimitOffsetPagination
 
-    @extend_schema(responses=PostSerializer(many=True))
+    @extend_schema(parameters=[FeedInputSerializer], responses=PostSerializer(many=True))
     def get(self, request: Request) -> Response:
+        params = FeedInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        feed = selectors.feed_for(user=request_user(request), before=params.validated_data.get("before"))
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.feed_for(user=request_user(request)), request, view=self)
+        page = paginator.paginate_queryset(feed, request, view=self)
         return paginator.get_paginated_response(PostSerializer(page, many=True).data)

@@ -39,11 +39,29 @@ def post_list(*, viewer: User, author_username: str | None = None) -> QuerySet[P
     return qs
 
 
-def feed_for(*, user: User) -> QuerySet[Post]:
-    """Posts by users `user` follows plus their own, newest first."""
+def feed_for(*, user: User, before: int | None = None) -> QuerySet[Post]:
+    """Posts by users `user` follows plus their own, newest first.
+
+    `before` (a post id) is the cursor of the next page: only posts older than that post, in the feed's
+    order, so a post created while someone reads page one never shows up again on page two.
+    """
     # A subquery, not a join on follows: a join would repeat the user's own posts once per follower.
     followed = Follow.objects.filter(follower=user).values("followee_id")
-    return post_list(viewer=user).filter(Q(author=user) | Q(author_id__in=followed))
+    qs = post_list(viewer=user).filter(Q(author=user) | Q(author_id__in=followed))
+    if before is not None:
+        anchor = Post.objects.filter(pk=before).values("created_at")[:1]
+        qs = qs.filter(Q(created_at__lt=Subquery(anchor)) | Q(created_at=Subquery(anchor), id__lt=before))
+    return qs
+
+
+def post_audience(*, author_id: int) -> list[int]:
+    """The users whose feed shows the author's posts: the author and every follower (ids)."""
+    return [author_id, *Follow.objects.filter(followee_id=author_id).values_list("follower_id", flat=True)]
+
+
+def post_counts(*, post_id: int) -> tuple[int, int]:
+    """(likes, comments) of a post, replies included in comments like `comments_count` of the lists."""
+    return Like.objects.filter(post_id=post_id).count(), Comment.objects.filter(post_id=post_id).count()
 
 
 def comment_list(*, post: Post) -> QuerySet[Comment]:

@@ -68,3 +68,13 @@ class CommentInputSerializer(serializers.Serializer):
 
 class PostListInputSerializer(serializers.Serializer):
     author = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+
+class FeedInputSerializer(serializers.Serializer):
+    before = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_DB_ID,
+        help_text="Cursor: only posts older than this post (the last id of the previous page). "
+        "`limit`/`offset` keep working; with `before`, leave `offset` out.",
+    )

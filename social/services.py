@@ -2,7 +2,8 @@
 
 Every function is keyword-only and runs in one transaction. Domain signals of
 `social.signals` are sent inside it (receivers write in the same transaction and
-publish after commit), and only for rows that were really created.
+publish after commit), and only for rows that were really created. The live events of
+`social.events` (new post, new counts, new comment) go to the post's audience after commit.
 """
 
 from __future__ import annotations
@@ -11,6 +12,10 @@ from django.db import transaction
 
 from accounts.models import User
 from realtime.errors import Forbidden, InvalidInput
+from realtime.events import Event
+from realtime.groups import user_group
+from realtime.publish import build_message, publish_messages
+from social import events, selectors
 from social.mentions import resolve_mentions
 from social.models import COMMENT_MAX_LENGTH, POST_MAX_LENGTH, Comment, Like, Mention, Post
 from social.signals import comment_deleted, comment_replied, post_commented, post_deleted, post_liked, user_mentioned
@@ -55,12 +60,31 @@ def _mentions_sync(*, post: Post, comment: Comment | None, author: User, text: s
     return created
 
 
+def _publish_to_audience(*, author_id: int, actor_id: int, published: list[Event]) -> None:
+    """Send events, in order, to everyone whose feed shows the author's posts and to the actor (after commit)."""
+    groups = [user_group(uid) for uid in dict.fromkeys([*selectors.post_audience(author_id=author_id), actor_id])]
+    messages = [build_message(e) for e in published]  # encoded once, whatever the audience's size
+    publish_messages([(group, message) for group in groups for message in messages])
+
+
+def _lock_post(post: Post) -> None:
+    """Serialize the count changes of one post, so the counts each event carries are never older than the last."""
+    Post.objects.select_for_update().filter(pk=post.pk).values_list("pk", flat=True).first()
+
+
+def _publish_counts(*, post: Post, actor: User, before: list[Event] | None = None) -> None:
+    likes, comments = selectors.post_counts(post_id=post.pk)
+    counts = events.PostCounts(id=post.pk, likes_count=likes, comments_count=comments)
+    _publish_to_audience(author_id=post.author_id, actor_id=actor.pk, published=[*(before or []), counts])
+
+
 def post_create(*, author: User, text: str) -> Post:
     """Publish a post (1..5000 characters after trimming) and mention the users it names."""
     text = _clean_text(text, max_length=POST_MAX_LENGTH)
     with transaction.atomic():
         post = Post.objects.create(author=author, text=text)
         _mentions_sync(post=post, comment=None, author=author, text=text)
+        _publish_to_audience(author_id=author.pk, actor_id=author.pk, published=[events.PostCreated.of(post)])
     return post
 
 
@@ -95,12 +119,14 @@ def comment_create(*, author: User, post: Post, text: str, parent: Comment | Non
     if parent is not None and parent.post_id != post.pk:
         raise InvalidInput("The parent comment belongs to another post.", code="parent_other_post", field="parent")
     with transaction.atomic():
+        _lock_post(post)
         comment = Comment.objects.create(post=post, author=author, parent=parent, text=text)
         if parent is None:
             post_commented.send(sender=Comment, comment=comment, post=post)
         else:
             comment_replied.send(sender=Comment, comment=comment, parent=parent, post=post)
         _mentions_sync(post=post, comment=comment, author=author, text=text)
+        _publish_counts(post=post, actor=author, before=[events.CommentAdded.of(comment)])
     return comment
 
 
@@ -113,21 +139,28 @@ def comment_delete(*, comment: Comment, user: User) -> None:
             "Only the comment's author, the post's author or staff can delete this comment.", code="not_author"
         )
     with transaction.atomic():
+        _lock_post(comment.post)
         comment_deleted.send(sender=Comment, comment=comment, post=comment.post)
         comment.delete()
+        _publish_counts(post=comment.post, actor=user)
 
 
 def like_create(*, user: User, post: Post) -> tuple[Like, bool]:
     """Like a post; idempotent. Returns (like, created); `post_liked` is sent only for a new like."""
     with transaction.atomic():
+        _lock_post(post)
         like, created = Like.objects.get_or_create(user=user, post=post)
         if created:
             post_liked.send(sender=Like, like=like, post=post, user=user)
+            _publish_counts(post=post, actor=user)
     return like, created
 
 
 def like_delete(*, user: User, post: Post) -> bool:
     """Remove a like; idempotent. Returns whether there was one."""
     with transaction.atomic():
+        _lock_post(post)
         deleted, _ = Like.objects.filter(user=user, post=post).delete()
+        if deleted:
+            _publish_counts(post=post, actor=user)
     return bool(deleted)

@@ -48,6 +48,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "notifications": ("## Notifications socket",),
     "chat": ("## Chat socket",),
     "items": ("## Items events",),
+    "social": ("## Social events",),
     "livestream": ("## Live streams",),
     "rtc": ("## P2P rooms",),
 }

@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("u/<str:username>/", views.ProfileView.as_view(), name="profile"),
+    path("p/<int:post_id>/", views.PostView.as_view(), name="post"),
     path("chat/", views.ChatView.as_view(), name="chat"),
     path("chat/<int:conversation_id>/", views.ChatView.as_view(), name="chat-conversation"),
     path("live/", views.LiveListView.as_view(), name="live"),

@@ -64,6 +64,13 @@ class ProfileView(Page):
     page = "profile"
 
 
+class PostView(Page):
+    """One post with its thread open: where a notification about a post or a comment leads."""
+
+    template_name = "web/post.html"
+    page = "feed"
+
+
 class ChatView(Page):
     template_name = "web/chat.html"
     page = "chat"

@@ -13,12 +13,17 @@ from asgiref.sync import async_to_sync
 from channels.layers import channel_layers
 
 from realtime.groups import user_group
+from social.events import CommentAdded, PostCounts, PostCreated
+
+# Social's live post events share the personal group (social/tests/test_events.py proves them); the
+# notifications tests count notification frames, so the listener leaves these out.
+SOCIAL_LIVE_EVENTS = frozenset({PostCreated.type, PostCounts.type, CommentAdded.type})
 
 
 class GroupListener:
     """A channel added to users' personal groups, on the real channel layer (Redis in our runs).
 
-    `frames(user)` returns the decoded frames received so far. Each call uses a fresh
+    `frames(user)` returns the decoded frames received so far (but social's live post events). Each call uses a fresh
     layer instance and a plain (non-process-local) channel name, because a layer's
     receive buffers are bound to the event loop of the `async_to_sync` call that made them.
     """
@@ -46,7 +51,9 @@ class GroupListener:
                     message = await asyncio.wait_for(layer.receive(self.channels[user.pk]), timeout)
                 except TimeoutError:
                     return out
-                out.append({**json.loads(message["text"]), "_meta": message.get("meta") or {}})
+                frame = json.loads(message["text"])
+                if frame["type"] not in SOCIAL_LIVE_EVENTS:
+                    out.append({**frame, "_meta": message.get("meta") or {}})
 
         return async_to_sync(drain)()
 

@@ -213,3 +213,31 @@ def test_patch_without_text_changes_nothing_but_still_checks_author(auth_client,
     assert auth_client(other).patch(f"/api/posts/{post.pk}/", {}).status_code == 403
     response = auth_client(author).patch(f"/api/posts/{post.pk}/", {})
     assert response.status_code == 200 and response.data["text"] == "keep"
+
+
+def test_feed_cursor_never_repeats_a_post_created_between_two_pages(auth_client, make_user) -> None:
+    me, friend = make_user(), make_user()
+    follow_create(follower=me, followee=friend)
+    posts = [post_create(author=friend, text=f"post {n}") for n in range(5)]
+    client = auth_client(me)
+    first = client.get("/api/feed/", {"limit": 2}).data
+    assert [p["id"] for p in first["results"]] == [posts[4].pk, posts[3].pk]
+    assert first["next"]
+    post_create(author=friend, text="written while reading page one")
+    second = client.get("/api/feed/", {"limit": 2, "before": first["results"][-1]["id"]}).data
+    assert [p["id"] for p in second["results"]] == [posts[2].pk, posts[1].pk]
+    last = client.get("/api/feed/", {"limit": 2, "before": posts[1].pk}).data
+    assert [p["id"] for p in last["results"]] == [posts[0].pk]
+    assert last["next"] is None
+    # the old offset form still works
+    assert [p["id"] for p in client.get("/api/feed/", {"limit": 2, "offset": 2}).data["results"]] == [
+        posts[3].pk,
+        posts[2].pk,
+    ]
+
+
+@pytest.mark.parametrize("before", ["0", "x", str(2**70)])
+def test_feed_cursor_must_be_a_post_id(auth_client, make_user, before: str) -> None:
+    response = auth_client(make_user()).get("/api/feed/", {"before": before})
+    assert response.status_code == 400
+    assert "before" in str(response.data)

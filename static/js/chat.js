@@ -3,8 +3,15 @@
 // conversation (history via REST, live via /ws/chat/<id>/ resumed with ?after=).
 // State lives in chat_state.js; this module renders it and wires the page.
 import { api, results } from "./api.js";
-import { CLOSE, EVENTS, LIMITS, TYPING_REFRESH_MS, TYPING_STALE_FACTOR } from "./constants.js";
-import { ConversationState, applyChatUpdate, conversationTitle, sortConversations, typingText } from "./chat_state.js";
+import { CHAT_SEND_TIMEOUT_MS, CLOSE, EVENTS, LIMITS, TYPING_REFRESH_MS, TYPING_STALE_FACTOR } from "./constants.js";
+import {
+  ConversationState,
+  applyChatUpdate,
+  conversationTitle,
+  sortConversations,
+  startsGroup,
+  typingText,
+} from "./chat_state.js";
 import { createSocket } from "./socket.js";
 import { clock, el, me, timeAgo, toast, uuid } from "./ui.js";
 
@@ -37,10 +44,11 @@ export function init(root, { personal }) {
         {
           href: `/chat/${c.id}/`,
           "aria-current": c.id === currentId ? "page" : null,
-          "aria-label": `${title}${unread ? `, ${unread} unread` : ""}`,
         },
         el("span", { class: "conv-title" }, title),
-        unread ? el("span", { class: "badge", "data-unread": unread }, String(unread)) : null,
+        // Named from its content (an aria-label would hide the preview the link shows).
+        unread ? el("span", { class: "badge", "data-unread": unread, "aria-hidden": "true" }, String(unread)) : null,
+        unread ? el("span", { class: "sr-only" }, `, ${unread} unread`) : null,
         el("span", { class: "conv-preview muted" }, preview),
         last ? el("time", { class: "conv-time muted", datetime: last.created_at }, timeAgo(last.created_at)) : null,
       ),
@@ -68,16 +76,45 @@ export function init(root, { personal }) {
     else loadConversations();
   });
 
+  const newChatInput = /** @type {HTMLInputElement} */ ($("new-chat-user"));
+  const newChatError = $("new-chat-error");
+  const suggestions = $("new-chat-suggestions");
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let suggestTimer;
+  newChatInput.addEventListener("input", () => {
+    newChatError.textContent = "";
+    clearTimeout(suggestTimer);
+    const search = newChatInput.value.trim().replace(/^@/, "");
+    if (search.length < 1) return;
+    suggestTimer = setTimeout(async () => {
+      try {
+        const data = await api("/api/users/", { params: { search, limit: 8 }, quiet: true });
+        suggestions.replaceChildren(
+          ...results(data)
+            .filter((u) => u.id !== me.id)
+            .map((u) => el("option", { value: u.username }, u.name && u.name !== u.username ? u.name : null)),
+        );
+      } catch {
+        /* no suggestions: typing the name still works */
+      }
+    }, 200);
+  });
   $("new-chat-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const input = /** @type {HTMLInputElement} */ ($("new-chat-user"));
-    const user = input.value.trim().replace(/^@/, "");
+    const user = newChatInput.value.trim().replace(/^@/, "");
     if (!user) return;
     try {
-      const c = await api("/api/chat/conversations/", { method: "POST", body: { user } });
+      const c = await api("/api/chat/conversations/", { method: "POST", body: { user }, quiet: true });
       location.href = `/chat/${c.id}/`;
-    } catch {
-      /* shown by api() */
+    } catch (err) {
+      // Said in words next to the field, not as "user: …".
+      newChatError.textContent =
+        err.body?.code === "unknown_user" || err.body?.errors?.user
+          ? `No user named '${user}'.`
+          : err.status
+            ? `Could not start the chat: ${String(err.message).replace(/^\w+: /, "")}`
+            : "Could not reach the server. Try again.";
+      newChatInput.focus();
     }
   });
 
@@ -98,12 +135,13 @@ export function init(root, { personal }) {
     const state = new ConversationState(me.id);
     /** @type {Map<number, HTMLElement>} message id -> <li> */
     const nodes = new Map();
-    /** @type {Map<string, {text: string, node: HTMLElement}>} client_id -> not yet echoed */
+    /** @type {Map<string, {text: string, node: HTMLElement, timer?: ReturnType<typeof setTimeout>}>} client_id -> not yet echoed */
     const pending = new Map();
     /** @type {number | null} */
     let oldestId = null;
     let hasMore = false;
     let lastReadSent = 0;
+    let dividerPlaced = false;
     /** @type {Map<number, ReturnType<typeof setTimeout>>} */
     const typingTimers = new Map();
     let lastTypingSent = 0;
@@ -147,7 +185,12 @@ export function init(root, { personal }) {
         "li",
         {
           class: `message${mine ? " mine" : ""}${isPending ? " pending" : ""}`,
-          dataset: { id: m.id ?? "", clientId: m.client_id || "" },
+          dataset: {
+            id: m.id ?? "",
+            clientId: m.client_id || "",
+            senderId: m.sender ? m.sender.id : "",
+            createdAt: m.created_at || "",
+          },
         },
         mine ? null : el("span", { class: "sender" }, m.sender ? m.sender.username : ""),
         el("span", { class: "text" }, m.text),
@@ -162,6 +205,7 @@ export function init(root, { personal }) {
       const node = renderMessage(m);
       const waiting = m.client_id && pending.get(m.client_id);
       if (waiting && m.client_id) {
+        clearTimeout(waiting.timer);
         pending.delete(m.client_id);
         waiting.node.replaceWith(node);
       } else {
@@ -172,9 +216,21 @@ export function init(root, { personal }) {
       }
       nodes.set(m.id, node);
       if (oldestId === null || m.id < oldestId) oldestId = m.id;
+      regroup();
       refreshMarks();
       if (stick || (m.sender && m.sender.id === me.id)) scrollDown();
       return true;
+    }
+
+    /** Consecutive messages of one sender within minutes form a group: the name shows once, on the first. */
+    function regroup() {
+      /** @type {{sender: {id: number}, created_at: string} | null} */
+      let previous = null;
+      for (const node of /** @type {NodeListOf<HTMLElement>} */ (list.querySelectorAll("li.message"))) {
+        const current = { sender: { id: Number(node.dataset.senderId) }, created_at: node.dataset.createdAt || "" };
+        node.classList.toggle("grouped", !startsGroup(previous, current));
+        previous = current;
+      }
     }
 
     function renderMembers() {
@@ -191,7 +247,10 @@ export function init(root, { personal }) {
         ),
       );
       const c = conversations.get(conversationId);
-      $("chat-title").textContent = (c && c.title) || others.map((m) => m.username).join(", ") || "Conversation";
+      const title = $("chat-title");
+      // A group has its own title; a direct chat is named once, by the member link beside the presence dot.
+      title.textContent = (c && c.title) || `Conversation with ${others.map((m) => m.username).join(", ") || "…"}`;
+      title.classList.toggle("sr-only", !(c && c.title));
     }
 
     /**
@@ -234,6 +293,60 @@ export function init(root, { personal }) {
       }, ACK_DELAY_MS);
     }
 
+    /**
+     * Send (or resend, with the same client_id: the server stores it once) a message that has no echo yet.
+     * Without an echo in CHAT_SEND_TIMEOUT_MS it turns "failed", with a Retry button.
+     * @param {string} clientId
+     */
+    function sendPending(clientId) {
+      const p = pending.get(clientId);
+      if (!p) return;
+      clearTimeout(p.timer);
+      setMessageState(p.node, "pending");
+      sock.send(EVENTS.CHAT_MESSAGE, { text: p.text, client_id: clientId });
+      p.timer = setTimeout(() => {
+        if (pending.has(clientId)) setMessageState(p.node, "failed", () => sendPending(clientId));
+      }, CHAT_SEND_TIMEOUT_MS);
+    }
+
+    /**
+     * @param {HTMLElement} node  a message of mine that has no echo yet
+     * @param {"pending" | "failed"} state
+     * @param {() => void} [retry]
+     */
+    function setMessageState(node, state, retry) {
+      node.classList.toggle("pending", state === "pending");
+      node.classList.toggle("failed", state === "failed");
+      const mark = /** @type {HTMLElement} */ (node.querySelector(".mark"));
+      node.querySelector(".retry")?.remove();
+      const label = state === "failed" ? "Not sent" : "Sending";
+      mark.textContent = state === "failed" ? "Not sent" : "…";
+      mark.setAttribute("aria-label", label);
+      mark.title = label;
+      mark.dataset.state = state;
+      if (retry) {
+        mark.after(el("button", { type: "button", class: "link-button retry", onclick: retry }, "Retry"));
+      }
+    }
+
+    /**
+     * Once, when the socket first says how far I had read: a "New messages" line above the first
+     * message from someone else that I had not read, scrolled into view (jump to unread).
+     * @param {number} readUpTo
+     */
+    function placeUnreadDivider(readUpTo) {
+      if (dividerPlaced) return;
+      dividerPlaced = true;
+      const first = [...nodes.entries()]
+        .filter(([id, node]) => id > readUpTo && !node.classList.contains("mine"))
+        .sort((a, b) => a[0] - b[0])[0];
+      if (!first) return;
+      // A list item (a role="separator" would break the list for screen readers), said as text.
+      const divider = el("li", { class: "unread-divider" }, "New messages");
+      list.insertBefore(divider, first[1]);
+      divider.scrollIntoView({ block: "center" });
+    }
+
     function markRead() {
       if (document.visibilityState !== "visible") return;
       const ids = [...nodes.keys()].filter((id) => id > lastReadSent);
@@ -271,11 +384,12 @@ export function init(root, { personal }) {
     // --- socket events ---
     sock.on(EVENTS.CONNECTION_ESTABLISHED, (data) => {
       state.reset(data);
+      placeUnreadDivider(state.myReadPosition());
       lastReadSent = Math.max(lastReadSent, state.myReadPosition());
       renderMembers();
       refreshMarks();
       // Resend what never got its echo (the server dedups by client_id).
-      for (const [clientId, p] of pending) sock.send(EVENTS.CHAT_MESSAGE, { text: p.text, client_id: clientId });
+      for (const clientId of pending.keys()) sendPending(clientId);
       markRead();
     });
     sock.on(EVENTS.CHAT_MESSAGE, (data) => {
@@ -327,11 +441,12 @@ export function init(root, { personal }) {
       );
       list.append(node);
       pending.set(clientId, { text, node });
+      regroup();
       scrollDown();
       input.value = "";
       lastTypingSent = 0;
       // Sent now if online; otherwise resent from `pending` when the socket is back.
-      sock.send(EVENTS.CHAT_MESSAGE, { text, client_id: clientId });
+      sendPending(clientId);
     });
 
     input.addEventListener("input", () => {

@@ -128,8 +128,9 @@ export class ConversationState {
     const others = [...this.positions.entries()].filter(([uid]) => uid !== this.myId).map(([, p]) => p);
     if (!others.length) return ["", ""];
     if (others.every((p) => (p.read || 0) >= messageId)) return ["✓✓", "Read"];
-    if (others.every((p) => Math.max(p.delivered || 0, p.read || 0) >= messageId)) return ["✓", "Delivered"];
-    return ["", "Sent"];
+    // WhatsApp's marks, which people know: ✓ sent, ✓✓ delivered, ✓✓ in colour read (the label says which).
+    if (others.every((p) => Math.max(p.delivered || 0, p.read || 0) >= messageId)) return ["✓✓", "Delivered"];
+    return ["✓", "Sent"];
   }
 }
 
@@ -139,4 +140,49 @@ export class ConversationState {
  */
 export function typingText(names) {
   return names.length ? `${names.join(", ")} ${names.length > 1 ? "are" : "is"} typing…` : "";
+}
+
+/** Unread counts per conversation, for the Chat tab's badge (the last count the server sent wins). */
+export class UnreadTotals {
+  constructor() {
+    /** @type {Map<number, number>} */
+    this.counts = new Map();
+  }
+
+  /**
+   * A count from the page's first load; a live update that came first is newer and is kept.
+   * @param {number} conversation
+   * @param {number} count
+   */
+  seed(conversation, count) {
+    if (!this.counts.has(conversation)) this.counts.set(conversation, count);
+  }
+
+  /**
+   * @param {number} conversation
+   * @param {number} count
+   * @returns {boolean} whether this conversation's count went up (a new message to tell about)
+   */
+  apply(conversation, count) {
+    const before = this.counts.get(conversation) ?? 0;
+    this.counts.set(conversation, count);
+    return count > before;
+  }
+
+  total() {
+    let sum = 0;
+    for (const n of this.counts.values()) sum += n;
+    return sum;
+  }
+}
+
+/**
+ * Whether a message starts a new group (another sender, or more than five minutes after the previous one).
+ * @param {{sender?: {id: number} | null, created_at?: string} | null} previous
+ * @param {{sender?: {id: number} | null, created_at?: string}} message
+ */
+export function startsGroup(previous, message) {
+  if (!previous || !previous.sender || !message.sender || previous.sender.id !== message.sender.id) return true;
+  const gap = new Date(message.created_at || 0).getTime() - new Date(previous.created_at || 0).getTime();
+  return !(gap >= 0 && gap < 5 * 60 * 1000);
 }

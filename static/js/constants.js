@@ -30,6 +30,9 @@ export const EVENTS = Object.freeze({
   ITEM_DELETED: "item_deleted",
   ITEMS_BULK_CREATED: "items_bulk_created",
   ITEMS_BULK_STATUS_UPDATED: "items_bulk_status_updated",
+  POST_CREATED: "post_created",
+  POST_COUNTS: "post_counts",
+  COMMENT_ADDED: "comment_added",
   // /ws/chat/<id>/
   CHAT_MESSAGE: "chat_message",
   TYPING: "typing",
@@ -108,6 +111,8 @@ export const RECONNECT_MAX_MS = 30000;
 export const TYPING_REFRESH_MS = 2000;
 /** A typing indicator is dropped after twice the server's expiry even if the "stopped" frame was lost. */
 export const TYPING_STALE_FACTOR = 2;
+/** A chat message with no echo from the server after this long is shown as failed, with Retry (same client_id). */
+export const CHAT_SEND_TIMEOUT_MS = 8000;
 /** How much of a data-channel chat message is sent or shown (peer to peer: the server never sees it). */
 export const ROOM_MESSAGE_MAX_LENGTH = 2000;
 

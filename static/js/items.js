@@ -3,8 +3,8 @@
 // progress arrives live as item_updated on the personal socket.
 import { api, results } from "./api.js";
 import { EVENTS, LIMITS } from "./constants.js";
-import { bulkItems, countText, isBusy, mergeItem } from "./items_state.js";
-import { el, timeAgo, toast } from "./ui.js";
+import { USER_STATUSES, bulkItems, countText, isBusy, mergeItem, ownerLabel } from "./items_state.js";
+import { el, me, timeAgo, toast } from "./ui.js";
 
 /** @typedef {import("./items_state.js").Item} Item */
 
@@ -50,6 +50,7 @@ export function init(root, { personal }) {
         { class: "grow" },
         el("strong", { class: "item-title" }, item.title),
         item.description ? el("div", { class: "muted" }, item.description) : null,
+        ownerLabel(item, me.username) ? el("div", { class: "muted small owner" }, ownerLabel(item, me.username)) : null,
       ),
       statusPill(item.status),
       el(
@@ -102,6 +103,14 @@ export function init(root, { personal }) {
     const { item, node } = row;
     const titleId = `edit-title-${id}`;
     const descId = `edit-desc-${id}`;
+    const statusId = `edit-status-${id}`;
+    // A worker's status (queued, processing, …) is kept unless the person picks one of theirs.
+    const statusSelect = el(
+      "select",
+      { id: statusId, name: "status" },
+      USER_STATUSES.includes(item.status || "") ? null : el("option", { value: "" }, `${item.status} (keep)`),
+      USER_STATUSES.map((status) => el("option", { value: status, selected: status === item.status }, status)),
+    );
     const form = /** @type {HTMLFormElement} */ (
       el(
         "form",
@@ -121,6 +130,8 @@ export function init(root, { personal }) {
           value: item.description || "",
           maxlength: LIMITS.itemDescriptionMaxLength,
         }),
+        el("label", { for: statusId }, "Status"),
+        statusSelect,
         el(
           "div",
           { class: "row" },
@@ -135,7 +146,11 @@ export function init(root, { personal }) {
       try {
         const updated = await api(`/api/items/${id}/`, {
           method: "PATCH",
-          body: { title: field("title").value, description: field("description").value },
+          body: {
+            title: field("title").value,
+            description: field("description").value,
+            ...(field("status").value ? { status: field("status").value } : {}),
+          },
         });
         upsert(updated);
         toast("Saved.");

@@ -6,8 +6,8 @@ import { userName } from "./ui.js";
 
 /**
  * @typedef {{id?: number, type: string, text?: string, actor?: any, actors?: any[],
- *   target?: {type?: string, id?: number, username?: string, conversation_id?: number},
- *   read?: boolean, read_at?: string | null, created_at?: string}} Notification
+ *   target?: {type?: string, id?: number, post_id?: number, username?: string, conversation_id?: number},
+ *   read?: boolean, read_at?: string | null, created_at?: string, priority?: string}} Notification
  */
 
 const VERBS = /** @type {Record<string, string>} */ ({
@@ -34,10 +34,9 @@ export function notificationText(n) {
 /**
  * The page a notification leads to. Targets carry API urls; map them to pages.
  * @param {Notification} n
- * @param {string} myName  the logged-in user's username
  * @returns {string | null}
  */
-export function notificationLink(n, myName) {
+export function notificationLink(n) {
   const target = n.target || {};
   const actor = n.actor && n.actor.username;
   /** @param {string} name */
@@ -52,10 +51,11 @@ export function notificationLink(n, myName) {
     case "item":
       return "/items/";
     case "post":
-      // Likes and comments are on my posts; a mention is in the actor's post.
-      return n.type === "mention_post" && actor ? profile(actor) : profile(myName);
+      // The post page, its thread open (likes and mentions in a post).
+      return target.id ? `/p/${target.id}/` : null;
     case "comment":
-      return n.type === "comment" ? profile(myName) : actor ? profile(actor) : null;
+      // The comment in its thread (comments, replies, mentions in a comment).
+      return target.post_id ? `/p/${target.post_id}/#comment-${target.id}` : null;
     default:
       return actor ? profile(actor) : null;
   }
@@ -93,4 +93,12 @@ export function notificationCursor(frame) {
   if (frame.type === EVENTS.NEW_NOTIFICATION) return frame.id ?? frame.data?.id;
   if (frame.type === EVENTS.NOTIFICATION_BATCH) return frame.id ?? maxId(frame.data?.notifications);
   return undefined;
+}
+
+/**
+ * High-priority notifications (the server sends them first, unbatched) also pop up as a toast by the bell.
+ * @param {{priority?: string}} n
+ */
+export function isUrgent(n) {
+  return n.priority === "high";
 }

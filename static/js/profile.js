@@ -1,8 +1,8 @@
 // @ts-check
 // A profile: name, bio, counts, follow / message buttons, and the user's posts.
 import { api } from "./api.js";
-import { fillPosts } from "./posts.js";
-import { el, toast } from "./ui.js";
+import { fillPosts, followLive } from "./posts.js";
+import { el, plural, toast } from "./ui.js";
 
 /**
  * The first of `keys` that `obj` has (the API's field names differ between endpoints).
@@ -11,8 +11,11 @@ import { el, toast } from "./ui.js";
  */
 const first = (obj, ...keys) => keys.map((k) => obj[k]).find((v) => v !== undefined && v !== null);
 
-/** @param {HTMLElement} root  <main> */
-export async function init(root) {
+/**
+ * @param {HTMLElement} root  <main>
+ * @param {import("./app.js").PageContext} context
+ */
+export async function init(root, { personal }) {
   const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (root.querySelector(`#${id}`));
   const username = /** @type {string} */ ($("profile").dataset.username);
   const followButton = /** @type {HTMLButtonElement | null} */ (root.querySelector("#follow-button"));
@@ -26,11 +29,18 @@ export async function init(root) {
     followButton.setAttribute("aria-pressed", String(following));
   }
 
+  /** @param {number} count */
+  function setFollowers(count) {
+    const node = $("profile-followers");
+    node.dataset.count = String(count);
+    node.textContent = plural(count, "follower");
+  }
+
   async function loadProfile() {
     const user = await api(`/api/users/${encodeURIComponent(username)}/`);
     $("profile-name").textContent = user.display_name || user.name || user.username;
     $("profile-bio").textContent = user.bio || "";
-    $("profile-followers").textContent = first(user, "followers_count", "follower_count", "followers") ?? "–";
+    setFollowers(Number(first(user, "followers_count", "follower_count", "followers") ?? 0));
     $("profile-following").textContent = first(user, "following_count", "followings_count", "following") ?? "–";
     following = Boolean(first(user, "is_following", "followed_by_me", "following_by_me"));
     renderFollow();
@@ -45,9 +55,8 @@ export async function init(root) {
       following = !following;
       renderFollow();
       toast(following ? `You follow ${username}.` : `You unfollowed ${username}.`);
-      const counter = $("profile-followers");
-      const n = Number(counter.textContent);
-      if (!Number.isNaN(n)) counter.textContent = String(n + (following ? 1 : -1));
+      const n = Number($("profile-followers").dataset.count);
+      if (!Number.isNaN(n)) setFollowers(n + (following ? 1 : -1));
     } catch {
       /* shown by api() */
     } finally {
@@ -65,6 +74,7 @@ export async function init(root) {
     }
   });
 
+  followLive(personal);
   const posts = $("profile-posts");
   try {
     const user = await loadProfile();

@@ -56,10 +56,11 @@ export function richText(text) {
   return frag;
 }
 
-// A user in a payload may be an object ({id, username}) or a bare name or id.
+// A user in a payload may be an object ({id, username}) or a bare name or id. Every page names a user the
+// same way: the display name, else the name, else the username (feed and profile agree).
 export function userName(user) {
   if (user === null || user === undefined) return "someone";
-  if (typeof user === "object") return user.display_name || user.username || user.name || `user ${user.id}`;
+  if (typeof user === "object") return user.display_name || user.name || user.username || `user ${user.id}`;
   return String(user);
 }
 
@@ -83,4 +84,14 @@ export function setMe(dataset) {
 export function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
   return `${Date.now().toString(16)}-${Math.random().toString(16).slice(2)}`;
+}
+
+/**
+ * "1 follower", "2 followers": a count with its noun in the right number.
+ * @param {number} count
+ * @param {string} singular
+ * @param {string} [plural]
+ */
+export function plural(count, singular, plural = `${singular}s`) {
+  return `${count} ${count === 1 ? singular : plural}`;
 }

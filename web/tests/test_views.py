@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 PAGES = [
     "/",
     "/u/someone/",
+    "/p/1/",
     "/chat/",
     "/chat/1/",
     "/live/",

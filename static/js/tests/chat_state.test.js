@@ -25,10 +25,10 @@ function twoPeople() {
 test("a message is read once every other member has read it, delivered once every device has it", () => {
   const state = twoPeople();
   assert.deepEqual(state.markFor(3), ["✓✓", "Read"]);
-  assert.deepEqual(state.markFor(4), ["✓", "Delivered"]);
-  assert.deepEqual(state.markFor(5), ["", "Sent"]);
+  assert.deepEqual(state.markFor(4), ["✓✓", "Delivered"]);
+  assert.deepEqual(state.markFor(5), ["✓", "Sent"]);
   state.delivered(3, 5);
-  assert.deepEqual(state.markFor(5), ["✓", "Delivered"]);
+  assert.deepEqual(state.markFor(5), ["✓✓", "Delivered"]);
 });
 
 test("read implies delivered, and positions never move back", () => {
@@ -115,5 +115,21 @@ test("a coalesced messages_read moves every reader it lists; an old-style frame 
   assert.deepEqual(state.markFor(6), ["✓✓", "Read"]);
   const old = twoPeople();
   old.readAll({ user: 2, up_to: 6 });
-  assert.deepEqual(old.markFor(6), ["", "Sent"]); // carol has only 4
+  assert.deepEqual(old.markFor(6), ["✓", "Sent"]); // carol has only 4
+});
+
+test("the Chat tab counts every conversation's unread messages, a live count beating the first load", async () => {
+  const { UnreadTotals, startsGroup } = await import("../chat_state.js");
+  const totals = new UnreadTotals();
+  assert.equal(totals.apply(1, 2), true);
+  totals.seed(1, 0);
+  totals.seed(2, 3);
+  assert.equal(totals.total(), 5);
+  assert.equal(totals.apply(2, 0), false);
+  assert.equal(totals.total(), 2);
+  const at = (minute) => `2026-11-30T14:${String(minute).padStart(2, "0")}:00Z`;
+  assert.equal(startsGroup(null, { sender: { id: 1 }, created_at: at(0) }), true);
+  assert.equal(startsGroup({ sender: { id: 1 }, created_at: at(0) }, { sender: { id: 1 }, created_at: at(2) }), false);
+  assert.equal(startsGroup({ sender: { id: 1 }, created_at: at(0) }, { sender: { id: 2 }, created_at: at(1) }), true);
+  assert.equal(startsGroup({ sender: { id: 1 }, created_at: at(0) }, { sender: { id: 1 }, created_at: at(9) }), true);
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { bulkItems, countText, isBusy, mergeItem } from "../items_state.js";
+import { bulkItems, countText, isBusy, mergeItem, ownerLabel } from "../items_state.js";
 
 test("a partial update merges into the row on screen", () => {
   const row = { id: 1, title: "A", status: "active" };
@@ -29,4 +29,19 @@ test("counts and bulk titles", () => {
   const items = bulkItems("12:00");
   assert.equal(items.length, 5);
   assert.deepEqual(items[4], { title: "Bulk item 5 (12:00)", status: "active" });
+});
+
+test("the owner is named only on someone else's item", () => {
+  assert.equal(ownerLabel({ id: 1, owner_username: "bob" }, "staff"), "Owner: bob");
+  assert.equal(ownerLabel({ id: 1, owner_username: "staff" }, "staff"), null);
+  assert.equal(ownerLabel({ id: 1 }, "staff"), null);
+});
+
+test("a stale answer does not undo a newer live status", () => {
+  const live = { id: 1, status: "processing", updated_at: "2026-11-30T14:00:01.000Z" };
+  const answer = { id: 1, status: "queued", updated_at: "2026-11-30T14:00:00.500Z" };
+  assert.deepEqual(mergeItem(live, answer, ""), live);
+  const done = { id: 1, status: "processed", updated_at: "2026-11-30T14:00:02.000Z" };
+  assert.equal(mergeItem(live, done, "")?.status, "processed");
+  assert.equal(mergeItem(live, { id: 1, status: "queued" }, "")?.status, "queued"); // no time: applied
 });

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { badgeText, isUnread, notificationCursor, notificationLink, notificationText } from "../notifications_state.js";
+import {
+  badgeText,
+  isUnread,
+  isUrgent,
+  notificationCursor,
+  notificationLink,
+  notificationText,
+} from "../notifications_state.js";
 
 test("unread is the one `read` field the REST list and the socket both send", () => {
   assert.equal(isUnread({ type: "like", read: false }), true);
@@ -28,10 +35,17 @@ test("a notification leads to the page of its target", () => {
   );
   assert.equal(notificationLink({ type: "stream_started", target: { type: "stream", id: 7 } }, "me"), "/live/7/");
   assert.equal(notificationLink({ type: "item_processed", target: { type: "item", id: 1 } }, "me"), "/items/");
-  assert.equal(notificationLink({ type: "like", actor: bob, target: { type: "post" } }, "me"), "/u/me/");
-  assert.equal(notificationLink({ type: "mention_post", actor: bob, target: { type: "post" } }, "me"), "/u/bob/");
-  assert.equal(notificationLink({ type: "comment", actor: bob, target: { type: "comment" } }, "me"), "/u/me/");
-  assert.equal(notificationLink({ type: "reply", actor: bob, target: { type: "comment" } }, "me"), "/u/bob/");
+  assert.equal(notificationLink({ type: "like", actor: bob, target: { type: "post", id: 3 } }, "me"), "/p/3/");
+  assert.equal(notificationLink({ type: "mention_post", actor: bob, target: { type: "post", id: 3 } }, "me"), "/p/3/");
+  assert.equal(
+    notificationLink({ type: "comment", actor: bob, target: { type: "comment", id: 8, post_id: 3 } }, "me"),
+    "/p/3/#comment-8",
+  );
+  assert.equal(
+    notificationLink({ type: "reply", actor: bob, target: { type: "comment", id: 9, post_id: 3 } }, "me"),
+    "/p/3/#comment-9",
+  );
+  assert.equal(notificationLink({ type: "like", actor: bob, target: { type: "post" } }, "me"), null);
   assert.equal(notificationLink({ type: "other" }, "me"), null);
 });
 
@@ -50,4 +64,10 @@ test("only notification frames advance the personal socket's resume cursor", () 
   assert.equal(notificationCursor({ type: "notification_batch", data: { notifications: [] } }), undefined);
   assert.equal(notificationCursor({ type: "chat_update", id: 100 }), undefined);
   assert.equal(notificationCursor({ type: "unread_count", data: { count: 1 } }), undefined);
+});
+
+test("only high-priority notifications pop up as a toast", () => {
+  assert.equal(isUrgent({ priority: "high" }), true);
+  assert.equal(isUrgent({ priority: "medium" }), false);
+  assert.equal(isUrgent({}), false);
 });
