@@ -203,6 +203,18 @@ async def expect_close(sock: Socket, timeout: float = DEFAULT_TIMEOUT) -> int:
 # --- hostile JSON, for the tests of every socket and of REST bodies ----------------
 
 
+def metric_sample(text: str, name: str, **labels: str) -> float:
+    """The sum of the samples called `name` with these labels in a Prometheus text page (`/metrics`)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                total += sample.value
+    return total
+
+
 def nested(levels: int, leaf: Any = 1) -> Any:
     """`leaf` inside `levels` arrays: nested(2) == [[1]]."""
     value = leaf

@@ -18,24 +18,15 @@ import httpx
 import pytest
 import websockets
 from asgiref.sync import sync_to_async
-from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import access_token
 from livestream.tests.test_e2e_webrtc import live_stream_via_api
 from realtime import closecodes
+from realtime.testing import metric_sample
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
 WAIT = 15.0
-
-
-def sample(text: str, name: str, **labels: str) -> float:
-    total = 0.0
-    for family in text_string_to_metric_families(text):
-        for s in family.samples:
-            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
-                total += s.value
-    return total
 
 
 async def frame_of(ws: Any, event_type: str, *, types: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -134,23 +125,29 @@ async def test_metrics_and_stats_after_a_scripted_session_on_two_processes(
                 assert response.status_code == 200, response.text
                 return response.json()
 
-        text = await until(lambda: scrape(one), lambda t: sample(t, "realtime_ws_open_sockets") == 4)
+        text = await until(lambda: scrape(one), lambda t: metric_sample(t, "realtime_ws_open_sockets") == 4)
         for body in (text, await scrape(two)):
-            assert sample(body, "realtime_ws_connects_total") == 5
-            assert sample(body, "realtime_ws_connects_total", route="PersonalConsumer") == 2
-            assert sample(body, "realtime_ws_open_sockets") == 4
-            assert sample(body, "realtime_ws_open_sockets", route="LiveConsumer") == 1
-            assert sample(body, "realtime_ws_closes_total", route="LiveConsumer", code=str(closecodes.FORBIDDEN)) == 1
-            assert sample(body, "realtime_ws_frames_in_total", type="chat_message") == 1
-            assert sample(body, "chat_messages_created_total") == 1
-            assert sample(body, "chat_message_create_seconds_count") == 1
-            assert sample(body, "webrtc_signaling_failures_total", reason="unknown_target") == 1
-            assert sample(body, "webrtc_signaling_failures_total", reason="sdp_too_large") == 1
-            assert sample(body, "realtime_ws_errors_total", code="sdp_too_large") == 1
-            assert sample(body, "realtime_group_sends_total") > 0
-            assert sample(body, "realtime_publish_failures_total") == 0
-            assert sample(body, "live_streams") == 1 and sample(body, "live_viewers", stream=str(stream)) == 0
-            assert sample(body, "django_http_requests_total_by_method_total", method="POST") >= 4
+            assert metric_sample(body, "realtime_ws_connects_total") == 5
+            assert metric_sample(body, "realtime_ws_connects_total", route="PersonalConsumer") == 2
+            assert metric_sample(body, "realtime_ws_open_sockets") == 4
+            assert metric_sample(body, "realtime_ws_open_sockets", route="LiveConsumer") == 1
+            assert (
+                metric_sample(body, "realtime_ws_closes_total", route="LiveConsumer", code=str(closecodes.FORBIDDEN))
+                == 1
+            )
+            assert metric_sample(body, "realtime_ws_frames_in_total", type="chat_message") == 1
+            assert metric_sample(body, "chat_messages_created_total") == 1
+            assert metric_sample(body, "chat_message_create_seconds_count") == 1
+            assert metric_sample(body, "webrtc_signaling_failures_total", reason="unknown_target") == 1
+            assert metric_sample(body, "webrtc_signaling_failures_total", reason="sdp_too_large") == 1
+            assert metric_sample(body, "realtime_ws_errors_total", code="sdp_too_large") == 1
+            assert metric_sample(body, "realtime_group_sends_total") > 0
+            assert metric_sample(body, "realtime_publish_failures_total") == 0
+            assert (
+                metric_sample(body, "live_streams") == 1
+                and metric_sample(body, "live_viewers", stream=str(stream)) == 0
+            )
+            assert metric_sample(body, "django_http_requests_total_by_method_total", method="POST") >= 4
 
         # Processes report every STATS_REPORT_SECONDS (and at once when a socket opens or closes).
         figures = await until(

@@ -14,19 +14,9 @@ from config.routing import websocket_urlpatterns
 from conftest import access_token
 from realtime.auth import websocket_stack
 from realtime.sentry import scrub
+from realtime.testing import metric_sample
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxLCJleHAiOjE3MDAwMDAwMDB9.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
-
-
-def _sample(text: str, name: str, **labels: str) -> float:
-    from prometheus_client.parser import text_string_to_metric_families
-
-    total = 0.0
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                total += sample.value
-    return total
 
 
 @pytest.mark.django_db
@@ -70,23 +60,27 @@ async def test_a_socket_moves_the_connect_frame_and_close_counters(make_user, cl
     after = (await sync_to_async(client.get)("/metrics")).content.decode()
     route = {"route": "PersonalConsumer"}
     assert (
-        _sample(during, "realtime_ws_open_sockets", **route) == _sample(before, "realtime_ws_open_sockets", **route) + 1
+        metric_sample(during, "realtime_ws_open_sockets", **route)
+        == metric_sample(before, "realtime_ws_open_sockets", **route) + 1
     )
-    assert _sample(after, "realtime_ws_open_sockets", **route) == _sample(before, "realtime_ws_open_sockets", **route)
-    assert (
-        _sample(after, "realtime_ws_connects_total", **route)
-        == _sample(before, "realtime_ws_connects_total", **route) + 1
-    )
-    assert (
-        _sample(during, "realtime_ws_frames_in_total", type="ping", **route)
-        == _sample(before, "realtime_ws_frames_in_total", type="ping", **route) + 1
+    assert metric_sample(after, "realtime_ws_open_sockets", **route) == metric_sample(
+        before, "realtime_ws_open_sockets", **route
     )
     assert (
-        _sample(during, "realtime_ws_errors_total", code="invalid", **route)
-        == _sample(before, "realtime_ws_errors_total", code="invalid", **route) + 1
+        metric_sample(after, "realtime_ws_connects_total", **route)
+        == metric_sample(before, "realtime_ws_connects_total", **route) + 1
     )
     assert (
-        _sample(after, "realtime_ws_closes_total", **route) == _sample(before, "realtime_ws_closes_total", **route) + 1
+        metric_sample(during, "realtime_ws_frames_in_total", type="ping", **route)
+        == metric_sample(before, "realtime_ws_frames_in_total", type="ping", **route) + 1
+    )
+    assert (
+        metric_sample(during, "realtime_ws_errors_total", code="invalid", **route)
+        == metric_sample(before, "realtime_ws_errors_total", code="invalid", **route) + 1
+    )
+    assert (
+        metric_sample(after, "realtime_ws_closes_total", **route)
+        == metric_sample(before, "realtime_ws_closes_total", **route) + 1
     )
 
 
@@ -274,8 +268,8 @@ def test_finished_and_failed_tasks_are_counted_from_the_task_signal(client):
         sender=DatabaseBackend, task_result=dataclasses.replace(result, status=TaskResultStatus.SUCCESSFUL)
     )
     after = client.get("/metrics").content.decode()
-    assert _sample(after, "tasks_failures_total") == _sample(before, "tasks_failures_total") + 1
+    assert metric_sample(after, "tasks_failures_total") == metric_sample(before, "tasks_failures_total") + 1
     assert (
-        _sample(after, "tasks_finished_total", status="SUCCESSFUL")
-        == _sample(before, "tasks_finished_total", status="SUCCESSFUL") + 1
+        metric_sample(after, "tasks_finished_total", status="SUCCESSFUL")
+        == metric_sample(before, "tasks_finished_total", status="SUCCESSFUL") + 1
     )
