@@ -6,7 +6,7 @@ multiply each other, and a page of posts costs a fixed number of queries.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import Follow, User
 from realtime.selectors import count_of

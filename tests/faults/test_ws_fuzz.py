@@ -36,10 +36,10 @@ from config.routing import websocket_urlpatterns
 from conftest import access_token
 from livestream.consumers import LiveConsumer
 from livestream.services import stream_create, stream_start
-from notifications.consumers import NotificationConsumer
 from realtime import closecodes
 from realtime.auth import websocket_stack
 from realtime.consumer_inbound import BUILTIN_TYPES
+from realtime.personal import PersonalConsumer
 from realtime.presence import get_presence_store
 from realtime.testing import open_socket
 from rtc.consumers import RoomConsumer
@@ -95,7 +95,7 @@ def _setup(make_user: Any) -> dict[str, Any]:
         "conversation": conversation,
         "paths": {
             "chat": (ChatConsumer, f"/ws/chat/{conversation.pk}/"),
-            "notifications": (NotificationConsumer, "/ws/notifications/"),
+            "notifications": (PersonalConsumer, "/ws/notifications/"),
             "live": (LiveConsumer, f"/ws/live/{stream.pk}/"),
             "rooms": (RoomConsumer, f"/ws/rooms/{room.room_id}/"),
         },
