@@ -11,13 +11,13 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from accounts.services import follow_create
-from notifications import routing
+from realtime import personal
 from realtime.testing import open_socket, recv_all, recv_type, socket_app
 from social.services import comment_create, like_create, like_delete, post_create
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-app = socket_app(routing.websocket_urlpatterns)
+app = socket_app(personal.websocket_urlpatterns)
 
 
 async def test_a_followers_socket_gets_new_posts_counts_and_comments_and_a_strangers_does_not(
