@@ -271,6 +271,16 @@ def token_for() -> Callable[[Any], str]:
     return access_token
 
 
+@pytest.fixture
+def chat_pair(live_db: None, make_user: Callable[..., Any], token_for: Callable[[Any], str]) -> dict[str, Any]:
+    """Two users with a direct conversation, committed for real servers: a, b, conversation, token_a, token_b."""
+    from chat.services import conversation_get_or_create_direct
+
+    a, b = make_user(), make_user()
+    conversation, _ = conversation_get_or_create_direct(user=a, other=b)
+    return {"a": a, "b": b, "conversation": conversation, "token_a": token_for(a), "token_b": token_for(b)}
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _close_stray_db_sessions(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     """Before the test database is dropped, end sessions that server processes or

@@ -15,7 +15,6 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from chat.models import Message
-from chat.services import conversation_get_or_create_direct
 from conftest import PASSWORD
 from realtime import closecodes
 from realtime.testing import frames_until_close, recv_type
@@ -25,15 +24,9 @@ pytestmark = [pytest.mark.e2e]
 WAIT = 15.0
 
 
-@pytest.fixture
-def chat_pair(live_db, make_user, token_for):
-    a, b = make_user(), make_user()
-    conversation, _ = conversation_get_or_create_direct(user=a, other=b)
-    return a, b, conversation, token_for(a), token_for(b)
-
-
 async def test_deactivation_closes_the_socket_on_another_process_and_nothing_is_stored_after(cluster, chat_pair):
-    a, _, conversation, token_a, token_b = chat_pair
+    a, conversation = chat_pair["a"], chat_pair["conversation"]
+    token_a, token_b = chat_pair["token_a"], chat_pair["token_b"]
     url = f"{cluster.servers[0].ws_url}/ws/chat/{conversation.pk}/?token="
     ws_a = await connect(url + token_a, open_timeout=WAIT)
     await recv_type(ws_a, "connection_established", timeout=WAIT)

@@ -23,13 +23,6 @@ pytestmark = [pytest.mark.e2e]
 WAIT = 15.0
 
 
-@pytest.fixture
-def chat_pair(live_db, make_user, token_for):
-    a, b = make_user(), make_user()
-    conversation, _ = conversation_get_or_create_direct(user=a, other=b)
-    return {"a": a, "b": b, "conversation": conversation, "token_a": token_for(a), "token_b": token_for(b)}
-
-
 def chat_url(server: Any, conversation_id: int, token: str, after: int | None = None) -> str:
     return f"{server.ws_url}/ws/chat/{conversation_id}/?token={token}" + (
         f"&after={after}" if after is not None else ""
