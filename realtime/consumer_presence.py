@@ -12,6 +12,7 @@ from django.conf import settings
 from realtime import closecodes
 from realtime.events import UserOffline, UserOnline
 from realtime.groups import USER_SCOPE, presence_group
+from realtime.layers import LAYER_UNAVAILABLE
 from realtime.presence import Change, PresenceStore, get_presence_store
 from realtime.publish import apublish
 
@@ -64,6 +65,9 @@ class PresenceMixin:
         for scope, member in list(getattr(self, "presence_entries", [])):
             try:
                 change = await store.leave(scope, member, self.connection_id)
+            except LAYER_UNAVAILABLE:  # Redis down: the entries expire with their TTL, or went with Redis
+                logger.warning("presence_leave_unavailable", extra={"scope": scope})
+                return
             except Exception:
                 logger.exception("presence_leave_failed", extra={"scope": scope})
                 continue

@@ -32,7 +32,7 @@ from django.conf import settings
 
 from realtime import closecodes, metrics
 from realtime.consumer_auth import AuthMixin
-from realtime.consumer_inbound import EmptyInput, InboundMixin, Reject, handles
+from realtime.consumer_inbound import DATABASE_UNAVAILABLE, EmptyInput, InboundMixin, Reject, handles
 from realtime.consumer_presence import PresenceMixin
 from realtime.envelope import encode, server_frame
 from realtime.errors import ServiceError
@@ -66,6 +66,7 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
             logger.warning("ws_channel_layer_unavailable", extra={"error": type(exc).__name__})
             with contextlib.suppress(Exception):
                 await self.close_with(closecodes.RESYNC, "channel layer unavailable")
+            await self._release(closecodes.RESYNC)
         finally:
             await self._release(closecodes.INTERNAL_ERROR)
 
@@ -161,6 +162,11 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
             await self.send_error(exc.code, exc.message)
             await self.close_with(_close_code_for(exc), exc.message)
             return
+        except (*LAYER_UNAVAILABLE, *DATABASE_UNAVAILABLE) as exc:  # Redis or PostgreSQL down: not a bug
+            logger.warning("ws_connect_unavailable", extra={"consumer": type(self).__name__, "error": repr(exc)[:200]})
+            await self.send_error("unavailable", "The service is briefly unavailable; reconnect.")
+            await self.close_with(closecodes.RESYNC, "unavailable")
+            return
         except Exception:
             logger.exception(
                 "ws_connect_failed", extra={"path": self.scope.get("path"), "consumer": type(self).__name__}
@@ -196,6 +202,9 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
         for group in list(getattr(self, "joined_groups", set())):
             try:
                 await self.channel_layer.group_discard(group, self.channel_name)
+            except LAYER_UNAVAILABLE:  # Redis down: its group entries expire (group_expiry) or are gone already
+                logger.warning("group_discard_unavailable", extra={"consumer": type(self).__name__})
+                break
             except Exception:
                 logger.exception("group_discard_failed", extra={"consumer": type(self).__name__})
         logger.info("ws_disconnected", extra={"consumer": type(self).__name__, "code": code})

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from django.conf import settings
 
 from realtime import metrics
+from realtime.layers import LAYER_UNAVAILABLE
 from realtime.presence import get_presence_store
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ async def _run() -> None:
             await sweep_once()
         except asyncio.CancelledError:
             raise
+        except LAYER_UNAVAILABLE as exc:  # Redis down: /ready/ says so; sweeping resumes when it is back
+            logger.warning("presence_sweep_unavailable", extra={"error": type(exc).__name__})
         except Exception:
             logger.exception("presence_sweep_failed")
 

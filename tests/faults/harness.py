@@ -7,13 +7,21 @@ between the servers and PostgreSQL and cuts that.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
+import random
 import shutil
 import socket
+import ssl as ssl_module
 import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidMessage, InvalidStatus
 
 from scripts.cluster import free_port
 
@@ -134,3 +142,97 @@ class TcpProxy:
 
     def close(self) -> None:
         self.cut()
+
+
+# --- a client that reconnects and resumes, as static/js/socket.js does ------------------------
+
+
+def stored_ids(frame: dict[str, Any]) -> list[int]:
+    """Ids of the stored events a frame carries: the envelope `id`, or each of a `notification_batch`."""
+    if frame.get("type") == "notification_batch":
+        return [int(n["id"]) for n in frame["data"]["notifications"]]
+    return [int(frame["id"])] if frame.get("id") is not None else []
+
+
+@dataclass
+class ResumingClient:
+    """One socket kept open like the web client keeps it: on any close but a final one it reconnects
+    (short backoff) with `?after=<last stored id seen>`, and resends the chat messages it has not
+    seen echoed, with their `client_id`. `ids` is every stored event id received, in order."""
+
+    url: str  # with ?token=...
+    ssl: ssl_module.SSLContext | None = None
+    kinds: tuple[str, ...] = ("chat_message",)
+    ids: list[int] = field(default_factory=list)
+    seen: set[int] = field(default_factory=set)
+    closes: list[int] = field(default_factory=list)
+    failed_connects: int = 0
+    pending: dict[str, str] = field(default_factory=dict)
+    ws: Any = None
+    online: asyncio.Event = field(default_factory=asyncio.Event)
+    stopped: bool = False
+
+    @property
+    def after(self) -> int:
+        return self.ids[-1] if self.ids else 0
+
+    async def run(self) -> None:
+        attempt = 0
+        while not self.stopped:
+            try:
+                async with connect(f"{self.url}&after={self.after}", ssl=self.ssl, open_timeout=10) as ws:
+                    attempt = 0
+                    await self._serve(ws)
+            except ConnectionClosed as exc:
+                self.closes.append(exc.rcvd.code if exc.rcvd else 1006)
+            except (OSError, InvalidStatus, InvalidMessage, TimeoutError):
+                self.failed_connects += 1
+            finally:
+                self.ws = None
+                self.online.clear()
+            if not self.stopped:
+                attempt += 1
+                await asyncio.sleep(min(1.0, 0.05 * 2**attempt) * (0.5 + random.random() / 2))
+
+    async def _serve(self, ws: Any) -> None:
+        resent: set[str] = set()
+        async for raw in ws:
+            frame = json.loads(raw)
+            kind = frame.get("type")
+            if kind == "connection_established" or (kind == "unread_count" and not self.online.is_set()):
+                self.ws = ws
+                self.online.set()
+                for client_id, text in list(self.pending.items()):
+                    resent.add(client_id)
+                    await ws.send(json.dumps({"type": "chat_message", "data": {"text": text, "client_id": client_id}}))
+            if kind in self.kinds:
+                client_id = (frame.get("data") or {}).get("client_id") or ""
+                ids = stored_ids(frame)
+                # A resend the server already had is confirmed to this socket alone: not a second delivery.
+                if not (client_id in resent and ids and ids[0] in self.seen):
+                    self.ids.extend(ids)
+                    self.seen.update(ids)
+                self.pending.pop(client_id, None)
+            if self.stopped:
+                return
+        self.closes.append(ws.close_code or 1006)
+
+    async def say(self, client_id: str, text: str) -> None:
+        """Send a chat message now if online; else it goes out on the next connection."""
+        self.pending[client_id] = text
+        if self.ws is not None:
+            with contextlib.suppress(ConnectionClosed):
+                await self.ws.send(json.dumps({"type": "chat_message", "data": {"text": text, "client_id": client_id}}))
+
+    async def stop(self) -> None:
+        self.stopped = True
+        if self.ws is not None:
+            await self.ws.close()
+
+
+def check_stream(received: list[int], expected: list[int]) -> tuple[int, int, bool]:
+    """(lost, duplicated, in order) of one client's received ids against the stored ones."""
+    lost = len(set(expected) - set(received))
+    duplicated = len(received) - len(set(received))
+    in_order = received == sorted(received)
+    return lost, duplicated, in_order
