@@ -49,9 +49,13 @@ class ChatConsumer(BaseConsumer):
     Resume without gap or duplicate: the socket joins the conversation group *before* reading
     the backlog. Channels dispatches one event at a time, so group events that arrive while
     `on_connect` runs wait in the channel layer (the buffer) and are handled after it. Live
-    `chat_message`s whose id is <= the last backlog id were already sent and are dropped; ids
-    above it are new. (The filter uses the backlog's high-water mark, not "last id sent", so
-    two live messages that arrive out of order from two server processes are both delivered.)
+    `chat_message`s whose id is <= the last id sent were already sent and are dropped.
+
+    In order, and nothing missing: each live `chat_message` names the message before it in the
+    conversation (`prev_id`, read under the conversation lock). When that is newer than the last
+    one this socket sent, an event is missing: late (two senders' publishes raced after their
+    commits) or lost (the process that stored it died before publishing). The socket then sends
+    what it lacks from the database, in id order, and drops the late event when it comes.
 
     Client events: chat_message, typing, message_delivered, mark_read (see chat/events.py).
     Fan-out: group events are forwarded as pre-encoded text; no query per delivery.
@@ -81,6 +85,8 @@ class ChatConsumer(BaseConsumer):
         )
         if after is not None:
             await self._send_backlog(after)
+        else:  # live only: from the newest message as of joining
+            self.backlog_high_water = conversation.last_message_id or 0
 
     async def _send_backlog(self, after: int) -> None:
         cursor = after
@@ -97,10 +103,18 @@ class ChatConsumer(BaseConsumer):
         self.backlog_high_water = cursor
 
     async def deliver(self, message: dict[str, Any]) -> None:
-        message_id = (message.get("meta") or {}).get("message_id")
-        if message_id is not None and message_id <= self.backlog_high_water:
-            return  # already sent from the backlog
+        meta = message.get("meta") or {}
+        message_id = meta.get("message_id")
+        if message_id is None:
+            await self.send(text_data=message["text"])
+            return
+        if message_id <= self.backlog_high_water:
+            return  # already sent (backlog, or a repair)
+        if (meta.get("prev_id") or 0) > self.backlog_high_water:
+            await self._send_backlog(self.backlog_high_water)  # the missing ones and this one, from the database
+            return
         await self.send(text_data=message["text"])
+        self.backlog_high_water = message_id
 
     async def on_disconnect(self, code: int) -> None:
         if getattr(self, "typing_timer", None) is not None:

@@ -162,6 +162,8 @@ def message_create(
                 sender=sender, conversation_id=conversation_id, message_id=me["existing_id"]
             ), False
         message = Message.objects.create(conversation=conversation, sender=sender, text=text, client_id=client_id)
+        # The message before it, under the same lock: sockets detect a missing or late event by it.
+        previous_id = conversation.last_message_id or 0
         conversation.last_message = message
         conversation.last_message_at = message.created_at
         Conversation.objects.filter(pk=conversation_id).update(last_message=message, last_message_at=message.created_at)
@@ -177,7 +179,11 @@ def message_create(
         pairs = [
             (
                 conversation_group(conversation_id),
-                build_message(events.ChatMessage(**fields), event_id=message.pk, meta={"message_id": message.pk}),
+                build_message(
+                    events.ChatMessage(**fields),
+                    event_id=message.pk,
+                    meta={"message_id": message.pk, "prev_id": previous_id},
+                ),
             )
         ]
         pairs += [
