@@ -250,6 +250,15 @@ REST: list[Rest] = [
     Rest("GET", "/api/live/vips/", authed(200, 200, 200)),
     Rest("POST", "/api/live/vips/", authed(201, 201, 201), body=_bob),
     Rest("DELETE", "/api/live/vips/", authed(404, 204, 404), query=_alice, hides_existence=False),
+    # each caller lists and lifts the bans of their own channel (the banned user's own list has no such ban)
+    Rest("GET", "/api/live/bans/", authed(200, 200, 200)),
+    Rest(
+        "DELETE",
+        "/api/live/bans/",
+        authed(404, 204, 404),
+        query=lambda w: {"username": w.banned.username},
+        hides_existence=False,
+    ),
     # notifications: the recipient's only
     Rest("GET", "/api/notifications/", authed(200, 200)),
     Rest("GET", "/api/notifications/unread-count/", authed(200, 200)),

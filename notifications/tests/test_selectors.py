@@ -17,7 +17,7 @@ def like(user, post):
 @pytest.mark.parametrize(
     ("likers", "text"),
     [
-        (["ann"], "ann liked your post"),
+        (["ann"], "ann liked your post “x”"),
         (["ann", "ben"], "ben and ann liked your post"),
         (["ann", "ben", "cat"], "cat and 2 others liked your post"),
     ],

@@ -137,7 +137,9 @@ async def test_metrics_and_stats_after_a_scripted_session_on_two_processes(
             )
             assert metric_sample(body, "realtime_ws_frames_in_total", type="chat_message") == 1
             assert metric_sample(body, "chat_messages_created_total") == 1
-            assert metric_sample(body, "chat_message_create_seconds_count") == 1
+            # a socket's message goes through the group-commit batcher: one batch of one message
+            assert metric_sample(body, "chat_message_batch_seconds_count") == 1
+            assert metric_sample(body, "chat_messages_batched_total") == 1
             assert metric_sample(body, "webrtc_signaling_failures_total", reason="unknown_target") == 1
             assert metric_sample(body, "webrtc_signaling_failures_total", reason="sdp_too_large") == 1
             assert metric_sample(body, "realtime_ws_errors_total", code="sdp_too_large") == 1

@@ -12,7 +12,7 @@ const PAGE_SIZE = 20;
 
 /**
  * @param {HTMLElement} root  <main>
- * @param {import("./app.js").PageContext} context
+ * @param {{personal: import("./socket.js").Socket}} context
  */
 export async function init(root, { personal }) {
   const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (root.querySelector(`#${id}`));

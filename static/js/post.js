@@ -7,7 +7,7 @@ import { el } from "./ui.js";
 
 /**
  * @param {HTMLElement} root  <main>
- * @param {import("./app.js").PageContext} context
+ * @param {{personal: import("./socket.js").Socket}} context
  */
 export async function init(root, { personal }) {
   const page = /** @type {HTMLElement} */ (root.querySelector("#post-page"));

@@ -13,7 +13,7 @@ const first = (obj, ...keys) => keys.map((k) => obj[k]).find((v) => v !== undefi
 
 /**
  * @param {HTMLElement} root  <main>
- * @param {import("./app.js").PageContext} context
+ * @param {{personal: import("./socket.js").Socket}} context
  */
 export async function init(root, { personal }) {
   const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (root.querySelector(`#${id}`));
