@@ -27,8 +27,8 @@ from livestream.selectors import badge_for, can_moderate, is_barred, user_by_ref
 from livestream.signals import stream_started
 from realtime import closecodes
 from realtime.errors import Conflict, Forbidden, InvalidInput, NotFound
-from realtime.groups import stream_group, streamer_group
-from realtime.publish import publish
+from realtime.groups import directory_group, stream_group, streamer_group
+from realtime.publish import build_message, publish, publish_messages
 
 
 def comment_max_length() -> int:
@@ -54,7 +54,8 @@ def stream_create(*, streamer: User, title: str) -> Stream:
 
 def stream_start(*, stream_id: int, user: User) -> Stream:
     """Streamer only: scheduled -> live. Sends `stream_started` (signal, for followers' notifications)
-    and publishes `stream_started` to everyone connected to the stream."""
+    and publishes `stream_started` to everyone connected to the stream and to `directory_group()`
+    (every personal socket: the `/live/` list)."""
     with transaction.atomic():
         stream = _locked_stream(stream_id)
         if stream.streamer_id != user.pk:
@@ -67,7 +68,9 @@ def stream_start(*, stream_id: int, user: User) -> Stream:
         stream.save(update_fields=["status", "started_at", "streamer_left_at"])
         stream.streamer = user
         stream_started.send(sender=Stream, stream=stream)
-        publish(stream_group(stream.pk), events.StreamStarted(stream=events.StreamData.of(stream)))
+        started = events.StreamStarted(stream=events.StreamData.of(stream))
+        message = build_message(started)
+        publish_messages([(stream_group(stream.pk), message), (directory_group(), message)])  # + the /live/ list
     return stream
 
 
@@ -75,7 +78,8 @@ def stream_end(*, stream_id: int, user: User | None, reason: str = "ended_by_str
     """-> ended. `user=None` is the system (the streamer's grace period ran out).
 
     Publishes `stream_ended` to the stream group with close code 4410, which
-    closes every socket of the stream on every process.
+    closes every socket of the stream on every process, and without a close code to
+    `directory_group()` (the `/live/` list).
     """
     with transaction.atomic():
         stream = _locked_stream(stream_id)
@@ -88,10 +92,12 @@ def stream_end(*, stream_id: int, user: User | None, reason: str = "ended_by_str
         stream.current_viewers = 0
         stream.save(update_fields=["status", "ended_at", "current_viewers"])
         stream = Stream.objects.select_related("streamer").get(pk=stream.pk)
-        publish(
-            stream_group(stream.pk),
-            events.StreamEnded(stream=events.StreamData.of(stream), reason=reason),
-            close_code=closecodes.GONE,
+        ended = events.StreamEnded(stream=events.StreamData.of(stream), reason=reason)
+        publish_messages(
+            [
+                (stream_group(stream.pk), build_message(ended, close_code=closecodes.GONE)),
+                (directory_group(), build_message(ended)),  # the /live/ list; personal sockets stay open
+            ]
         )
     return stream
 

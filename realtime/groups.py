@@ -14,6 +14,11 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def directory_group() -> str:
+    """Every personal socket: changes to the public lists (`/live/`, public rooms' head counts)."""
+    return "directory"
+
+
 def presence_group(user_id: int) -> str:
     """Sockets interested in whether this user is online (chat members, followers' pages)."""
     return f"presence.{user_id}"

@@ -7,7 +7,9 @@ connect, the `?after=` backlog, batching by priority, `mark_read`) registers a `
 subclass from its `AppConfig.ready()`; `realtime` imports no app.
 
 Contract of the core part:
-* connect: `connection_established` {user: {id, username}}, then each hook's first frames;
+* connect: joins `directory_group()` too (the live lists: `stream_started` / `stream_ended`,
+  public rooms' `room_presence`); `connection_established` {user: {id, username}}, then each
+  hook's first frames;
 * client `stats_subscribe` / `stats_unsubscribe` (staff): `stats` now and every
   STATS_REPORT_SECONDS until unsubscribed or closed; not staff -> `error` `forbidden`.
 """
@@ -25,6 +27,7 @@ from realtime.consumer_inbound import BoundHandler, Handler, handler_table
 from realtime.consumers import BaseConsumer, EmptyInput, handles
 from realtime.errors import Forbidden
 from realtime.events import ConnectionEstablished, Stats, UserBrief
+from realtime.groups import directory_group
 from realtime.stats import cluster_stats
 
 logger = logging.getLogger(__name__)
@@ -74,6 +77,7 @@ class PersonalConsumer(BaseConsumer):
     async def on_connect(self) -> None:
         self.hooks = [hook(self) for hook in _hooks]
         self.stats_task: asyncio.Task | None = None
+        await self.join_group(directory_group())
         await self.send_event(ConnectionEstablished(user=UserBrief.of(self.user)))
         for hook in self.hooks:
             await hook.on_connect()

@@ -18,7 +18,15 @@ from realtime.webrtc import QualityReportInput, sdp_check
 from rtc import events
 from rtc.selectors import Access, lobby_is_waiting, lobby_waiting, room_access, room_participants
 from rtc.serializers import BroadcastInput, IceCandidateInput, LobbyDecisionInput, SessionDescriptionInput
-from rtc.services import broadcast_validate, lobby_admit, lobby_deny, max_participants, room_id_validate, room_join
+from rtc.services import (
+    broadcast_validate,
+    lobby_admit,
+    lobby_deny,
+    max_participants,
+    room_id_validate,
+    room_join,
+    room_presence_announce,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +119,7 @@ class RoomConsumer(BaseConsumer):
             meta={"exclude_peer": self.peer_id},
         )
         self.announced = True
+        await room_presence_announce(room_id=self.room_id, participants=change.members)
         if self.is_owner:
             waiting = await lobby_waiting(room_id=self.room_id)
             if waiting:
@@ -130,6 +139,7 @@ class RoomConsumer(BaseConsumer):
             await apublish(
                 room_group(self.room_id), events.PeerLeft(peer_id=self.peer_id), meta={"exclude_peer": self.peer_id}
             )
+            await room_presence_announce(room_id=self.room_id, participants=change.members)
 
     def should_deliver(self, message: dict[str, Any]) -> bool:
         # Room events exclude the sending socket, not the sending user: one user may be two peers.

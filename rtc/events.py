@@ -83,6 +83,18 @@ class PeerLeft(Event):
 
 
 @event
+class RoomPresence(Event):
+    """On the personal socket: a room's head count changed (the `/rooms/` list).
+
+    To `directory_group()` for a public room, else to the user groups of its members (owner included).
+    """
+
+    type: ClassVar[Literal["room_presence"]] = "room_presence"
+    room: str
+    participants: int
+
+
+@event
 class Offer(Event):
     type: ClassVar[Literal["offer"]] = "offer"
     from_: str

@@ -137,6 +137,17 @@ def room_list_for_user(*, user: User, live_counts: dict[str, int]) -> list[Room]
     return rooms
 
 
+def room_list_audience(*, room_id: str) -> list[int] | None:
+    """Whose `/rooms/` list shows `room_id`: None for a public room (everyone), else its members' ids
+    (the owner is one); [] when the room is gone."""
+    room = Room.objects.filter(room_id=room_id).only("visibility").first()
+    if room is None:
+        return []
+    if room.is_public:
+        return None
+    return list(RoomMember.objects.filter(room=room).values_list("user_id", flat=True))
+
+
 def membership_get(*, room: Room, user_id: int) -> RoomMember | None:
     return RoomMember.objects.filter(room=room, user_id=user_id).first()
 

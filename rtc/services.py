@@ -23,11 +23,12 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from realtime import closecodes
+from realtime.db import db
 from realtime.errors import BadRequest, Forbidden, InvalidInput, NotFound
 from realtime.events import error
 from realtime.fields import MAX_DB_ID
-from realtime.groups import room_group, room_lobby_group
-from realtime.publish import build_message, publish, publish_messages
+from realtime.groups import directory_group, room_group, room_lobby_group, user_group
+from realtime.publish import apublish_groups, build_message, publish, publish_messages
 from rtc import events
 from rtc.models import ROOM_ID_RULE, MemberRole, Room, RoomBan, RoomMember, Visibility, new_invite_token
 from rtc.selectors import (  # noqa: F401 - re-exported: the room id rules were here first
@@ -40,6 +41,7 @@ from rtc.selectors import (  # noqa: F401 - re-exported: the room id rules were 
     room_get,
     room_id_from_scope,
     room_id_validate,
+    room_list_audience,
     room_owned,
     room_scope,
 )
@@ -225,3 +227,11 @@ def broadcast_validate(*, data: Any) -> Any:
     if len(json.dumps(data, separators=(",", ":")).encode("utf-8")) > limit:
         raise InvalidInput(f"Broadcast data exceeds {limit} bytes of JSON.", code="data_too_large", field="data")
     return data
+
+
+async def room_presence_announce(*, room_id: str, participants: int) -> None:
+    """After a peer joined or left: `room_presence` to whoever's `/rooms/` list shows the room
+    (everyone's personal socket for a public room, its members' for a private one; nobody else)."""
+    audience = await db(room_list_audience)(room_id=room_id)
+    groups = [directory_group()] if audience is None else [user_group(user_id) for user_id in audience]
+    await apublish_groups(groups, events.RoomPresence(room=room_id, participants=participants))

@@ -15,7 +15,7 @@ from livestream.models import Badge, Ban, ChannelRole, Kick, LiveComment, Stream
 from livestream.signals import stream_started
 from realtime import closecodes
 from realtime.errors import Conflict, Forbidden, InvalidInput, NotFound
-from realtime.groups import stream_group, streamer_group
+from realtime.groups import directory_group, stream_group, streamer_group
 
 pytestmark = [pytest.mark.django_db]
 
@@ -75,9 +75,11 @@ def test_stream_start_goes_live_signals_and_publishes_after_commit(
     finally:
         stream_started.disconnect(receiver)
     assert receiver.call_args.kwargs["stream"].pk == stream.pk
-    ((group, message),) = frames(sent)
+    # the stream's sockets, and every personal socket (the /live/ list)
+    ((group, message), (directory, listed)) = frames(sent)
     assert group == stream_group(stream.pk) and message["frame"]["type"] == "stream_started"
     assert message["frame"]["data"]["stream"]["status"] == "live"
+    assert directory == directory_group() and listed["frame"] == message["frame"]
     stream.refresh_from_db()
     assert stream.status == StreamStatus.LIVE and stream.started_at is not None
 
@@ -96,12 +98,16 @@ def test_stream_end_closes_every_socket_with_4410(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         services.stream_end(stream_id=live.pk, user=streamer)
-    ((_group, message),) = frames(sent)
+    ((group, message), (directory, listed)) = frames(sent)
     assert (
-        message["frame"]["type"] == "stream_ended"
+        group == stream_group(live.pk)
+        and message["frame"]["type"] == "stream_ended"
         and message["close_code"] == closecodes.GONE
         and message["only_user"] is None
     )
+    # the /live/ list's copy closes nothing: personal sockets stay open
+    assert directory == directory_group() and listed["frame"]["type"] == "stream_ended"
+    assert listed["close_code"] is None
     with pytest.raises(Conflict):
         services.stream_end(stream_id=live.pk, user=streamer)
 

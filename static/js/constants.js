@@ -73,6 +73,8 @@ export const EVENTS = Object.freeze({
   LOBBY_UPDATE: "lobby_update",
   REMOVED: "removed",
   ROOM_CLOSED: "room_closed",
+  // personal socket: a room's head count for the /rooms/ list
+  ROOM_PRESENCE: "room_presence",
 });
 
 /**

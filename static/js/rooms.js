@@ -2,15 +2,20 @@
 // The rooms page: create an owned room, and the rooms I may join (mine, the ones I
 // was invited to or admitted into, and public ones) with their live head counts.
 import { api, results } from "./api.js";
-import { LIMITS } from "./constants.js";
+import { EVENTS, LIMITS } from "./constants.js";
 import { el, me, userName } from "./ui.js";
 
-// The head counts live in the presence store; there is no socket for the list,
-// so it is re-read while the page is visible.
-const REFRESH_MS = 15000;
+// The head counts come live from `room_presence` on the personal socket (docs/protocol.md,
+// "P2P rooms"). Only while that socket is down is the list re-read, every FALLBACK_MS.
+const FALLBACK_MS = 15000;
 
 function roomPath(roomId) {
   return `/rooms/${encodeURIComponent(roomId)}/`;
+}
+
+/** @param {number} count */
+function countPill(count) {
+  return el("span", { class: `pill${count ? " is-busy" : ""}`, dataset: { count: "" } }, `${count} in the room`);
 }
 
 function renderRoom(room) {
@@ -22,7 +27,7 @@ function renderRoom(room) {
     el("a", { href: roomPath(room.room_id), class: "grow" }, room.title || room.room_id),
     el("span", { class: "muted small" }, `${room.room_id} · owned by ${owner}`),
     el("span", { class: "pill" }, room.visibility === "public" ? "Public" : "Private"),
-    el("span", { class: `pill${count ? " is-busy" : ""}` }, `${count} in the room`),
+    countPill(count),
   );
 }
 
@@ -79,16 +84,46 @@ function wireForm(form) {
   });
 }
 
-/** @param {HTMLElement} root  <main> */
-export function init(root) {
+/**
+ * A room's new head count: its row's pill changes; a room not listed yet (a public room just
+ * created, an invitation accepted elsewhere) makes the list re-read.
+ * @param {HTMLElement} list
+ * @param {{room: string, participants: number}} data
+ * @param {() => void} reload
+ */
+export function applyPresence(list, data, reload) {
+  const row = [...list.querySelectorAll("li[data-room-id]")].find(
+    (li) => /** @type {HTMLElement} */ (li).dataset.roomId === data.room,
+  );
+  if (!row) {
+    reload();
+    return;
+  }
+  const pill = row.querySelector("[data-count]");
+  if (pill) pill.replaceWith(countPill(Number(data.participants) || 0));
+}
+
+/**
+ * @param {HTMLElement} root  <main>
+ * @param {{personal?: import("./socket.js").Socket}} [context]
+ */
+export function init(root, { personal } = {}) {
   if (!me.id) return;
   wireForm(root.querySelector("#room-form"));
-  const list = root.querySelector("#rooms");
-  loadRooms(list);
+  const list = /** @type {HTMLElement} */ (root.querySelector("#rooms"));
+  let reloading = null;
+  const reload = () => {
+    reloading ??= loadRooms(list).finally(() => (reloading = null));
+  };
+  reload();
+  if (personal) {
+    personal.on(EVENTS.ROOM_PRESENCE, (data) => applyPresence(list, data, reload));
+    let connections = 0;
+    personal.on(EVENTS.CONNECTION_ESTABLISHED, () => {
+      if (connections++) reload(); // counts changed while the socket was down are not replayed
+    });
+  }
   setInterval(() => {
-    if (document.visibilityState === "visible") loadRooms(list);
-  }, REFRESH_MS);
-  document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible") loadRooms(list);
-  });
+    if (document.visibilityState === "visible" && !(personal && personal.open)) reload();
+  }, FALLBACK_MS);
 }
