@@ -753,9 +753,16 @@ export function init(root) {
   async function start() {
     renderPeers();
     renderLobby();
-    const token = new URLSearchParams(location.search).get("invite");
-    if (token) await redeemInvite(token);
-    await loadRoom();
+    // Connect waits for the invite to be redeemed: a socket opened before that would knock at
+    // the lobby (or be told the room does not exist) although the link lets this person in.
+    connectButton.disabled = true;
+    try {
+      const token = new URLSearchParams(location.search).get("invite");
+      if (token) await redeemInvite(token);
+      await loadRoom();
+    } finally {
+      connectButton.disabled = false;
+    }
   }
 
   return start();
