@@ -61,14 +61,17 @@ async def test_grtc_client_signals_and_broadcasts(cluster: Any, people: list[tup
     room = (await aroom_with_members(owner, member, prefix="grtc")).room_id
     a, b = cluster.servers[0], cluster.servers[1]
     # const ws = new WebSocket('ws://localhost:8000/ws/room1?peer_id=peer-123');  (+ the token)
+    # Each socket joins before the next one connects: the joins run after the handshakes, on two
+    # processes, so sockets opened back to back could join (and be announced) in either order.
     peer_a = await connect(f"{a.ws_url}/ws/{room}?peer_id=peer-123&token={owner_token}", open_timeout=20)
+    assert (await next_of(peer_a, "room_joined"))["peer_id"] == "peer-123"
     peer_b = await connect(f"{b.ws_url}/ws/{room}?peer_id=peer-456&token={member_token}", open_timeout=20)
+    assert (await next_of(peer_b, "room_joined"))["peer_id"] == "peer-456"
+    assert (await next_of(peer_a, "peer_joined"))["peer_id"] == "peer-456"
     native = await connect(f"{a.ws_url}/ws/rooms/{room}/?token={member_token}", open_timeout=20)
     try:
-        assert (await next_of(peer_a, "room_joined"))["peer_id"] == "peer-123"
-        assert (await next_of(peer_b, "room_joined"))["peer_id"] == "peer-456"
         native_id = (await recv_type(native, "room_joined", timeout=WAIT))["data"]["peer_id"]
-        assert (await next_of(peer_a, "peer_joined"))["peer_id"] == "peer-456"
+        assert (await next_of(peer_a, "peer_joined"))["peer_id"] == native_id
 
         # GET /rooms/{room_id}/peers
         async with httpx.AsyncClient(base_url=b.http_url, timeout=20) as http:
@@ -143,9 +146,9 @@ async def test_seed004_client_gets_room_state_and_relays_signals(cluster: Any, p
     a, b = cluster.servers[0], cluster.servers[1]
     # ws://localhost:8000/webrtc/ws/{room_id}?token=<jwt>
     client_a = await connect(f"{a.ws_url}/webrtc/ws/{room}?token={owner_token}", open_timeout=20)
+    state_a = await next_of(client_a, "room-state")
     client_b = await connect(f"{b.ws_url}/webrtc/ws/{room}?token={member_token}", open_timeout=20)
     try:
-        state_a = await next_of(client_a, "room-state")
         assert state_a["room_id"] == room and state_a["payload"]["participants"] == []
         me_a = state_a["payload"]["peer_id"]
         state_b = await next_of(client_b, "room-state")
