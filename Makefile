@@ -7,6 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Development targets run with DEBUG on explicitly (settings default to off); `DEBUG=false make run` overrides.
 DEBUG ?= true
+# The slowest tests are printed after every run, so the suite's time budget can be watched from CI logs.
+PYTEST_ARGS ?= --durations=30
 
 .PHONY: run test venv deps dev-deps js-deps lock migrate demo lint js-lint js-test format cluster worker bench bots clean
 
