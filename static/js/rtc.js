@@ -112,6 +112,13 @@ export const MESH_RESTART_MS = 8000;
  * needs to (`negotiationneeded`: a data channel, a track); when two offers cross, the
  * polite side (the larger peer id) rolls back and answers, the impolite side ignores
  * the incoming offer. Both sides compute `polite` the same way, so no offer is lost.
+ *
+ * The first offer is always the impolite side's: the polite side waits for it (it answers,
+ * then offers whatever that offer did not cover). Both sides create the connection at
+ * the same moment (`room_joined` / `peer_joined`), so letting both offer made every join a
+ * glare, and Chromium can lose a connection to that rollback: a polite side that rolls its
+ * first offer back just as ICE gathering starts answers with a transport that never gathers
+ * a candidate nor checks one, and stays "new" whatever the other side restarts.
  */
 export class MeshPeer {
   /**
@@ -127,6 +134,9 @@ export class MeshPeer {
     this.ignoreOffer = false;
     this.answerPending = false;
     this.pc.onnegotiationneeded = async () => {
+      // Polite and nothing negotiated yet: the impolite side's offer is on its way. Chromium
+      // fires negotiationneeded again once we have answered, if that offer did not cover it all.
+      if (this.polite && !this.pc.remoteDescription) return;
       try {
         this.makingOffer = true;
         await this.pc.setLocalDescription();
@@ -142,10 +152,10 @@ export class MeshPeer {
     };
     if (onTrack) this.pc.ontrack = onTrack;
     if (onStateChange) this.pc.onconnectionstatechange = () => onStateChange(this.pc.connectionState);
-    // A failed ICE check (or candidates lost with an offer that lost a glare) is retried with
-    // fresh credentials; the restart's offer goes through negotiationneeded like any other.
+    // A failed ICE check is retried with fresh credentials, by the impolite side only (the
+    // two restarts' offers would cross); its offer goes through negotiationneeded like any other.
     this.pc.oniceconnectionstatechange = () => {
-      if (this.pc.iceConnectionState === "failed") this.pc.restartIce();
+      if (!polite && this.pc.iceConnectionState === "failed") this.pc.restartIce();
     };
     this.sendDescription = sendDescription;
     // Still not connected after a while: the impolite side restarts ICE once (one side only, so

@@ -289,9 +289,6 @@ def connect(page: Any) -> None:
     expect(page.locator("#my-peer-id")).not_to_have_text("–")
 
 
-# Rooms: one P2P connection in a few dozen sometimes stays "connecting" in the full suite (an open bug in
-# static/js/rtc.js MeshPeer, not yet root-caused; see the issue notes): one re-run, never more.
-@pytest.mark.flaky(reruns=1)
 def test_owner_invites_by_link_admits_from_the_lobby_and_kicks(contexts: Any, base_url: str, users: Any) -> None:
     from playwright.sync_api import expect
 
@@ -391,9 +388,6 @@ def test_a_stranger_to_a_private_room_is_told_it_does_not_exist(contexts: Any, b
     shot(page, "room-not-found")
 
 
-# Rooms: one P2P connection in a few dozen sometimes stays "connecting" in the full suite (an open bug in
-# static/js/rtc.js MeshPeer, not yet root-caused; see the issue notes): one re-run, never more.
-@pytest.mark.flaky(reruns=1)
 def test_denied_banned_and_closed_visitors_are_told_why(contexts: Any, base_url: str, users: Any) -> None:
     from playwright.sync_api import expect
 
@@ -459,9 +453,6 @@ RTCPeerConnection.prototype.createDataChannel = function (...args) {
 """
 
 
-# Rooms: one P2P connection in a few dozen sometimes stays "connecting" in the full suite (an open bug in
-# static/js/rtc.js MeshPeer, not yet root-caused; see the issue notes): one re-run, never more.
-@pytest.mark.flaky(reruns=1)
 def test_a_forged_data_channel_name_shows_under_the_real_sender(contexts: Any, base_url: str, users: Any) -> None:
     from playwright.sync_api import expect
 

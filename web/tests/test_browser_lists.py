@@ -23,9 +23,6 @@ users = shared.users
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
-# Rooms: one P2P connection in a few dozen sometimes stays "connecting" in the full suite (an open bug in
-# static/js/rtc.js MeshPeer, not yet root-caused; see the issue notes): one re-run, never more.
-@pytest.mark.flaky(reruns=1)
 def test_live_and_rooms_lists_update_without_reload(contexts: Any, base_url: str, users: Any) -> None:
     from playwright.sync_api import expect
 

@@ -123,9 +123,6 @@ def click_at_the_same_moment(pages: list[Any], selector: str) -> None:
         )
 
 
-# Rooms: one P2P connection in a few dozen sometimes stays "connecting" in the full suite (an open bug in
-# static/js/rtc.js MeshPeer, not yet root-caused; see the issue notes): one re-run, never more.
-@pytest.mark.flaky(reruns=1)
 def test_two_people_join_at_once_hear_each_other_mute_share_the_screen_and_see_quality(
     contexts: Any,  # noqa: F811
     base_url: str,  # noqa: F811
@@ -152,7 +149,7 @@ def test_two_people_join_at_once_hear_each_other_mute_share_the_screen_and_see_q
         expect(page.get_by_label("Microphone", exact=True).locator("option")).not_to_have_count(0)
     shot(alice_page, "room-preview")
 
-    # both join at the same instant: their offers cross, perfect negotiation settles it
+    # both join at the same instant: only the impolite side (smaller peer id) offers, the polite one answers
     click_at_the_same_moment(pages, "#connect-button")
     for page, other in ((alice_page, bob), (bob_page, alice)):
         expect(page.locator("#peers li.connected").filter(has_text=other.username)).to_be_visible()
@@ -162,8 +159,8 @@ def test_two_people_join_at_once_hear_each_other_mute_share_the_screen_and_see_q
         # sound: the remote video is not muted, and its audio really flows
         assert page.evaluate("() => [...document.querySelectorAll('.tile:not(.local) video')].every(v => !v.muted)")
         page.wait_for_function(AUDIO_FLOWS_JS, polling=500)
-    glare = alice_page.evaluate("window.__glare") + bob_page.evaluate("window.__glare")
-    print(f"offers that crossed (resolved by perfect negotiation): {glare}")
+    # no offers crossed: a first offer rolled back as ICE gathering starts could leave Chromium's transport dead
+    assert alice_page.evaluate("window.__glare") + bob_page.evaluate("window.__glare") == 0
 
     # one connection per side, and the speaking indicator lights up on the beeping microphone
     assert alice_page.evaluate("window.__pcs.filter(pc => pc.connectionState === 'connected').length") == 1
@@ -215,9 +212,6 @@ def test_two_people_join_at_once_hear_each_other_mute_share_the_screen_and_see_q
     shot(bob_page, "room-call-phone")
 
 
-# Rooms: one P2P connection in a few dozen sometimes stays "connecting" in the full suite (an open bug in
-# static/js/rtc.js MeshPeer, not yet root-caused; see the issue notes): one re-run, never more.
-@pytest.mark.flaky(reruns=1)
 def test_room_chat_falls_back_to_the_server_when_data_channels_fail(
     contexts: Any,  # noqa: F811
     base_url: str,  # noqa: F811
