@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
-from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -42,22 +42,29 @@ def _conversation_out(request: Request, pk: int) -> dict:
     return ConversationOutput(conversation).data
 
 
-class ConversationListView(ListAPIView):
+class ConversationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A conversation and its messages: list/create, one conversation, its message pages, read position."""
+
     serializer_class = ConversationOutput
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         return selectors.conversation_list_for_user(user=request_user(self.request))
 
+    def get_throttles(self) -> list:
+        # Sending a message is rate limited; reading history, creating conversations and read marks are not.
+        return [ChatMessageThrottle()] if self.action == "message_create" else super().get_throttles()
+
     @extend_schema(summary="Your conversations, most recent activity first, with last message and unread count")
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(
         summary="Start a direct conversation (returns the existing one) or create a group",
         request=ConversationCreateInput,
         responses={201: ConversationOutput, 200: ConversationOutput},
     )
-    def post(self, request: Request) -> Response:
+    def create(self, request: Request) -> Response:
         body = ConversationCreateInput(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -81,20 +88,10 @@ class ConversationListView(ListAPIView):
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-
-class ConversationDetailView(GenericAPIView):
-    serializer_class = ConversationOutput
-
     @extend_schema(summary="One conversation", responses={200: ConversationOutput, 404: NOT_FOUND})
-    def get(self, request: Request, pk: int) -> Response:
+    def retrieve(self, request: Request, pk: int) -> Response:
         _member_conversation_id(request, pk)
         return Response(_conversation_out(request, pk))
-
-
-class MessageListView(GenericAPIView):
-    serializer_class = MessageOutput
-    # POSTs only (WriteOnlyMixin): reading history is not limited.
-    throttle_classes = [ChatMessageThrottle]
 
     @extend_schema(
         summary="A page of messages, oldest first",
@@ -107,7 +104,8 @@ class MessageListView(GenericAPIView):
         ],
         responses={200: MessagePageOutput, 404: NOT_FOUND},
     )
-    def get(self, request: Request, pk: int) -> Response:
+    @action(detail=True, methods=["get"], serializer_class=MessageOutput)
+    def messages(self, request: Request, pk: int) -> Response:
         cid = _member_conversation_id(request, pk)
         query = MessagePageQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -132,7 +130,8 @@ class MessageListView(GenericAPIView):
         request=MessageCreateInput,
         responses={201: MessageOutput, 200: MessageOutput, 404: NOT_FOUND},
     )
-    def post(self, request: Request, pk: int) -> Response:
+    @messages.mapping.post
+    def message_create(self, request: Request, pk: int) -> Response:
         cid = _member_conversation_id(request, pk)
         body = MessageCreateInput(data=request.data)
         body.is_valid(raise_exception=True)
@@ -145,16 +144,13 @@ class MessageListView(GenericAPIView):
         )
         return Response(MessageOutput(message).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-
-class ReadView(GenericAPIView):
-    serializer_class = ReadOutput
-
     @extend_schema(
         summary="Mark messages read up to message_id (read implies delivered; never moves back)",
         request=ReadInput,
         responses={200: ReadOutput, 404: NOT_FOUND},
     )
-    def post(self, request: Request, pk: int) -> Response:
+    @action(detail=True, methods=["post"], serializer_class=ReadOutput)
+    def read(self, request: Request, pk: int) -> Response:
         cid = _member_conversation_id(request, pk)
         body = ReadInput(data=request.data)
         body.is_valid(raise_exception=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from notifications import selectors, services
 from notifications.serializers import (
@@ -34,9 +34,17 @@ LIST_PARAMETERS = [
 ]
 
 
-class NotificationListView(APIView):
+class NotificationViewSet(viewsets.GenericViewSet):
+    """Your notifications: the list, the unread counter, mark one read, mark all read."""
+
     permission_classes = [IsAuthenticated]
     pagination_class = BoundedLimitOffsetPagination
+    serializer_class = NotificationOutput
+    lookup_url_kwarg = "notification_id"
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return selectors.notification_list(user=request_user(self.request), unread_only=False)
 
     @extend_schema(
         parameters=LIST_PARAMETERS,
@@ -45,7 +53,7 @@ class NotificationListView(APIView):
             "Newest first, paginated (limit/offset). With grouped=true each entry is a group (see NotificationGroup)."
         ),
     )
-    def get(self, request: Request) -> Response:
+    def list(self, request: Request) -> Response:
         query = NotificationListQueryInput(data=request.query_params)
         query.is_valid(raise_exception=True)
         paginator = self.pagination_class()
@@ -65,31 +73,22 @@ class NotificationListView(APIView):
         )
         return paginator.get_paginated_response(NotificationOutput(page, many=True).data)
 
-
-class UnreadCountView(APIView):
-    permission_classes = [IsAuthenticated]
-
     @extend_schema(responses={200: UnreadCountOutput})
-    def get(self, request: Request) -> Response:
+    @action(detail=False, methods=["get"], url_path="unread-count", url_name="unread-count")
+    def unread_count(self, request: Request) -> Response:
         return Response({"count": selectors.unread_count(user_id=request_user(request).pk)})
-
-
-class MarkReadView(APIView):
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         request=None, responses={200: NotificationOutput, 404: OpenApiResponse(description="Not yours or unknown.")}
     )
-    def post(self, request: Request, notification_id: int) -> Response:
-        notification = services.notification_mark_read(user=request_user(request), notification_id=notification_id)
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, notification_id: str) -> Response:
+        notification = services.notification_mark_read(user=request_user(request), notification_id=int(notification_id))
         return Response(NotificationOutput(notification).data)
 
-
-class MarkAllReadView(APIView):
-    permission_classes = [IsAuthenticated]
-
     @extend_schema(request=None, responses={200: MarkAllReadOutput})
-    def post(self, request: Request) -> Response:
+    @action(detail=False, methods=["post"], url_path="read-all", url_name="read-all")
+    def read_all(self, request: Request) -> Response:
         marked = services.notification_mark_all_read(user=request_user(request))
         data: dict[str, Any] = {"marked": marked, "count": selectors.unread_count(user_id=request_user(request).pk)}
         return Response(data, status=status.HTTP_200_OK)

@@ -92,7 +92,7 @@ def message_summary(message: Any, conversation: Any) -> dict[str, Any]:
     return _target(
         "message",
         message,
-        "chat:message-list",
+        "chat:conversation-messages",
         conversation.pk,
         conversation_id=conversation.pk,
         excerpt=_excerpt(getattr(message, "text", "")),

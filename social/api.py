@@ -145,9 +145,14 @@ def get_post_or_404(pk: Any) -> Post:
     return post
 
 
-class CommentDetailView(APIView):
+class CommentViewSet(viewsets.GenericViewSet):
+    """A comment on its own URL, for deleting it; listing and adding go through the post."""
+
+    queryset = Comment.objects.all()
+    lookup_value_regex = r"\d+"
+
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, pk: int) -> Response:
+    def destroy(self, request: Request, pk: str) -> Response:
         comment = Comment.objects.select_related("post").filter(pk=_pk(pk)).first()
         if comment is None:
             raise NotFound("Comment not found.")
