@@ -12,7 +12,7 @@ from typing import Any
 from rest_framework import serializers
 
 from chat.events import MessageData
-from realtime.fields import MAX_DB_ID, StrictBooleanField, StrictCharField, StrictIdField
+from realtime.fields import MAX_DB_ID, StrictBooleanField, StrictCharField, StrictIdField, plain_id, plain_string
 from realtime.outputs import PayloadOutput, UserBriefOutput
 
 # --- inputs ---------------------------------------------------------------------
@@ -30,6 +30,22 @@ class MessageCreateInput(serializers.Serializer):
         help_text="Client-chosen id; resending it returns the stored message.",
     )
 
+    @staticmethod
+    def fast_validate(data: dict[str, Any]) -> dict[str, Any] | None:
+        """`validated_data` for a plainly valid frame without building the serializer; None: ask it."""
+        if not plain_string(data.get("text")):
+            return None
+        validated = {"text": data["text"]}
+        if "client_id" in data:
+            client_id = data["client_id"]
+            # The field trims whitespace (then checks the length): only a trimmed, non-empty id skips it.
+            if client_id is not None and not (
+                plain_string(client_id, max_length=64) and client_id and client_id == client_id.strip()
+            ):
+                return None
+            validated["client_id"] = client_id
+        return validated
+
 
 class TypingInput(serializers.Serializer):
     is_typing = StrictBooleanField()
@@ -37,6 +53,11 @@ class TypingInput(serializers.Serializer):
 
 class MessageRefInput(serializers.Serializer):
     message_id = StrictIdField()
+
+    @staticmethod
+    def fast_validate(data: dict[str, Any]) -> dict[str, Any] | None:
+        """`validated_data` for a plainly valid frame without building the serializer; None: ask it."""
+        return {"message_id": data["message_id"]} if plain_id(data.get("message_id")) else None
 
 
 class ConversationCreateInput(serializers.Serializer):

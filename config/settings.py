@@ -269,6 +269,9 @@ if REDIS_URL:
                 "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
                 "prefix": env_str("CHANNEL_LAYER_PREFIX", "asgi"),
                 "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1000),
+                # A blocking pool (realtime.layers): past this many commands in flight, callers wait.
+                "pool_size": env_int("CHANNEL_LAYER_POOL_SIZE", 200),
+                "pool_timeout": env_float("CHANNEL_LAYER_POOL_TIMEOUT", 10.0),
                 "expiry": 60,
                 "group_expiry": 86400,
             },

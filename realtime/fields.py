@@ -7,6 +7,7 @@ type they name.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rest_framework import serializers
@@ -58,3 +59,19 @@ class StrictFloatField(serializers.FloatField):
         if isinstance(data, bool) or not isinstance(data, int | float):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def plain_string(value: Any, *, max_length: int | None = None) -> bool:
+    """True when `value` is a string a `StrictCharField(trim_whitespace=False)` keeps as it is: within
+    `max_length`, no NUL, no lone surrogate (DRF's validators). For `fast_validate`s; False: ask the field."""
+    if type(value) is not str or (max_length is not None and len(value) > max_length) or "\x00" in value:
+        return False
+    return value.isascii() or _SURROGATE.search(value) is None
+
+
+def plain_id(value: Any) -> bool:
+    """True when `value` is what `StrictIdField` accepts unchanged (an int in 1..MAX_DB_ID, not a bool)."""
+    return type(value) is int and 0 < value <= MAX_DB_ID

@@ -171,14 +171,14 @@ def rate_limited(consumer: Any) -> None:
 
 
 @contextlib.contextmanager
-def layer_send() -> Iterator[None]:
-    """Around one `group_send`: counts it, times it, counts a failure (and re-raises)."""
-    GROUP_SENDS.inc()
+def layer_send(groups: int = 1) -> Iterator[None]:
+    """Around sending a message to each of `groups` groups: counts them, times it, counts failures (re-raised)."""
+    GROUP_SENDS.inc(groups)
     started = time.perf_counter()
     try:
         yield
     except Exception:
-        PUBLISH_FAILURES.inc()
+        PUBLISH_FAILURES.inc(groups)
         raise
     finally:
         LAYER_SEND_SECONDS.observe(time.perf_counter() - started)

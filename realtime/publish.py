@@ -13,7 +13,6 @@ Group message shape (consumed by `BaseConsumer.realtime_event`):
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -24,6 +23,7 @@ from django.db import transaction
 from realtime import metrics
 from realtime.envelope import encode, server_frame
 from realtime.events import Event
+from realtime.layers import group_send_many
 from realtime.logging import request_id_var
 
 logger = logging.getLogger(__name__)
@@ -76,18 +76,18 @@ async def apublish(group: str, event: Event, **options: Any) -> None:
     if layer is None:
         return
     with metrics.layer_send():
-        await layer.group_send(group, message)
+        await group_send_many(layer, [(group, message)])
 
 
 async def apublish_groups(groups: list[str], event: Event, **options: Any) -> None:
-    """`apublish` to many groups: the frame encoded once, the groups sent to concurrently."""
+    """`apublish` to many groups: the frame encoded once, the groups sent to together."""
     if groups:
         message = build_message(event, **options)
         await _send_all([(group, message) for group in groups])
 
 
 async def _send_all(pairs: list[tuple[str, dict[str, Any]]]) -> None:
-    """Different groups concurrently; the messages of one group one after another, in order.
+    """Every group at once, the messages of one group in order (`realtime.layers.group_send_many`).
 
     A client must see one commit's events in the order the service published
     them (`item_updated` per item, then `items_bulk_status_updated`), and
@@ -96,22 +96,18 @@ async def _send_all(pairs: list[tuple[str, dict[str, Any]]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    by_group: dict[str, list[dict[str, Any]]] = {}
-    for group, message in pairs:
-        by_group.setdefault(group, []).append(message)
-    await asyncio.gather(*(_send_in_order(layer, group, messages) for group, messages in by_group.items()))
-
-
-async def _send_in_order(layer: Any, group: str, messages: list[dict[str, Any]]) -> None:
-    for message in messages:
-        try:
-            with metrics.layer_send():
-                await layer.group_send(group, message)
-        except Exception:  # the row is stored; a client that missed the event resumes with after=
-            logger.exception(
-                "publish_failed",
-                extra={"group": group, "event_type": message.get("event"), "request_id": message.get("request_id")},
-            )
+    try:
+        with metrics.layer_send(len(pairs)):
+            await group_send_many(layer, pairs)
+    except Exception:  # the rows are stored; a client that missed the events resumes with after=
+        logger.exception(
+            "publish_failed",
+            extra={
+                "groups": len({group for group, _ in pairs}),
+                "event_types": sorted({str(message.get("event")) for _, message in pairs}),
+                "request_id": pairs[0][1].get("request_id"),
+            },
+        )
 
 
 def _send_all_sync(pairs: list[tuple[str, dict[str, Any]]]) -> None:

@@ -180,3 +180,27 @@ async def test_the_batcher_gathers_what_arrives_within_its_window_and_answers_ea
     assert batches == [[1, 2, 3, 4]]
     assert results[:2] == [10, 20] and isinstance(results[2], ValueError) and results[3] == 40
     assert await batcher.submit(5) == 50 and batches[-1] == [5] and not batcher.draining
+
+
+@pytest.mark.django_db
+def test_a_batch_over_several_conversations_takes_the_same_six_statements(
+    make_user, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a, b = make_user(), make_user()
+    groups = [conversation_create_group(creator=a, title=f"g{n}", members=[b]) for n in range(3)]
+    drafts = [
+        MessageDraft(sender, g.pk, f"{g.title} from {sender.pk}", f"c-{g.pk}-{sender.pk}", viewing={a.pk, b.pk})
+        for g in groups
+        for sender in (a, b)
+    ]
+    with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as ctx:
+        results = messages_create_batch(drafts=drafts)
+    statements = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
+    assert len(statements) == 6, statements
+    for g in groups:
+        g.refresh_from_db()
+        newest = max(r[0].pk for r in results if isinstance(r, tuple) and r[0].conversation_id == g.pk)
+        assert g.last_message_id == newest and g.last_message_at == Message.objects.get(pk=newest).created_at

@@ -113,3 +113,47 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(layer: Listener) -> Non
         raise RuntimeError("rollback")
     publish("order-d", Step(n=2))  # no transaction open: sent at once
     assert json.loads(_receive(layer, {channel: 1})[channel][0]["text"])["data"] == {"n": 2}
+
+
+def test_successive_commits_to_one_group_arrive_in_commit_order(layer: Listener) -> None:
+    channel = _listen(layer, "order-e")
+    for start in range(0, 100, 20):  # one send per commit, back to back within the same clock tick
+        with transaction.atomic():
+            publish_messages([("order-e", build_message(Step(n=n))) for n in range(start, start + 20)])
+    assert _numbers(_receive(layer, {channel: 100})[channel]) == list(range(100))
+
+
+def test_every_member_of_every_group_gets_each_of_its_groups_messages_once(layer: Listener) -> None:
+    both, only_f, outsider = _listen(layer, "fan-f", "fan-g"), _listen(layer, "fan-f"), _listen(layer, "fan-h")
+    with transaction.atomic():
+        publish_messages([("fan-f", build_message(Step(n=1))), ("fan-g", build_message(Step(n=2)))])
+    publish("fan-h", Step(n=3))  # sent after the others: once it is in, nothing more is on its way
+    received = _receive(layer, {both: 2, only_f: 1, outsider: 1})
+    assert _numbers(received[both]) == [1, 2] and _numbers(received[only_f]) == [1]
+    assert _numbers(received[outsider]) == [3]
+
+    async def nothing_left(channel: str) -> bool:
+        try:
+            await asyncio.wait_for(layer.layer.receive(channel), timeout=0.2)
+        except TimeoutError:
+            return True
+        return False
+
+    assert layer.run(nothing_left(both)) and layer.run(nothing_left(only_f))
+
+
+def test_a_burst_beyond_the_redis_pool_waits_for_a_connection_instead_of_failing(redis_url: str) -> None:
+    from realtime.layers import RedisChannelLayer, group_send_many
+
+    small = RedisChannelLayer(hosts=[{"address": redis_url}], prefix="pooltest", pool_size=2, pool_timeout=10)
+
+    async def burst() -> list[dict[str, Any]]:
+        channel = await small.new_channel()
+        await small.group_add("burst", channel)
+        await asyncio.gather(*(group_send_many(small, [("burst", build_message(Step(n=n)))]) for n in range(40)))
+        received = [await small.receive(channel) for _ in range(40)]
+        await small.flush()
+        await small.close_pools()
+        return received
+
+    assert sorted(_numbers(asyncio.run(burst()))) == list(range(40))
