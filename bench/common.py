@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import os
+import platform
 import resource
 import secrets
 import signal
@@ -262,3 +263,31 @@ def percentile(sorted_values: list[float], p: float) -> float | None:
     if not sorted_values:
         return None
     return round(sorted_values[min(len(sorted_values) - 1, int(p * len(sorted_values)))], 1)
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+
+def print_table(rows: list[dict[str, Any]], *, rule: bool = True) -> None:
+    """The rows as a plain text table, one column per key of the first row."""
+    cols = list(rows[0])
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
+    print(" | ".join(c.ljust(widths[c]) for c in cols))
+    if rule:
+        print("-+-".join("-" * widths[c] for c in cols))
+    for r in rows:
+        print(" | ".join(str(r[c]).ljust(widths[c]) for c in cols))
+
+
+def write_report(
+    output: Path, module: str, argv: list[str] | None, *, machine: dict[str, Any] | None = None, **fields: Any
+) -> None:
+    """The JSON report of one run: the command that repeats it, the machine it ran on, then `fields`."""
+    report = {
+        "command": " ".join([f"python -m {module}", *(argv if argv is not None else sys.argv[1:])]),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), **(machine or {})},
+        **fields,
+    }
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2))
+    print(f"wrote {output}")
