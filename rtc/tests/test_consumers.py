@@ -32,6 +32,12 @@ async def join(token: str, room_id: str) -> tuple[WebsocketCommunicator, dict]:
     return comm, frame["data"]
 
 
+async def everyone_joins(people: list[tuple[Any, str]]) -> list[tuple[WebsocketCommunicator, dict]]:
+    """A room for `people`, which each of them joins in turn: (socket, `room_joined` data) per person."""
+    room = await new_room_for(people)
+    return [await join(token, room) for _, token in people]
+
+
 @pytest.fixture
 def people(make_user, token_for):
     users = [make_user() for _ in range(3)]
@@ -59,11 +65,7 @@ async def test_join_gets_peer_id_and_peers_and_others_see_joins_and_leaves(peopl
 
 
 async def test_offer_answer_candidate_reach_only_the_target_with_server_set_from(people):
-    (_, t1), (_, t2), (_, t3) = people
-    room = await new_room_for(people)
-    a, a_info = await join(t1, room)
-    b, b_info = await join(t2, room)
-    c, c_info = await join(t3, room)
+    (a, a_info), (b, b_info), (c, c_info) = await everyone_joins(people)
     await recv_type(a, "peer_joined")
     await recv_type(a, "peer_joined")
     await recv_type(b, "peer_joined")
@@ -87,11 +89,7 @@ async def test_offer_answer_candidate_reach_only_the_target_with_server_set_from
 
 
 async def test_broadcast_reaches_every_other_peer_but_not_the_sender(people):
-    (_, t1), (_, t2), (_, t3) = people
-    room = await new_room_for(people)
-    a, a_info = await join(t1, room)
-    b, _ = await join(t2, room)
-    c, _ = await join(t3, room)
+    (a, a_info), (b, _), (c, _) = await everyone_joins(people)
     await send(a, "broadcast", {"data": {"mute": True}})
     for other in (b, c):
         assert (await recv_type(other, "broadcast"))["data"] == {"from": a_info["peer_id"], "data": {"mute": True}}
