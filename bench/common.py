@@ -14,7 +14,6 @@ import os
 import platform
 import resource
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -184,15 +183,9 @@ class RawServers:
         return [p.pid for p in self.processes]
 
     def stop(self) -> None:
-        for process in self.processes:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
+        from scripts.cluster import stop_process_groups
+
+        stop_process_groups(self.processes)
 
 
 # --- /proc -----------------------------------------------------------------------------------------
