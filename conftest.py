@@ -259,6 +259,14 @@ def auth_client(make_user: Callable[..., Any]) -> Callable[[Any], Any]:
     return make
 
 
+@pytest.fixture
+def openapi_paths(make_user: Callable[..., Any], auth_client: Callable[[Any], Any]) -> dict[str, Any]:
+    """The `paths` of /api/schema/ (JSON) as a logged-in user gets them; the request must succeed."""
+    response = auth_client(make_user()).get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    return response.json()["paths"]
+
+
 def access_token(user: Any) -> str:
     from rest_framework_simplejwt.tokens import AccessToken
 

@@ -36,10 +36,8 @@ import contextlib
 import json
 import multiprocessing
 import os
-import platform
 import random
 import statistics
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -58,6 +56,7 @@ from bench.common import (
     raise_nofile,
     server_env,
     start_cluster,
+    write_report,
 )
 
 RESULTS = RESULTS_DIR / "chat_fanout.json"
@@ -542,21 +541,15 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print_points(points)
     rows = summarize(sweeps, args)
-    report = {
-        "command": " ".join(["python -m bench.chat_fanout", *(argv if argv is not None else sys.argv[1:])]),
-        "params": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "loadavg_start": load0,
-            "loadavg_end": os.getloadavg(),
-        },
-        "summary": rows,
-        "points": points,
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2))
-    print(f"wrote {args.output}")
+    write_report(
+        args.output,
+        "bench.chat_fanout",
+        argv,
+        machine={"loadavg_start": load0, "loadavg_end": os.getloadavg()},
+        params={k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        summary=rows,
+        points=points,
+    )
 
 
 if __name__ == "__main__":

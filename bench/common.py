@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 import json
 import os
+import platform
 import resource
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -183,15 +183,9 @@ class RawServers:
         return [p.pid for p in self.processes]
 
     def stop(self) -> None:
-        for process in self.processes:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
+        from scripts.cluster import stop_process_groups
+
+        stop_process_groups(self.processes)
 
 
 # --- /proc -----------------------------------------------------------------------------------------
@@ -262,3 +256,31 @@ def percentile(sorted_values: list[float], p: float) -> float | None:
     if not sorted_values:
         return None
     return round(sorted_values[min(len(sorted_values) - 1, int(p * len(sorted_values)))], 1)
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+
+def print_table(rows: list[dict[str, Any]], *, rule: bool = True) -> None:
+    """The rows as a plain text table, one column per key of the first row."""
+    cols = list(rows[0])
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
+    print(" | ".join(c.ljust(widths[c]) for c in cols))
+    if rule:
+        print("-+-".join("-" * widths[c] for c in cols))
+    for r in rows:
+        print(" | ".join(str(r[c]).ljust(widths[c]) for c in cols))
+
+
+def write_report(
+    output: Path, module: str, argv: list[str] | None, *, machine: dict[str, Any] | None = None, **fields: Any
+) -> None:
+    """The JSON report of one run: the command that repeats it, the machine it ran on, then `fields`."""
+    report = {
+        "command": " ".join([f"python -m {module}", *(argv if argv is not None else sys.argv[1:])]),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), **(machine or {})},
+        **fields,
+    }
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2))
+    print(f"wrote {output}")

@@ -27,8 +27,6 @@ import asyncio
 import contextlib
 import json
 import multiprocessing
-import os
-import platform
 import sys
 import time
 import uuid
@@ -46,6 +44,7 @@ from bench.common import (
     rss_kb,
     server_env,
     start_cluster,
+    write_report,
 )
 
 RESULTS = RESULTS_DIR / "connect_storm.json"
@@ -259,15 +258,8 @@ def main(argv: list[str] | None = None) -> None:
     print()
     for key, value in row.items():
         print(f"{key:28s} {value}")
-    report = {
-        "command": " ".join(["python -m bench.connect_storm", *(argv if argv is not None else sys.argv[1:])]),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "targets": {"failed_connects": 0, "storm_p99_ms": 2000, "lost": 0},
-        "result": row,
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2))
-    print(f"wrote {args.output}")
+    targets = {"failed_connects": 0, "storm_p99_ms": 2000, "lost": 0}
+    write_report(args.output, "bench.connect_storm", argv, targets=targets, result=row)
 
 
 if __name__ == "__main__":

@@ -15,16 +15,21 @@ Prints a table, writes bench/results/deflate.json.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 from bench.chat_fanout import PathRunner, path_urls
-from bench.common import RESULTS_DIR, create_fixtures, prepare, raise_nofile, server_env, start_cluster
+from bench.common import (
+    RESULTS_DIR,
+    create_fixtures,
+    prepare,
+    print_table,
+    raise_nofile,
+    server_env,
+    start_cluster,
+    write_report,
+)
 
 RESULTS = RESULTS_DIR / "deflate.json"
 
@@ -85,19 +90,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     raise_nofile()
     rows = run(args)
-    cols = list(rows[0])
-    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
-    print(" | ".join(c.ljust(widths[c]) for c in cols))
-    for r in rows:
-        print(" | ".join(str(r[c]).ljust(widths[c]) for c in cols))
-    report = {
-        "command": " ".join(["python -m bench.deflate", *(argv if argv is not None else sys.argv[1:])]),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "results": rows,
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2))
-    print(f"wrote {args.output}")
+    print_table(rows, rule=False)
+    write_report(args.output, "bench.deflate", argv, results=rows)
 
 
 if __name__ == "__main__":

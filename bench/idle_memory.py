@@ -19,9 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -33,10 +30,12 @@ from bench.common import (
     create_fixtures,
     open_socket,
     prepare,
+    print_table,
     raise_nofile,
     rss_kb,
     server_env,
     start_cluster,
+    write_report,
 )
 
 RESULTS = RESULTS_DIR / "idle_memory.json"
@@ -162,15 +161,6 @@ def run(args: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def print_table(rows: list[dict[str, Any]]) -> None:
-    cols = list(rows[0])
-    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
-    print(" | ".join(c.ljust(widths[c]) for c in cols))
-    print("-+-".join("-" * widths[c] for c in cols))
-    for r in rows:
-        print(" | ".join(str(r[c]).ljust(widths[c]) for c in cols))
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sockets", type=int, default=3000)
@@ -189,15 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = run(args)
     print()
     print_table(rows)
-    report = {
-        "command": " ".join(["python -m bench.idle_memory", *(argv if argv is not None else sys.argv[1:])]),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "target_kb_per_socket": 20,
-        "results": rows,
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2))
-    print(f"wrote {args.output}")
+    write_report(args.output, "bench.idle_memory", argv, target_kb_per_socket=20, results=rows)
 
 
 if __name__ == "__main__":

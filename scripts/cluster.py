@@ -71,10 +71,26 @@ def daphne_command(app: str, *, host: str = "127.0.0.1", port: int = 8000) -> li
     return [sys.executable, "-m", "daphne", "-v", "0", "-b", host, "-p", str(port), app]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def free_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
+    """A port of 127.0.0.1 that nothing listens on right now (TCP, or UDP with `socket.SOCK_DGRAM`)."""
+    with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def stop_process_groups(processes: list[subprocess.Popen], *, timeout: float = 10) -> None:
+    """SIGTERM every process group still running, then wait for each; one still there after `timeout` s is killed."""
+    for process in processes:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
 
 
 @dataclass
@@ -204,17 +220,7 @@ class Cluster:
         processes = [s.process for s in self.servers]
         if self.worker_process is not None:
             processes.append(self.worker_process)
-        for process in processes:
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+        stop_process_groups(processes)
         if self.metrics_dir:
             shutil.rmtree(self.metrics_dir, ignore_errors=True)
 

@@ -28,11 +28,13 @@ then fails until `lands_with` is dropped.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 from urllib.parse import urlencode
 
@@ -99,44 +101,31 @@ class Rest:
         return (self.method, self.path)
 
 
-def _username(w: World) -> dict[str, Any]:
-    return {"username": w.owner.username}
+def _from_world(**paths: str) -> Callable[[World], dict[str, Any]]:
+    """Parameters read off the world: `_from_world(id="post.pk")` gives `{"id": w.post.pk}`."""
+    getters = {name: attrgetter(path) for name, path in paths.items()}
+    return lambda w: {name: get(w) for name, get in getters.items()}
 
 
-def _alice(w: World) -> dict[str, Any]:
-    return {"username": w.alice.username}
-
-
-def _bob(w: World) -> dict[str, Any]:
-    return {"username": w.bob.username}
-
-
-def _post(w: World) -> dict[str, Any]:
-    return {"id": w.post.pk}
-
-
-def _conversation(w: World) -> dict[str, Any]:
-    return {"id": w.conversation.pk}
-
-
-def _item(w: World) -> dict[str, Any]:
-    return {"id": w.item.pk}
-
-
-def _live(w: World) -> dict[str, Any]:
-    return {"id": w.live_stream.pk}
-
-
-def _room(w: World) -> dict[str, Any]:
-    return {"room_id": w.room_id}
+_username = _from_world(username="owner.username")
+_alice = _from_world(username="alice.username")
+_bob = _from_world(username="bob.username")
+_post = _from_world(id="post.pk")
+_conversation = _from_world(id="conversation.pk")
+_item = _from_world(id="item.pk")
+_live = _from_world(id="live_stream.pk")
+_room = _from_world(room_id="room_id")
+_bob_in_lobby = _from_world(room_id="room_id", user_id="bob.pk")
+_alice_id = _from_world(user_id="alice.pk")
+_banned_id = _from_world(user_id="banned.pk")
+_message_id = _from_world(message_id="message.pk")
+CONVERSATION = "/api/chat/conversations/{id}"
+LOBBY_USER = "/api/rtc/rooms/{room_id}/lobby/{user_id}"
+ITEM_REPLACED = {"title": "replaced", "description": "", "status": "inactive"}
 
 
 def _invite(w: World) -> dict[str, Any]:
     return {"invite": w.room.invite_token if w.room is not None else "no-invite-yet"}
-
-
-def _bob_in_lobby(w: World) -> dict[str, Any]:
-    return {"room_id": w.room_id, "user_id": w.bob.pk}
 
 
 def _knock(w: World) -> None:
@@ -187,20 +176,8 @@ REST: list[Rest] = [
     Rest("POST", "/api/chat/conversations/", authed(201, 200), body=lambda w: {"user": w.alice.username}),
     Rest("GET", "/api/chat/conversations/{id}/", authed(404, 200), params=_conversation),
     Rest("GET", "/api/chat/conversations/{id}/messages/", authed(404, 200), params=_conversation),
-    Rest(
-        "POST",
-        "/api/chat/conversations/{id}/messages/",
-        authed(404, 201),
-        params=_conversation,
-        body=lambda w: {"text": "hi"},
-    ),
-    Rest(
-        "POST",
-        "/api/chat/conversations/{id}/read/",
-        authed(404, 200),
-        params=_conversation,
-        body=lambda w: {"message_id": w.message.pk},
-    ),
+    Rest("POST", f"{CONVERSATION}/messages/", authed(404, 201), params=_conversation, body=lambda w: {"text": "hi"}),
+    Rest("POST", f"{CONVERSATION}/read/", authed(404, 200), params=_conversation, body=_message_id),
     # social: everyone reads; only the author edits or deletes
     Rest("GET", "/api/feed/", authed(200, 200)),
     Rest("GET", "/api/posts/", authed(200, 200)),
@@ -217,13 +194,7 @@ REST: list[Rest] = [
     Rest("GET", "/api/items/", authed(200, 200)),
     Rest("POST", "/api/items/", authed(201, 201), body=lambda w: {"title": "new item"}),
     Rest("GET", "/api/items/{id}/", authed(404, 200), params=_item),
-    Rest(
-        "PUT",
-        "/api/items/{id}/",
-        authed(404, 200),
-        params=_item,
-        body=lambda w: {"title": "replaced", "description": "", "status": "inactive"},
-    ),
+    Rest("PUT", "/api/items/{id}/", authed(404, 200), params=_item, body=lambda w: ITEM_REPLACED),
     Rest("PATCH", "/api/items/{id}/", authed(404, 200), params=_item, body=lambda w: {"title": "patched"}),
     Rest("DELETE", "/api/items/{id}/", authed(404, 204), params=_item),
     Rest("POST", "/api/items/{id}/process/", authed(404, 202), params=_item),
@@ -283,42 +254,12 @@ REST: list[Rest] = [
     Rest("POST", "/api/rtc/rooms/{room_id}/join/", authed(201, 200, 403), params=_room, body=_invite),
     Rest("GET", "/api/rtc/rooms/{room_id}/participants/", authed(404, 200, 403), params=_room),
     Rest("GET", "/api/rtc/rooms/{room_id}/lobby/", authed(404, 200, 403), params=_room),
-    Rest(
-        "POST",
-        "/api/rtc/rooms/{room_id}/lobby/{user_id}/admit/",
-        authed(404, 204, 403),
-        params=_bob_in_lobby,
-        setup=_knock,
-    ),
-    Rest(
-        "POST",
-        "/api/rtc/rooms/{room_id}/lobby/{user_id}/deny/",
-        authed(404, 204, 403),
-        params=_bob_in_lobby,
-        setup=_knock,
-    ),
-    Rest(
-        "POST",
-        "/api/rtc/rooms/{room_id}/kick/",
-        authed(404, 204, 403),
-        params=_room,
-        body=lambda w: {"user_id": w.alice.pk},
-    ),
-    Rest(
-        "POST",
-        "/api/rtc/rooms/{room_id}/ban/",
-        authed(404, 204, 403),
-        params=_room,
-        body=lambda w: {"user_id": w.alice.pk},
-    ),
+    Rest("POST", f"{LOBBY_USER}/admit/", authed(404, 204, 403), params=_bob_in_lobby, setup=_knock),
+    Rest("POST", f"{LOBBY_USER}/deny/", authed(404, 204, 403), params=_bob_in_lobby, setup=_knock),
+    Rest("POST", "/api/rtc/rooms/{room_id}/kick/", authed(404, 204, 403), params=_room, body=_alice_id),
+    Rest("POST", "/api/rtc/rooms/{room_id}/ban/", authed(404, 204, 403), params=_room, body=_alice_id),
     # (the banned user cannot lift their own ban)
-    Rest(
-        "DELETE",
-        "/api/rtc/rooms/{room_id}/ban/",
-        authed(404, 204, 403),
-        params=_room,
-        query=lambda w: {"user_id": w.banned.pk},
-    ),
+    Rest("DELETE", "/api/rtc/rooms/{room_id}/ban/", authed(404, 204, 403), params=_room, query=_banned_id),
     Rest("GET", "/api/rtc/config/", authed(404, 200, 403), query=lambda w: {"room": w.room_id}),
     # the seeds' aliases (rtc/seed_api.py) apply the same rules
     Rest("GET", "/rooms", authed(200, 200, 200)),
@@ -440,16 +381,23 @@ def call(
     return client.generic(row.method, path, payload, content_type="application/json", **headers)  # type: ignore[arg-type]
 
 
+@contextlib.contextmanager
+def _prepared(row: Rest, world: World) -> Iterator[None]:
+    """A row whose operation has not landed yet is an xfail; otherwise its setup runs, with the fast hasher on."""
+    if row.lands_with and row.key not in schema_operations():
+        pytest.xfail(f"awaiting {row.lands_with}: the operation is not there yet")
+    with override_settings(PASSWORD_HASHERS=FAST_HASHER):
+        if row.setup is not None:
+            row.setup(world)
+        yield
+
+
 @pytest.mark.usefixtures("rest_world")
 class TestRestMatrix:
     @pytest.mark.parametrize(("row", "principal"), list(_cells(REST, lambda r: f"{r.method} {r.path}")))
     def test_status(self, row: Rest, principal: str, rest_world: World, db: None) -> None:
         expected = row.expect[principal]
-        if row.lands_with and row.key not in schema_operations():
-            pytest.xfail(f"awaiting {row.lands_with}: the operation is not there yet")
-        with override_settings(PASSWORD_HASHERS=FAST_HASHER):
-            if row.setup is not None:
-                row.setup(rest_world)
+        with _prepared(row, rest_world):
             response = call(row, principal, rest_world)
         assert response.status_code == expected, (
             f"{row.method} {row.path} as {principal}: {response.status_code} {response.content[:300]!r}"
@@ -460,11 +408,7 @@ class TestRestMatrix:
         self, row: Rest, rest_world: World, db: None
     ) -> None:
         """Where a stranger gets 404, the answer is the same, body included, as for an id nothing has."""
-        if row.lands_with and row.key not in schema_operations():
-            pytest.xfail(f"awaiting {row.lands_with}: the operation is not there yet")
-        with override_settings(PASSWORD_HASHERS=FAST_HASHER):
-            if row.setup is not None:
-                row.setup(rest_world)
+        with _prepared(row, rest_world):
             hidden = call(row, STRANGER, rest_world)
             unknown = call(
                 row,

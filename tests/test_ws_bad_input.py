@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Protocol
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -50,26 +50,56 @@ app = websocket_stack(URLRouter(websocket_urlpatterns))
 SDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 INT64_MAX = 2**63 - 1
 
-Data = Any  # a payload, or a callable(ctx) -> payload for ids that only exist at run time
+
+@dataclass(frozen=True)
+class Ref:
+    """A value known only once the scenario exists and its sockets are open (a peer id, a comment id)."""
+
+    key: str
+    transform: Callable[[Any], Any] | None = None
+
+    def of(self, ctx: dict[str, Any]) -> Any:
+        value = ctx[self.key]
+        return self.transform(value) if self.transform else value
+
+
+def _resolve(value: Any, ctx: dict[str, Any]) -> Any:
+    if isinstance(value, Ref):
+        return value.of(ctx)
+    if isinstance(value, dict):
+        return {key: _resolve(item, ctx) for key, item in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
 class Case:
     endpoint: str  # "notifications" | "live" | "rooms"
     type: str
-    data: Data = None
+    data: Any = None  # the payload; `Ref`s in it are filled in from the scenario
     code: str = "invalid"
     sender: str = "viewer"  # live only: which socket sends ("streamer" or "viewer")
     error_field: str | None = None  # must appear in `errors` (validation errors)
     raw: str | None = None  # send this text instead of {"type", "data"}
     id: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def frame(self, ctx: dict[str, Any]) -> str:
         if self.raw is not None:
             return self.raw
-        data = self.data(ctx) if callable(self.data) else self.data
-        return json.dumps({"type": self.type, "data": data})
+        return json.dumps({"type": self.type, "data": _resolve(self.data, ctx)})
+
+
+class Row(Protocol):
+    def __call__(self, event_type: str, data: Any, name: str, code: str = ..., *, field: str | None = ...) -> Case: ...
+
+
+def _rows(endpoint: str, *, sender: str = "viewer") -> Row:
+    """One table row per call: `row(type, data, name, code, field=...)` is the case `<endpoint>-<type>-<name>`."""
+
+    def row(event_type: str, data: Any, name: str, code: str = "invalid", *, field: str | None = None) -> Case:
+        case_id = f"{endpoint}-{event_type}-{name}"
+        return Case(endpoint, event_type, data, code=code, sender=sender, error_field=field, id=case_id)
+
+    return row
 
 
 def _wrong_types(
@@ -90,392 +120,152 @@ def _wrong_types(
         else:
             values["string"] = "7"
             values["float"] = 1.5
-    cases = [
-        Case(endpoint, event_type, rest, sender=sender, error_field=name, id=f"{endpoint}-{event_type}-{name}-missing")
+    row = _rows(endpoint, sender=sender)
+    return [
+        row(event_type, rest, f"{name}-missing", field=name),
+        *(row(event_type, {**rest, name: value}, f"{name}-{label}", field=name) for label, value in values.items()),
     ]
-    for label, value in values.items():
-        cases.append(
-            Case(
-                endpoint,
-                event_type,
-                {**rest, name: value},
-                sender=sender,
-                error_field=name,
-                id=f"{endpoint}-{event_type}-{name}-{label}",
-            )
-        )
-    return cases
 
 
 def _core(endpoint: str) -> list[Case]:
     """The envelope itself, and a malformed `ping`, on every socket."""
+
+    def raw(text: str, code: str, name: str) -> Case:
+        return Case(endpoint, "ping", raw=text, code=code, id=f"{endpoint}-{name}")
+
+    auth = _rows(endpoint)
     return [
-        Case(endpoint, "ping", raw="{not json", code="invalid_json", id=f"{endpoint}-not-json"),
-        Case(endpoint, "ping", raw="[1, 2]", code="invalid_frame", id=f"{endpoint}-frame-is-list"),
-        Case(endpoint, "ping", raw='{"data": {}}', code="invalid_frame", id=f"{endpoint}-type-missing"),
-        Case(endpoint, "ping", raw='{"type": 5}', code="invalid_frame", id=f"{endpoint}-type-number"),
-        Case(endpoint, "ping", raw='{"type": null}', code="invalid_frame", id=f"{endpoint}-type-null"),
-        Case(
-            endpoint, "ping", raw='{"type": "ping", "data": [1]}', code="invalid_frame", id=f"{endpoint}-ping-data-list"
-        ),
-        Case(
-            endpoint,
-            "ping",
-            raw='{"type": "ping", "data": "x"}',
-            code="invalid_frame",
-            id=f"{endpoint}-ping-data-string",
-        ),
-        Case(
-            endpoint,
-            "ping",
-            raw=json.dumps({"type": "ping", "data": {"ts": "x" * 70_000}}),
-            code="frame_too_large",
-            id=f"{endpoint}-ping-oversized",
-        ),
-        Case(endpoint, "ping", raw=json.dumps({"type": "x" * 200}), code="unknown_type", id=f"{endpoint}-unknown-type"),
+        raw("{not json", "invalid_json", "not-json"),
+        raw("[1, 2]", "invalid_frame", "frame-is-list"),
+        raw('{"data": {}}', "invalid_frame", "type-missing"),
+        raw('{"type": 5}', "invalid_frame", "type-number"),
+        raw('{"type": null}', "invalid_frame", "type-null"),
+        raw('{"type": "ping", "data": [1]}', "invalid_frame", "ping-data-list"),
+        raw('{"type": "ping", "data": "x"}', "invalid_frame", "ping-data-string"),
+        raw(json.dumps({"type": "ping", "data": {"ts": "x" * 70_000}}), "frame_too_large", "ping-oversized"),
+        raw(json.dumps({"type": "x" * 200}), "unknown_type", "unknown-type"),
         # ~60 KB of `[`, under the frame limit: used to raise RecursionError and kill the socket (1011).
-        Case(endpoint, "ping", raw=recursion_bomb(), code="frame_too_deep", id=f"{endpoint}-nested-bomb"),
-        Case(
-            endpoint,
-            "ping",
-            raw=json.dumps({"type": "ping", "data": {"x": nested(32)}}),
-            code="frame_too_deep",
-            id=f"{endpoint}-nested-33-levels",
-        ),
+        raw(recursion_bomb(), "frame_too_deep", "nested-bomb"),
+        raw(json.dumps({"type": "ping", "data": {"x": nested(32)}}), "frame_too_deep", "nested-33-levels"),
         # `authenticate` (core): a bad token is an error, the socket keeps its credentials.
-        Case(endpoint, "authenticate", {}, error_field="token", id=f"{endpoint}-authenticate-token-missing"),
-        Case(endpoint, "authenticate", {"token": 5}, error_field="token", id=f"{endpoint}-authenticate-token-number"),
-        Case(endpoint, "authenticate", {"token": ["x"]}, error_field="token", id=f"{endpoint}-authenticate-token-list"),
-        Case(
-            endpoint,
-            "authenticate",
-            {"token": "x" * 5000},
-            error_field="token",
-            id=f"{endpoint}-authenticate-token-oversized",
-        ),
-        Case(
-            endpoint,
-            "authenticate",
-            {"token": "not.a.jwt"},
-            code="token_invalid",
-            id=f"{endpoint}-authenticate-token-garbage",
-        ),
+        auth("authenticate", {}, "token-missing", field="token"),
+        auth("authenticate", {"token": 5}, "token-number", field="token"),
+        auth("authenticate", {"token": ["x"]}, "token-list", field="token"),
+        auth("authenticate", {"token": "x" * 5000}, "token-oversized", field="token"),
+        auth("authenticate", {"token": "not.a.jwt"}, "token-garbage", "token_invalid"),
     ]
 
 
-def _peer(key: str) -> Callable[[dict[str, Any]], str]:
-    return lambda ctx: ctx[key]
-
-
+_note = _rows("notifications")
 NOTIFICATION_CASES = [
     *_core("notifications"),
     *_wrong_types("notifications", "mark_read", {"id": 1}, "id"),
-    Case("notifications", "mark_read", {"id": 0}, error_field="id", id="notifications-mark_read-id-zero"),
-    Case("notifications", "mark_read", {"id": -1}, error_field="id", id="notifications-mark_read-id-negative"),
-    Case("notifications", "mark_read", {"id": 2**63}, error_field="id", id="notifications-mark_read-id-over-int64"),
-    Case("notifications", "mark_read", {"id": 10**40}, error_field="id", id="notifications-mark_read-id-huge"),
-    Case(
-        "notifications",
-        "mark_read",
-        {"id": INT64_MAX},
-        code="notification_not_found",
-        id="notifications-mark_read-id-unknown",
-    ),
-    Case(
-        "notifications",
-        "mark_all_read",
-        [1],
-        raw=json.dumps({"type": "mark_all_read", "data": [1]}),
-        code="invalid_frame",
-        id="notifications-mark_all_read-list",
-    ),
-    Case(
-        "notifications",
-        "mark_all_read",
-        raw='{"type": "mark_all_read", "data": 5}',
-        code="invalid_frame",
-        id="notifications-mark_all_read-number",
-    ),
-    Case(
-        "notifications",
-        "mark_all_read",
-        raw='{"type": "mark_all_read", "data": "all"}',
-        code="invalid_frame",
-        id="notifications-mark_all_read-string",
-    ),
+    _note("mark_read", {"id": 0}, "id-zero", field="id"),
+    _note("mark_read", {"id": -1}, "id-negative", field="id"),
+    _note("mark_read", {"id": 2**63}, "id-over-int64", field="id"),
+    _note("mark_read", {"id": 10**40}, "id-huge", field="id"),
+    _note("mark_read", {"id": INT64_MAX}, "id-unknown", "notification_not_found"),
+    _note("mark_all_read", [1], "list", "invalid_frame"),
+    _note("mark_all_read", 5, "number", "invalid_frame"),
+    _note("mark_all_read", "all", "string", "invalid_frame"),
 ]
 
+_viewer = _rows("live")
+_streamer = _rows("live", sender="streamer")
+ICE = {"candidate": "c", "sdpMid": "0", "sdpMLineIndex": 0}
 LIVE_CASES = [
     *_core("live"),
     # stream control: only the streamer, only valid transitions
-    Case("live", "start_stream", {}, code="forbidden", id="live-start_stream-by-viewer"),
-    Case("live", "start_stream", {}, code="invalid_status", sender="streamer", id="live-start_stream-already-live"),
-    Case(
-        "live",
-        "start_stream",
-        raw='{"type": "start_stream", "data": [true]}',
-        code="invalid_frame",
-        sender="streamer",
-        id="live-start_stream-list",
-    ),
-    Case("live", "end_stream", {}, code="forbidden", id="live-end_stream-by-viewer"),
-    Case(
-        "live",
-        "end_stream",
-        raw='{"type": "end_stream", "data": "now"}',
-        code="invalid_frame",
-        sender="streamer",
-        id="live-end_stream-string",
-    ),
+    _viewer("start_stream", {}, "by-viewer", "forbidden"),
+    _streamer("start_stream", {}, "already-live", "invalid_status"),
+    _streamer("start_stream", [True], "list", "invalid_frame"),
+    _viewer("end_stream", {}, "by-viewer", "forbidden"),
+    _streamer("end_stream", "now", "string", "invalid_frame"),
     # comments
     *_wrong_types("live", "comment", {"text": "hi"}, "text"),
-    Case("live", "comment", {"text": "   "}, id="live-comment-blank"),
-    Case("live", "comment", {"text": "x" * 501}, id="live-comment-over-limit"),
-    Case("live", "comment", {"text": "x" * 20_000}, error_field="text", id="live-comment-oversized"),
+    _viewer("comment", {"text": "   "}, "blank"),
+    _viewer("comment", {"text": "x" * 501}, "over-limit"),
+    _viewer("comment", {"text": "x" * 20_000}, "oversized", field="text"),
     *_wrong_types("live", "delete_comment", {"id": 1}, "id", sender="streamer"),
-    Case(
-        "live",
-        "delete_comment",
-        {"id": 2**63},
-        sender="streamer",
-        error_field="id",
-        id="live-delete_comment-id-over-int64",
-    ),
-    Case(
-        "live", "delete_comment", {"id": -3}, sender="streamer", error_field="id", id="live-delete_comment-id-negative"
-    ),
-    Case(
-        "live",
-        "delete_comment",
-        lambda ctx: {"id": ctx["other_comment"]},
-        code="comment_not_found",
-        sender="streamer",
-        id="live-delete_comment-other-stream",
-    ),
-    Case(
-        "live",
-        "delete_comment",
-        lambda ctx: {"id": ctx["own_comment"]},
-        code="forbidden",
-        id="live-delete_comment-by-viewer",
-    ),
+    _streamer("delete_comment", {"id": 2**63}, "id-over-int64", field="id"),
+    _streamer("delete_comment", {"id": -3}, "id-negative", field="id"),
+    _streamer("delete_comment", {"id": Ref("other_comment")}, "other-stream", "comment_not_found"),
+    _viewer("delete_comment", {"id": Ref("own_comment")}, "by-viewer", "forbidden"),
     # kick: a user id (number or digits) or a username
-    Case("live", "kick", {}, sender="streamer", error_field="user", id="live-kick-user-missing"),
-    Case("live", "kick", {"user": None}, sender="streamer", error_field="user", id="live-kick-user-null"),
-    Case("live", "kick", {"user": ["bob"]}, sender="streamer", error_field="user", id="live-kick-user-list"),
-    Case("live", "kick", {"user": {"id": 1}}, sender="streamer", error_field="user", id="live-kick-user-object"),
-    Case("live", "kick", {"user": "x" * 151}, sender="streamer", error_field="user", id="live-kick-user-oversized"),
-    Case(
-        "live",
-        "kick",
-        {"user": "\u00b2"},
-        code="user_not_found",
-        sender="streamer",
-        id="live-kick-user-superscript-digit",
-    ),
-    Case("live", "kick", {"user": "9" * 40}, code="user_not_found", sender="streamer", id="live-kick-user-id-huge"),
-    Case("live", "kick", {"user": 2**70}, sender="streamer", error_field="user", id="live-kick-user-number-huge"),
-    Case("live", "kick", lambda ctx: {"user": ctx["streamer_id"]}, code="forbidden", id="live-kick-by-viewer"),
+    _streamer("kick", {}, "user-missing", field="user"),
+    _streamer("kick", {"user": None}, "user-null", field="user"),
+    _streamer("kick", {"user": ["bob"]}, "user-list", field="user"),
+    _streamer("kick", {"user": {"id": 1}}, "user-object", field="user"),
+    _streamer("kick", {"user": "x" * 151}, "user-oversized", field="user"),
+    _streamer("kick", {"user": "\u00b2"}, "user-superscript-digit", "user_not_found"),
+    _streamer("kick", {"user": "9" * 40}, "user-id-huge", "user_not_found"),
+    _streamer("kick", {"user": 2**70}, "user-number-huge", field="user"),
+    _viewer("kick", {"user": Ref("streamer_id")}, "by-viewer", "forbidden"),
     # signaling
     *_wrong_types("live", "webrtc_offer", {"target": "0" * 32, "sdp": SDP}, "sdp", sender="streamer"),
     *_wrong_types("live", "webrtc_offer", {"target": "0" * 32, "sdp": SDP}, "target", sender="streamer"),
-    Case(
-        "live",
-        "webrtc_offer",
-        lambda ctx: {"target": ctx["viewer_peer"], "sdp": SDP},
-        code="forbidden",
-        id="live-webrtc_offer-by-viewer",
-    ),
-    Case(
-        "live",
-        "webrtc_offer",
-        lambda ctx: {"target": ctx["viewer_peer"].upper(), "sdp": SDP},
-        sender="streamer",
-        error_field="target",
-        id="live-webrtc_offer-target-malformed",
+    _viewer("webrtc_offer", {"target": Ref("viewer_peer"), "sdp": SDP}, "by-viewer", "forbidden"),
+    _streamer(
+        "webrtc_offer", {"target": Ref("viewer_peer", str.upper), "sdp": SDP}, "target-malformed", field="target"
     ),
     *_wrong_types("live", "webrtc_answer", {"sdp": SDP}, "sdp"),
-    Case(
-        "live", "webrtc_answer", {"sdp": SDP, "target": 5}, error_field="target", id="live-webrtc_answer-target-number"
+    _viewer("webrtc_answer", {"sdp": SDP, "target": 5}, "target-number", field="target"),
+    _viewer("webrtc_answer", {"sdp": SDP, "target": Ref("other_streamer_peer")}, "other-stream", "forbidden"),
+    _streamer("webrtc_answer", {"sdp": SDP, "target": Ref("viewer_peer")}, "by-streamer", "forbidden"),
+    *_wrong_types("live", "ice_candidate", {"candidate": ICE}, "candidate", nullable=True),
+    _viewer("ice_candidate", {"candidate": {"candidate": 5}}, "candidate-string-number", field="candidate"),
+    _viewer(
+        "ice_candidate", {"candidate": {"candidate": "c", "sdpMLineIndex": "0"}}, "mline-string", field="candidate"
     ),
-    Case(
-        "live",
-        "webrtc_answer",
-        lambda ctx: {"sdp": SDP, "target": ctx["other_streamer_peer"]},
-        code="forbidden",
-        id="live-webrtc_answer-other-stream",
-    ),
-    Case(
-        "live",
-        "webrtc_answer",
-        lambda ctx: {"sdp": SDP, "target": ctx["viewer_peer"]},
-        code="forbidden",
-        sender="streamer",
-        id="live-webrtc_answer-by-streamer",
-    ),
-    *_wrong_types(
-        "live",
+    _viewer("ice_candidate", {"candidate": {"candidate": "c", "sdpMid": 0}}, "mid-number", field="candidate"),
+    _viewer("ice_candidate", {"candidate": {"candidate": "c" * 5000}}, "oversized", field="candidate"),
+    _viewer("ice_candidate", {"candidate": None, "target": Ref("other_streamer_peer")}, "other-stream", "forbidden"),
+    _streamer("ice_candidate", {"candidate": None}, "streamer-without-target"),
+    _streamer(
         "ice_candidate",
-        {"candidate": {"candidate": "c", "sdpMid": "0", "sdpMLineIndex": 0}},
-        "candidate",
-        nullable=True,
+        {"candidate": None, "target": Ref("other_viewer_peer")},
+        "other-stream-viewer",
+        "unknown_target",
     ),
-    Case(
-        "live",
-        "ice_candidate",
-        {"candidate": {"candidate": 5}},
-        error_field="candidate",
-        id="live-ice_candidate-candidate-string-number",
-    ),
-    Case(
-        "live",
-        "ice_candidate",
-        {"candidate": {"candidate": "c", "sdpMLineIndex": "0"}},
-        error_field="candidate",
-        id="live-ice_candidate-mline-string",
-    ),
-    Case(
-        "live",
-        "ice_candidate",
-        {"candidate": {"candidate": "c", "sdpMid": 0}},
-        error_field="candidate",
-        id="live-ice_candidate-mid-number",
-    ),
-    Case(
-        "live",
-        "ice_candidate",
-        {"candidate": {"candidate": "c" * 5000}},
-        error_field="candidate",
-        id="live-ice_candidate-oversized",
-    ),
-    Case(
-        "live",
-        "ice_candidate",
-        lambda ctx: {"candidate": None, "target": ctx["other_streamer_peer"]},
-        code="forbidden",
-        id="live-ice_candidate-other-stream",
-    ),
-    Case(
-        "live", "ice_candidate", {"candidate": None}, sender="streamer", id="live-ice_candidate-streamer-without-target"
-    ),
-    Case(
-        "live",
-        "ice_candidate",
-        lambda ctx: {"candidate": None, "target": ctx["other_viewer_peer"]},
-        code="unknown_target",
-        sender="streamer",
-        id="live-ice_candidate-other-stream-viewer",
-    ),
-    Case("live", "request_offer", {"target": 5}, error_field="target", id="live-request_offer-target-number"),
-    Case("live", "request_offer", {"target": ["x"]}, error_field="target", id="live-request_offer-target-list"),
-    Case(
-        "live",
-        "request_offer",
-        lambda ctx: {"target": ctx["other_streamer_peer"]},
-        code="forbidden",
-        id="live-request_offer-other-stream",
-    ),
-    Case("live", "request_offer", {}, code="forbidden", sender="streamer", id="live-request_offer-by-streamer"),
+    _viewer("request_offer", {"target": 5}, "target-number", field="target"),
+    _viewer("request_offer", {"target": ["x"]}, "target-list", field="target"),
+    _viewer("request_offer", {"target": Ref("other_streamer_peer")}, "other-stream", "forbidden"),
+    _streamer("request_offer", {}, "by-streamer", "forbidden"),
 ]
 
+_room = _rows("rooms")
+_to_peer = {"target": Ref("peer")}
 ROOM_CASES = [
     *_core("rooms"),
     *_wrong_types("rooms", "offer", {"target": "0" * 32, "sdp": SDP}, "sdp"),
     *_wrong_types("rooms", "offer", {"target": "0" * 32, "sdp": SDP}, "target"),
-    Case("rooms", "offer", {"target": "x" * 65, "sdp": SDP}, error_field="target", id="rooms-offer-target-oversized"),
-    Case(
-        "rooms",
-        "offer",
-        lambda ctx: {"target": ctx["own_peer"], "sdp": SDP},
-        code="unknown_peer",
-        id="rooms-offer-to-self",
-    ),
+    _room("offer", {"target": "x" * 65, "sdp": SDP}, "target-oversized", field="target"),
+    _room("offer", {"target": Ref("own_peer"), "sdp": SDP}, "to-self", "unknown_peer"),
     *_wrong_types("rooms", "answer", {"target": "0" * 32, "sdp": SDP}, "sdp"),
-    Case("rooms", "answer", {"target": {"id": 1}, "sdp": SDP}, error_field="target", id="rooms-answer-target-object"),
-    Case(
-        "rooms",
-        "answer",
-        lambda ctx: {"target": ctx["other_room_peer"], "sdp": SDP},
-        code="unknown_peer",
-        id="rooms-answer-other-room",
-    ),
-    Case("rooms", "ice_candidate", {"candidate": None}, error_field="target", id="rooms-ice_candidate-target-missing"),
-    Case(
-        "rooms",
+    _room("answer", {"target": {"id": 1}, "sdp": SDP}, "target-object", field="target"),
+    _room("answer", {"target": Ref("other_room_peer"), "sdp": SDP}, "other-room", "unknown_peer"),
+    _room("ice_candidate", {"candidate": None}, "target-missing", field="target"),
+    _room("ice_candidate", _to_peer, "candidate-missing", field="candidate"),
+    _room("ice_candidate", {**_to_peer, "candidate": 5}, "number", field="candidate"),
+    _room("ice_candidate", {**_to_peer, "candidate": ["c"]}, "list", field="candidate"),
+    _room("ice_candidate", {**_to_peer, "candidate": {"candidate": 5}}, "field-number", field="candidate"),
+    _room("ice_candidate", {**_to_peer, "candidate": {"candidate": "c" * 5000}}, "oversized", field="candidate"),
+    _room(
         "ice_candidate",
-        lambda ctx: {"target": ctx["peer"]},
-        error_field="candidate",
-        id="rooms-ice_candidate-candidate-missing",
+        {**_to_peer, "candidate": {"candidate": "c", "sdpMLineIndex": "0"}},
+        "mline-string",
+        field="candidate",
     ),
-    Case(
-        "rooms",
-        "ice_candidate",
-        lambda ctx: {"target": ctx["peer"], "candidate": 5},
-        error_field="candidate",
-        id="rooms-ice_candidate-number",
-    ),
-    Case(
-        "rooms",
-        "ice_candidate",
-        lambda ctx: {"target": ctx["peer"], "candidate": ["c"]},
-        error_field="candidate",
-        id="rooms-ice_candidate-list",
-    ),
-    Case(
-        "rooms",
-        "ice_candidate",
-        lambda ctx: {"target": ctx["peer"], "candidate": {"candidate": 5}},
-        error_field="candidate",
-        id="rooms-ice_candidate-field-number",
-    ),
-    Case(
-        "rooms",
-        "ice_candidate",
-        lambda ctx: {"target": ctx["peer"], "candidate": {"candidate": "c" * 5000}},
-        error_field="candidate",
-        id="rooms-ice_candidate-oversized",
-    ),
-    Case(
-        "rooms",
-        "ice_candidate",
-        lambda ctx: {"target": ctx["peer"], "candidate": {"candidate": "c", "sdpMLineIndex": "0"}},
-        error_field="candidate",
-        id="rooms-ice_candidate-mline-string",
-    ),
-    Case(
-        "rooms",
-        "ice_candidate",
-        lambda ctx: {"target": ctx["other_room_peer"], "candidate": None},
-        code="unknown_peer",
-        id="rooms-ice_candidate-other-room",
-    ),
-    Case("rooms", "broadcast", {"data": None}, error_field="data", id="rooms-broadcast-null"),
-    Case("rooms", "broadcast", {"data": "x" * 40_000}, code="data_too_large", id="rooms-broadcast-oversized"),
-    Case(
-        "rooms",
-        "broadcast",
-        raw='{"type": "broadcast", "data": ["x"]}',
-        code="invalid_frame",
-        id="rooms-broadcast-list",
-    ),
+    _room("ice_candidate", {"target": Ref("other_room_peer"), "candidate": None}, "other-room", "unknown_peer"),
+    _room("broadcast", {"data": None}, "null", field="data"),
+    _room("broadcast", {"data": "x" * 40_000}, "oversized", "data_too_large"),
+    _room("broadcast", ["x"], "list", "invalid_frame"),
     *_wrong_types("rooms", "admit", {"user_id": 1}, "user_id"),
-    Case("rooms", "admit", {"user_id": 0}, error_field="user_id", id="rooms-admit-zero"),
-    Case("rooms", "admit", {"user_id": INT64_MAX + 1}, error_field="user_id", id="rooms-admit-beyond-bigint"),
-    Case(
-        "rooms",
-        "admit",
-        lambda ctx: {"user_id": ctx["users"]["third"].pk},
-        code="not_waiting",
-        id="rooms-admit-not-waiting",
-    ),
+    _room("admit", {"user_id": 0}, "zero", field="user_id"),
+    _room("admit", {"user_id": INT64_MAX + 1}, "beyond-bigint", field="user_id"),
+    _room("admit", {"user_id": Ref("third_id")}, "not-waiting", "not_waiting"),
     *_wrong_types("rooms", "deny", {"user_id": 1}, "user_id"),
-    Case(
-        "rooms",
-        "deny",
-        lambda ctx: {"user_id": ctx["users"]["other"].pk},
-        code="not_waiting",
-        id="rooms-deny-not-waiting",
-    ),
+    _room("deny", {"user_id": Ref("other_id")}, "not-waiting", "not_waiting"),
 ]
 
 CASES = [*NOTIFICATION_CASES, *LIVE_CASES, *ROOM_CASES]
@@ -543,6 +333,8 @@ def _room_scenario() -> dict[str, Any]:
     other_room = room_create(owner=third, room_id=f"bad-other-{sender.pk}")
     return {
         "users": {"sender": sender, "other": other, "third": third},
+        "other_id": other.pk,
+        "third_id": third.pk,
         "room": room.room_id,
         "other_room": other_room.room_id,
     }

@@ -35,15 +35,8 @@ async def joined(user: Any, conversation_id: int, query: str = "") -> WebsocketC
     return comm
 
 
-@pytest.fixture
-def pair(make_user):
-    a, b = make_user(), make_user()
-    conversation, _ = conversation_get_or_create_direct(user=a, other=b)
-    return a, b, conversation
-
-
-async def test_a_stranger_cannot_tell_an_existing_conversation_from_an_unknown_one(pair, make_user):
-    _a, _b, conversation = pair
+async def test_a_stranger_cannot_tell_an_existing_conversation_from_an_unknown_one(direct, make_user):
+    _a, _b, conversation = direct
     stranger = await sync_to_async(make_user)()
     answers = []
     for conversation_id in (987654321, conversation.pk):
@@ -56,8 +49,8 @@ async def test_a_stranger_cannot_tell_an_existing_conversation_from_an_unknown_o
     assert answers[0][3] == closecodes.NOT_FOUND
 
 
-async def test_connection_established_lists_members_online_state_and_positions(pair):
-    a, b, conversation = pair
+async def test_connection_established_lists_members_online_state_and_positions(direct):
+    a, b, conversation = direct
     message, _ = await sync_to_async(message_create)(
         sender=a, conversation_id=conversation.pk, text="hi", client_id=None
     )
@@ -78,8 +71,8 @@ async def test_connection_established_lists_members_online_state_and_positions(p
     await comm_a.disconnect()
 
 
-async def test_message_reaches_both_sockets_and_resend_only_confirms_to_sender(pair):
-    a, b, conversation = pair
+async def test_message_reaches_both_sockets_and_resend_only_confirms_to_sender(direct):
+    a, b, conversation = direct
     comm_a, comm_b = await joined(a, conversation.pk), await joined(b, conversation.pk)
     await comm_a.send_json_to({"type": "chat_message", "data": {"text": "hello B", "client_id": "k1"}})
     to_b = await recv_type(comm_b, "chat_message")
@@ -100,8 +93,8 @@ async def test_message_reaches_both_sockets_and_resend_only_confirms_to_sender(p
     await comm_b.disconnect()
 
 
-async def test_receipts_reach_the_sender(pair):
-    a, b, conversation = pair
+async def test_receipts_reach_the_sender(direct):
+    a, b, conversation = direct
     comm_a, comm_b = await joined(a, conversation.pk), await joined(b, conversation.pk)
     await comm_a.send_json_to({"type": "chat_message", "data": {"text": "did you get it?", "client_id": "r1"}})
     message_id = (await recv_type(comm_b, "chat_message"))["id"]
@@ -141,8 +134,8 @@ async def test_in_a_group_delivered_reaches_only_the_sender_and_read_reaches_eve
 
 
 @override_settings(CHAT_TYPING_TIMEOUT_SECONDS=0.4)
-async def test_typing_reaches_others_only_and_expires_by_itself(pair):
-    a, b, conversation = pair
+async def test_typing_reaches_others_only_and_expires_by_itself(direct):
+    a, b, conversation = direct
     comm_a, comm_b = await joined(a, conversation.pk), await joined(b, conversation.pk)
     await recv_type(comm_a, "user_online")
     await comm_a.send_json_to({"type": "typing", "data": {"is_typing": True}})
@@ -159,8 +152,8 @@ async def test_typing_reaches_others_only_and_expires_by_itself(pair):
 
 
 @override_settings(CHAT_MAX_MESSAGE_LENGTH=20)
-async def test_bad_frames_get_errors_store_nothing_and_socket_keeps_working(pair, make_user):
-    a, _b, conversation = pair
+async def test_bad_frames_get_errors_store_nothing_and_socket_keeps_working(direct, make_user):
+    a, _b, conversation = direct
     elsewhere, _ = await sync_to_async(conversation_get_or_create_direct)(
         user=a, other=await sync_to_async(make_user)()
     )
@@ -206,8 +199,8 @@ async def test_bad_frames_get_errors_store_nothing_and_socket_keeps_working(pair
     await comm.disconnect()
 
 
-async def test_resume_sends_backlog_in_order_then_live_without_gap_or_duplicate(pair, monkeypatch):
-    a, b, conversation = pair
+async def test_resume_sends_backlog_in_order_then_live_without_gap_or_duplicate(direct, monkeypatch):
+    a, b, conversation = direct
 
     def send(text: str) -> int:
         return message_create(sender=a, conversation_id=conversation.pk, text=text, client_id=text)[0].pk
@@ -237,10 +230,10 @@ async def test_resume_sends_backlog_in_order_then_live_without_gap_or_duplicate(
     await comm_b.disconnect()
 
 
-async def test_removed_member_writing_is_closed_4403(pair):
+async def test_removed_member_writing_is_closed_4403(direct):
     from chat.models import Membership
 
-    a, _b, conversation = pair
+    a, _b, conversation = direct
     comm = await joined(a, conversation.pk)
     await sync_to_async(Membership.objects.filter(conversation=conversation, user=a).delete)()
     await comm.send_json_to({"type": "chat_message", "data": {"text": "still allowed?", "client_id": "x"}})
@@ -249,8 +242,8 @@ async def test_removed_member_writing_is_closed_4403(pair):
     assert not await sync_to_async(Message.objects.exists)()
 
 
-async def test_malformed_after_gets_error_and_no_backlog(pair):
-    a, _b, conversation = pair
+async def test_malformed_after_gets_error_and_no_backlog(direct):
+    a, _b, conversation = direct
     await sync_to_async(message_create)(sender=a, conversation_id=conversation.pk, text="old", client_id=None)
     comm = await chat_socket(a, conversation.pk, "&after=abc")
     assert (await recv(comm))["data"]["code"] == "invalid_after"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -35,13 +37,21 @@ async def open_chat(server: Any, conversation_id: int, token: str, after: int | 
     return ws
 
 
-async def test_message_reaches_b_and_b_read_receipt_reaches_a(cluster, chat_pair):
-    server = cluster.servers[0]
+@contextlib.asynccontextmanager
+async def both_open(server: Any, chat_pair: dict[str, Any]) -> AsyncIterator[tuple[ClientConnection, ClientConnection]]:
+    """a's and b's sockets on their conversation, connected (in that order) and closed on exit."""
     cid = chat_pair["conversation"].pk
     async with (
         await open_chat(server, cid, chat_pair["token_a"]) as ws_a,
         await open_chat(server, cid, chat_pair["token_b"]) as ws_b,
     ):
+        yield ws_a, ws_b
+
+
+async def test_message_reaches_b_and_b_read_receipt_reaches_a(cluster, chat_pair):
+    server = cluster.servers[0]
+    cid = chat_pair["conversation"].pk
+    async with both_open(server, chat_pair) as (ws_a, ws_b):
         await send(ws_a, "chat_message", dict(text="hi B", client_id="e2e-1"))
         got = await recv_type(ws_b, "chat_message", timeout=WAIT)
         assert got["data"]["text"] == "hi B" and got["data"]["sender"]["id"] == chat_pair["a"].pk
@@ -70,11 +80,7 @@ async def test_message_reaches_b_and_b_read_receipt_reaches_a(cluster, chat_pair
 
 async def test_typing_reaches_b_and_expires_without_a_stop_from_a(cluster, chat_pair):
     server = cluster.servers[0]
-    cid = chat_pair["conversation"].pk
-    async with (
-        await open_chat(server, cid, chat_pair["token_a"]) as ws_a,
-        await open_chat(server, cid, chat_pair["token_b"]) as ws_b,
-    ):
+    async with both_open(server, chat_pair) as (ws_a, ws_b):
         await send(ws_a, "typing", dict(is_typing=True))
         start = asyncio.get_running_loop().time()
         assert (await recv_type(ws_b, "typing", timeout=WAIT, is_typing=True))["data"]["user"] == chat_pair["a"].pk

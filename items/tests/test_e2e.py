@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,6 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from items.models import Item
 from items.tests.e2e_backend import E2E_QUEUE
+from scripts.cluster import stop_process_groups
 
 pytestmark = [pytest.mark.e2e]
 
@@ -65,16 +64,7 @@ def start_worker(server_env: dict[str, str]) -> Iterator[Callable[..., subproces
         return process
 
     yield start
-    for process in started:
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+    stop_process_groups(started, timeout=15)
 
 
 def _get_item(base_url: str, token: str, item_id: int) -> dict[str, Any]:

@@ -11,14 +11,32 @@ from django.test import override_settings
 
 from livestream.models import Ban, LiveComment, Stream, StreamStatus
 from livestream.services import moderator_add, stream_create, stream_start, user_ban, user_kick
-from livestream.tests.sockets import SDP, connect, drain, joined
+from livestream.tests.sockets import SDP, Client, connect, drain, joined
 from realtime import closecodes
 from realtime.errors import Forbidden
 from realtime.groups import viewer_scope
 from realtime.heartbeat import sweep_once
 from realtime.presence import get_presence_store
+from realtime.testing import Frame
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+async def streamer_then_viewer(
+    make_user: Any, stream: Stream
+) -> tuple[Any, tuple[Client, Frame], tuple[Client, Frame]]:
+    """The streamer joins, then a new viewer: (the viewer, (host, its hello), (watcher, its hello))."""
+    viewer = await sync_to_async(make_user)()
+    host = await joined(stream.streamer, stream.pk)
+    return viewer, host, await joined(viewer, stream.pk)
+
+
+async def watcher_of_a_streamer_who_left(make_user: Any, stream: Stream) -> Client:
+    """A viewer watches, the streamer joins and then closes their socket: the viewer's client."""
+    watcher, _ = await joined(await sync_to_async(make_user)(), stream.pk)
+    host, _ = await joined(stream.streamer, stream.pk)
+    await host.close()
+    return watcher
 
 
 @pytest.fixture
@@ -63,9 +81,7 @@ async def test_roles_come_from_the_connection(make_user: Any, live_stream: Strea
 
 
 async def test_viewer_join_and_leave_are_announced_once_per_user(make_user: Any, live_stream: Stream) -> None:
-    viewer = await sync_to_async(make_user)()
-    host, _ = await joined(live_stream.streamer, live_stream.pk)
-    tab1, _ = await joined(viewer, live_stream.pk)
+    viewer, (host, _), (tab1, _) = await streamer_then_viewer(make_user, live_stream)
     first = await host.wait("user_joined")
     assert first["data"]["user"] == {"id": viewer.pk, "username": viewer.username} and first["data"]["peer"]
     assert (await host.wait("viewers_update"))["data"] == {"count": 1}
@@ -111,9 +127,7 @@ async def test_viewer_over_the_limit_gets_error_then_4413(make_user: Any, live_s
 async def test_offer_answer_and_candidates_are_relayed_with_server_set_sender(
     make_user: Any, live_stream: Stream
 ) -> None:
-    viewer = await sync_to_async(make_user)()
-    host, host_hello = await joined(live_stream.streamer, live_stream.pk)
-    watcher, hello = await joined(viewer, live_stream.pk)
+    viewer, (host, host_hello), (watcher, hello) = await streamer_then_viewer(make_user, live_stream)
     peer = (await host.wait("user_joined"))["data"]["peer"]
     assert peer == hello["data"]["peer"]
 
@@ -155,9 +169,7 @@ async def test_viewer_cannot_signal_another_viewer(make_user: Any, live_stream: 
 
 @override_settings(LIVE_MAX_SDP_BYTES=1000)
 async def test_oversized_sdp_gets_an_error_and_is_not_relayed(make_user: Any, live_stream: Stream) -> None:
-    viewer = await sync_to_async(make_user)()
-    host, _ = await joined(live_stream.streamer, live_stream.pk)
-    watcher, hello = await joined(viewer, live_stream.pk)
+    _, (host, _), (watcher, hello) = await streamer_then_viewer(make_user, live_stream)
     await host.send("webrtc_offer", {"target": hello["data"]["peer"], "sdp": "a" * 1001})
     assert (await host.wait("error"))["data"]["code"] == "sdp_too_large"
     await watcher.wait("viewers_update")
@@ -231,10 +243,7 @@ async def test_start_and_end_over_the_socket_reach_viewers(make_user: Any) -> No
 
 @override_settings(LIVE_STREAMER_GRACE_SECONDS=0.5)
 async def test_streamer_away_past_grace_ends_the_stream(make_user: Any, live_stream: Stream) -> None:
-    viewer = await sync_to_async(make_user)()
-    watcher, _ = await joined(viewer, live_stream.pk)
-    host, _ = await joined(live_stream.streamer, live_stream.pk)
-    await host.close()
+    watcher = await watcher_of_a_streamer_who_left(make_user, live_stream)
     ended = await watcher.wait("stream_ended", timeout=15)
     assert ended["data"]["reason"] == "streamer_left"
     assert await watcher.closed_with() == closecodes.GONE
@@ -242,10 +251,7 @@ async def test_streamer_away_past_grace_ends_the_stream(make_user: Any, live_str
 
 @override_settings(LIVE_STREAMER_GRACE_SECONDS=1.5)
 async def test_streamer_back_within_grace_keeps_the_stream(make_user: Any, live_stream: Stream) -> None:
-    viewer = await sync_to_async(make_user)()
-    watcher, _ = await joined(viewer, live_stream.pk)
-    host, _ = await joined(live_stream.streamer, live_stream.pk)
-    await host.close()
+    watcher = await watcher_of_a_streamer_who_left(make_user, live_stream)
     host, _ = await joined(live_stream.streamer, live_stream.pk)
     assert "stream_ended" not in await drain(watcher, quiet=2.5)
     stream = await sync_to_async(Stream.objects.get)(pk=live_stream.pk)
@@ -332,9 +338,7 @@ async def test_a_viewers_quality_report_reaches_the_streamer_and_the_metrics(
 ) -> None:
     from realtime.metrics import QUALITY_REPORTS
 
-    viewer = await sync_to_async(make_user)()
-    host, _ = await joined(live_stream.streamer, live_stream.pk)
-    watcher, hello = await joined(viewer, live_stream.pk)
+    viewer, (host, _), (watcher, hello) = await streamer_then_viewer(make_user, live_stream)
     before = QUALITY_REPORTS.labels("LiveConsumer")._value.get()
     report = {"rtt_ms": 42.5, "packet_loss_pct": 0.4, "bitrate_kbps": 900, "fps": None}
     await watcher.send("quality_report", report)

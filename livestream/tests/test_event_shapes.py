@@ -35,6 +35,11 @@ def brief(user: Any) -> dict[str, Any]:
     return {"id": user.pk, "username": user.username}
 
 
+def relayed(sender_peer: str, sender: Any, role: str, **payload: Any) -> dict[str, Any]:
+    """A relayed signaling frame's data: the sender as the server sets it (peer, user, role), then the payload."""
+    return {"from": sender_peer, "user": brief(sender), "role": role, **payload}
+
+
 @pytest.fixture
 def live_stream(make_user: Any) -> Stream:
     streamer = make_user()
@@ -63,35 +68,15 @@ async def test_presence_and_signaling_events_have_their_documented_shapes(make_u
     assert (await host.wait("viewers_update"))["data"] == {"count": 1}
 
     await host.send("webrtc_offer", {"target": peer, "sdp": SDP})
-    assert (await watcher.wait("webrtc_offer"))["data"] == {
-        "from": host_peer,
-        "user": brief(streamer),
-        "role": "streamer",
-        "sdp": SDP,
-    }
+    assert (await watcher.wait("webrtc_offer"))["data"] == relayed(host_peer, streamer, "streamer", sdp=SDP)
     await watcher.send("webrtc_answer", {"sdp": SDP, "target": host_peer})
-    assert (await host.wait("webrtc_answer"))["data"] == {
-        "from": peer,
-        "user": brief(viewer),
-        "role": "viewer",
-        "sdp": SDP,
-    }
+    assert (await host.wait("webrtc_answer"))["data"] == relayed(peer, viewer, "viewer", sdp=SDP)
     await watcher.send("ice_candidate", {"target": host_peer, "candidate": CANDIDATE})
-    assert (await host.wait("ice_candidate"))["data"] == {
-        "from": peer,
-        "user": brief(viewer),
-        "role": "viewer",
-        "candidate": CANDIDATE,
-    }
+    assert (await host.wait("ice_candidate"))["data"] == relayed(peer, viewer, "viewer", candidate=CANDIDATE)
     await host.send("ice_candidate", {"target": peer, "candidate": None})
-    assert (await watcher.wait("ice_candidate"))["data"] == {
-        "from": host_peer,
-        "user": brief(streamer),
-        "role": "streamer",
-        "candidate": None,
-    }
+    assert (await watcher.wait("ice_candidate"))["data"] == relayed(host_peer, streamer, "streamer", candidate=None)
     await watcher.send("request_offer", {})
-    assert (await host.wait("request_offer"))["data"] == {"from": peer, "user": brief(viewer), "role": "viewer"}
+    assert (await host.wait("request_offer"))["data"] == relayed(peer, viewer, "viewer")
 
     await watcher.close()
     assert (await host.wait("peer_left"))["data"] == {"peer": peer, "user_id": viewer.pk}

@@ -30,6 +30,13 @@ async def handshake(comm: WebsocketCommunicator) -> int:
     return second["data"]["count"]
 
 
+async def connected(token: str) -> WebsocketCommunicator:
+    """A personal socket past its handshake: the next frame is whatever happens next."""
+    comm = await connect(token)
+    await handshake(comm)
+    return comm
+
+
 def make_likes(post: Post, users: list[Any]) -> None:
     for user in users:
         like = Like.objects.create(user=user, post=post)

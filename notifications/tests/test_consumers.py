@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from chat.events import ChatUpdate
 from notifications.models import Notification
-from notifications.tests.sockets import app, connect, handshake, make_comment, make_follow, make_likes
+from notifications.tests.sockets import app, connect, connected, handshake, make_comment, make_follow, make_likes
 from realtime.groups import user_group
 from realtime.publish import apublish
 from realtime.testing import expect_close, open_socket, recv, recv_all
@@ -40,8 +40,7 @@ async def test_connect_sends_established_then_unread_count(people):
 @override_settings(NOTIFICATIONS_BATCH_WINDOW_SECONDS=1.0)
 async def test_low_priority_notifications_arrive_as_one_batch_then_one_count(people):
     _alice, token, others, post = people
-    comm = await connect(token)
-    await handshake(comm)
+    comm = await connected(token)
     await sync_to_async(make_likes)(post, others[:5])
     frames = await recv_all(comm, quiet=1.5)
     assert [f["type"] for f in frames] == ["notification_batch", "unread_count"]
@@ -56,8 +55,7 @@ async def test_low_priority_notifications_arrive_as_one_batch_then_one_count(peo
 @override_settings(NOTIFICATIONS_BATCH_WINDOW_SECONDS=1.0)
 async def test_high_priority_is_sent_at_once_while_low_ones_wait(people):
     alice, token, others, post = people
-    comm = await connect(token)
-    await handshake(comm)
+    comm = await connected(token)
     await sync_to_async(make_follow)(others[0], alice)  # medium: held
     await sync_to_async(make_comment)(post, others[1])  # high: at once
     assert not await comm.receive_nothing(timeout=0.8)
@@ -80,8 +78,7 @@ async def test_high_priority_is_sent_at_once_while_low_ones_wait(people):
 @override_settings(NOTIFICATIONS_BATCH_WINDOW_SECONDS=30.0)
 async def test_a_read_frame_sends_the_held_batch_before_it(people):
     alice, token, others, post = people
-    comm = await connect(token)
-    await handshake(comm)
+    comm = await connected(token)
     await sync_to_async(make_likes)(post, others[:2])  # held for 30 s
     assert await comm.receive_nothing(timeout=0.5)
     ids = [n.pk async for n in Notification.objects.filter(recipient=alice).order_by("id")]
@@ -120,8 +117,7 @@ async def test_someone_elses_id_gets_an_error_frame_and_changes_nothing(people, 
     await sync_to_async(make_comment)(post, others[0])
     notification = await Notification.objects.aget(recipient=alice)
     mallory_token = await sync_to_async(token_for)(others[1])
-    comm = await connect(mallory_token)
-    await handshake(comm)
+    comm = await connected(mallory_token)
     for bad in (notification.pk, 10**12, "x", None):
         await comm.send_json_to({"type": "mark_read", "data": {"id": bad}})
         frame = await recv(comm)
@@ -167,8 +163,7 @@ async def test_malformed_after_gets_invalid_after_and_no_backlog_like_the_chat_s
 
 async def test_other_apps_events_on_the_personal_group_are_forwarded(people):
     alice, token, _others, _post = people
-    comm = await connect(token)
-    await handshake(comm)
+    comm = await connected(token)
     await apublish(user_group(alice.pk), ChatUpdate(conversation=1, last_message=None, unread_count=3))
     frame = await recv(comm)
     assert frame["type"] == "chat_update" and frame["data"] == {

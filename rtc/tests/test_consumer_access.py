@@ -23,6 +23,13 @@ async def room_socket(token: str, room_id: str, invite: str | None = None) -> We
     return await open_socket(app, f"/ws/rooms/{room_id}/?token={token}" + (f"&invite={invite}" if invite else ""))
 
 
+async def room_socket_at(token: str, room_id: str, first: str) -> WebsocketCommunicator:
+    """A socket on the room once its frame `first` (`room_joined`, or `lobby_waiting` for a knock) has come."""
+    comm = await room_socket(token, room_id)
+    await recv_type(comm, first)
+    return comm
+
+
 @pytest.fixture
 def people(make_user, token_for):
     users = [make_user() for _ in range(3)]
@@ -56,8 +63,7 @@ async def test_a_wrong_invite_is_refused_like_an_unknown_room(people):
 async def test_invite_holder_joins_and_becomes_a_member(people):
     (owner, owner_token), (guest, guest_token), _ = people
     room = await aroom_with_members(owner)
-    a = await room_socket(owner_token, room.room_id)
-    await recv_type(a, "room_joined")
+    a = await room_socket_at(owner_token, room.room_id, "room_joined")
     b = await room_socket(guest_token, room.room_id, invite=room.invite_token)
     joined = await recv(b)
     assert joined["type"] == "room_joined"
@@ -95,8 +101,7 @@ async def test_banned_user_is_refused_with_4403_whatever_they_hold(people, how):
 async def test_lobby_knock_then_admit_joins_the_room(people):
     (owner, owner_token), (guest, guest_token), _ = people
     room = await aroom_with_members(owner, lobby_enabled=True)
-    host = await room_socket(owner_token, room.room_id)
-    await recv_type(host, "room_joined")
+    host = await room_socket_at(owner_token, room.room_id, "room_joined")
     knocker = await room_socket(guest_token, room.room_id)
     waiting = await recv(knocker)
     assert waiting["type"] == "lobby_waiting"
@@ -124,10 +129,8 @@ async def test_lobby_knock_then_admit_joins_the_room(people):
 async def test_owner_joining_later_sees_who_waits(people):
     (owner, owner_token), (guest, guest_token), _ = people
     room = await aroom_with_members(owner, lobby_enabled=True)
-    knocker = await room_socket(guest_token, room.room_id)
-    await recv_type(knocker, "lobby_waiting")
-    host = await room_socket(owner_token, room.room_id)
-    await recv_type(host, "room_joined")
+    knocker = await room_socket_at(guest_token, room.room_id, "lobby_waiting")
+    host = await room_socket_at(owner_token, room.room_id, "room_joined")
     lobby = await recv_type(host, "lobby")
     assert [entry["user"] for entry in lobby["data"]["waiting"]] == [brief(guest)] and lobby["data"]["waiting"][0][
         "since"
@@ -139,10 +142,8 @@ async def test_owner_joining_later_sees_who_waits(people):
 async def test_lobby_deny_closes_the_waiting_socket_4403(people):
     (owner, owner_token), (guest, guest_token), _ = people
     room = await aroom_with_members(owner, lobby_enabled=True)
-    host = await room_socket(owner_token, room.room_id)
-    await recv_type(host, "room_joined")
-    knocker = await room_socket(guest_token, room.room_id)
-    await recv_type(knocker, "lobby_waiting")
+    host = await room_socket_at(owner_token, room.room_id, "room_joined")
+    knocker = await room_socket_at(guest_token, room.room_id, "lobby_waiting")
     await recv_type(host, "knock")
     await send(host, "deny", {"user_id": guest.pk})
     denied = await recv(knocker)
@@ -157,10 +158,8 @@ async def test_lobby_deny_closes_the_waiting_socket_4403(people):
 async def test_only_the_owner_admits(people):
     (owner, _), (member, member_token), (guest, guest_token) = people
     room = await aroom_with_members(owner, member, lobby_enabled=True)
-    knocker = await room_socket(guest_token, room.room_id)
-    await recv_type(knocker, "lobby_waiting")
-    comm = await room_socket(member_token, room.room_id)
-    await recv_type(comm, "room_joined")
+    knocker = await room_socket_at(guest_token, room.room_id, "lobby_waiting")
+    comm = await room_socket_at(member_token, room.room_id, "room_joined")
     await send(comm, "admit", {"user_id": guest.pk})
     error = await recv(comm)
     assert error["type"] == "error" and error["data"]["code"] == "not_owner"
@@ -174,10 +173,8 @@ async def test_only_the_owner_admits(people):
 async def test_kick_closes_the_users_sockets_4403_and_others_see_them_leave(people):
     (owner, owner_token), (member, member_token), _ = people
     room = await aroom_with_members(owner, member)
-    host = await room_socket(owner_token, room.room_id)
-    await recv_type(host, "room_joined")
-    target = await room_socket(member_token, room.room_id)
-    await recv_type(target, "room_joined")
+    host = await room_socket_at(owner_token, room.room_id, "room_joined")
+    target = await room_socket_at(member_token, room.room_id, "room_joined")
     await database_sync_to_async(services.member_kick)(room_id=room.room_id, actor=owner, user_id=member.pk)
     removed = await recv_type(target, "removed")
     assert removed["data"] == {"room_id": room.room_id, "reason": "kicked"}
@@ -192,12 +189,9 @@ async def test_kick_closes_the_users_sockets_4403_and_others_see_them_leave(peop
 async def test_deleting_the_room_closes_every_socket_4410(people):
     (owner, owner_token), (member, member_token), (_, guest_token) = people
     room = await aroom_with_members(owner, member, lobby_enabled=True)
-    host = await room_socket(owner_token, room.room_id)
-    await recv_type(host, "room_joined")
-    peer = await room_socket(member_token, room.room_id)
-    await recv_type(peer, "room_joined")
-    knocker = await room_socket(guest_token, room.room_id)
-    await recv_type(knocker, "lobby_waiting")
+    host = await room_socket_at(owner_token, room.room_id, "room_joined")
+    peer = await room_socket_at(member_token, room.room_id, "room_joined")
+    knocker = await room_socket_at(guest_token, room.room_id, "lobby_waiting")
     await database_sync_to_async(services.room_delete)(room_id=room.room_id, actor=owner)
     for comm in (host, peer, knocker):
         assert (await recv_type(comm, "room_closed"))["data"] == {"room_id": room.room_id}

@@ -32,6 +32,12 @@ async def join(token: str, room_id: str) -> tuple[WebsocketCommunicator, dict]:
     return comm, frame["data"]
 
 
+async def room_joined_by(people: list[tuple[Any, str]], count: int) -> list[tuple[WebsocketCommunicator, dict]]:
+    """A room for all `people`, joined in turn by the first `count` of them: (socket, `room_joined` data) each."""
+    room = await new_room_for(people)
+    return [await join(token, room) for _, token in people[:count]]
+
+
 @pytest.fixture
 def people(make_user, token_for):
     users = [make_user() for _ in range(3)]
@@ -59,11 +65,7 @@ async def test_join_gets_peer_id_and_peers_and_others_see_joins_and_leaves(peopl
 
 
 async def test_offer_answer_candidate_reach_only_the_target_with_server_set_from(people):
-    (_, t1), (_, t2), (_, t3) = people
-    room = await new_room_for(people)
-    a, a_info = await join(t1, room)
-    b, b_info = await join(t2, room)
-    c, c_info = await join(t3, room)
+    (a, a_info), (b, b_info), (c, c_info) = await room_joined_by(people, 3)
     await recv_type(a, "peer_joined")
     await recv_type(a, "peer_joined")
     await recv_type(b, "peer_joined")
@@ -87,11 +89,7 @@ async def test_offer_answer_candidate_reach_only_the_target_with_server_set_from
 
 
 async def test_broadcast_reaches_every_other_peer_but_not_the_sender(people):
-    (_, t1), (_, t2), (_, t3) = people
-    room = await new_room_for(people)
-    a, a_info = await join(t1, room)
-    b, _ = await join(t2, room)
-    c, _ = await join(t3, room)
+    (a, a_info), (b, _), (c, _) = await room_joined_by(people, 3)
     await send(a, "broadcast", {"data": {"mute": True}})
     for other in (b, c):
         assert (await recv_type(other, "broadcast"))["data"] == {"from": a_info["peer_id"], "data": {"mute": True}}
@@ -104,10 +102,7 @@ async def test_broadcast_reaches_every_other_peer_but_not_the_sender(people):
 
 
 async def test_unknown_target_gets_error_and_nothing_is_relayed(people):
-    (_, t1), (_, t2), _ = people
-    room = await new_room_for(people)
-    a, a_info = await join(t1, room)
-    b, _ = await join(t2, room)
+    (a, a_info), (b, _) = await room_joined_by(people, 2)
     await recv_type(a, "peer_joined")
     await send(a, "offer", {"target": "no-such-peer", "sdp": "v=0"})
     error = await recv_type(a, "error")
@@ -139,10 +134,7 @@ async def test_target_in_another_room_gets_error_and_nothing_is_relayed(people):
 
 @override_settings(LIVE_MAX_SDP_BYTES=100)
 async def test_oversized_sdp_gets_error_and_nothing_is_relayed(people):
-    (_, t1), (_, t2), _ = people
-    room = await new_room_for(people)
-    a, _ = await join(t1, room)
-    b, b_info = await join(t2, room)
+    (a, _), (b, b_info) = await room_joined_by(people, 2)
     await recv_type(a, "peer_joined")
     await send(a, "offer", {"target": b_info["peer_id"], "sdp": "v=0\r\n" + "a" * 200})
     error = await recv_type(a, "error")
@@ -220,10 +212,7 @@ async def test_expired_peer_of_a_crashed_process_is_announced_as_left(people):
 async def test_quality_report_feeds_the_metrics_and_is_not_relayed(people):
     from realtime.metrics import QUALITY_RTT
 
-    (_, t1), (_, t2), _ = people
-    room = await new_room_for(people)
-    a, _ = await join(t1, room)
-    b, b_info = await join(t2, room)
+    (a, _), (b, b_info) = await room_joined_by(people, 2)
     before = QUALITY_RTT.labels("RoomConsumer")._sum.get()
     report = {"peer": b_info["peer_id"], "rtt_ms": 30, "packet_loss_pct": 0, "bitrate_kbps": 1200, "fps": 30}
     await send(a, "quality_report", report)

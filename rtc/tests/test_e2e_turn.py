@@ -25,16 +25,11 @@ from asgiref.sync import sync_to_async
 from conftest import _unavailable
 from rtc.tests.peers import RoomPeer
 from rtc.tests.rooms import room_with_members
+from scripts.cluster import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.webrtc]
 
 TURN_SECRET = f"coturn-{uuid.uuid4().hex}"
-
-
-def _free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -53,7 +48,7 @@ def turnserver() -> Iterator[Turn]:
     if not binary:
         _unavailable("turnserver (coturn) is not installed")
     workdir = Path(tempfile.mkdtemp(prefix="coturn-"))
-    port = _free_udp_port()
+    port = free_port(socket.SOCK_DGRAM)
     min_port = random.randrange(40000, 59000, 100)
     log_path = workdir / "turn.log"
     process = subprocess.Popen(

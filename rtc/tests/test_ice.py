@@ -50,24 +50,24 @@ def test_ice_configuration_has_stun_and_turn_with_expiring_credentials():
     assert "top-secret" not in repr(config)
 
 
-@override_settings(
-    RTC_STUN_URLS=["stun:stun.example.org"],
-    RTC_TURN_URLS=["turn:t.example.org"],
-    RTC_TURN_SECRET="x",
-    RTC_TURN_ONLY=True,
-)
+def stun_and_turn(*, secret: str, turn_only: bool) -> override_settings:
+    """One STUN and one TURN server configured; the TURN secret and the relay-only mode vary."""
+    return override_settings(
+        RTC_STUN_URLS=["stun:stun.example.org"],
+        RTC_TURN_URLS=["turn:t.example.org"],
+        RTC_TURN_SECRET=secret,
+        RTC_TURN_ONLY=turn_only,
+    )
+
+
+@stun_and_turn(secret="x", turn_only=True)
 def test_turn_only_mode_uses_relay_policy_and_omits_stun():
     config = ice_configuration(user_id=1)
     assert config["iceTransportPolicy"] == "relay"
     assert [server["urls"] for server in config["iceServers"]] == [["turn:t.example.org"]]
 
 
-@override_settings(
-    RTC_STUN_URLS=["stun:stun.example.org"],
-    RTC_TURN_URLS=["turn:t.example.org"],
-    RTC_TURN_SECRET="",
-    RTC_TURN_ONLY=False,
-)
+@stun_and_turn(secret="", turn_only=False)
 def test_turn_without_secret_is_not_offered():
     # Such settings are refused at start (below); the builder never offers a TURN URL without credentials.
     assert ice_configuration(user_id=1)["iceServers"] == [{"urls": ["stun:stun.example.org"]}]

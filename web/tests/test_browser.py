@@ -10,125 +10,18 @@ missing the tests skip on a developer machine and fail in CI.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import connections
 
-from conftest import PASSWORD, _unavailable
+from conftest import PASSWORD
+from web.tests.pages import DESKTOP, TIMEOUT_MS, check_both_widths, connect, create_room_in_the_ui, login, online, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
-TIMEOUT_MS = 20_000
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    # Host ICE candidates as plain loopback addresses instead of mDNS names: the test
-    # machine has no mDNS resolver, and the peers run in the same browser anyway.
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - playwright is in the dev requirements
-        _unavailable("the playwright package is not installed")
-    executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not executable:
-        _unavailable("chromium is not installed (apt-get install chromium)")
-    # Playwright's sync API keeps an event loop running in this thread (it drives it with
-    # greenlets), so Django's async-safety guard would refuse the ORM calls of the test and
-    # of live_db's teardown. Nothing runs concurrently here; Playwright's docs give the same advice.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as p:
-            from playwright.sync_api import expect
-
-            expect.set_options(timeout=TIMEOUT_MS)  # servers share 2 CPUs with other test runs
-            instance = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-            yield instance
-            instance.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def base_url(live_db: None, cluster: Any) -> str:
-    return cluster.servers[0].http_url
-
-
-@pytest.fixture
-def users(live_db: None) -> Any:
-    def make(*names: str) -> list[Any]:
-        suffix = uuid.uuid4().hex[:6]
-        return [
-            get_user_model().objects.create_user(
-                username=f"{name}_{suffix}", password=PASSWORD, email=f"{name}_{suffix}@example.com"
-            )
-            for name in names
-        ]
-
-    return make
-
-
-@pytest.fixture
-def contexts(browser: Any) -> Iterator[Any]:
-    opened: list[Any] = []
-
-    def new(**options: Any) -> Any:
-        context = browser.new_context(**options)
-        context.set_default_timeout(TIMEOUT_MS)
-        opened.append(context)
-        return context
-
-    yield new
-    for context in opened:
-        context.close()
-
-
-def login(context: Any, base_url: str, user: Any, next_path: str = "/") -> Any:
-    page = context.new_page()
-    page.goto(f"{base_url}/login/?next={next_path}")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(re.escape(base_url + next_path) + r"$"))
-    online(page)
-    return page
-
-
-def online(page: Any) -> None:
-    """The top bar's connection indicator says the sockets are up."""
-    from playwright.sync_api import expect
-
-    expect(page.locator("#conn-state")).to_have_attribute("data-state", "online", timeout=TIMEOUT_MS)
-
-
-def shot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def test_signup_and_login_pages_work_in_a_browser(browser: Any, contexts: Any, base_url: str, users: Any) -> None:
@@ -268,25 +161,6 @@ def test_live_stream_video_comments_and_viewer_count(contexts: Any, base_url: st
 
     alice_page.get_by_role("button", name="End stream").click()
     expect(alice_page.get_by_role("status").filter(has_text="Ended")).to_be_visible()
-
-
-def create_room_in_the_ui(
-    page: Any, base_url: str, room: str, *, title: str, public: bool = False, lobby: bool = True
-) -> None:
-    """The owner fills the rooms page's form and lands on the new room's page."""
-    page.get_by_label("Room id").fill(room)
-    page.get_by_label("Title").fill(title)
-    page.get_by_role("checkbox", name="Public room").set_checked(public)
-    page.get_by_role("checkbox", name="Ask to join (lobby)").set_checked(lobby)
-    page.get_by_role("button", name="Create room").click()
-    page.wait_for_url(f"{base_url}/rooms/{room}/")
-
-
-def connect(page: Any) -> None:
-    from playwright.sync_api import expect
-
-    page.get_by_role("button", name="Connect").click()
-    expect(page.locator("#my-peer-id")).not_to_have_text("–")
 
 
 def test_owner_invites_by_link_admits_from_the_lobby_and_kicks(contexts: Any, base_url: str, users: Any) -> None:
@@ -610,83 +484,6 @@ def test_comment_notification_arrives_live_and_clicking_it_marks_it_read_in_ever
     for tab in (tab1, tab2):
         expect(tab.locator("#bell-count")).to_be_hidden()
         expect(tab.locator("#bell-count")).to_have_attribute("data-count", "0")
-
-
-# Computes each visible form control's accessible name the way assistive technology does,
-# in the order that matters for our markup: aria-labelledby, aria-label, <label for>/wrapping
-# <label>, a button's own text (or an input button's value), then title. Placeholders do not
-# count: they vanish as soon as someone types.
-ACCESSIBLE_NAMES_JS = """
-() => {
-  const text = (node) => (node.textContent || "").replace(/\\s+/g, " ").trim();
-  const visible = (node) => {
-    const box = node.getBoundingClientRect();
-    const style = getComputedStyle(node);
-    return box.width > 0 && box.height > 0 && style.visibility !== "hidden" && style.display !== "none";
-  };
-  const nameOf = (node) => {
-    const ids = (node.getAttribute("aria-labelledby") || "").split(/\\s+/).filter(Boolean);
-    const byIds = ids.map((id) => document.getElementById(id)).filter(Boolean).map(text).join(" ").trim();
-    if (byIds) return byIds;
-    const aria = (node.getAttribute("aria-label") || "").trim();
-    if (aria) return aria;
-    const labels = Array.from(node.labels || []).map(text).join(" ").trim();
-    if (labels) return labels;
-    if (node.tagName === "BUTTON" && text(node)) return text(node);
-    if (node.tagName === "INPUT" && ["submit", "button", "reset"].includes(node.type) && node.value.trim())
-      return node.value.trim();
-    return (node.getAttribute("title") || "").trim();
-  };
-  return Array.from(document.querySelectorAll("input:not([type=hidden]), select, textarea, button"))
-    .filter(visible)
-    .map((node) => ({ name: nameOf(node), control: node.outerHTML.slice(0, 200) }));
-}
-"""
-# Content wider than the window scrolls sideways; a control or an open panel pushed past the LEFT
-# edge does not (scrollWidth ignores negative overflow) but is just as cut off, so check both.
-OVERFLOW_JS = """
-() => {
-  const width = window.innerWidth;
-  const outside = Array.from(document.querySelectorAll("input, select, textarea, button, [role=region], [role=dialog]"))
-    .filter((node) => {
-      const box = node.getBoundingClientRect();
-      // sr-only labels and hidden parts are 1 px or less: nothing a person sees
-      return box.width > 1 && box.height > 1 && getComputedStyle(node).visibility !== "hidden"
-        && (box.left < -1 || box.right > width + 1);
-    })
-    .map((node) => node.outerHTML.slice(0, 120));
-  return { scroll: document.documentElement.scrollWidth, viewport: width, outside };
-}
-"""
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 800}
-
-
-def assert_controls_are_named(page: Any, where: str) -> int:
-    controls = page.evaluate(ACCESSIBLE_NAMES_JS)
-    unnamed = [c["control"] for c in controls if not c["name"]]
-    assert not unnamed, f"{where}: form controls without an accessible name:\n" + "\n".join(unnamed)
-    return len(controls)
-
-
-def assert_fits_the_phone(page: Any, where: str) -> None:
-    size = page.evaluate(OVERFLOW_JS)
-    assert not size["outside"], f"{where}: cut off at the window's edge:\n" + "\n".join(size["outside"])
-    assert size["scroll"] <= size["viewport"] + 1, (
-        f"{where}: {size['scroll']} px wide content scrolls sideways in a {size['viewport']} px window"
-    )
-
-
-def check_both_widths(page: Any, name: str) -> None:
-    """Named controls on the desktop and on a phone; no sideways scrolling on the phone."""
-    page.set_viewport_size(DESKTOP)
-    named = assert_controls_are_named(page, f"{name} at 1280 px")
-    shot(page, f"a11y-{name}-desktop")
-    page.set_viewport_size(PHONE)
-    assert_controls_are_named(page, f"{name} at 375 px")
-    assert_fits_the_phone(page, f"{name} at 375 px")
-    shot(page, f"a11y-{name}-phone")
-    assert named > 0, f"{name}: no form control found, the page did not render"
 
 
 def test_every_page_names_its_controls_and_fits_a_375px_screen(contexts: Any, base_url: str, users: Any) -> None:

@@ -1,7 +1,7 @@
 """The `/live/` and `/rooms/` lists follow streams and rooms without a reload, two people side by side.
 
-Same server, browser and user fixtures as test_browser.py; the lists listen on the personal socket
-(`stream_started` / `stream_ended` from the directory group, `room_presence`; docs/protocol.md).
+Same server, browser and user fixtures as test_browser.py (web/tests/conftest.py); the lists listen on the
+personal socket (`stream_started` / `stream_ended` from the directory group, `room_presence`; docs/protocol.md).
 """
 
 from __future__ import annotations
@@ -12,13 +12,7 @@ from typing import Any
 import pytest
 
 from rtc.tests.rooms import room_with_members
-from web.tests import test_browser as shared
-from web.tests.test_browser import DESKTOP, PHONE, connect, login, online, shot
-
-browser = shared.browser
-contexts = shared.contexts
-base_url = shared.base_url
-users = shared.users
+from web.tests.pages import DESKTOP, PHONE, connect, login, online, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 

@@ -15,17 +15,7 @@ from typing import Any
 
 import pytest
 
-from web.tests.test_browser import (  # noqa: F401 (fixtures)
-    PHONE,
-    assert_controls_are_named,
-    assert_fits_the_phone,
-    base_url,
-    browser,
-    contexts,
-    login,
-    shot,
-    users,
-)
+from web.tests.pages import PHONE, assert_controls_are_named, assert_fits_the_phone, login, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -124,9 +114,7 @@ def click_at_the_same_moment(pages: list[Any], selector: str) -> None:
 
 
 def test_two_people_join_at_once_hear_each_other_mute_share_the_screen_and_see_quality(
-    contexts: Any,  # noqa: F811
-    base_url: str,  # noqa: F811
-    users: Any,  # noqa: F811
+    contexts: Any, base_url: str, users: Any
 ) -> None:
     from playwright.sync_api import expect
 
@@ -212,11 +200,7 @@ def test_two_people_join_at_once_hear_each_other_mute_share_the_screen_and_see_q
     shot(bob_page, "room-call-phone")
 
 
-def test_room_chat_falls_back_to_the_server_when_data_channels_fail(
-    contexts: Any,  # noqa: F811
-    base_url: str,  # noqa: F811
-    users: Any,  # noqa: F811
-) -> None:
+def test_room_chat_falls_back_to_the_server_when_data_channels_fail(contexts: Any, base_url: str, users: Any) -> None:
     from playwright.sync_api import expect
 
     alice, bob = users("alice", "bob")
@@ -246,9 +230,7 @@ def test_room_chat_falls_back_to_the_server_when_data_channels_fail(
 
 
 def test_stream_with_sound_moderators_quality_screen_share_and_going_live_again(
-    contexts: Any,  # noqa: F811
-    base_url: str,  # noqa: F811
-    users: Any,  # noqa: F811
+    contexts: Any, base_url: str, users: Any
 ) -> None:
     from playwright.sync_api import expect
 

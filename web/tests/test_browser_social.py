@@ -1,9 +1,9 @@
 """The social pages live, in headless Chromium, two people side by side (desktop and phone sizes).
 
-The server, browser and login helpers are the ones of test_browser.py (the `cluster` fixture: real
-server processes on PostgreSQL and Redis). Every main page is also screenshot in light and dark mode at
-both sizes into `artifacts/screenshots/`, and axe-core (from node_modules, `make js-deps`) runs in the
-page: no serious or critical violation is allowed.
+The server, browser and login helpers are the ones of test_browser.py (web/tests/conftest.py and pages.py;
+the `cluster` fixture: real server processes on PostgreSQL and Redis). Every main page is also screenshot
+in light and dark mode at both sizes into `artifacts/screenshots/`, and axe-core (from node_modules,
+`make js-deps`) runs in the page: no serious or critical violation is allowed.
 """
 
 from __future__ import annotations
@@ -16,14 +16,7 @@ import pytest
 from django.conf import settings
 
 from conftest import _unavailable
-from web.tests import test_browser as shared
-from web.tests.test_browser import DESKTOP, PHONE, login, online, shot
-
-# The same server, browser and user fixtures as the UI tests of test_browser.py.
-browser = shared.browser
-contexts = shared.contexts
-base_url = shared.base_url
-users = shared.users
+from web.tests.pages import DESKTOP, PHONE, login, online, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from web.tests.test_browser import base_url, browser, contexts, login, shot, users  # noqa: F401 (fixtures)
+from web.tests.pages import login, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -16,7 +16,7 @@ def _number(page: Any, stat: str) -> float:
     return float(page.locator(f'[data-stat="{stat}"]').inner_text())
 
 
-def test_the_stats_page_shows_cluster_figures_that_change_live(contexts: Any, base_url: str, users: Any) -> None:  # noqa: F811
+def test_the_stats_page_shows_cluster_figures_that_change_live(contexts: Any, base_url: str, users: Any) -> None:
     from playwright.sync_api import expect
 
     admin, visitor = users("admin", "visitor")
@@ -42,7 +42,7 @@ def test_the_stats_page_shows_cluster_figures_that_change_live(contexts: Any, ba
     page.wait_for_function("n => Number(document.querySelector('[data-stat=\"sockets\"]').textContent) < n", arg=during)
 
 
-def test_the_stats_page_is_for_staff_only(contexts: Any, base_url: str, users: Any) -> None:  # noqa: F811
+def test_the_stats_page_is_for_staff_only(contexts: Any, base_url: str, users: Any) -> None:
     (plain,) = users("plain")
     page = login(contexts(), base_url, plain, "/")
     response = page.goto(f"{base_url}/stats/")

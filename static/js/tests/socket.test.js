@@ -46,26 +46,21 @@ test("the socket url follows the page's scheme and carries the resume cursor", (
 });
 
 test("reconnect delays double from half a second up to 30 s, with equal jitter", () => {
-  assert.equal(
-    backoffDelay(0, () => 0),
-    250,
-  );
-  assert.equal(
-    backoffDelay(0, () => 1),
-    500,
-  );
-  assert.equal(
-    backoffDelay(3, () => 1),
-    4000,
-  );
-  assert.equal(
-    backoffDelay(20, () => 1),
-    30000,
-  );
-  assert.equal(
-    backoffDelay(20, () => 0),
-    15000,
-  );
+  // [attempt, Math.random() result, delay in ms]
+  const cases = [
+    [0, 0, 250],
+    [0, 1, 500],
+    [3, 1, 4000],
+    [20, 1, 30000],
+    [20, 0, 15000],
+  ];
+  for (const [attempt, random, delay] of cases) {
+    assert.equal(
+      backoffDelay(attempt, () => random),
+      delay,
+      `attempt ${attempt}, random ${random}`,
+    );
+  }
 });
 
 test("close codes and limits come from the page's data- attributes", () => {
