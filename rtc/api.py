@@ -8,11 +8,12 @@ A room the caller may not see is a 404, exactly like one that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -222,39 +223,40 @@ class LobbyDecisionView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-# Kick and ban answer alike: 204, or why not.
-REMOVE_RESPONSES = {
-    204: None,
-    400: OpenApiResponse(description="The owner themself, or a bad user_id."),
-    403: NOT_OWNER,
-    404: NOT_VISIBLE,
-}
+# Kick and ban answer alike: 204, or why not; only the service differs.
+class MemberRemoveView(APIView):
+    remove: Callable[..., object]
 
-
-class KickView(APIView):
     @extend_schema(
-        summary="Owner: remove a member; their sockets in the room get `removed` (kicked), then close 4403",
         request=UserIdInput,
-        responses=REMOVE_RESPONSES,
+        responses={
+            204: None,
+            400: OpenApiResponse(description="The owner themself, or a bad user_id."),
+            403: NOT_OWNER,
+            404: NOT_VISIBLE,
+        },
         tags=TAGS,
     )
     def post(self, request: Request, room_id: str) -> Response:
         data = _validated(UserIdInput, request.data)
-        services.member_kick(room_id=room_id, actor=request_user(request), user_id=data["user_id"])
+        type(self).remove(room_id=room_id, actor=request_user(request), user_id=data["user_id"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BanView(APIView):
-    @extend_schema(
-        summary="Owner: remove and bar a user; their sockets get `removed` (banned), then close 4403",
-        request=UserIdInput,
-        responses=REMOVE_RESPONSES,
-        tags=TAGS,
+@extend_schema_view(
+    post=extend_schema(
+        summary="Owner: remove a member; their sockets in the room get `removed` (kicked), then close 4403"
     )
-    def post(self, request: Request, room_id: str) -> Response:
-        data = _validated(UserIdInput, request.data)
-        services.member_ban(room_id=room_id, actor=request_user(request), user_id=data["user_id"])
-        return Response(status=status.HTTP_204_NO_CONTENT)
+)
+class KickView(MemberRemoveView):
+    remove = staticmethod(services.member_kick)
+
+
+@extend_schema_view(
+    post=extend_schema(summary="Owner: remove and bar a user; their sockets get `removed` (banned), then close 4403")
+)
+class BanView(MemberRemoveView):
+    remove = staticmethod(services.member_ban)
 
     @extend_schema(
         summary="Owner: lift a ban (`?user_id=`)",
@@ -312,7 +314,12 @@ class IceConfigView(APIView):
             raise InvalidInput(
                 "Say what the configuration is for: ?room=<room_id> or ?stream=<stream_id>.", code="target_required"
             )
-        response = Response(IceConfigSerializer(ice_configuration(user_id=request_user(request).pk)).data)
-        # Credentials are per user and expire: never cache them in shared caches.
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return ice_config_response(request)
+
+
+def ice_config_response(request: Request) -> Response:
+    """The caller's RTCConfiguration (`/api/rtc/config/` and seed 004's `/webrtc/config`)."""
+    response = Response(IceConfigSerializer(ice_configuration(user_id=request_user(request).pk)).data)
+    # Credentials are per user and expire: never cache them in shared caches.
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -15,7 +15,7 @@ import logging
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -24,9 +24,9 @@ from rest_framework.views import APIView
 
 from realtime.api import request_user
 from rtc import services
-from rtc.ice import ice_configuration
-from rtc.selectors import room_list_for_user, room_live_counts, room_participants, room_peer_infos, room_visible
-from rtc.serializers import IceConfigSerializer, RoomParticipantsSerializer
+from rtc.api import RoomParticipantsView, ice_config_response
+from rtc.selectors import room_list_for_user, room_live_counts, room_peer_infos, room_visible
+from rtc.serializers import IceConfigSerializer
 
 logger = logging.getLogger(__name__)
 
@@ -94,22 +94,11 @@ class GrtcRoomPeersView(APIView):
 # --- seed 004: /webrtc/… -------------------------------------------------------------------------
 
 
-class Seed004ParticipantsView(APIView):
-    @extend_schema(
-        summary="Seed 004 alias: peers in a room (as GET /api/rtc/rooms/<id>/participants/)",
-        responses={200: RoomParticipantsSerializer, 404: NOT_VISIBLE},
-        tags=TAGS,
-    )
-    def get(self, request: Request, room_id: str) -> Response:
-        room_visible(room_id=room_id, user=request_user(request))
-        peers = async_to_sync(room_participants)(room_id=room_id)
-        body = {
-            "room_id": room_id,
-            "count": len(peers),
-            "max_participants": services.max_participants(),
-            "participants": peers,
-        }
-        return Response(RoomParticipantsSerializer(body).data)
+@extend_schema_view(
+    get=extend_schema(summary="Seed 004 alias: peers in a room (as GET /api/rtc/rooms/<id>/participants/)", tags=TAGS)
+)
+class Seed004ParticipantsView(RoomParticipantsView):
+    pass
 
 
 class Seed004ConfigView(APIView):
@@ -128,9 +117,7 @@ class Seed004ConfigView(APIView):
         room_id = request.query_params.get("room")
         if room_id:
             room_visible(room_id=room_id, user=request_user(request))
-        response = Response(IceConfigSerializer(ice_configuration(user_id=request_user(request).pk)).data)
-        response["Cache-Control"] = "private, no-store"  # per-user credentials
-        return response
+        return ice_config_response(request)
 
 
 class Seed004HealthSerializer(serializers.Serializer):
