@@ -11,9 +11,9 @@ from typing import Any
 from rest_framework import serializers
 
 from realtime.fields import StrictBooleanField, StrictCharField, StrictIdField
+from realtime.outputs import NamedUserBriefOutput, UserBriefOutput
 from realtime.webrtc import CandidateInitInput
 from rtc.models import Visibility
-from social.serializers import AuthorSerializer as UserBriefSerializer
 
 PEER_ID_FIELD: dict[str, Any] = {"max_length": 64, "allow_blank": False}
 
@@ -49,14 +49,16 @@ class LobbyDecisionInput(serializers.Serializer):
 # --- REST output ----------------------------------------------------------------
 
 
-class UserRefSerializer(serializers.Serializer):
+class PeerUserOutput(UserBriefOutput):
+    """Null only for a user known from a presence entry whose row is gone."""
+
     id = serializers.IntegerField(allow_null=True)
     username = serializers.CharField(allow_null=True)
 
 
 class PeerSerializer(serializers.Serializer):
     peer_id = serializers.CharField()
-    user = UserRefSerializer()
+    user = PeerUserOutput()
 
 
 class RoomSerializer(serializers.Serializer):
@@ -64,7 +66,7 @@ class RoomSerializer(serializers.Serializer):
 
     room_id = serializers.CharField()
     title = serializers.CharField()
-    owner = UserBriefSerializer()
+    owner = NamedUserBriefOutput()
     visibility = serializers.ChoiceField(choices=Visibility.choices)
     lobby_enabled = serializers.BooleanField()
     participants = serializers.IntegerField(help_text="Peers connected now (all processes).")
@@ -108,13 +110,13 @@ class UserIdInput(serializers.Serializer):
 
 class MembershipSerializer(serializers.Serializer):
     room_id = serializers.CharField(source="room.room_id")
-    user = UserBriefSerializer()
+    user = NamedUserBriefOutput()
     role = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 
 class LobbyEntrySerializer(serializers.Serializer):
-    user = UserBriefSerializer()
+    user = NamedUserBriefOutput()
     since = serializers.DateTimeField()
 
 

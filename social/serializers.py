@@ -3,19 +3,14 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from realtime.fields import MAX_DB_ID
+from realtime.outputs import NamedUserBriefOutput
 from social.models import COMMENT_MAX_LENGTH, POST_MAX_LENGTH, Comment, Post
-
-
-class AuthorSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    username = serializers.CharField(read_only=True)
-    name = serializers.CharField(read_only=True)
 
 
 class PostSerializer(serializers.ModelSerializer):
     """A post as the requester sees it; counters come from `selectors.post_list`."""
 
-    author = AuthorSerializer(read_only=True)
+    author = NamedUserBriefOutput(read_only=True)
     likes_count = serializers.IntegerField(read_only=True)
     comments_count = serializers.IntegerField(read_only=True)
     liked_by_me = serializers.BooleanField(read_only=True)
@@ -41,7 +36,7 @@ class PostSerializer(serializers.ModelSerializer):
 
 
 class CommentSerializer(serializers.ModelSerializer):
-    author = AuthorSerializer(read_only=True)
+    author = NamedUserBriefOutput(read_only=True)
     post = serializers.IntegerField(source="post_id", read_only=True)
     parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)  # type: ignore[assignment]  # shadows Field.parent
     mentions = serializers.SerializerMethodField()
