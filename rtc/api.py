@@ -39,14 +39,14 @@ from rtc.selectors import (
     room_visible,
 )
 from rtc.serializers import (
-    IceConfigSerializer,
-    LobbyEntrySerializer,
-    MembershipSerializer,
+    IceConfigOutput,
+    LobbyEntryOutput,
+    MembershipOutput,
     RoomCreateInput,
     RoomJoinInput,
-    RoomOwnerDetailSerializer,
-    RoomParticipantsSerializer,
-    RoomSerializer,
+    RoomOutput,
+    RoomOwnerDetailOutput,
+    RoomParticipantsOutput,
     RoomUpdateInput,
     UserIdInput,
 )
@@ -72,14 +72,14 @@ def room_detail_response(request: Request, room: Room, *, status_code: int = sta
         room.is_member = (
             room.owner_id == request.user.pk or room.memberships.filter(user_id=request_user(request).pk).exists()
         )
-    serializer_class = RoomOwnerDetailSerializer if room.owner_id == request.user.pk else RoomSerializer
+    serializer_class = RoomOwnerDetailOutput if room.owner_id == request.user.pk else RoomOutput
     return Response(serializer_class(room, context={"request": request}).data, status=status_code)
 
 
 class RoomListView(ListAPIView):
     """Rooms the caller may join (public ones and those they are a member of), busiest first."""
 
-    serializer_class = RoomSerializer
+    serializer_class = RoomOutput
 
     def get_queryset(self) -> list[Room]:  # type: ignore[override]  # sorted by live counts from the presence store
         return room_list_for_user(user=request_user(self.request), live_counts=async_to_sync(room_live_counts)())
@@ -92,7 +92,7 @@ class RoomListView(ListAPIView):
         summary="Create a room (private with a lobby by default); the caller owns it",
         request=RoomCreateInput,
         responses={
-            201: RoomOwnerDetailSerializer,
+            201: RoomOwnerDetailOutput,
             400: OpenApiResponse(description="Invalid or taken id (code room_id_taken)."),
         },
         tags=TAGS,
@@ -108,7 +108,7 @@ class RoomDetailView(APIView):
     @extend_schema(
         summary="A room (the owner's view adds invite_token and invite_url)",
         parameters=[INVITE_PARAM],
-        responses={200: RoomOwnerDetailSerializer, 403: OpenApiResponse(description="Banned."), 404: NOT_VISIBLE},
+        responses={200: RoomOwnerDetailOutput, 403: OpenApiResponse(description="Banned."), 404: NOT_VISIBLE},
         tags=TAGS,
     )
     def get(self, request: Request, room_id: str) -> Response:
@@ -118,7 +118,7 @@ class RoomDetailView(APIView):
     @extend_schema(
         summary="Owner: change title, visibility or lobby",
         request=RoomUpdateInput,
-        responses={200: RoomOwnerDetailSerializer, 403: NOT_OWNER, 404: NOT_VISIBLE},
+        responses={200: RoomOwnerDetailOutput, 403: NOT_OWNER, 404: NOT_VISIBLE},
         tags=TAGS,
     )
     def patch(self, request: Request, room_id: str) -> Response:
@@ -141,7 +141,7 @@ class RoomInviteView(APIView):
     @extend_schema(
         summary="Owner: rotate the invite token (old links stop working)",
         request=None,
-        responses={200: RoomOwnerDetailSerializer, 403: NOT_OWNER, 404: NOT_VISIBLE},
+        responses={200: RoomOwnerDetailOutput, 403: NOT_OWNER, 404: NOT_VISIBLE},
         tags=TAGS,
     )
     def post(self, request: Request, room_id: str) -> Response:
@@ -155,8 +155,8 @@ class RoomJoinView(APIView):
         summary="Become a member with an invite token (or of a public room)",
         request=RoomJoinInput,
         responses={
-            200: MembershipSerializer,
-            201: MembershipSerializer,
+            200: MembershipOutput,
+            201: MembershipOutput,
             403: OpenApiResponse(description="Banned (code banned)."),
             404: OpenApiResponse(description="No such room or a wrong / revoked invite."),
         },
@@ -168,14 +168,14 @@ class RoomJoinView(APIView):
             room_id=room_id, user=request_user(request), invite=data.get("invite") or None
         )
         return Response(
-            MembershipSerializer(member).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            MembershipOutput(member).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
 
 class RoomParticipantsView(APIView):
     @extend_schema(
         summary="Peers currently in a room (members and public-room viewers only)",
-        responses={200: RoomParticipantsSerializer, 404: NOT_VISIBLE},
+        responses={200: RoomParticipantsOutput, 404: NOT_VISIBLE},
         tags=TAGS,
     )
     def get(self, request: Request, room_id: str) -> Response:
@@ -187,18 +187,18 @@ class RoomParticipantsView(APIView):
             "max_participants": services.max_participants(),
             "participants": peers,
         }
-        return Response(RoomParticipantsSerializer(body).data)
+        return Response(RoomParticipantsOutput(body).data)
 
 
 class LobbyView(APIView):
     @extend_schema(
         summary="Owner: who is waiting in the lobby, longest-waiting first",
-        responses={200: LobbyEntrySerializer(many=True), 403: NOT_OWNER, 404: NOT_VISIBLE},
+        responses={200: LobbyEntryOutput(many=True), 403: NOT_OWNER, 404: NOT_VISIBLE},
         tags=TAGS,
     )
     def get(self, request: Request, room_id: str) -> Response:
         room_owned(room_id=room_id, actor=request_user(request))
-        return Response(LobbyEntrySerializer(async_to_sync(lobby_waiting)(room_id=room_id), many=True).data)
+        return Response(LobbyEntryOutput(async_to_sync(lobby_waiting)(room_id=room_id), many=True).data)
 
 
 class LobbyDecisionView(APIView):
@@ -293,7 +293,7 @@ class IceConfigView(APIView):
             OpenApiParameter("stream", OpenApiTypes.INT, description="A live stream id the caller may watch or run."),
         ],
         responses={
-            200: IceConfigSerializer,
+            200: IceConfigOutput,
             400: OpenApiResponse(description="Neither ?room= nor ?stream= given."),
             403: OpenApiResponse(description="Banned or kicked from the room / stream, or the stream has ended."),
             404: OpenApiResponse(description="No such room / stream, or one the caller may not join."),
@@ -319,7 +319,7 @@ class IceConfigView(APIView):
 
 def ice_config_response(request: Request) -> Response:
     """The caller's RTCConfiguration (`/api/rtc/config/` and seed 004's `/webrtc/config`)."""
-    response = Response(IceConfigSerializer(ice_configuration(user_id=request_user(request).pk)).data)
+    response = Response(IceConfigOutput(ice_configuration(user_id=request_user(request).pk)).data)
     # Credentials are per user and expire: never cache them in shared caches.
     response["Cache-Control"] = "private, no-store"
     return response

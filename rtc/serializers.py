@@ -56,12 +56,12 @@ class PeerUserOutput(UserBriefOutput):
     username = serializers.CharField(allow_null=True)
 
 
-class PeerSerializer(serializers.Serializer):
+class PeerOutput(serializers.Serializer):
     peer_id = serializers.CharField()
     user = PeerUserOutput()
 
 
-class RoomSerializer(serializers.Serializer):
+class RoomOutput(serializers.Serializer):
     """A room as the caller sees it; `participants` and `is_member` are set by the view/selector."""
 
     room_id = serializers.CharField()
@@ -78,7 +78,7 @@ class RoomSerializer(serializers.Serializer):
         return room.owner_id == self.context["request"].user.pk
 
 
-class RoomOwnerDetailSerializer(RoomSerializer):
+class RoomOwnerDetailOutput(RoomOutput):
     """The owner's view: with the invite link (share it; rotating it revokes the old one)."""
 
     invite_token = serializers.CharField()
@@ -108,33 +108,33 @@ class UserIdInput(serializers.Serializer):
     user_id = StrictIdField()
 
 
-class MembershipSerializer(serializers.Serializer):
+class MembershipOutput(serializers.Serializer):
     room_id = serializers.CharField(source="room.room_id")
     user = NamedUserBriefOutput()
     role = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 
-class LobbyEntrySerializer(serializers.Serializer):
+class LobbyEntryOutput(serializers.Serializer):
     user = NamedUserBriefOutput()
     since = serializers.DateTimeField()
 
 
-class RoomParticipantsSerializer(serializers.Serializer):
+class RoomParticipantsOutput(serializers.Serializer):
     room_id = serializers.CharField()
     count = serializers.IntegerField()
     max_participants = serializers.IntegerField()
-    participants = PeerSerializer(many=True)
+    participants = PeerOutput(many=True)
 
 
-class IceServerSerializer(serializers.Serializer):
+class IceServerOutput(serializers.Serializer):
     urls = serializers.ListField(child=serializers.CharField())
     username = serializers.CharField(required=False)
     credential = serializers.CharField(required=False)
 
 
-class IceConfigSerializer(serializers.Serializer):
-    iceServers = IceServerSerializer(many=True)  # noqa: N815 - the RTCConfiguration field name
+class IceConfigOutput(serializers.Serializer):
+    iceServers = IceServerOutput(many=True)  # noqa: N815 - the RTCConfiguration field name
     iceTransportPolicy = serializers.ChoiceField(choices=["all", "relay"])  # noqa: N815
     bundlePolicy = serializers.CharField()  # noqa: N815
     rtcpMuxPolicy = serializers.CharField()  # noqa: N815

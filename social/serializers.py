@@ -7,7 +7,7 @@ from realtime.outputs import NamedUserBriefOutput
 from social.models import COMMENT_MAX_LENGTH, POST_MAX_LENGTH, Comment, Post
 
 
-class PostSerializer(serializers.ModelSerializer):
+class PostOutput(serializers.ModelSerializer):
     """A post as the requester sees it; counters come from `selectors.post_list`."""
 
     author = NamedUserBriefOutput(read_only=True)
@@ -35,7 +35,7 @@ class PostSerializer(serializers.ModelSerializer):
         return [m.mentioned.username for m in post.post_mentions]  # type: ignore[attr-defined]  # prefetched (to_attr) by social.selectors
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class PostCommentOutput(serializers.ModelSerializer):
     author = NamedUserBriefOutput(read_only=True)
     post = serializers.IntegerField(source="post_id", read_only=True)
     parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)  # type: ignore[assignment]  # shadows Field.parent
@@ -50,22 +50,22 @@ class CommentSerializer(serializers.ModelSerializer):
         return [m.mentioned.username for m in comment.comment_mentions]  # type: ignore[attr-defined]  # prefetched (to_attr) by social.selectors
 
 
-class PostInputSerializer(serializers.Serializer):
+class PostInput(serializers.Serializer):
     text = serializers.CharField(max_length=POST_MAX_LENGTH)
 
 
-class CommentInputSerializer(serializers.Serializer):
+class PostCommentInput(serializers.Serializer):
     text = serializers.CharField(max_length=COMMENT_MAX_LENGTH)
     parent = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=MAX_DB_ID, help_text="Id of the comment replied to."
     )  # type: ignore[assignment]  # shadows Field.parent
 
 
-class PostListInputSerializer(serializers.Serializer):
+class PostListInput(serializers.Serializer):
     author = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
 
-class FeedInputSerializer(serializers.Serializer):
+class FeedInput(serializers.Serializer):
     before = serializers.IntegerField(
         required=False,
         min_value=1,
