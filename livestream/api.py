@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -69,9 +70,7 @@ class StreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     @action(detail=True, methods=["post"])
     def kick(self, request: Request, pk: str) -> Response:
-        target = self._target(request)
-        services.user_kick(stream_id=int(pk), actor=request_user(request), target=target)
-        return Response({"stream": int(pk), "user": {"id": target.pk, "username": target.username}, "action": "kicked"})
+        return self._moderate(request, int(pk), services.user_kick, "kicked")
 
     @extend_schema(
         request=UsernameInput,
@@ -82,14 +81,15 @@ class StreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     @action(detail=True, methods=["post"])
     def ban(self, request: Request, pk: str) -> Response:
-        target = self._target(request)
-        services.user_ban(stream_id=int(pk), actor=request_user(request), target=target)
-        return Response({"stream": int(pk), "user": UserBrief.of(target).data(), "action": "banned"})
+        return self._moderate(request, int(pk), services.user_ban, "banned")
 
-    def _target(self, request: Request) -> Any:
+    def _moderate(self, request: Request, stream_id: int, service: Callable[..., object], done: str) -> Response:
+        """Kick or ban the user named in the body; the answer says who and what was done."""
         data = UsernameInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return selectors.user_by_username(username=data.validated_data["username"])
+        target = selectors.user_by_username(username=data.validated_data["username"])
+        service(stream_id=stream_id, actor=request_user(request), target=target)
+        return Response({"stream": stream_id, "user": UserBrief.of(target).data(), "action": done})
 
 
 # DELETE names the user in a body {username} or as ?username=

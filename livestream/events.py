@@ -115,7 +115,7 @@ class Comment(Event):
         return cls(
             id=comment.pk,
             stream_id=comment.stream_id,
-            author=UserBrief(id=comment.author_id, username=comment.author.username),
+            author=UserBrief.of(comment.author),
             text=comment.text,
             badge=comment.badge,
             created_at=comment.created_at,
