@@ -22,15 +22,15 @@ from accounts.lockout import lockout_for
 from accounts.models import User
 from accounts.pagination import BoundedLimitOffsetPagination
 from accounts.serializers import (
-    LogoutInputSerializer,
-    MeSerializer,
-    ProfileUpdateInputSerializer,
-    RegisteredUserSerializer,
-    RegisterInputSerializer,
-    TokenRefreshInputSerializer,
-    UserProfileSerializer,
-    UserSearchInputSerializer,
-    UserSummarySerializer,
+    LogoutInput,
+    MeOutput,
+    ProfileUpdateInput,
+    RegisteredUserOutput,
+    RegisterInput,
+    TokenRefreshInput,
+    UserProfileOutput,
+    UserSearchInput,
+    UserSummaryOutput,
 )
 from realtime.api import request_user
 from realtime.throttles import LoginIPThrottle, LoginUsernameThrottle, RefreshThrottle, RegisterThrottle
@@ -72,12 +72,12 @@ class TokenObtainView(TokenObtainPairView):
 class TokenRefreshRotateView(TokenRefreshView):
     """Trade a refresh token for `{access, refresh}`: the new refresh token replaces the old, which is blacklisted."""
 
-    serializer_class = TokenRefreshInputSerializer
+    serializer_class = TokenRefreshInput
     throttle_classes = [RefreshThrottle]
 
     @extend_schema(
         responses={
-            200: TokenRefreshInputSerializer,
+            200: TokenRefreshInput,
             401: OpenApiResponse(description="Invalid, used or revoked token."),
             429: THROTTLED,
         }
@@ -96,7 +96,7 @@ class LogoutView(APIView):
     throttle_classes = [RefreshThrottle]
 
     @extend_schema(
-        request=LogoutInputSerializer,
+        request=LogoutInput,
         responses={
             204: None,
             401: OpenApiResponse(description="Invalid, expired or already revoked token."),
@@ -105,7 +105,7 @@ class LogoutView(APIView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        serializer = LogoutInputSerializer(data=request.data)
+        serializer = LogoutInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.refresh_token_revoke(token=serializer.validated_data["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -130,12 +130,12 @@ class RegisterView(APIView):
     authentication_classes: list = []
     throttle_classes = [RegisterThrottle]
 
-    @extend_schema(request=RegisterInputSerializer, responses={201: RegisteredUserSerializer, 429: THROTTLED}, auth=[])
+    @extend_schema(request=RegisterInput, responses={201: RegisteredUserOutput, 429: THROTTLED}, auth=[])
     def post(self, request: Request) -> Response:
-        serializer = RegisterInputSerializer(data=request.data)
+        serializer = RegisterInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_register(**serializer.validated_data)
-        return Response(RegisteredUserSerializer(user).data, status=status.HTTP_201_CREATED)
+        return Response(RegisteredUserOutput(user).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
@@ -144,7 +144,7 @@ class RegisterView(APIView):
 class UserViewSet(viewsets.GenericViewSet):
     """Users and their profiles; `/me/` is the requester; follow/unfollow and the follow lists."""
 
-    serializer_class = UserSummarySerializer
+    serializer_class = UserSummaryOutput
     pagination_class = BoundedLimitOffsetPagination
     lookup_field = "username"
     lookup_value_regex = r"[^/]+"
@@ -162,33 +162,33 @@ class UserViewSet(viewsets.GenericViewSet):
 
     def _page(self, queryset: QuerySet[User]) -> Response:
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(UserSummarySerializer(page, many=True).data)
+        return self.get_paginated_response(UserSummaryOutput(page, many=True).data)
 
     def list(self, request: Request) -> Response:
-        params = UserSearchInputSerializer(data=request.query_params)
+        params = UserSearchInput(data=request.query_params)
         params.is_valid(raise_exception=True)
         return self._page(selectors.user_list(search=params.validated_data["search"]))
 
-    @extend_schema(responses=UserProfileSerializer)
+    @extend_schema(responses=UserProfileOutput)
     def retrieve(self, request: Request, username: str) -> Response:
-        return Response(UserProfileSerializer(self._profile(username)).data)
+        return Response(UserProfileOutput(self._profile(username)).data)
 
-    @extend_schema(methods=["GET"], responses=MeSerializer)
-    @extend_schema(methods=["PATCH"], request=ProfileUpdateInputSerializer, responses=MeSerializer)
+    @extend_schema(methods=["GET"], responses=MeOutput)
+    @extend_schema(methods=["PATCH"], request=ProfileUpdateInput, responses=MeOutput)
     @action(detail=False, methods=["get", "patch"], url_path="me")
     def me(self, request: Request) -> Response:
         if request.method == "PATCH":
-            serializer = ProfileUpdateInputSerializer(data=request.data, partial=True)
+            serializer = ProfileUpdateInput(data=request.data, partial=True)
             serializer.is_valid(raise_exception=True)
             services.user_profile_update(user=request_user(request), data=serializer.validated_data)
-        return Response(MeSerializer(self._profile(request.user.username)).data)
+        return Response(MeOutput(self._profile(request.user.username)).data)
 
     @extend_schema(
         methods=["POST"],
         request=None,
         responses={
-            200: UserProfileSerializer,
-            201: UserProfileSerializer,
+            200: UserProfileOutput,
+            201: UserProfileOutput,
             400: OpenApiResponse(description="Following yourself."),
         },
         description="Follow the user. Idempotent: 201 when the follow is new, 200 when it already existed.",
@@ -204,19 +204,19 @@ class UserViewSet(viewsets.GenericViewSet):
             return Response(status=status.HTTP_204_NO_CONTENT)
         _, created = services.follow_create(follower=request_user(request), followee=followee)
         return Response(
-            UserProfileSerializer(self._profile(followee.username)).data,
+            UserProfileOutput(self._profile(followee.username)).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-    @extend_schema(responses=UserSummarySerializer(many=True))
+    @extend_schema(responses=UserSummaryOutput(many=True))
     @action(detail=True, methods=["get"])
     def followers(self, request: Request, username: str) -> Response:
         return self._page(selectors.followers_of(user=user_or_404(username)))
 
-    @extend_schema(responses=UserSummarySerializer(many=True))
+    @extend_schema(responses=UserSummaryOutput(many=True))
     @action(detail=True, methods=["get"])
     def following(self, request: Request, username: str) -> Response:
         return self._page(selectors.following_of(user=user_or_404(username)))
 
     def get_serializer_class(self) -> Any:
-        return UserProfileSerializer if self.action == "retrieve" else UserSummarySerializer
+        return UserProfileOutput if self.action == "retrieve" else UserSummaryOutput

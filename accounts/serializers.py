@@ -12,7 +12,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 from accounts.models import User
 
 
-class RegisterInputSerializer(serializers.Serializer):
+class RegisterInput(serializers.Serializer):
     username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
     password = serializers.CharField(
         write_only=True, max_length=128, trim_whitespace=False, style={"input_type": "password"}
@@ -20,7 +20,7 @@ class RegisterInputSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
 
 
-class UserSummarySerializer(serializers.ModelSerializer):
+class UserSummaryOutput(serializers.ModelSerializer):
     """A user as shown inside other objects and in lists."""
 
     name = serializers.CharField(read_only=True)
@@ -31,7 +31,7 @@ class UserSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class UserProfileSerializer(serializers.ModelSerializer):
+class UserProfileOutput(serializers.ModelSerializer):
     """A profile as seen by the requester (counters come from `selectors.user_profiles`)."""
 
     name = serializers.CharField(read_only=True)
@@ -57,18 +57,18 @@ class UserProfileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeSerializer(UserProfileSerializer):
+class MeOutput(UserProfileOutput):
     """The requester's own profile: also shows the e-mail address."""
 
     # A CharField, not an EmailField: the address may be empty, which the OpenAPI "email" format does not allow.
     email = serializers.CharField(read_only=True)
 
-    class Meta(UserProfileSerializer.Meta):
-        fields = [*UserProfileSerializer.Meta.fields, "email"]
+    class Meta(UserProfileOutput.Meta):
+        fields = [*UserProfileOutput.Meta.fields, "email"]
         read_only_fields = fields
 
 
-class RegisteredUserSerializer(serializers.ModelSerializer):
+class RegisteredUserOutput(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
     email = serializers.CharField(read_only=True)
 
@@ -78,17 +78,17 @@ class RegisteredUserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProfileUpdateInputSerializer(serializers.Serializer):
+class ProfileUpdateInput(serializers.Serializer):
     bio = serializers.CharField(max_length=280, allow_blank=True, required=False)
     display_name = serializers.CharField(max_length=64, allow_blank=True, required=False)
     email = serializers.EmailField(allow_blank=True, required=False)
 
 
-class UserSearchInputSerializer(serializers.Serializer):
+class UserSearchInput(serializers.Serializer):
     search = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
 
-class TokenRefreshInputSerializer(TokenRefreshSerializer):
+class TokenRefreshInput(TokenRefreshSerializer):
     """simplejwt's refresh (rotating, blacklisting the used token), answering 401 for a deleted or
     inactive user and for a token issued before the password changed (simplejwt gives a 500 and 200)."""
 
@@ -105,5 +105,5 @@ class TokenRefreshInputSerializer(TokenRefreshSerializer):
         return super().validate(attrs)
 
 
-class LogoutInputSerializer(serializers.Serializer):
+class LogoutInput(serializers.Serializer):
     refresh = serializers.CharField(max_length=4096)

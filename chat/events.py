@@ -10,7 +10,7 @@ mark_read {message_id}.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any
 
 from realtime.events import Event, Payload, UserBrief, event, payload
 
@@ -66,9 +66,8 @@ class Position(Payload):
     last_read: int
 
 
-@event
+@event("connection_established")
 class ConnectionEstablished(Event):
-    type: ClassVar[Literal["connection_established"]] = "connection_established"
     conversation: ConversationBrief
     members: list[MemberState]
     positions: list[Position]
@@ -90,38 +89,33 @@ class ConnectionEstablished(Event):
         )
 
 
-@event
+@event("chat_message")
 class ChatMessage(MessageData, Event):
     """A new message (envelope `id` = message id), to the conversation."""
-
-    type: ClassVar[Literal["chat_message"]] = "chat_message"
 
     @classmethod
     def of(cls, message: Message) -> ChatMessage:
         return cls(**MessageData.fields_of(message))
 
 
-@event
+@event("chat_update")
 class ChatUpdate(Event):
     """To a member's personal group: the conversation's last message and their unread count."""
 
-    type: ClassVar[Literal["chat_update"]] = "chat_update"
     conversation: int
     last_message: MessageData | None
     unread_count: int
 
 
-@event
+@event("typing")
 class Typing(Event):
-    type: ClassVar[Literal["typing"]] = "typing"
     conversation: int
     user: int
     is_typing: bool
 
 
-@event
+@event("message_delivered")
 class MessageDelivered(Event):
-    type: ClassVar[Literal["message_delivered"]] = "message_delivered"
     message_id: int
     user: int
     conversation: int
@@ -133,14 +127,13 @@ class ReadPosition(Payload):
     up_to: int
 
 
-@event
+@event("messages_read")
 class MessagesRead(Event):
     """Read positions that moved in one receipt batch of a conversation: ONE frame for all readers.
 
     `readers` has every reader's new position; `user` / `up_to` repeat the first one (clients
     written before `readers` existed read those)."""
 
-    type: ClassVar[Literal["messages_read"]] = "messages_read"
     user: int
     conversation: int
     up_to: int

@@ -26,14 +26,14 @@ from rest_framework.response import Response
 from items import selectors, services
 from items.models import USER_STATUSES, Item, ItemStatus
 from items.serializers import (
-    ItemBulkCreateResponseSerializer,
-    ItemBulkCreateSerializer,
-    ItemBulkStatusResponseSerializer,
-    ItemBulkStatusSerializer,
-    ItemInputSerializer,
-    ItemListQuerySerializer,
-    ItemSerializer,
-    ItemUpdateSerializer,
+    ItemBulkCreateInput,
+    ItemBulkCreateOutput,
+    ItemBulkStatusInput,
+    ItemBulkStatusOutput,
+    ItemInput,
+    ItemListQueryInput,
+    ItemOutput,
+    ItemUpdateInput,
 )
 from realtime.api import request_user
 from realtime.pagination import BoundedLimitOffsetPagination
@@ -63,14 +63,14 @@ STATUS_PARAMETER = OpenApiParameter(
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[STATUS_PARAMETER], responses={200: ItemSerializer(many=True), 400: ERROR_RESPONSE}),
-    retrieve=extend_schema(responses={200: ItemSerializer, 404: ERROR_RESPONSE}),
-    create=extend_schema(request=ItemInputSerializer, responses={201: ItemSerializer, 400: ERROR_RESPONSE}),
+    list=extend_schema(parameters=[STATUS_PARAMETER], responses={200: ItemOutput(many=True), 400: ERROR_RESPONSE}),
+    retrieve=extend_schema(responses={200: ItemOutput, 404: ERROR_RESPONSE}),
+    create=extend_schema(request=ItemInput, responses={201: ItemOutput, 400: ERROR_RESPONSE}),
     update=extend_schema(
-        request=ItemUpdateSerializer, responses={200: ItemSerializer, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE}
+        request=ItemUpdateInput, responses={200: ItemOutput, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE}
     ),
     partial_update=extend_schema(
-        request=ItemUpdateSerializer, responses={200: ItemSerializer, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE}
+        request=ItemUpdateInput, responses={200: ItemOutput, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE}
     ),
     destroy=extend_schema(responses={204: None, 404: ERROR_RESPONSE}),
 )
@@ -81,7 +81,7 @@ class ItemViewSet(
 ):
     """Items of the current user (staff: all items)."""
 
-    serializer_class = ItemSerializer
+    serializer_class = ItemOutput
     pagination_class = BoundedLimitOffsetPagination
     # JSON only: with form data an empty "status" would silently mean "the default".
     parser_classes = [JSONParser]
@@ -93,7 +93,7 @@ class ItemViewSet(
         if getattr(self, "swagger_fake_view", False):
             return Item.objects.none()
         if self.action == "list":
-            query = ItemListQuerySerializer(data=self.request.query_params)
+            query = ItemListQueryInput(data=self.request.query_params)
             query.is_valid(raise_exception=True)
             return selectors.item_list_for_user(
                 user=request_user(self.request), status=query.validated_data.get("status")
@@ -101,10 +101,10 @@ class ItemViewSet(
         return selectors.item_visible_to(user=request_user(self.request))
 
     def create(self, request: Request) -> Response:
-        data = ItemInputSerializer(data=request.data)
+        data = ItemInput(data=request.data)
         data.is_valid(raise_exception=True)
         item = services.item_create(owner=request_user(request), **data.validated_data)
-        return Response(ItemSerializer(item).data, status=status.HTTP_201_CREATED)
+        return Response(ItemOutput(item).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: str | None = None) -> Response:
         return self._update(request, partial=False)
@@ -114,18 +114,18 @@ class ItemViewSet(
 
     def _update(self, request: Request, *, partial: bool) -> Response:
         item = self.get_object()
-        data = ItemUpdateSerializer(data=request.data, partial=partial)
+        data = ItemUpdateInput(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         item = services.item_update(item=item, **data.validated_data)
-        return Response(ItemSerializer(item).data)
+        return Response(ItemOutput(item).data)
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
         services.item_delete(item=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        request=ItemBulkCreateSerializer,
-        responses={201: ItemBulkCreateResponseSerializer, 400: ERROR_RESPONSE},
+        request=ItemBulkCreateInput,
+        responses={201: ItemBulkCreateOutput, 400: ERROR_RESPONSE},
         description=(
             "Create 1..500 items at once, all or nothing, with one INSERT. Body: "
             '`{"items": [{"title": ..., "description"?: ..., "status"?: ...}, ...]}`. '
@@ -145,18 +145,18 @@ class ItemViewSet(
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk_create(self, request: Request) -> Response:
         bare_list = isinstance(request.data, list)  # the gRTC seed's body: the list itself
-        data = ItemBulkCreateSerializer(data={"items": request.data} if bare_list else request.data)
+        data = ItemBulkCreateInput(data={"items": request.data} if bare_list else request.data)
         data.is_valid(raise_exception=True)
         items = services.item_bulk_create(owner=request_user(request), items=data.validated_data["items"])
         for item in items:
             item.owner = request_user(request)  # for owner_username without a query
-        created = ItemSerializer(items, many=True).data
+        created = ItemOutput(items, many=True).data
         body = created if bare_list else {"count": len(items), "items": created}
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=ItemBulkStatusSerializer,
-        responses={200: ItemBulkStatusResponseSerializer, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE},
+        request=ItemBulkStatusInput,
+        responses={200: ItemBulkStatusOutput, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE},
         description=(
             "Set one status on up to 500 of your items with one UPDATE. If any id does not exist or is not "
             "yours, nothing changes and the 404 names them: "
@@ -183,7 +183,7 @@ class ItemViewSet(
             if new_status is None:
                 raise ValidationError({"new_status": ["Required when the body is the bare list of ids."]})
             body = {"ids": body, "status": new_status}
-        data = ItemBulkStatusSerializer(data=body)
+        data = ItemBulkStatusInput(data=body)
         data.is_valid(raise_exception=True)
         ids = list(dict.fromkeys(data.validated_data["ids"]))
         updated = services.item_bulk_status_update(
@@ -193,7 +193,7 @@ class ItemViewSet(
 
     @extend_schema(
         request=None,
-        responses={202: ItemSerializer, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+        responses={202: ItemOutput, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
         description=(
             "Queue background processing. 202 with the item (status `queued`); "
             "409 if it is already queued or processing."
@@ -204,4 +204,4 @@ class ItemViewSet(
         current = self.get_object()
         item = services.item_process_request(user=request_user(request), item=current)
         item.owner = current.owner  # already loaded by select_related
-        return Response(ItemSerializer(item).data, status=status.HTTP_202_ACCEPTED)
+        return Response(ItemOutput(item).data, status=status.HTTP_202_ACCEPTED)

@@ -7,7 +7,7 @@ forwards them to the browser untouched.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 from items.models import Item
 from realtime.events import Event, Payload, event, payload
@@ -34,32 +34,29 @@ class ItemData(Payload):
         }
 
 
-@event
+@event("item_created")
 class ItemCreated(ItemData, Event):
-    type: ClassVar[Literal["item_created"]] = "item_created"
+    pass
 
 
-@event
+@event("item_updated")
 class ItemUpdated(ItemData, Event):
-    type: ClassVar[Literal["item_updated"]] = "item_updated"
+    pass
 
 
-@event
+@event("item_deleted")
 class ItemDeleted(Event):
-    type: ClassVar[Literal["item_deleted"]] = "item_deleted"
     id: int
 
 
-@event
+@event("items_bulk_created")
 class ItemsBulkCreated(Event):
-    type: ClassVar[Literal["items_bulk_created"]] = "items_bulk_created"
     ids: list[int]
     count: int
 
 
-@event
+@event("items_bulk_status_updated")
 class ItemsBulkStatusUpdated(Event):
-    type: ClassVar[Literal["items_bulk_status_updated"]] = "items_bulk_status_updated"
     ids: list[int]
     status: str
     count: int

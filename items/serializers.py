@@ -20,7 +20,7 @@ def _user_status_field(**kwargs: Any) -> serializers.ChoiceField:
     )
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemOutput(serializers.ModelSerializer):
     """Output: an item as the API returns it."""
 
     owner_username = serializers.CharField(source="owner.username", read_only=True)
@@ -42,7 +42,7 @@ class ItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ItemInputSerializer(serializers.Serializer):
+class ItemInput(serializers.Serializer):
     """Input for create (and each entry of a bulk create)."""
 
     title = StrictCharField(max_length=TITLE_MAX_LENGTH)
@@ -50,7 +50,7 @@ class ItemInputSerializer(serializers.Serializer):
     status = _user_status_field(required=False, default=ItemStatus.ACTIVE)
 
 
-class ItemUpdateSerializer(serializers.Serializer):
+class ItemUpdateInput(serializers.Serializer):
     """Input for PUT (title required) and PATCH (all optional). Absent fields stay unchanged,
     so a PUT that only edits text does not reset (and cancel) a processing status."""
 
@@ -59,20 +59,18 @@ class ItemUpdateSerializer(serializers.Serializer):
     status = _user_status_field(required=False)
 
 
-class ItemBulkCreateSerializer(serializers.Serializer):
+class ItemBulkCreateInput(serializers.Serializer):
     """Input of POST /api/items/bulk/: {"items": [ {title, description?, status?}, ... ]} (1..500)."""
 
-    items = serializers.ListField(
-        child=ItemInputSerializer(), allow_empty=False, min_length=1, max_length=BULK_MAX_ITEMS
-    )
+    items = serializers.ListField(child=ItemInput(), allow_empty=False, min_length=1, max_length=BULK_MAX_ITEMS)
 
 
-class ItemBulkCreateResponseSerializer(serializers.Serializer):
+class ItemBulkCreateOutput(serializers.Serializer):
     count = serializers.IntegerField()
-    items = ItemSerializer(many=True)
+    items = ItemOutput(many=True)
 
 
-class ItemBulkStatusSerializer(serializers.Serializer):
+class ItemBulkStatusInput(serializers.Serializer):
     """Input of PATCH /api/items/bulk/status/."""
 
     ids = serializers.ListField(
@@ -84,13 +82,13 @@ class ItemBulkStatusSerializer(serializers.Serializer):
     status = _user_status_field()
 
 
-class ItemBulkStatusResponseSerializer(serializers.Serializer):
+class ItemBulkStatusOutput(serializers.Serializer):
     updated = serializers.IntegerField()
     ids = serializers.ListField(child=serializers.IntegerField())
     status = serializers.ChoiceField(choices=list(USER_STATUSES))
 
 
-class ItemListQuerySerializer(serializers.Serializer):
+class ItemListQueryInput(serializers.Serializer):
     """Query parameters of GET /api/items/."""
 
     status = serializers.ChoiceField(

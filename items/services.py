@@ -50,7 +50,7 @@ def _publish_item_event(
 
 
 def item_create(*, owner: User, title: str, description: str = "", status: str = ItemStatus.ACTIVE) -> Item:
-    """Create one item for `owner` from checked data (`ItemInputSerializer`). Publishes `item_created` after commit."""
+    """Create one item for `owner` from checked data (`ItemInput`). Publishes `item_created` after commit."""
     with transaction.atomic():
         item = Item.objects.create(owner=owner, title=title.strip(), description=description, status=status)
         _publish_item_event(item, events.ItemCreated)
@@ -64,7 +64,7 @@ def item_update(
 
     Setting a user status on a queued/processing item cancels the processing: the
     worker only acts on items still in its own state. Publishes `item_updated`. The data was
-    checked by `ItemUpdateSerializer`.
+    checked by `ItemUpdateInput`.
     """
     changes: dict[str, Any] = {}
     if title is not None:
@@ -90,7 +90,7 @@ def item_delete(*, item: Item) -> None:
 
 
 def item_bulk_create(*, owner: User, items: list[dict[str, Any]]) -> list[Item]:
-    """Create the items (`ItemBulkCreateSerializer` checked them: 1 to 500 valid entries) with ONE
+    """Create the items (`ItemBulkCreateInput` checked them: 1 to 500 valid entries) with ONE
     bulk INSERT in one transaction. Publishes `items_bulk_created`."""
     rows = [
         Item(
@@ -117,7 +117,7 @@ def item_bulk_status_update(*, user: User, ids: list[int], status: str) -> int:
     The rows are locked (SELECT ... FOR UPDATE) between the check and the UPDATE.
     Publishes `item_updated` per item and one `items_bulk_status_updated` per owner.
     """
-    unique_ids = list(dict.fromkeys(ids))  # `ItemBulkStatusSerializer` checked the status and the count
+    unique_ids = list(dict.fromkeys(ids))  # `ItemBulkStatusInput` checked the status and the count
     with transaction.atomic():
         visible = Item.objects.filter(pk__in=unique_ids)
         if not user.is_staff:

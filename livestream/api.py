@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -23,6 +24,7 @@ from livestream.serializers import (
     UsernameInput,
 )
 from realtime.api import request_user
+from realtime.events import UserBrief
 
 
 class StreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -68,9 +70,7 @@ class StreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     @action(detail=True, methods=["post"])
     def kick(self, request: Request, pk: str) -> Response:
-        target = self._target(request)
-        services.user_kick(stream_id=int(pk), actor=request_user(request), target=target)
-        return Response({"stream": int(pk), "user": {"id": target.pk, "username": target.username}, "action": "kicked"})
+        return self._moderate(request, int(pk), services.user_kick, "kicked")
 
     @extend_schema(
         request=UsernameInput,
@@ -81,16 +81,32 @@ class StreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     @action(detail=True, methods=["post"])
     def ban(self, request: Request, pk: str) -> Response:
-        target = self._target(request)
-        services.user_ban(stream_id=int(pk), actor=request_user(request), target=target)
-        return Response({"stream": int(pk), "user": {"id": target.pk, "username": target.username}, "action": "banned"})
+        return self._moderate(request, int(pk), services.user_ban, "banned")
 
-    def _target(self, request: Request) -> Any:
+    def _moderate(self, request: Request, stream_id: int, service: Callable[..., object], done: str) -> Response:
+        """Kick or ban the user named in the body; the answer says who and what was done."""
         data = UsernameInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return selectors.user_by_username(username=data.validated_data["username"])
+        target = selectors.user_by_username(username=data.validated_data["username"])
+        service(stream_id=stream_id, actor=request_user(request), target=target)
+        return Response({"stream": stream_id, "user": UserBrief.of(target).data(), "action": done})
 
 
+# DELETE names the user in a body {username} or as ?username=
+_role_params = [OpenApiParameter("username", str, required=False, description="for DELETE, instead of a body")]
+
+
+def _deleted_username(request: Request) -> str:
+    payload = request.data if isinstance(request.data, dict) and request.data.get("username") else request.query_params
+    data = UsernameInput(data={"username": payload.get("username")})
+    data.is_valid(raise_exception=True)
+    return data.validated_data["username"]
+
+
+@extend_schema(
+    request=UsernameInput,
+    responses={200: ChannelRoleOutput(many=True), 201: ChannelRoleOutput(many=True)},
+)
 class _ChannelRoleView(APIView):
     """The requesting user's own channel: list, add (POST {username}), remove (DELETE {username} or ?username=)."""
 
@@ -109,43 +125,19 @@ class _ChannelRoleView(APIView):
         roles = selectors.channel_role_list(streamer=request_user(request), role=self.role)
         return Response(ChannelRoleOutput(roles, many=True).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(parameters=_role_params, request=UsernameInput, responses={204: None})
     def delete(self, request: Request) -> Response:
-        payload = (
-            request.data if isinstance(request.data, dict) and request.data.get("username") else request.query_params
-        )
-        data = UsernameInput(data={"username": payload.get("username")})
-        data.is_valid(raise_exception=True)
-        services.channel_role_remove(
-            streamer=request_user(request), username=data.validated_data["username"], role=self.role
-        )
+        username = _deleted_username(request)
+        services.channel_role_remove(streamer=request_user(request), username=username, role=self.role)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-_role_params = [OpenApiParameter("username", str, required=False, description="for DELETE, instead of a body")]
-
-
-@extend_schema(
-    request=UsernameInput,
-    responses={200: ChannelRoleOutput(many=True), 201: ChannelRoleOutput(many=True)},
-)
 class ModeratorsView(_ChannelRoleView):
     role = ChannelRole.Role.MODERATOR
 
-    @extend_schema(parameters=_role_params, request=UsernameInput, responses={204: None})
-    def delete(self, request: Request) -> Response:
-        return super().delete(request)
 
-
-@extend_schema(
-    request=UsernameInput,
-    responses={200: ChannelRoleOutput(many=True), 201: ChannelRoleOutput(many=True)},
-)
 class VipsView(_ChannelRoleView):
     role = ChannelRole.Role.VIP
-
-    @extend_schema(parameters=_role_params, request=UsernameInput, responses={204: None})
-    def delete(self, request: Request) -> Response:
-        return super().delete(request)
 
 
 class BansView(APIView):
@@ -160,10 +152,5 @@ class BansView(APIView):
 
     @extend_schema(parameters=_role_params, request=UsernameInput, responses={204: None})
     def delete(self, request: Request) -> Response:
-        payload = (
-            request.data if isinstance(request.data, dict) and request.data.get("username") else request.query_params
-        )
-        data = UsernameInput(data={"username": payload.get("username")})
-        data.is_valid(raise_exception=True)
-        services.ban_remove(streamer=request_user(request), username=data.validated_data["username"])
+        services.ban_remove(streamer=request_user(request), username=_deleted_username(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

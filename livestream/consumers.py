@@ -154,8 +154,7 @@ class LiveConsumer(BaseConsumer):
         if change.flipped:
             await announce_viewer_joined(
                 stream_id=self.stream_id,
-                user_id=self.user.pk,
-                username=self.user.username,
+                user=events.UserBrief.of(self.user),
                 peer=self.connection_id,
                 role=self.role,
                 count=change.members,
@@ -178,8 +177,7 @@ class LiveConsumer(BaseConsumer):
         if change.flipped:
             await announce_viewer_left(
                 stream_id=self.stream_id,
-                user_id=self.user.pk,
-                username=self.user.username,
+                user=events.UserBrief.of(self.user),
                 count=change.members,
                 peer=self.connection_id,
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 from livestream.models import LiveComment, Stream
 from realtime.events import OMIT, Event, Payload, UserBrief, event, payload
@@ -45,9 +45,8 @@ class StreamPeer(Payload):
     role: str | None
 
 
-@event
+@event("connection_established")
 class ConnectionEstablished(Event):
-    type: ClassVar[Literal["connection_established"]] = "connection_established"
     stream: int
     status: str
     role: str
@@ -57,60 +56,53 @@ class ConnectionEstablished(Event):
     peers: list[StreamPeer] = OMIT
 
 
-@event
+@event("stream_started")
 class StreamStarted(Event):
-    type: ClassVar[Literal["stream_started"]] = "stream_started"
     stream: StreamData
 
 
-@event
+@event("stream_ended")
 class StreamEnded(Event):
     """Then the socket is closed with 4410."""
 
-    type: ClassVar[Literal["stream_ended"]] = "stream_ended"
     stream: StreamData
     reason: str
 
 
-@event
+@event("viewers_update")
 class ViewersUpdate(Event):
-    type: ClassVar[Literal["viewers_update"]] = "viewers_update"
     count: int
 
 
-@event
+@event("user_joined")
 class UserJoined(Event):
     """To the streamer only: a user's first socket joined."""
 
-    type: ClassVar[Literal["user_joined"]] = "user_joined"
     user: UserBrief
     peer: str
     role: str
     viewers: int
 
 
-@event
+@event("user_left")
 class UserLeft(Event):
     """To the streamer only: the user's last socket left (`peer` None when a crashed process's viewer expired)."""
 
-    type: ClassVar[Literal["user_left"]] = "user_left"
     user: UserBrief
     peer: str | None
     viewers: int
 
 
-@event
+@event("peer_left")
 class PeerLeft(Event):
     """To the streamer only: one viewer socket closed."""
 
-    type: ClassVar[Literal["peer_left"]] = "peer_left"
     peer: str
     user_id: int
 
 
-@event
+@event("comment")
 class Comment(Event):
-    type: ClassVar[Literal["comment"]] = "comment"
     id: int
     stream_id: int
     author: UserBrief
@@ -123,24 +115,22 @@ class Comment(Event):
         return cls(
             id=comment.pk,
             stream_id=comment.stream_id,
-            author=UserBrief(id=comment.author_id, username=comment.author.username),
+            author=UserBrief.of(comment.author),
             text=comment.text,
             badge=comment.badge,
             created_at=comment.created_at,
         )
 
 
-@event
+@event("comment_deleted")
 class CommentDeleted(Event):
-    type: ClassVar[Literal["comment_deleted"]] = "comment_deleted"
     id: int
 
 
-@event
+@event("kicked")
 class Kicked(Event):
     """To the kicked user only, then close 4403."""
 
-    type: ClassVar[Literal["kicked"]] = "kicked"
     stream: int
     reason: str
     user: UserBrief
@@ -155,34 +145,30 @@ class Signal(Payload):
     role: str
 
 
-@event
+@event("webrtc_offer")
 class WebrtcOffer(Signal, Event):
-    type: ClassVar[Literal["webrtc_offer"]] = "webrtc_offer"
     sdp: str
 
 
-@event
+@event("webrtc_answer")
 class WebrtcAnswer(Signal, Event):
-    type: ClassVar[Literal["webrtc_answer"]] = "webrtc_answer"
     sdp: str
 
 
-@event
+@event("ice_candidate")
 class IceCandidate(Signal, Event):
-    type: ClassVar[Literal["ice_candidate"]] = "ice_candidate"
     candidate: dict[str, Any] | None
 
 
-@event
+@event("request_offer")
 class RequestOffer(Signal, Event):
-    type: ClassVar[Literal["request_offer"]] = "request_offer"
+    pass
 
 
-@event
+@event("viewer_quality")
 class ViewerQuality(Signal, Event):
     """To the streamer: one viewer's `quality_report` (figures may be null: not measured yet)."""
 
-    type: ClassVar[Literal["viewer_quality"]] = "viewer_quality"
     rtt_ms: float | None
     packet_loss_pct: float | None
     bitrate_kbps: float | None

@@ -48,24 +48,18 @@ async def publish_to_streamer(stream_id: int, event: Event) -> int:
     return len(hosts)
 
 
-async def announce_viewer_joined(
-    *, stream_id: int, user_id: int, username: str, peer: str, role: str, count: int
-) -> None:
-    await publish_to_streamer(
-        stream_id,
-        events.UserJoined(user=events.UserBrief(id=user_id, username=username), peer=peer, role=role, viewers=count),
-    )
-    await apublish(stream_group(stream_id), events.ViewersUpdate(count=count))
-    await database_sync_to_async(stream_viewers_set)(stream_id=stream_id, count=count)
+async def announce_viewer_joined(*, stream_id: int, user: events.UserBrief, peer: str, role: str, count: int) -> None:
+    await _announce(stream_id, events.UserJoined(user=user, peer=peer, role=role, viewers=count), count)
 
 
-async def announce_viewer_left(
-    *, stream_id: int, user_id: int, username: str | None, count: int, peer: str | None = None
-) -> None:
+async def announce_viewer_left(*, stream_id: int, user: events.UserBrief, count: int, peer: str | None = None) -> None:
     count = max(0, count)
-    await publish_to_streamer(
-        stream_id, events.UserLeft(user=events.UserBrief(id=user_id, username=username), peer=peer, viewers=count)
-    )
+    await _announce(stream_id, events.UserLeft(user=user, peer=peer, viewers=count), count)
+
+
+async def _announce(stream_id: int, event: Event, count: int) -> None:
+    """A viewer came or went: the streamer hears who, everyone the head count, and the row keeps it."""
+    await publish_to_streamer(stream_id, event)
     await apublish(stream_group(stream_id), events.ViewersUpdate(count=count))
     await database_sync_to_async(stream_viewers_set)(stream_id=stream_id, count=count)
 
@@ -114,7 +108,9 @@ def _username(user_id: int) -> str | None:
 async def _viewer_expired(scope: str, member: str, remaining: int) -> None:
     stream_id, user_id = int(scope.split(":", 1)[1]), int(member)
     username = await database_sync_to_async(_username)(user_id)
-    await announce_viewer_left(stream_id=stream_id, user_id=user_id, username=username, count=remaining)
+    await announce_viewer_left(
+        stream_id=stream_id, user=events.UserBrief(id=user_id, username=username), count=remaining
+    )
 
 
 @on_presence_expired("streamer")

@@ -10,7 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from livestream.models import Ban, ChannelRole, LiveComment, Stream
-from realtime.fields import MAX_DB_ID, StrictCharField, StrictIdField
+from realtime.fields import MAX_DB_ID, JsonTyped, StrictCharField, StrictIdField
 from realtime.outputs import UserBriefOutput
 from realtime.webrtc import CandidateInitInput
 
@@ -88,13 +88,10 @@ class KickRefField(serializers.CharField):
 PEER_ID: dict[str, Any] = {"regex": r"^[0-9a-f]{32}$", "max_length": 32}
 
 
-class PeerIdField(serializers.RegexField):
+class PeerIdField(JsonTyped, serializers.RegexField):
     """A connection id (32 lowercase hex); a number is invalid rather than compared as a string."""
 
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+    json_types = (str,)
 
 
 class CommentCreateInput(serializers.Serializer):

@@ -8,17 +8,10 @@ personal socket's own frames (`connection_established`, `stats`) are core (realt
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 from notifications.models import Notification
-from realtime.events import Event, Payload, event, payload
-
-
-@payload
-class Actor(Payload):
-    id: int
-    username: str
-    name: str
+from realtime.events import Event, NamedUserBrief, Payload, event, payload
 
 
 @payload
@@ -28,7 +21,7 @@ class NotificationData(Payload):
     id: int
     # the notification's kind (`follow`, `comment`, ...); the frame key is "type"
     type_: str
-    actor: Actor | None
+    actor: NamedUserBrief | None
     target: dict[str, Any]
     text: str
     created_at: datetime
@@ -42,7 +35,7 @@ class NotificationData(Payload):
         return {
             "id": notification.pk,
             "type_": notification.type,
-            "actor": None if actor is None else Actor(id=actor.pk, username=actor.username, name=actor.name),
+            "actor": None if actor is None else NamedUserBrief.of(actor),
             "target": notification.target_summary,
             "text": notification.text,
             "created_at": notification.created_at,
@@ -63,47 +56,40 @@ class NotificationListed(NotificationData):
         return cls(**cls.fields_of(notification), read_at=notification.read_at)
 
 
-@event
+@event("new_notification")
 class NewNotification(NotificationData, Event):
-    type: ClassVar[Literal["new_notification"]] = "new_notification"
-
     @classmethod
     def of(cls, notification: Notification) -> NewNotification:
         return cls(**NotificationData.fields_of(notification))
 
 
-@event
+@event("notification_batch")
 class NotificationBatch(Event):
-    type: ClassVar[Literal["notification_batch"]] = "notification_batch"
     # `new_notification` data objects, oldest first (taken from their already-encoded frames)
     notifications: list[dict[str, Any]]
     count: int
 
 
-@event
+@event("unread_count")
 class UnreadCount(Event):
-    type: ClassVar[Literal["unread_count"]] = "unread_count"
     count: int
 
 
-@event
+@event("notification_read")
 class NotificationRead(Event):
-    type: ClassVar[Literal["notification_read"]] = "notification_read"
     id: int
 
 
-@event
+@event("mark_all_read")
 class MarkAllRead(Event):
     """Every notification with id <= up_to_id is now read."""
 
-    type: ClassVar[Literal["mark_all_read"]] = "mark_all_read"
     up_to_id: int
     count: int
 
 
-@event
+@event("notifications_removed")
 class NotificationsRemoved(Event):
     """Their target was deleted; drop them from the list."""
 
-    type: ClassVar[Literal["notifications_removed"]] = "notifications_removed"
     ids: list[int]

@@ -5,13 +5,7 @@ from rest_framework import serializers
 from notifications.events import NotificationListed
 from notifications.models import NotificationType, Priority
 from realtime.fields import StrictIdField
-from realtime.outputs import PayloadOutput
-
-
-class ActorOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    name = serializers.CharField()
+from realtime.outputs import NamedUserBriefOutput, PayloadOutput
 
 
 class NotificationOutput(PayloadOutput):
@@ -21,7 +15,7 @@ class NotificationOutput(PayloadOutput):
 
     id = serializers.IntegerField(read_only=True)
     type = serializers.ChoiceField(choices=NotificationType.choices, read_only=True)
-    actor = ActorOutput(allow_null=True, read_only=True)
+    actor = NamedUserBriefOutput(allow_null=True, read_only=True)
     target = serializers.JSONField(read_only=True)
     text = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)

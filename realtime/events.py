@@ -2,9 +2,8 @@
 
 Each app declares its events in `<app>/events.py` with the `@event` decorator:
 
-    @event
+    @event("viewers_update")
     class ViewersUpdate(Event):
-        type: ClassVar[Literal["viewers_update"]] = "viewers_update"
         count: int
 
 An event is a keyword-only dataclass: its fields are exactly the keys of the frame's `data`
@@ -20,6 +19,8 @@ user_online/user_offline).
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, ClassVar, Literal, TypeVar, dataclass_transform
@@ -56,7 +57,7 @@ class Payload:
 
     def data(self) -> dict[str, Any]:
         """The JSON-ready dict (datetimes are encoded by the envelope), without the OMIT keys: a fresh copy."""
-        return {key: _plain(value) for key, value in self._items()}
+        return {key: _nested(value, shared=False) for key, value in self._items()}
 
     def wire(self) -> dict[str, Any]:
         """`data()` as the envelope encodes it, built once per payload and shared: never mutate it.
@@ -74,7 +75,7 @@ class Payload:
                 if type(value) in _SCALARS:  # most fields: no conversion, no isinstance chain
                     cached[key] = value
                 elif value is not OMIT:
-                    cached[key] = _wire(value)
+                    cached[key] = _nested(value, shared=True)
             values["_wire"] = cached
         return cached
 
@@ -100,23 +101,16 @@ class Event(Payload):
     app: ClassVar[str]
 
 
-def _plain(value: Any) -> Any:
+def _nested(value: Any, *, shared: bool) -> Any:
+    """A field's value with payloads as dicts: fresh copies (`data()`) or their cached, shared `wire()` dicts."""
     if isinstance(value, Payload):
-        return value.data()
+        return value.wire() if shared else value.data()
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [_nested(v, shared=shared) for v in value]
     return value
 
 
 _SCALARS = frozenset({int, str, bool, float, type(None), datetime})
-
-
-def _wire(value: Any) -> Any:
-    if isinstance(value, Payload):
-        return value.wire()
-    if isinstance(value, list | tuple):
-        return [_wire(v) for v in value]
-    return value
 
 
 # (app, type) -> event class. Only classes declared in an `<app>/events.py` module (and this one) are catalogued.
@@ -139,22 +133,30 @@ def payload(cls: type[T]) -> type[T]:
 
 
 @dataclass_transform(kw_only_default=True)
-def event(cls: type[T]) -> type[T]:
-    """Declare an event and add it to the catalogue under its app (the first part of its module)."""
-    dc = _prepare(cls)
-    event_type = dc.__dict__.get("type")
+def event(event_type: str) -> Callable[[type[T]], type[T]]:
+    """Declare an event of type `event_type` and add it to the catalogue under its app (its module's first part).
+
+    The class declares only its fields; the decorator gives it `type: ClassVar[Literal[event_type]]`.
+    """
     if not isinstance(event_type, str) or not event_type:
-        raise TypeError(f'{dc.__name__} needs `type: ClassVar[Literal[...]] = "..."`')
-    module = dc.__module__
-    app = module.split(".")[0]
-    dc.app = app  # type: ignore[attr-defined]
-    _BY_TYPE.setdefault(event_type, []).append(dc)  # type: ignore[arg-type]
-    if module.endswith(".events"):
-        key = (app, event_type)
-        if key in CATALOGUE and CATALOGUE[key].__qualname__ != dc.__qualname__:
-            raise TypeError(f"{app} declares event type {event_type!r} twice")
-        CATALOGUE[key] = dc  # type: ignore[assignment]
-    return dc
+        raise TypeError('declare an event as @event("its_type")')
+
+    def declare(cls: type[T]) -> type[T]:
+        cls.type = event_type  # type: ignore[attr-defined]
+        cls.__annotations__ = {"type": ClassVar[Literal[event_type]], **inspect.get_annotations(cls)}
+        dc = _prepare(cls)
+        module = dc.__module__
+        app = module.split(".")[0]
+        dc.app = app  # type: ignore[attr-defined]
+        _BY_TYPE.setdefault(event_type, []).append(dc)  # type: ignore[arg-type]
+        if module.endswith(".events"):
+            key = (app, event_type)
+            if key in CATALOGUE and CATALOGUE[key].__qualname__ != dc.__qualname__:
+                raise TypeError(f"{app} declares event type {event_type!r} twice")
+            CATALOGUE[key] = dc  # type: ignore[assignment]
+        return dc
+
+    return declare
 
 
 def require_event(value: Any) -> Event:
@@ -219,27 +221,38 @@ class UserBrief(Payload):
         return cls(id=user.pk, username=user.username)
 
 
+@payload
+class NamedUserBrief(UserBrief):
+    """The user brief plus the display name, where a page shows who someone is (authors, actors, lobby).
+
+    REST: `realtime.outputs.NamedUserBriefOutput`.
+    """
+
+    name: str
+
+    @classmethod
+    def of(cls, user: Any) -> NamedUserBrief:
+        return cls(id=user.pk, username=user.username, name=user.name)
+
+
 # --- the core's own events --------------------------------------------------------
 
 
-@event
+@event("pong")
 class Pong(Event):
-    type: ClassVar[Literal["pong"]] = "pong"
     ts: int | float | str = OMIT
 
 
-@event
+@event("authenticated")
 class Authenticated(Event):
-    type: ClassVar[Literal["authenticated"]] = "authenticated"
     user_id: int
     expires_at: str | None
 
 
-@event
+@event("error")
 class Error(Event):
     """A client frame was refused or failed; the extras are the documented ones only."""
 
-    type: ClassVar[Literal["error"]] = "error"
     code: str
     message: str
     # the client frame type the error answers
@@ -250,16 +263,14 @@ class Error(Event):
     max_viewers: int = OMIT
 
 
-@event
+@event("user_online")
 class UserOnline(Event):
-    type: ClassVar[Literal["user_online"]] = "user_online"
     user_id: int
     username: str
 
 
-@event
+@event("user_offline")
 class UserOffline(Event):
-    type: ClassVar[Literal["user_offline"]] = "user_offline"
     user_id: int
     username: str
 
@@ -272,19 +283,17 @@ def error(code: str, message: str, *, type: str = OMIT, **extra: Any) -> Error:
 # --- the personal socket's own events (realtime/personal.py) -----------------------------
 
 
-@event
+@event("connection_established")
 class ConnectionEstablished(Event):
     """The personal socket's first frame (realtime/personal.py)."""
 
-    type: ClassVar[Literal["connection_established"]] = "connection_established"
     user: UserBrief
 
 
-@event
+@event("stats")
 class Stats(Event):
     """Staff only, on request (`stats_subscribe`): cluster figures every STATS_REPORT_SECONDS (realtime.stats)."""
 
-    type: ClassVar[Literal["stats"]] = "stats"
     ts: str
     sockets: int
     online_users: int

@@ -8,7 +8,7 @@ type they name.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from rest_framework import serializers
 
@@ -16,22 +16,27 @@ from rest_framework import serializers
 MAX_DB_ID = 2**63 - 1
 
 
-class StrictCharField(serializers.CharField):
+class JsonTyped(serializers.Field):
+    """A field that takes only JSON values of `json_types` (a boolean is never a number), then parses as usual."""
+
+    json_types: ClassVar[tuple[type, ...]]
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, self.json_types) or (isinstance(data, bool) and bool not in self.json_types):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(JsonTyped, serializers.CharField):
     """A JSON string only: numbers and booleans are invalid (`"text": 5`)."""
 
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+    json_types = (str,)
 
 
-class StrictIntegerField(serializers.IntegerField):
+class StrictIntegerField(JsonTyped, serializers.IntegerField):
     """A JSON integer only: strings, floats and booleans are invalid (`"id": "5"`)."""
 
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+    json_types = (int,)
 
 
 class StrictIdField(StrictIntegerField):
@@ -43,22 +48,16 @@ class StrictIdField(StrictIntegerField):
         super().__init__(**kwargs)
 
 
-class StrictBooleanField(serializers.BooleanField):
+class StrictBooleanField(JsonTyped, serializers.BooleanField):
     """A JSON boolean only: `"true"`, `1` and `"on"` are invalid."""
 
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
+    json_types = (bool,)
 
 
-class StrictFloatField(serializers.FloatField):
+class StrictFloatField(JsonTyped, serializers.FloatField):
     """A JSON number only (integer or not): strings and booleans are invalid (`"rtt_ms": "12"`)."""
 
-    def to_internal_value(self, data: Any) -> float:
-        if isinstance(data, bool) or not isinstance(data, int | float):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+    json_types = (int, float)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

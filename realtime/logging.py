@@ -129,10 +129,18 @@ class RequestIdMiddleware:
         if iscoroutinefunction(get_response):
             markcoroutinefunction(self)
 
-    def _start(self, request: HttpRequest) -> tuple[str, contextvars.Token, contextvars.Token]:
+    @contextlib.contextmanager
+    def _context(self, request: HttpRequest) -> Iterator[Callable[[HttpResponse], None]]:
+        """The request's id and a fresh user id in the log context; call what it yields with the response."""
+        started = _now()
         rid = new_request_id(request.headers.get("X-Request-ID", ""))
         request.request_id = rid  # type: ignore[attr-defined]
-        return rid, request_id_var.set(rid), user_id_var.set(None)
+        t1, t2 = request_id_var.set(rid), user_id_var.set(None)
+        try:
+            yield lambda response: self._finish(request, response, rid, started)
+        finally:
+            request_id_var.reset(t1)
+            user_id_var.reset(t2)
 
     def _finish(self, request: HttpRequest, response: HttpResponse, rid: str, started: float) -> None:
         response["X-Request-ID"] = rid
@@ -152,26 +160,16 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if iscoroutinefunction(self):
             return self.__acall__(request)
-        started = _now()
-        rid, t1, t2 = self._start(request)
-        try:
+        with self._context(request) as finish:
             response = self.get_response(request)
-            self._finish(request, response, rid, started)
+            finish(response)
             return response
-        finally:
-            request_id_var.reset(t1)
-            user_id_var.reset(t2)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        started = _now()
-        rid, t1, t2 = self._start(request)
-        try:
+        with self._context(request) as finish:
             response = await self.get_response(request)
-            self._finish(request, response, rid, started)
+            finish(response)
             return response
-        finally:
-            request_id_var.reset(t1)
-            user_id_var.reset(t2)
 
 
 class RequestUserMiddleware:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -191,24 +191,20 @@ def message_created() -> None:
     stats.local.messages += 1
 
 
-def messages_batched(count: int) -> None:
-    MESSAGE_BATCHES.inc()
-    MESSAGES_BATCHED.inc(count)
+def _batch_hook(batches: Counter, items: Counter) -> Callable[[int], None]:
+    """A hook for one batch of `count` items: both counters move."""
+
+    def hook(count: int) -> None:
+        batches.inc()
+        items.inc(count)
+
+    return hook
 
 
-def receipts_batched(count: int) -> None:
-    RECEIPT_BATCHES.inc()
-    RECEIPTS_BATCHED.inc(count)
-
-
-def notifications_batched(count: int) -> None:
-    NOTIFICATION_BATCHES.inc()
-    NOTIFICATIONS_BATCHED.inc(count)
-
-
-def presence_swept(count: int) -> None:
-    PRESENCE_SWEEPS.inc()
-    PRESENCE_SWEPT.inc(count)
+messages_batched = _batch_hook(MESSAGE_BATCHES, MESSAGES_BATCHED)
+receipts_batched = _batch_hook(RECEIPT_BATCHES, RECEIPTS_BATCHED)
+notifications_batched = _batch_hook(NOTIFICATION_BATCHES, NOTIFICATIONS_BATCHED)
+presence_swept = _batch_hook(PRESENCE_SWEEPS, PRESENCE_SWEPT)
 
 
 def task_finished(sender: Any, task_result: Any = None, **kwargs: Any) -> None:

@@ -32,6 +32,12 @@ class UserBriefOutput(serializers.Serializer):
     username = serializers.CharField()
 
 
+class NamedUserBriefOutput(UserBriefOutput):
+    """The REST side of `realtime.events.NamedUserBrief`."""
+
+    name = serializers.CharField()
+
+
 def _render(serializer: serializers.Serializer, data: dict[str, Any]) -> dict[str, Any]:
     data = dict(data)
     for name, field in serializer.fields.items():

@@ -198,6 +198,20 @@ local function keep(key, ms)
   local current = redis.call('PTTL', key)
   if current == -1 or (current >= 0 and current < ms) then redis.call('PEXPIRE', key, ms) end
 end
+-- a connection's lease now runs to `expiry`: its member's and its scope's latest expiry follow,
+-- and the four keys outlive it by a minute (join and refresh)
+local function extend(conns, members, info, scopes, member, conn, scope, now, expiry)
+  redis.call('ZADD', conns, expiry, conn)
+  local best = tonumber(redis.call('ZSCORE', members, member) or '0')
+  if expiry > best then redis.call('ZADD', members, expiry, member) end
+  local sbest = tonumber(redis.call('ZSCORE', scopes, scope) or '0')
+  if expiry > sbest then redis.call('ZADD', scopes, expiry, scope) end
+  local ms = math.ceil((expiry - now) * 1000) + 60000
+  keep(conns, ms)
+  keep(members, ms)
+  keep(info, ms)
+  keep(scopes, ms)
+end
 """
 
 _JOIN = (
@@ -211,17 +225,8 @@ local alive = redis.call('ZCARD', conns)
 if maxc > 0 and alive >= maxc and not redis.call('ZSCORE', conns, conn) then
   return {-1, alive, 0}
 end
-redis.call('ZADD', conns, expiry, conn)
-local best = tonumber(redis.call('ZSCORE', members, member) or '0')
-if expiry > best then redis.call('ZADD', members, expiry, member) end
 if infojson ~= '' then redis.call('HSET', info, member, infojson) end
-local sbest = tonumber(redis.call('ZSCORE', scopes, ARGV[7]) or '0')
-if expiry > sbest then redis.call('ZADD', scopes, expiry, ARGV[7]) end
-local ms = math.ceil((expiry - now) * 1000) + 60000
-keep(conns, ms)
-keep(members, ms)
-keep(info, ms)
-keep(scopes, ms)
+extend(conns, members, info, scopes, member, conn, ARGV[7], now, expiry)
 local nmembers = redis.call('ZCOUNT', members, '(' .. now, '+inf')
 local flipped = 0
 if alive == 0 then flipped = 1 end
@@ -254,16 +259,7 @@ _REFRESH = (
 local conns, members, scopes, info = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local member, conn, now, expiry = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 if not redis.call('ZSCORE', conns, conn) then return 0 end
-redis.call('ZADD', conns, expiry, conn)
-local best = tonumber(redis.call('ZSCORE', members, member) or '0')
-if expiry > best then redis.call('ZADD', members, expiry, member) end
-local sbest = tonumber(redis.call('ZSCORE', scopes, ARGV[5]) or '0')
-if expiry > sbest then redis.call('ZADD', scopes, expiry, ARGV[5]) end
-local ms = math.ceil((expiry - now) * 1000) + 60000
-keep(conns, ms)
-keep(members, ms)
-keep(info, ms)
-keep(scopes, ms)
+extend(conns, members, info, scopes, member, conn, ARGV[5], now, expiry)
 return 1
 """
 )

@@ -19,19 +19,13 @@ REVOKED = "credentials_revoked"
 
 def user_sockets_close(*, user_id: int, reason: str) -> None:
     """Close every socket of the user (deactivation, password change, deletion)."""
-    publish(
-        user_control_group(user_id),
-        error(REVOKED, reason),
-        close_code=closecodes.UNAUTHENTICATED,
-        meta={"close_reason": REVOKED},
-    )
+    _close(user_control_group(user_id), reason)
 
 
 def session_sockets_close(*, session_key: str, reason: str) -> None:
     """Close the sockets opened with this login session (logout)."""
-    publish(
-        session_control_group(session_key),
-        error(REVOKED, reason),
-        close_code=closecodes.UNAUTHENTICATED,
-        meta={"close_reason": REVOKED},
-    )
+    _close(session_control_group(session_key), reason)
+
+
+def _close(group: str, reason: str) -> None:
+    publish(group, error(REVOKED, reason), close_code=closecodes.UNAUTHENTICATED, meta={"close_reason": REVOKED})

@@ -8,11 +8,12 @@ A room the caller may not see is a 404, exactly like one that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -38,14 +39,14 @@ from rtc.selectors import (
     room_visible,
 )
 from rtc.serializers import (
-    IceConfigSerializer,
-    LobbyEntrySerializer,
-    MembershipSerializer,
+    IceConfigOutput,
+    LobbyEntryOutput,
+    MembershipOutput,
     RoomCreateInput,
     RoomJoinInput,
-    RoomOwnerDetailSerializer,
-    RoomParticipantsSerializer,
-    RoomSerializer,
+    RoomOutput,
+    RoomOwnerDetailOutput,
+    RoomParticipantsOutput,
     RoomUpdateInput,
     UserIdInput,
 )
@@ -71,14 +72,14 @@ def room_detail_response(request: Request, room: Room, *, status_code: int = sta
         room.is_member = (
             room.owner_id == request.user.pk or room.memberships.filter(user_id=request_user(request).pk).exists()
         )
-    serializer_class = RoomOwnerDetailSerializer if room.owner_id == request.user.pk else RoomSerializer
+    serializer_class = RoomOwnerDetailOutput if room.owner_id == request.user.pk else RoomOutput
     return Response(serializer_class(room, context={"request": request}).data, status=status_code)
 
 
 class RoomListView(ListAPIView):
     """Rooms the caller may join (public ones and those they are a member of), busiest first."""
 
-    serializer_class = RoomSerializer
+    serializer_class = RoomOutput
 
     def get_queryset(self) -> list[Room]:  # type: ignore[override]  # sorted by live counts from the presence store
         return room_list_for_user(user=request_user(self.request), live_counts=async_to_sync(room_live_counts)())
@@ -91,7 +92,7 @@ class RoomListView(ListAPIView):
         summary="Create a room (private with a lobby by default); the caller owns it",
         request=RoomCreateInput,
         responses={
-            201: RoomOwnerDetailSerializer,
+            201: RoomOwnerDetailOutput,
             400: OpenApiResponse(description="Invalid or taken id (code room_id_taken)."),
         },
         tags=TAGS,
@@ -107,7 +108,7 @@ class RoomDetailView(APIView):
     @extend_schema(
         summary="A room (the owner's view adds invite_token and invite_url)",
         parameters=[INVITE_PARAM],
-        responses={200: RoomOwnerDetailSerializer, 403: OpenApiResponse(description="Banned."), 404: NOT_VISIBLE},
+        responses={200: RoomOwnerDetailOutput, 403: OpenApiResponse(description="Banned."), 404: NOT_VISIBLE},
         tags=TAGS,
     )
     def get(self, request: Request, room_id: str) -> Response:
@@ -117,7 +118,7 @@ class RoomDetailView(APIView):
     @extend_schema(
         summary="Owner: change title, visibility or lobby",
         request=RoomUpdateInput,
-        responses={200: RoomOwnerDetailSerializer, 403: NOT_OWNER, 404: NOT_VISIBLE},
+        responses={200: RoomOwnerDetailOutput, 403: NOT_OWNER, 404: NOT_VISIBLE},
         tags=TAGS,
     )
     def patch(self, request: Request, room_id: str) -> Response:
@@ -140,7 +141,7 @@ class RoomInviteView(APIView):
     @extend_schema(
         summary="Owner: rotate the invite token (old links stop working)",
         request=None,
-        responses={200: RoomOwnerDetailSerializer, 403: NOT_OWNER, 404: NOT_VISIBLE},
+        responses={200: RoomOwnerDetailOutput, 403: NOT_OWNER, 404: NOT_VISIBLE},
         tags=TAGS,
     )
     def post(self, request: Request, room_id: str) -> Response:
@@ -154,8 +155,8 @@ class RoomJoinView(APIView):
         summary="Become a member with an invite token (or of a public room)",
         request=RoomJoinInput,
         responses={
-            200: MembershipSerializer,
-            201: MembershipSerializer,
+            200: MembershipOutput,
+            201: MembershipOutput,
             403: OpenApiResponse(description="Banned (code banned)."),
             404: OpenApiResponse(description="No such room or a wrong / revoked invite."),
         },
@@ -167,14 +168,14 @@ class RoomJoinView(APIView):
             room_id=room_id, user=request_user(request), invite=data.get("invite") or None
         )
         return Response(
-            MembershipSerializer(member).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            MembershipOutput(member).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
 
 class RoomParticipantsView(APIView):
     @extend_schema(
         summary="Peers currently in a room (members and public-room viewers only)",
-        responses={200: RoomParticipantsSerializer, 404: NOT_VISIBLE},
+        responses={200: RoomParticipantsOutput, 404: NOT_VISIBLE},
         tags=TAGS,
     )
     def get(self, request: Request, room_id: str) -> Response:
@@ -186,18 +187,18 @@ class RoomParticipantsView(APIView):
             "max_participants": services.max_participants(),
             "participants": peers,
         }
-        return Response(RoomParticipantsSerializer(body).data)
+        return Response(RoomParticipantsOutput(body).data)
 
 
 class LobbyView(APIView):
     @extend_schema(
         summary="Owner: who is waiting in the lobby, longest-waiting first",
-        responses={200: LobbyEntrySerializer(many=True), 403: NOT_OWNER, 404: NOT_VISIBLE},
+        responses={200: LobbyEntryOutput(many=True), 403: NOT_OWNER, 404: NOT_VISIBLE},
         tags=TAGS,
     )
     def get(self, request: Request, room_id: str) -> Response:
         room_owned(room_id=room_id, actor=request_user(request))
-        return Response(LobbyEntrySerializer(async_to_sync(lobby_waiting)(room_id=room_id), many=True).data)
+        return Response(LobbyEntryOutput(async_to_sync(lobby_waiting)(room_id=room_id), many=True).data)
 
 
 class LobbyDecisionView(APIView):
@@ -222,39 +223,40 @@ class LobbyDecisionView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-# Kick and ban answer alike: 204, or why not.
-REMOVE_RESPONSES = {
-    204: None,
-    400: OpenApiResponse(description="The owner themself, or a bad user_id."),
-    403: NOT_OWNER,
-    404: NOT_VISIBLE,
-}
+# Kick and ban answer alike: 204, or why not; only the service differs.
+class MemberRemoveView(APIView):
+    remove: Callable[..., object]
 
-
-class KickView(APIView):
     @extend_schema(
-        summary="Owner: remove a member; their sockets in the room get `removed` (kicked), then close 4403",
         request=UserIdInput,
-        responses=REMOVE_RESPONSES,
+        responses={
+            204: None,
+            400: OpenApiResponse(description="The owner themself, or a bad user_id."),
+            403: NOT_OWNER,
+            404: NOT_VISIBLE,
+        },
         tags=TAGS,
     )
     def post(self, request: Request, room_id: str) -> Response:
         data = _validated(UserIdInput, request.data)
-        services.member_kick(room_id=room_id, actor=request_user(request), user_id=data["user_id"])
+        type(self).remove(room_id=room_id, actor=request_user(request), user_id=data["user_id"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BanView(APIView):
-    @extend_schema(
-        summary="Owner: remove and bar a user; their sockets get `removed` (banned), then close 4403",
-        request=UserIdInput,
-        responses=REMOVE_RESPONSES,
-        tags=TAGS,
+@extend_schema_view(
+    post=extend_schema(
+        summary="Owner: remove a member; their sockets in the room get `removed` (kicked), then close 4403"
     )
-    def post(self, request: Request, room_id: str) -> Response:
-        data = _validated(UserIdInput, request.data)
-        services.member_ban(room_id=room_id, actor=request_user(request), user_id=data["user_id"])
-        return Response(status=status.HTTP_204_NO_CONTENT)
+)
+class KickView(MemberRemoveView):
+    remove = staticmethod(services.member_kick)
+
+
+@extend_schema_view(
+    post=extend_schema(summary="Owner: remove and bar a user; their sockets get `removed` (banned), then close 4403")
+)
+class BanView(MemberRemoveView):
+    remove = staticmethod(services.member_ban)
 
     @extend_schema(
         summary="Owner: lift a ban (`?user_id=`)",
@@ -291,7 +293,7 @@ class IceConfigView(APIView):
             OpenApiParameter("stream", OpenApiTypes.INT, description="A live stream id the caller may watch or run."),
         ],
         responses={
-            200: IceConfigSerializer,
+            200: IceConfigOutput,
             400: OpenApiResponse(description="Neither ?room= nor ?stream= given."),
             403: OpenApiResponse(description="Banned or kicked from the room / stream, or the stream has ended."),
             404: OpenApiResponse(description="No such room / stream, or one the caller may not join."),
@@ -312,7 +314,12 @@ class IceConfigView(APIView):
             raise InvalidInput(
                 "Say what the configuration is for: ?room=<room_id> or ?stream=<stream_id>.", code="target_required"
             )
-        response = Response(IceConfigSerializer(ice_configuration(user_id=request_user(request).pk)).data)
-        # Credentials are per user and expire: never cache them in shared caches.
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return ice_config_response(request)
+
+
+def ice_config_response(request: Request) -> Response:
+    """The caller's RTCConfiguration (`/api/rtc/config/` and seed 004's `/webrtc/config`)."""
+    response = Response(IceConfigOutput(ice_configuration(user_id=request_user(request).pk)).data)
+    # Credentials are per user and expire: never cache them in shared caches.
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -10,7 +10,7 @@ from realtime.consumers import BaseConsumer, Reject, handles
 from realtime.db import db
 from realtime.envelope import now_iso
 from realtime.errors import Forbidden, InvalidInput, ServiceError
-from realtime.events import Event
+from realtime.events import Event, NamedUserBrief, UserBrief
 from realtime.groups import connection_group, lobby_scope, room_group, room_lobby_group, room_scope
 from realtime.presence import get_presence_store
 from realtime.publish import apublish
@@ -69,7 +69,7 @@ class RoomConsumer(BaseConsumer):
         self.is_owner = access.kind == Access.OWNER
         self.owner_id = access.room.owner_id
         self.room_title = access.room.title
-        self.owner_brief = events.UserBrief.of(access.room.owner)
+        self.owner_brief = NamedUserBrief.of(access.room.owner)
         if access.kind == Access.INVITE:
             await db(room_join)(room_id=self.room_id, user=self.user, invite=invite)
         if access.kind == Access.LOBBY:
@@ -81,7 +81,7 @@ class RoomConsumer(BaseConsumer):
         # Join the lobby group before knocking: an `admitted` sent right after the knock cannot be missed.
         self.waiting = True
         await self.join_group(room_lobby_group(self.room_id))
-        brief = events.UserBrief.of(self.user)
+        brief = NamedUserBrief.of(self.user)
         await self.join_presence(
             lobby_scope(self.room_id), str(self.user.pk), info={"user": brief.data(), "since": now_iso()}
         )
@@ -115,7 +115,7 @@ class RoomConsumer(BaseConsumer):
         )
         await apublish(
             room_group(self.room_id),
-            events.PeerJoined(peer_id=self.peer_id, user=events.PeerUser(id=self.user.pk, username=self.user.username)),
+            events.PeerJoined(peer_id=self.peer_id, user=UserBrief.of(self.user)),
             meta={"exclude_peer": self.peer_id},
         )
         self.announced = True

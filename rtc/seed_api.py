@@ -15,7 +15,7 @@ import logging
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -24,9 +24,9 @@ from rest_framework.views import APIView
 
 from realtime.api import request_user
 from rtc import services
-from rtc.ice import ice_configuration
-from rtc.selectors import room_list_for_user, room_live_counts, room_participants, room_peer_infos, room_visible
-from rtc.serializers import IceConfigSerializer, RoomParticipantsSerializer
+from rtc.api import RoomParticipantsView, ice_config_response
+from rtc.selectors import room_list_for_user, room_live_counts, room_peer_infos, room_visible
+from rtc.serializers import IceConfigOutput
 
 logger = logging.getLogger(__name__)
 
@@ -50,18 +50,18 @@ def active_rooms(request: Request) -> list[dict[str, Any]]:
     ]
 
 
-class GrtcRoomSerializer(serializers.Serializer):
+class GrtcRoomOutput(serializers.Serializer):
     room_id = serializers.CharField()
     title = serializers.CharField()
     peers = serializers.IntegerField(help_text="Peers connected now (all processes).")
 
 
-class GrtcRoomListSerializer(serializers.Serializer):
-    rooms = GrtcRoomSerializer(many=True)
+class GrtcRoomListOutput(serializers.Serializer):
+    rooms = GrtcRoomOutput(many=True)
     count = serializers.IntegerField()
 
 
-class GrtcRoomPeersSerializer(serializers.Serializer):
+class GrtcRoomPeersOutput(serializers.Serializer):
     room_id = serializers.CharField()
     peers = serializers.ListField(child=serializers.CharField(), help_text="Peer ids, sorted.")
     count = serializers.IntegerField()
@@ -70,7 +70,7 @@ class GrtcRoomPeersSerializer(serializers.Serializer):
 class GrtcRoomListView(APIView):
     @extend_schema(
         summary="gRTC alias: active rooms (peers connected now) the caller may join",
-        responses={200: GrtcRoomListSerializer},
+        responses={200: GrtcRoomListOutput},
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
@@ -81,7 +81,7 @@ class GrtcRoomListView(APIView):
 class GrtcRoomPeersView(APIView):
     @extend_schema(
         summary="gRTC alias: the peer ids in a room (a gRTC client's own ?peer_id=, else the server's)",
-        responses={200: GrtcRoomPeersSerializer, 404: NOT_VISIBLE},
+        responses={200: GrtcRoomPeersOutput, 404: NOT_VISIBLE},
         tags=TAGS,
     )
     def get(self, request: Request, room_id: str) -> Response:
@@ -94,22 +94,11 @@ class GrtcRoomPeersView(APIView):
 # --- seed 004: /webrtc/… -------------------------------------------------------------------------
 
 
-class Seed004ParticipantsView(APIView):
-    @extend_schema(
-        summary="Seed 004 alias: peers in a room (as GET /api/rtc/rooms/<id>/participants/)",
-        responses={200: RoomParticipantsSerializer, 404: NOT_VISIBLE},
-        tags=TAGS,
-    )
-    def get(self, request: Request, room_id: str) -> Response:
-        room_visible(room_id=room_id, user=request_user(request))
-        peers = async_to_sync(room_participants)(room_id=room_id)
-        body = {
-            "room_id": room_id,
-            "count": len(peers),
-            "max_participants": services.max_participants(),
-            "participants": peers,
-        }
-        return Response(RoomParticipantsSerializer(body).data)
+@extend_schema_view(
+    get=extend_schema(summary="Seed 004 alias: peers in a room (as GET /api/rtc/rooms/<id>/participants/)", tags=TAGS)
+)
+class Seed004ParticipantsView(RoomParticipantsView):
+    pass
 
 
 class Seed004ConfigView(APIView):
@@ -121,19 +110,17 @@ class Seed004ConfigView(APIView):
             "user gets the configuration (TURN credentials are per user and expire)."
         ),
         parameters=[OpenApiParameter("room", str, required=False, description="A room id the caller may join.")],
-        responses={200: IceConfigSerializer, 403: OpenApiResponse(description="Banned."), 404: NOT_VISIBLE},
+        responses={200: IceConfigOutput, 403: OpenApiResponse(description="Banned."), 404: NOT_VISIBLE},
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
         room_id = request.query_params.get("room")
         if room_id:
             room_visible(room_id=room_id, user=request_user(request))
-        response = Response(IceConfigSerializer(ice_configuration(user_id=request_user(request).pk)).data)
-        response["Cache-Control"] = "private, no-store"  # per-user credentials
-        return response
+        return ice_config_response(request)
 
 
-class Seed004HealthSerializer(serializers.Serializer):
+class Seed004HealthOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=["healthy", "unhealthy"])
     service = serializers.CharField()
     presence_store = serializers.BooleanField(help_text="The room presence store (Redis) answered.")
@@ -145,7 +132,7 @@ class Seed004HealthView(APIView):
 
     @extend_schema(
         summary="Seed 004 alias: health of the signaling service (the presence store answers)",
-        responses={200: Seed004HealthSerializer, 503: Seed004HealthSerializer},
+        responses={200: Seed004HealthOutput, 503: Seed004HealthOutput},
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
@@ -157,7 +144,7 @@ class Seed004HealthView(APIView):
         return Response({"status": "healthy", "service": "webrtc", "presence_store": True})
 
 
-class Seed004StatsSerializer(serializers.Serializer):
+class Seed004StatsOutput(serializers.Serializer):
     rooms = serializers.DictField(child=serializers.IntegerField(), help_text="room id -> peers connected now")
     total_rooms = serializers.IntegerField()
     total_participants = serializers.IntegerField()
@@ -166,7 +153,7 @@ class Seed004StatsSerializer(serializers.Serializer):
 class Seed004StatsView(APIView):
     @extend_schema(
         summary="Seed 004 alias: peers per active room, for the rooms the caller may join",
-        responses={200: Seed004StatsSerializer},
+        responses={200: Seed004StatsOutput},
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
@@ -174,7 +161,7 @@ class Seed004StatsView(APIView):
         return Response({"rooms": rooms, "total_rooms": len(rooms), "total_participants": sum(rooms.values())})
 
 
-class Seed004MetricsSerializer(serializers.Serializer):
+class Seed004MetricsOutput(serializers.Serializer):
     active_rooms = serializers.IntegerField(help_text="Rooms with at least one peer, all processes.")
     active_participants = serializers.IntegerField()
     max_participants_per_room = serializers.IntegerField()
@@ -183,7 +170,7 @@ class Seed004MetricsSerializer(serializers.Serializer):
 class Seed004MetricsView(APIView):
     @extend_schema(
         summary="Seed 004 alias: WebRTC figures over all rooms (counts only; Prometheus has /metrics)",
-        responses={200: Seed004MetricsSerializer},
+        responses={200: Seed004MetricsOutput},
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:

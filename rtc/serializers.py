@@ -11,9 +11,9 @@ from typing import Any
 from rest_framework import serializers
 
 from realtime.fields import StrictBooleanField, StrictCharField, StrictIdField
+from realtime.outputs import NamedUserBriefOutput, UserBriefOutput
 from realtime.webrtc import CandidateInitInput
 from rtc.models import Visibility
-from social.serializers import AuthorSerializer as UserBriefSerializer
 
 PEER_ID_FIELD: dict[str, Any] = {"max_length": 64, "allow_blank": False}
 
@@ -49,22 +49,24 @@ class LobbyDecisionInput(serializers.Serializer):
 # --- REST output ----------------------------------------------------------------
 
 
-class UserRefSerializer(serializers.Serializer):
+class PeerUserOutput(UserBriefOutput):
+    """Null only for a user known from a presence entry whose row is gone."""
+
     id = serializers.IntegerField(allow_null=True)
     username = serializers.CharField(allow_null=True)
 
 
-class PeerSerializer(serializers.Serializer):
+class PeerOutput(serializers.Serializer):
     peer_id = serializers.CharField()
-    user = UserRefSerializer()
+    user = PeerUserOutput()
 
 
-class RoomSerializer(serializers.Serializer):
+class RoomOutput(serializers.Serializer):
     """A room as the caller sees it; `participants` and `is_member` are set by the view/selector."""
 
     room_id = serializers.CharField()
     title = serializers.CharField()
-    owner = UserBriefSerializer()
+    owner = NamedUserBriefOutput()
     visibility = serializers.ChoiceField(choices=Visibility.choices)
     lobby_enabled = serializers.BooleanField()
     participants = serializers.IntegerField(help_text="Peers connected now (all processes).")
@@ -76,7 +78,7 @@ class RoomSerializer(serializers.Serializer):
         return room.owner_id == self.context["request"].user.pk
 
 
-class RoomOwnerDetailSerializer(RoomSerializer):
+class RoomOwnerDetailOutput(RoomOutput):
     """The owner's view: with the invite link (share it; rotating it revokes the old one)."""
 
     invite_token = serializers.CharField()
@@ -106,33 +108,33 @@ class UserIdInput(serializers.Serializer):
     user_id = StrictIdField()
 
 
-class MembershipSerializer(serializers.Serializer):
+class MembershipOutput(serializers.Serializer):
     room_id = serializers.CharField(source="room.room_id")
-    user = UserBriefSerializer()
+    user = NamedUserBriefOutput()
     role = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 
-class LobbyEntrySerializer(serializers.Serializer):
-    user = UserBriefSerializer()
+class LobbyEntryOutput(serializers.Serializer):
+    user = NamedUserBriefOutput()
     since = serializers.DateTimeField()
 
 
-class RoomParticipantsSerializer(serializers.Serializer):
+class RoomParticipantsOutput(serializers.Serializer):
     room_id = serializers.CharField()
     count = serializers.IntegerField()
     max_participants = serializers.IntegerField()
-    participants = PeerSerializer(many=True)
+    participants = PeerOutput(many=True)
 
 
-class IceServerSerializer(serializers.Serializer):
+class IceServerOutput(serializers.Serializer):
     urls = serializers.ListField(child=serializers.CharField())
     username = serializers.CharField(required=False)
     credential = serializers.CharField(required=False)
 
 
-class IceConfigSerializer(serializers.Serializer):
-    iceServers = IceServerSerializer(many=True)  # noqa: N815 - the RTCConfiguration field name
+class IceConfigOutput(serializers.Serializer):
+    iceServers = IceServerOutput(many=True)  # noqa: N815 - the RTCConfiguration field name
     iceTransportPolicy = serializers.ChoiceField(choices=["all", "relay"])  # noqa: N815
     bundlePolicy = serializers.CharField()  # noqa: N815
     rtcpMuxPolicy = serializers.CharField()  # noqa: N815

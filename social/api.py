@@ -21,12 +21,12 @@ from realtime.throttles import PostWriteThrottle
 from social import selectors, services
 from social.models import Comment, Post
 from social.serializers import (
-    CommentInputSerializer,
-    CommentSerializer,
-    FeedInputSerializer,
-    PostInputSerializer,
-    PostListInputSerializer,
-    PostSerializer,
+    FeedInput,
+    PostCommentInput,
+    PostCommentOutput,
+    PostInput,
+    PostListInput,
+    PostOutput,
 )
 
 
@@ -43,13 +43,13 @@ def _pk(value: Any) -> int:
 
 @extend_schema_view(
     list=extend_schema(parameters=[OpenApiParameter("author", str, description="Only posts by this username.")]),
-    create=extend_schema(request=PostInputSerializer, responses={201: PostSerializer}),
-    partial_update=extend_schema(request=PostInputSerializer, responses=PostSerializer),
+    create=extend_schema(request=PostInput, responses={201: PostOutput}),
+    partial_update=extend_schema(request=PostInput, responses=PostOutput),
 )
 class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Every authenticated user reads all posts; only the author edits, the author or staff delete."""
 
-    serializer_class = PostSerializer
+    serializer_class = PostOutput
     pagination_class = BoundedLimitOffsetPagination
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -57,7 +57,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self) -> QuerySet[Post]:
         author = ""
         if self.action == "list":
-            params = PostListInputSerializer(data=self.request.query_params)
+            params = PostListInput(data=self.request.query_params)
             params.is_valid(raise_exception=True)
             author = params.validated_data["author"]
         return selectors.post_list(viewer=request_user(self.request), author_username=author or None)
@@ -75,17 +75,17 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return post
 
     def _fresh(self, post_id: int) -> dict[str, Any]:
-        return PostSerializer(self.get_queryset().get(pk=post_id)).data
+        return PostOutput(self.get_queryset().get(pk=post_id)).data
 
     def create(self, request: Request) -> Response:
-        serializer = PostInputSerializer(data=request.data)
+        serializer = PostInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         post = services.post_create(author=request_user(request), text=serializer.validated_data["text"])
         return Response(self._fresh(post.pk), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
         post = self.get_object()
-        serializer = PostInputSerializer(data=request.data, partial=True)
+        serializer = PostInput(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         if "text" in serializer.validated_data:
             services.post_update(post=post, user=request_user(request), text=serializer.validated_data["text"])
@@ -101,7 +101,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         methods=["POST"],
         request=None,
-        responses={200: PostSerializer, 201: PostSerializer},
+        responses={200: PostOutput, 201: PostOutput},
         description="Like the post. Idempotent: 201 when the like is new, 200 when it already existed.",
     )
     @extend_schema(methods=["DELETE"], request=None, responses={204: None}, description="Remove your like. Idempotent.")
@@ -114,15 +114,15 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         _, created = services.like_create(user=request_user(request), post=post)
         return Response(self._fresh(post.pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(methods=["GET"], request=None, responses=CommentSerializer(many=True))
-    @extend_schema(methods=["POST"], request=CommentInputSerializer, responses={201: CommentSerializer})
+    @extend_schema(methods=["GET"], request=None, responses=PostCommentOutput(many=True))
+    @extend_schema(methods=["POST"], request=PostCommentInput, responses={201: PostCommentOutput})
     @action(detail=True, methods=["get", "post"], pagination_class=BoundedLimitOffsetPagination)
     def comments(self, request: Request, pk: str) -> Response:
         post = get_post_or_404(pk)
         if request.method == "GET":
             page = self.paginate_queryset(selectors.comment_list(post=post))
-            return self.get_paginated_response(CommentSerializer(page, many=True).data)
-        serializer = CommentInputSerializer(data=request.data)
+            return self.get_paginated_response(PostCommentOutput(page, many=True).data)
+        serializer = PostCommentInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         parent = None
         parent_id = serializer.validated_data.get("parent")
@@ -134,7 +134,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             author=request_user(request), post=post, text=serializer.validated_data["text"], parent=parent
         )
         return Response(
-            CommentSerializer(selectors.comment_list(post=post).get(pk=comment.pk)).data, status=status.HTTP_201_CREATED
+            PostCommentOutput(selectors.comment_list(post=post).get(pk=comment.pk)).data, status=status.HTTP_201_CREATED
         )
 
 
@@ -165,11 +165,11 @@ class FeedView(APIView):
 
     pagination_class = BoundedLimitOffsetPagination
 
-    @extend_schema(parameters=[FeedInputSerializer], responses=PostSerializer(many=True))
+    @extend_schema(parameters=[FeedInput], responses=PostOutput(many=True))
     def get(self, request: Request) -> Response:
-        params = FeedInputSerializer(data=request.query_params)
+        params = FeedInput(data=request.query_params)
         params.is_valid(raise_exception=True)
         feed = selectors.feed_for(user=request_user(request), before=params.validated_data.get("before"))
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(feed, request, view=self)
-        return paginator.get_paginated_response(PostSerializer(page, many=True).data)
+        return paginator.get_paginated_response(PostOutput(page, many=True).data)

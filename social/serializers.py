@@ -3,19 +3,14 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from realtime.fields import MAX_DB_ID
+from realtime.outputs import NamedUserBriefOutput
 from social.models import COMMENT_MAX_LENGTH, POST_MAX_LENGTH, Comment, Post
 
 
-class AuthorSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    username = serializers.CharField(read_only=True)
-    name = serializers.CharField(read_only=True)
-
-
-class PostSerializer(serializers.ModelSerializer):
+class PostOutput(serializers.ModelSerializer):
     """A post as the requester sees it; counters come from `selectors.post_list`."""
 
-    author = AuthorSerializer(read_only=True)
+    author = NamedUserBriefOutput(read_only=True)
     likes_count = serializers.IntegerField(read_only=True)
     comments_count = serializers.IntegerField(read_only=True)
     liked_by_me = serializers.BooleanField(read_only=True)
@@ -40,8 +35,8 @@ class PostSerializer(serializers.ModelSerializer):
         return [m.mentioned.username for m in post.post_mentions]  # type: ignore[attr-defined]  # prefetched (to_attr) by social.selectors
 
 
-class CommentSerializer(serializers.ModelSerializer):
-    author = AuthorSerializer(read_only=True)
+class PostCommentOutput(serializers.ModelSerializer):
+    author = NamedUserBriefOutput(read_only=True)
     post = serializers.IntegerField(source="post_id", read_only=True)
     parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)  # type: ignore[assignment]  # shadows Field.parent
     mentions = serializers.SerializerMethodField()
@@ -55,22 +50,22 @@ class CommentSerializer(serializers.ModelSerializer):
         return [m.mentioned.username for m in comment.comment_mentions]  # type: ignore[attr-defined]  # prefetched (to_attr) by social.selectors
 
 
-class PostInputSerializer(serializers.Serializer):
+class PostInput(serializers.Serializer):
     text = serializers.CharField(max_length=POST_MAX_LENGTH)
 
 
-class CommentInputSerializer(serializers.Serializer):
+class PostCommentInput(serializers.Serializer):
     text = serializers.CharField(max_length=COMMENT_MAX_LENGTH)
     parent = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=MAX_DB_ID, help_text="Id of the comment replied to."
     )  # type: ignore[assignment]  # shadows Field.parent
 
 
-class PostListInputSerializer(serializers.Serializer):
+class PostListInput(serializers.Serializer):
     author = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
 
-class FeedInputSerializer(serializers.Serializer):
+class FeedInput(serializers.Serializer):
     before = serializers.IntegerField(
         required=False,
         min_value=1,

@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, Protocol
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -40,9 +40,8 @@ from rtc.services import room_create, room_join
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
-@event
+@event("test_sentinel")
 class Sentinel(Event):
-    type: ClassVar[Literal["test_sentinel"]] = "test_sentinel"
     marker: str
 
 

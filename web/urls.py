@@ -5,7 +5,7 @@ from accounts.forms import LockoutAuthenticationForm
 from web import views
 
 urlpatterns = [
-    path("", views.FeedView.as_view(), name="home"),
+    path("", views.page("feed"), name="home"),
     path("signup/", views.SignupView.as_view(), name="signup"),
     path(
         "login/",
@@ -13,15 +13,16 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("u/<str:username>/", views.ProfileView.as_view(), name="profile"),
-    path("p/<int:post_id>/", views.PostView.as_view(), name="post"),
-    path("chat/", views.ChatView.as_view(), name="chat"),
-    path("chat/<int:conversation_id>/", views.ChatView.as_view(), name="chat-conversation"),
-    path("live/", views.LiveListView.as_view(), name="live"),
-    path("live/go/", views.LiveGoView.as_view(), name="live-go"),
-    path("live/<int:stream_id>/", views.LiveWatchView.as_view(), name="live-watch"),
-    path("rooms/", views.RoomsView.as_view(), name="rooms"),
+    path("u/<str:username>/", views.page("profile"), name="profile"),
+    # one post with its thread open: where a notification about a post or a comment leads
+    path("p/<int:post_id>/", views.page("post", "feed"), name="post"),
+    path("chat/", views.page("chat"), name="chat"),
+    path("chat/<int:conversation_id>/", views.page("chat"), name="chat-conversation"),
+    path("live/", views.page("live_list", "live"), name="live"),
+    path("live/go/", views.page("live_go", "live"), name="live-go"),
+    path("live/<int:stream_id>/", views.page("live_watch", "live"), name="live-watch"),
+    path("rooms/", views.page("rooms"), name="rooms"),
     path("rooms/<str:room_id>/", views.RoomView.as_view(), name="room"),
-    path("items/", views.ItemsView.as_view(), name="items"),
+    path("items/", views.page("items"), name="items"),
     path("stats/", views.StatsView.as_view(), name="stats"),
 ]

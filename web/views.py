@@ -8,6 +8,7 @@ WebSockets, so the browser and API clients go through the same code paths.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -54,46 +55,9 @@ class Page(LoginRequiredMixin, TemplateView):
         return context
 
 
-class FeedView(Page):
-    template_name = "web/feed.html"
-    page = "feed"
-
-
-class ProfileView(Page):
-    template_name = "web/profile.html"
-    page = "profile"
-
-
-class PostView(Page):
-    """One post with its thread open: where a notification about a post or a comment leads."""
-
-    template_name = "web/post.html"
-    page = "feed"
-
-
-class ChatView(Page):
-    template_name = "web/chat.html"
-    page = "chat"
-
-
-class LiveListView(Page):
-    template_name = "web/live_list.html"
-    page = "live"
-
-
-class LiveGoView(Page):
-    template_name = "web/live_go.html"
-    page = "live"
-
-
-class LiveWatchView(Page):
-    template_name = "web/live_watch.html"
-    page = "live"
-
-
-class RoomsView(Page):
-    template_name = "web/rooms.html"
-    page = "rooms"
+def page(template: str, module: str = "") -> Callable[..., HttpResponseBase]:
+    """A login-required page rendering `web/<template>.html` that loads the ES module `module` (default: the same)."""
+    return Page.as_view(template_name=f"web/{template}.html", page=module or template)
 
 
 class RoomView(Page):
@@ -118,11 +82,6 @@ class RoomView(Page):
             response["Referrer-Policy"] = "no-referrer"
             response["Cache-Control"] = "private, no-store"
         return response
-
-
-class ItemsView(Page):
-    template_name = "web/items.html"
-    page = "items"
 
 
 class StatsView(UserPassesTestMixin, Page):

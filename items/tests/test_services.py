@@ -10,7 +10,7 @@ from django_tasks_db.models import DBTaskResult
 
 from items import services
 from items.models import Item, ItemStatus
-from items.serializers import ItemBulkCreateSerializer, ItemBulkStatusSerializer, ItemInputSerializer
+from items.serializers import ItemBulkCreateInput, ItemBulkStatusInput, ItemInput
 from realtime.errors import Conflict, NotFound
 from realtime.groups import user_group
 
@@ -57,7 +57,7 @@ def test_item_create_stores_item_and_tells_owner_after_commit(
 )
 def test_item_input_rejects_invalid_fields(kwargs: dict[str, Any], field: str) -> None:
     # Checked once, by the input serializer the API validates with (the service trusts it).
-    serializer = ItemInputSerializer(data=kwargs)
+    serializer = ItemInput(data=kwargs)
     assert not serializer.is_valid()
     assert set(serializer.errors) == {field}
 
@@ -118,7 +118,7 @@ def test_item_bulk_create_input_names_index_and_field() -> None:
         {"description": "no title"},
         {"title": "x", "status": "queued"},
     ]
-    serializer = ItemBulkCreateSerializer(data={"items": data})
+    serializer = ItemBulkCreateInput(data={"items": data})
     assert not serializer.is_valid()
     errors = serializer.errors["items"]
     assert set(errors) == {1, 3, 4}
@@ -128,7 +128,7 @@ def test_item_bulk_create_input_names_index_and_field() -> None:
 
 
 def test_item_bulk_create_input_refuses_more_than_500() -> None:
-    serializer = ItemBulkCreateSerializer(data={"items": [{"title": "t"}] * 501})
+    serializer = ItemBulkCreateInput(data={"items": [{"title": "t"}] * 501})
     assert not serializer.is_valid()
     assert "500" in str(serializer.errors["items"])
 
@@ -188,7 +188,7 @@ def test_staff_may_bulk_update_anyones_items_and_each_owner_is_told(
 
 
 def test_item_bulk_status_input_refuses_processing_states() -> None:
-    serializer = ItemBulkStatusSerializer(data={"ids": [1], "status": "processed"})
+    serializer = ItemBulkStatusInput(data={"ids": [1], "status": "processed"})
     assert not serializer.is_valid()
     assert "active, inactive, pending" in str(serializer.errors["status"])
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import ClassVar, Literal
 
 import pytest
 from channels.routing import URLRouter
@@ -25,15 +24,13 @@ from realtime.testing import recv
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
-@event
+@event("echo")
 class Echo(Event):
-    type: ClassVar[Literal["echo"]] = "echo"
     text: str
 
 
-@event
+@event("note")
 class Note(Event):
-    type: ClassVar[Literal["note"]] = "note"
     n: int
     kind: str
 

@@ -6,7 +6,7 @@ Whatever way a socket ends, its presence entry, groups and heartbeat are release
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -28,9 +28,8 @@ from realtime.testing import nested, recursion_bomb, recv, send
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
-@event
+@event("whoami")
 class WhoAmI(Event):
-    type: ClassVar[Literal["whoami"]] = "whoami"
     conn: str
 
 

@@ -6,7 +6,7 @@ import asyncio
 import json
 import threading
 from collections.abc import Coroutine, Iterator
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers, get_channel_layer
@@ -21,9 +21,8 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 T = TypeVar("T")
 
 
-@event
+@event("step")
 class Step(Event):
-    type: ClassVar[Literal["step"]] = "step"
     n: int
 
 
