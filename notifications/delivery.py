@@ -4,12 +4,15 @@ Registered in `NotificationsConfig.ready()`. Contract, per socket:
 * connect (after the core's `connection_established`): `unread_count` {count}; with
   `?after=<id>` then every notification with a larger id, oldest first, as
   `new_notification`, before any live event (live events queue while the backlog is sent, and
-  notifications already sent are dropped by id: no gap, no duplicate);
+  notifications already sent in it are dropped by id: no gap, no duplicate);
 * `new_notification` of high priority is forwarded at once; medium/low ones are held for
   NOTIFICATIONS_BATCH_WINDOW_SECONDS from the first one and sent as one `notification_batch` (or a
   lone `new_notification`); `unread_count` frames arriving while a batch is held are coalesced into
   the newest one, sent right after the batch; a `notification_read`, `mark_all_read` or
   `notifications_removed` arriving while a batch is held sends the batch first;
+* in id order: a high-priority notification arriving while a batch is held sends the batch first.
+  A client resumes with `?after=<highest id seen>`; had a higher id gone out while a lower one was
+  held, a socket closed before the batch went out would have skipped the held one for good;
 * anything else on the user's group is left to the core, which forwards it untouched;
 * client `mark_read` {id} / `mark_all_read` {}: someone else's id -> `error` frame, nothing changes.
 """
@@ -45,7 +48,7 @@ class NotificationDelivery(PersonalHook):
         self.pending: list[str] = []
         self.pending_unread: str | None = None
         self.flush_task: asyncio.Task | None = None
-        self.sent_up_to = 0
+        self.backlog_ids: set[int] = set()
         socket = self.socket
         count = await db(selectors.unread_count)(user_id=socket.user.pk)
         await socket.send_event(events.UnreadCount(count=count))
@@ -54,7 +57,7 @@ class NotificationDelivery(PersonalHook):
             backlog = await db(_backlog_frames)(socket.user.pk, after)
             for notification_id, text in backlog:
                 await socket.send(text_data=text)
-                self.sent_up_to = notification_id
+                self.backlog_ids.add(notification_id)
 
     async def on_disconnect(self, code: int) -> None:
         flush_task = getattr(self, "flush_task", None)
@@ -82,22 +85,21 @@ class NotificationDelivery(PersonalHook):
             self.pending_unread = message["text"]  # the newest count wins
             return True
         if event in FLUSH_BEFORE and self.pending:
-            if self.flush_task is not None:
-                self.flush_task.cancel()
-                self.flush_task = None
-            await self.flush()
+            await self.flush_now()
         return False
 
     async def _new_notification(self, message: dict[str, Any]) -> None:
         meta = message.get("meta") or {}
         notification_id = meta.get("notification_id") or 0
-        if notification_id and notification_id <= self.sent_up_to:
+        if notification_id in self.backlog_ids:
             return  # already sent in the resume backlog
         if meta.get("priority") in BATCHED_PRIORITIES:
             self.pending.append(message["text"])
             if self.flush_task is None:
                 self.flush_task = asyncio.ensure_future(self._flush_later())
             return
+        if self.pending:  # the held ones have lower ids: they go first (see the module docstring)
+            await self.flush_now()
         await self.socket.send(text_data=message["text"])
 
     async def _flush_later(self) -> None:
@@ -106,6 +108,13 @@ class NotificationDelivery(PersonalHook):
         except asyncio.CancelledError:
             return
         self.flush_task = None
+        await self.flush()
+
+    async def flush_now(self) -> None:
+        """Send the held batch before the window ends (its timer is cancelled)."""
+        if self.flush_task is not None:
+            self.flush_task.cancel()
+            self.flush_task = None
         await self.flush()
 
     async def flush(self) -> None:
