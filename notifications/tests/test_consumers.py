@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from asgiref.sync import sync_to_async
 from django.test import override_settings
 
 from chat.events import ChatUpdate
+from notifications import services
 from notifications.models import Notification
 from notifications.tests.sockets import app, connect, handshake, make_comment, make_follow, make_likes
 from realtime.groups import user_group
@@ -115,6 +118,33 @@ async def test_a_read_frame_sends_the_held_batch_before_it(people):
     assert [n["id"] for n in frames[0]["data"]["notifications"]] == ids
     assert (frames[1]["data"], frames[2]["data"], frames[3]["data"]) == ({"count": 2}, {"id": first.pk}, {"count": 1})
     assert await comm.receive_nothing(timeout=0.5)  # the cancelled timer sends nothing later
+    await comm.disconnect()
+
+
+async def test_a_late_or_lost_notification_is_sent_from_the_database_before_the_next_one(people, monkeypatch):
+    """Its process stored it and died before publishing (or its publish lost the race to the next
+    one's): the next one names it (`prev_id`), so the socket reads it from the database first, in id
+    order, and drops the late event when it comes."""
+    alice, token, others, post = people
+    comm = await connect(token)
+    await handshake(comm)
+    real_publish = services.publish_messages
+    held: list[Any] = []
+
+    def lose_the_first_notification(pairs: list[Any]) -> None:
+        if not held and pairs[0][1].get("event") == "new_notification":
+            held.append(pairs)  # published below, after the next one: late
+            return
+        real_publish(pairs)
+
+    monkeypatch.setattr(services, "publish_messages", lose_the_first_notification)
+    await sync_to_async(make_comment)(post, others[0])
+    await sync_to_async(make_comment)(post, others[1])
+    stored = [n.pk async for n in Notification.objects.filter(recipient=alice).order_by("id")]
+    await sync_to_async(real_publish)(held[0])  # outside a transaction: sent at once
+    frames = await recv_all(comm)
+    assert [f["id"] for f in frames if f["type"] == "new_notification"] == stored
+    assert [f["data"]["count"] for f in frames if f["type"] == "unread_count"][-1] == 2
     await comm.disconnect()
 
 
