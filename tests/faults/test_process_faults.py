@@ -161,11 +161,13 @@ class Load:
 
     def verdict(self, messages: dict[int, list[int]], notifications: dict[int, list[int]]) -> dict[str, int]:
         figures = {"lost": 0, "duplicated": 0, "chat_out_of_order": 0, "notifications_out_of_order": 0}
+        figures |= {"chat_lost": 0, "notifications_lost": 0}
         streams = [(c, messages[cid], "chat") for cid, c in self.chat]
         streams += [(c, notifications[uid], "notifications") for uid, c in self.notified]
         for stream, expected, kind in streams:
             lost, duplicated, ordered = check_stream(stream.ids, expected)
             figures["lost"] += lost
+            figures[f"{kind}_lost"] += lost
             figures["duplicated"] += duplicated
             figures[f"{kind}_out_of_order"] += not ordered
         return {
@@ -207,11 +209,16 @@ async def _run_scenario(cluster: Any, nginx: Any, make_user: Any, fault: str) ->
     for ws in stay:
         await recv_type(ws, "unread_count", timeout=WAIT)
     figures: dict[str, Any] = {}
+    watching: list[asyncio.Future] = []
     try:
         await load.online()
 
         async def strike() -> None:
             figures["fault_at"] = time.monotonic()
+            # Read user_offline while the load goes on: at full scale the load outlasts the channel
+            # layer's message expiry (60 s), and an event read only afterwards would be gone.
+            ids = [b.pk for b in bystanders]
+            watching.append(asyncio.ensure_future(_offline_times(layer, channel, ids, figures["fault_at"], WAIT)))
             if fault == "kill":
                 await sync_to_async(cluster.kill)(0)
             else:
@@ -220,11 +227,13 @@ async def _run_scenario(cluster: Any, nginx: Any, make_user: Any, fault: str) ->
 
         started = time.monotonic()
         await load.run(strike)
-        offline = await _offline_times(layer, channel, [b.pk for b in bystanders], figures["fault_at"], WAIT)
+        offline = await watching[0]
         messages, notifications = await load.settle()
         figures["seconds"] = time.monotonic() - started
         figures["offline_after_max"] = max(offline.values())
     finally:
+        for task in watching:
+            task.cancel()
         await load.stop()
         for ws in stay:
             await ws.close()
