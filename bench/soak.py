@@ -12,7 +12,17 @@ same client the fault tests use). Samples every minute: RSS of each server proce
 it checks the stored events every client received (0 lost, 0 duplicated), stops the traffic,
 closes every socket, waits two presence TTLs and counts the keys again: presence and group keys
 must be gone. Prints the figures (RSS and Redis memory at 5 minutes and at the end: within 10%)
-and writes bench/results/soak.json.
+and writes bench/results/soak.json. The verdict waits (up to a minute) until every client has
+caught up, and splits the losses: chat, notifications, and chat messages never echoed.
+
+The servers run with production settings (DEBUG off, unless DEBUG is set): with DEBUG on Django
+keeps the last 9,000 queries of every database connection, which looks like growth for minutes.
+
+Diagnosing growth: `--tracemalloc DIR` (bench/tracemalloc_hook/sitecustomize.py) makes every server
+process trace its allocations and, at SOAK_SNAPSHOT_AT seconds after its start (default 120,300),
+dump a snapshot and a census (live WebSocket protocol objects, open or closed; where asyncio tasks
+wait) into DIR; the end of the run prints the allocation sites that grew most between the first
+and last snapshot of each process (SOAK_TRACE=0: the census only, no tracing overhead).
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import contextlib
 import json
 import os
 import random
+import secrets
 import subprocess
 import sys
 import time
@@ -162,12 +173,19 @@ async def traffic(args: argparse.Namespace, cluster: Any, bases: list[str]) -> d
         samples.append(await sample(cluster, redis, prefixes, started))
         print(json.dumps(samples[-1]), flush=True)
     await asyncio.gather(*talkers, notifier)
-    await asyncio.sleep(5)  # the last echoes and resumes
-
-    msgs, notes = await sync_to_async(stored_ids)([cid for cid, _ in members], [uid for uid, _ in notified])
-    lost = duplicated = 0
-    for lo, du in (verdict(chat, msgs), verdict(notified, notes)):
-        lost, duplicated = lost + lo, duplicated + du
+    # The last echoes and resumes: until every client holds every stored event of its stream (at most a minute).
+    settle_until = time.monotonic() + 60
+    while True:
+        msgs, notes = await sync_to_async(stored_ids)([cid for cid, _ in members], [uid for uid, _ in notified])
+        caught_up = all(set(msgs[cid]) <= c.seen for cid, c in chat) and all(
+            set(notes[uid]) <= c.seen for uid, c in notified
+        )
+        if caught_up or time.monotonic() > settle_until:
+            break
+        await asyncio.sleep(1)
+    (chat_lost, chat_duplicated), (notes_lost, notes_duplicated) = verdict(chat, msgs), verdict(notified, notes)
+    lost, duplicated = chat_lost + notes_lost, chat_duplicated + notes_duplicated
+    unsent = sum(len(c.pending) for _, c in chat)  # said but never echoed: not stored yet, or refused
     for client in clients:
         await client.stop()
     for task in tasks:
@@ -183,6 +201,9 @@ async def traffic(args: argparse.Namespace, cluster: Any, bases: list[str]) -> d
         "notifications": sum(len(v) for v in notes.values()),
         "reconnects": sum(len(c.closes) for c in clients),
         "lost": lost,
+        "lost_chat": chat_lost,
+        "lost_notifications": notes_lost,
+        "chat_unsent": unsent,
         "duplicated": duplicated,
         "at_5_min": five,
         "at_end": samples[-1],
@@ -195,10 +216,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=30)
     parser.add_argument("--clients", type=int, default=40)
+    parser.add_argument(
+        "--tracemalloc",
+        metavar="DIR",
+        help="trace the server processes' allocations; snapshots at 2 and 5 minutes (SOAK_SNAPSHOT_AT) go to DIR "
+        "and the top growth between them is printed at the end (slows the servers down: a diagnosis, not a figure)",
+    )
     args = parser.parse_args()
     ns = f"soak{uuid.uuid4().hex[:6]}"
+    # Production settings by default: with DEBUG on, Django keeps the last 9,000 queries of every
+    # database connection (one per pool thread), which grows RSS for the first minutes of a run.
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1")
     os.environ.update(
-        DEBUG="true", PRESENCE_PREFIX=f"{ns}-presence", CHANNEL_LAYER_PREFIX=f"{ns}-asgi",
+        PRESENCE_PREFIX=f"{ns}-presence", CHANNEL_LAYER_PREFIX=f"{ns}-asgi",
         CACHE_KEY_PREFIX=f"{ns}-cache", PRESENCE_TTL_SECONDS=os.environ.get("PRESENCE_TTL_SECONDS", "10"),
         WS_MAX_CONNECTIONS_PER_USER="50", WS_RATE_LIMIT_PER_SECOND="50",
     )  # fmt: skip
@@ -210,8 +242,18 @@ def main() -> None:
     django.setup()
     from scripts.cluster import Cluster
 
-    keys = ("DATABASE_URL", "REDIS_URL", "PRESENCE_PREFIX", "CHANNEL_LAYER_PREFIX", "CACHE_KEY_PREFIX", "DEBUG")
+    keys: tuple[str, ...] = ("DATABASE_URL", "REDIS_URL", "PRESENCE_PREFIX", "CHANNEL_LAYER_PREFIX")
+    keys += ("CACHE_KEY_PREFIX", "DEBUG", "DJANGO_SECRET_KEY", "ALLOWED_HOSTS")
     env = {k: os.environ[k] for k in keys} | {"PRESENCE_TTL_SECONDS": os.environ["PRESENCE_TTL_SECONDS"]}
+    if args.tracemalloc:
+        Path(args.tracemalloc).mkdir(parents=True, exist_ok=True)
+        hook = str(BASE_DIR / "bench" / "tracemalloc_hook")
+        env |= {
+            "SOAK_SNAPSHOT_DIR": args.tracemalloc,
+            "SOAK_SNAPSHOT_AT": os.environ.get("SOAK_SNAPSHOT_AT", "120,300"),
+            "SOAK_TRACE": os.environ.get("SOAK_TRACE", "1"),
+            "PYTHONPATH": os.pathsep.join(filter(None, [hook, os.environ.get("PYTHONPATH", "")])),
+        }
     with Cluster(size=2, env=env, worker=True) as cluster:
         # Clients spread over both processes directly (no nginx: one less moving part over 30 minutes).
         result = asyncio.run(traffic(args, cluster, [s.ws_url for s in cluster.servers]))
@@ -220,11 +262,35 @@ def main() -> None:
     five, end, silent = result["at_5_min"], result["at_end"], result["after_silence"]
     print(
         f"clients {result['clients']}, messages {result['messages']}, notifications {result['notifications']}, "
-        f"reconnects {result['reconnects']}, lost {result['lost']}, duplicated {result['duplicated']}\n"
+        f"reconnects {result['reconnects']}, lost {result['lost']} (chat {result['lost_chat']}, notifications "
+        f"{result['lost_notifications']}; chat messages never echoed {result['chat_unsent']}), "
+        f"duplicated {result['duplicated']}\n"
         f"RSS MB at 5 min {five['rss_mb']} -> end {end['rss_mb']}; "
         f"Redis MB {five['redis_used_mb']} -> {end['redis_used_mb']}\n"
         f"keys at 5 min {five['keys']}, at end {end['keys']}, after silence {silent['keys']}"
     )
+    if args.tracemalloc:
+        print_growth(Path(args.tracemalloc))
+
+
+def print_growth(directory: Path, top: int = 15) -> None:
+    """For each server process: the allocation sites that grew most between its first and last snapshot."""
+    import tracemalloc
+
+    by_pid: dict[str, list[Path]] = {}
+    for path in sorted(directory.glob("*.snap"), key=lambda p: int(p.stem.split("-")[1])):
+        by_pid.setdefault(path.stem.split("-")[0], []).append(path)
+    for pid, paths in sorted(by_pid.items()):
+        if len(paths) < 2:
+            continue
+        first, last = (tracemalloc.Snapshot.load(str(p)) for p in (paths[0], paths[-1]))
+        diff = last.compare_to(first, "traceback")
+        total = sum(d.size_diff for d in diff)
+        print(f"\npid {pid}: {paths[0].stem} -> {paths[-1].stem}: traced {total / 2**20:+.2f} MB")
+        for stat in diff[:top]:
+            print(f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks")
+            for line in stat.traceback.format(limit=4, most_recent_first=True):
+                print(f"      {line}")
 
 
 if __name__ == "__main__":

@@ -35,13 +35,17 @@ def unread_counts_for(user_ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
-def notification_backlog(*, user_id: int, after_id: int, limit: int) -> list[Notification]:
-    """Notifications created after `after_id`, oldest first (what a reconnecting socket missed)."""
-    return list(
-        Notification.objects.filter(recipient_id=user_id, pk__gt=after_id)
-        .select_related("actor")
-        .order_by("id")[:limit]
-    )
+def notification_backlog(*, user_id: int, after_id: int, limit: int, up_to_id: int | None = None) -> list[Notification]:
+    """Notifications created after `after_id` (up to `up_to_id`), oldest first (what a socket missed)."""
+    rows = Notification.objects.filter(recipient_id=user_id, pk__gt=after_id)
+    if up_to_id is not None:
+        rows = rows.filter(pk__lte=up_to_id)
+    return list(rows.select_related("actor").order_by("id")[:limit])
+
+
+def notification_latest_id(*, user_id: int) -> int:
+    """The user's newest notification id (0: none)."""
+    return Notification.objects.filter(recipient_id=user_id).order_by("-id").values_list("id", flat=True).first() or 0
 
 
 def notification_group_list(*, user: User, unread_only: bool = False) -> QuerySet:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -41,6 +41,8 @@ EXCERPT_LENGTH = 80
 # A comment notification and a mention in the same comment say the same thing twice.
 COMMENT_FAMILY: tuple[str, ...] = (NotificationType.COMMENT, NotificationType.REPLY, NotificationType.MENTION_COMMENT)
 FOLLOW_FAMILY: tuple[str, ...] = (NotificationType.FOLLOW, NotificationType.FOLLOW_BACK)
+# First key of the transaction-level advisory locks that order each recipient's notifications.
+RECIPIENT_LOCK_SPACE = 0x6E6F7469  # "noti"
 
 
 # --- helpers -------------------------------------------------------------------
@@ -174,9 +176,39 @@ def _create(drafts: Iterable[Draft]) -> list[Notification]:
         )
     if not rows:
         return []
+    previous = _lock_recipients({row.recipient_id for row in rows})
     created = _create_one(rows[0]) if len(rows) == 1 else Notification.objects.bulk_create(rows)
-    _publish_created(created)
+    _publish_created(created, previous)
     return created
+
+
+def _lock_recipients(recipient_ids: set[int]) -> dict[int, int]:
+    """Lock each recipient's notifications until commit; their newest id (0: none), read under the lock.
+
+    Why: a recipient's notifications then commit in id order (two transactions notifying the same
+    user wait for each other), and each `new_notification` names the one before it (`prev_id`).
+    A socket that sees a `prev_id` newer than what it has sent knows an event is late (publishes
+    after commit race) or lost (the process died between commit and publish) and reads it from
+    the database, as chat sockets do with the conversation lock. Locks are taken in id order (no
+    deadlock between two notifiers); SQLite (`make run`) has one writer at a time anyway.
+    """
+    ids = sorted(recipient_ids)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # Keys are int4: ids past 2^31 share a lock with a smaller one (a wait, never a wrong order).
+                "SELECT pg_advisory_xact_lock(%s, (r %% 2147483647)::int)"
+                " FROM (SELECT unnest(%s::bigint[]) AS r ORDER BY 1) AS ids",
+                [RECIPIENT_LOCK_SPACE, ids],
+            )
+    latest = (
+        Notification.objects.filter(recipient_id__in=ids)
+        .order_by()
+        .values("recipient_id")
+        .annotate(latest=Max("id"))
+        .values_list("recipient_id", "latest")
+    )
+    return {uid: 0 for uid in ids} | dict(latest)
 
 
 def _content_type_id(model: type[models.Model]) -> int:
@@ -224,18 +256,16 @@ def _create_one(row: Notification) -> list[Notification]:
     return [row]
 
 
-def _publish_created(rows: list[Notification]) -> None:
-    pairs = [
-        (
-            user_group(row.recipient_id),
-            build_message(
-                events.NewNotification.of(row),
-                event_id=row.pk,
-                meta={"priority": row.priority, "notification_id": row.pk},
-            ),
+def _publish_created(rows: list[Notification], previous: dict[int, int]) -> None:
+    pairs = []
+    for row in sorted(rows, key=lambda r: r.pk):
+        prev_id, previous[row.recipient_id] = previous[row.recipient_id], row.pk
+        message = build_message(
+            events.NewNotification.of(row),
+            event_id=row.pk,
+            meta={"priority": row.priority, "notification_id": row.pk, "prev_id": prev_id},
         )
-        for row in rows
-    ]
+        pairs.append((user_group(row.recipient_id), message))
     publish_messages(pairs)
     _publish_unread_counts([row.recipient_id for row in rows])
 

@@ -14,7 +14,8 @@ logger = logging.getLogger("realtime")
 
 
 class AuthMixin:
-    """Needs from the consumer: `scope`, `user`, `closed`, `send_error`, `send_event`, `close_with`, `accept`."""
+    """Needs from the consumer: `scope`, `user`, `closed`, `send_error`, `send_event`, `close_with`,
+    `accept_if_present`."""
 
     def start_auth(self) -> None:
         self.user = self.scope.get("user")
@@ -31,9 +32,9 @@ class AuthMixin:
         if self.user is not None and self.user.is_authenticated:
             return False
         reason = self.scope.get("auth_error") or "authentication required"
-        await self.accept(subprotocol=self.subprotocol())
-        await self.send_error("unauthenticated", f"Authentication failed: {reason}.")
-        await self.close_with(closecodes.UNAUTHENTICATED, reason)
+        if await self.accept_if_present():
+            await self.send_error("unauthenticated", f"Authentication failed: {reason}.")
+            await self.close_with(closecodes.UNAUTHENTICATED, reason)
         return True
 
     def watch_expiry(self) -> None:

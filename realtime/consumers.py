@@ -135,11 +135,7 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
         # Register before accepting: once a client sees the socket open, it counts as online.
         change = await self.join_user_presence()
         if change is None:
-            await self.accept(subprotocol=self.subprotocol())
-            await self.send_error(
-                "too_many_connections", f"At most {settings.WS_MAX_CONNECTIONS_PER_USER} sockets per user."
-            )
-            await self.close_with(closecodes.TOO_MANY, "too many connections")
+            await self._refuse_too_many()
             return
         self.presence_entries.append((USER_SCOPE, str(self.user.pk)))
         groups = [user_group(self.user.pk)] if self.joins_user_group else []
@@ -150,7 +146,8 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
         if self.scope.get("auth_method") == "session" and session is not None and session.session_key:
             groups.append(session_control_group(session.session_key))
         await self.join_groups(groups)
-        await self.accept(subprotocol=self.subprotocol())
+        if not await self.accept_if_present():
+            return
         metrics.ws_opened(self)
         await self.announce_online(change)
         try:
@@ -265,6 +262,32 @@ class BaseConsumer(AuthMixin, InboundMixin, PresenceMixin, AsyncWebsocketConsume
                     await super().close(code=closecodes.SLOW_CONSUMER, reason="slow consumer")
         await self._release(closecodes.SLOW_CONSUMER)
         raise StopConsumer()
+
+    async def _refuse_too_many(self) -> None:
+        if await self.accept_if_present():
+            await self.send_error(
+                "too_many_connections", f"At most {settings.WS_MAX_CONNECTIONS_PER_USER} sockets per user."
+            )
+            await self.close_with(closecodes.TOO_MANY, "too many connections")
+
+    async def accept_if_present(self) -> bool:
+        """Accept the handshake; False when the client is already gone.
+
+        Under load a client can give up on a slow handshake (its open timeout) and retry before
+        the server gets here; accepting then fails (uvicorn: ClientDisconnected). That is no bug:
+        log it quietly, do none of the connect's remaining work, and let the disconnect that is
+        already queued release presence and groups. (It was an ERROR `ws_dispatch_failed` per
+        retry, 737 of them in a 5-minute soak on an overloaded box.)
+        """
+        try:
+            await self.accept(subprotocol=self.subprotocol())
+        except (OSError, RuntimeError) as exc:
+            if not _client_gone(exc):
+                raise
+            self.closed = True
+            logger.info("ws_gone_before_accept", extra={"consumer": type(self).__name__})
+            return False
+        return True
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         try:

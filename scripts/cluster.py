@@ -225,7 +225,11 @@ class Cluster:
             shutil.rmtree(self.metrics_dir, ignore_errors=True)
 
     def __enter__(self) -> Cluster:
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()  # a server that missed the ready timeout must not outlive the `with`
+            raise
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from asgiref.sync import sync_to_async
 from django.test import override_settings
 
 from chat.events import ChatUpdate
+from notifications import services
 from notifications.models import Notification
 from notifications.tests.sockets import app, connect, connected, handshake, make_comment, make_follow, make_likes
 from realtime.groups import user_group
@@ -52,26 +55,48 @@ async def test_low_priority_notifications_arrive_as_one_batch_then_one_count(peo
     await comm.disconnect()
 
 
-@override_settings(NOTIFICATIONS_BATCH_WINDOW_SECONDS=1.0)
-async def test_high_priority_is_sent_at_once_while_low_ones_wait(people):
+@override_settings(NOTIFICATIONS_BATCH_WINDOW_SECONDS=30.0)
+async def test_high_priority_is_sent_at_once_after_the_held_ones_in_id_order(people):
     alice, token, others, post = people
     comm = await connected(token)
-    await sync_to_async(make_follow)(others[0], alice)  # medium: held
-    await sync_to_async(make_comment)(post, others[1])  # high: at once
-    assert not await comm.receive_nothing(timeout=0.8)
-    first = await recv(comm)
-    assert (
-        first["type"] == "new_notification"
-        and first["data"]["type"] == "comment"
-        and first["data"]["priority"] == "high"
-    )
-    rest = await recv_all(comm, quiet=1.5)
-    # The lone held follow comes as a plain new_notification, then the newest count.
-    assert [(f["type"], f["data"].get("type")) for f in rest] == [
+    await sync_to_async(make_follow)(others[0], alice)  # medium: held for 30 s
+    assert await comm.receive_nothing(timeout=0.3)
+    await sync_to_async(make_comment)(post, others[1])  # high: at once, the held follow (a lower id) first
+    frames = [await recv(comm) for _ in range(4)]
+    assert [(f["type"], f["data"].get("type")) for f in frames] == [
         ("new_notification", "follow"),
         ("unread_count", None),
+        ("new_notification", "comment"),
+        ("unread_count", None),
     ]
-    assert rest[-1]["data"] == {"count": 2}
+    assert frames[2]["data"]["priority"] == "high" and frames[0]["id"] < frames[2]["id"]
+    assert (frames[1]["data"], frames[3]["data"]) == ({"count": 1}, {"count": 2})
+    assert await comm.receive_nothing(timeout=0.5)  # the cancelled timer sends nothing later
+    await comm.disconnect()
+
+
+@override_settings(NOTIFICATIONS_BATCH_WINDOW_SECONDS=30.0)
+async def test_resuming_after_the_highest_id_seen_skips_no_held_notification(people):
+    """A socket that closes while a batch is held loses nothing: ids went out in order, so
+    `?after=<highest id seen>` replays the held ones (a high-priority one overtaking them skipped them)."""
+    alice, token, others, post = people
+    comm = await connected(token)
+    await sync_to_async(make_likes)(post, others[:2])  # low: held
+    await sync_to_async(make_comment)(post, others[2])  # high
+    await sync_to_async(make_follow)(others[3], alice)  # medium: held when the socket closes
+    seen: list[int] = []
+    for frame in await recv_all(comm, quiet=0.5):
+        if frame["type"] == "notification_batch":
+            seen += [n["id"] for n in frame["data"]["notifications"]]
+        elif frame["type"] == "new_notification":
+            seen.append(frame["id"])
+    await comm.disconnect()
+    assert seen == sorted(seen)
+    comm = await connect(token, f"&after={max(seen)}")
+    await handshake(comm)
+    seen += [f["id"] for f in await recv_all(comm, quiet=0.5) if f["type"] == "new_notification"]
+    stored = [n.pk async for n in Notification.objects.filter(recipient=alice).order_by("id")]
+    assert len(stored) == 4 and seen == stored
     await comm.disconnect()
 
 
@@ -89,6 +114,32 @@ async def test_a_read_frame_sends_the_held_batch_before_it(people):
     assert [n["id"] for n in frames[0]["data"]["notifications"]] == ids
     assert (frames[1]["data"], frames[2]["data"], frames[3]["data"]) == ({"count": 2}, {"id": first.pk}, {"count": 1})
     assert await comm.receive_nothing(timeout=0.5)  # the cancelled timer sends nothing later
+    await comm.disconnect()
+
+
+async def test_a_late_or_lost_notification_is_sent_from_the_database_before_the_next_one(people, monkeypatch):
+    """Its process stored it and died before publishing (or its publish lost the race to the next
+    one's): the next one names it (`prev_id`), so the socket reads it from the database first, in id
+    order, and drops the late event when it comes."""
+    alice, token, others, post = people
+    comm = await connected(token)
+    real_publish = services.publish_messages
+    held: list[Any] = []
+
+    def lose_the_first_notification(pairs: list[Any]) -> None:
+        if not held and pairs[0][1].get("event") == "new_notification":
+            held.append(pairs)  # published below, after the next one: late
+            return
+        real_publish(pairs)
+
+    monkeypatch.setattr(services, "publish_messages", lose_the_first_notification)
+    await sync_to_async(make_comment)(post, others[0])
+    await sync_to_async(make_comment)(post, others[1])
+    stored = [n.pk async for n in Notification.objects.filter(recipient=alice).order_by("id")]
+    await sync_to_async(real_publish)(held[0])  # outside a transaction: sent at once
+    frames = await recv_all(comm)
+    assert [f["id"] for f in frames if f["type"] == "new_notification"] == stored
+    assert [f["data"]["count"] for f in frames if f["type"] == "unread_count"][-1] == 2
     await comm.disconnect()
 
 

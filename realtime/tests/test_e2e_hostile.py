@@ -77,3 +77,32 @@ async def test_fifty_nested_frames_leave_no_presence_behind(live_db: None, clust
             await ws.close()
         for user in users:
             await layer.group_discard(presence_group(user.pk), listener)
+
+
+async def test_a_client_gone_before_the_accept_is_no_error_and_holds_nothing(
+    live_db: None, cluster: Any, make_user: Any
+) -> None:
+    """A client that gives up on the handshake (its open timeout, under load) and retries: the server
+    reaches `accept` for a socket that is gone. That used to be an ERROR `ws_dispatch_failed` per
+    retry; it is an INFO line now, and the socket's presence is released."""
+    user = await sync_to_async(make_user)()
+    token = await sync_to_async(access_token)(user)
+    server = cluster.servers[0]
+    logged_before = len(server.log())
+    request = (
+        f"GET /ws/notifications/?token={token} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n"
+    ).encode()
+    for _ in range(5):  # the server authenticates, registers presence and joins groups before accepting
+        _reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(request)
+        await writer.drain()
+        writer.transport.abort()  # gone at once, without waiting for the 101
+    store = get_presence_store()
+    async with asyncio.timeout(WAIT):
+        while "ws_gone_before_accept" not in server.log()[logged_before:] or await store.is_present(
+            "user", str(user.pk)
+        ):
+            await asyncio.sleep(0.1)
+    assert "ws_dispatch_failed" not in server.log()[logged_before:]

@@ -3,7 +3,15 @@
 // conversation (history via REST, live via /ws/chat/<id>/ resumed with ?after=).
 // State lives in chat_state.js; this module renders it and wires the page.
 import { api, results } from "./api.js";
-import { CHAT_SEND_TIMEOUT_MS, CLOSE, EVENTS, LIMITS, TYPING_REFRESH_MS, TYPING_STALE_FACTOR } from "./constants.js";
+import {
+  CHAT_SEND_TIMEOUT_MS,
+  CLOSE,
+  ERROR_CODES,
+  EVENTS,
+  LIMITS,
+  TYPING_REFRESH_MS,
+  TYPING_STALE_FACTOR,
+} from "./constants.js";
 import {
   ConversationState,
   applyChatUpdate,
@@ -11,8 +19,9 @@ import {
   sortConversations,
   startsGroup,
   typingText,
+  UnavailableRetry,
 } from "./chat_state.js";
-import { createSocket } from "./socket.js";
+import { backoffDelay, createSocket } from "./socket.js";
 import { clock, el, me, timeAgo, toast, uuid } from "./ui.js";
 
 /** @typedef {import("./chat_state.js").Conversation} Conversation */
@@ -152,6 +161,13 @@ export function init(root, { personal }) {
         if (event.code === CLOSE.NOT_FOUND) toast("This conversation does not exist.", "error");
       },
     });
+
+    const retry = new UnavailableRetry(
+      () => {
+        for (const clientId of pending.keys()) sendPending(clientId);
+      },
+      { delay: (attempt) => backoffDelay(attempt) },
+    );
 
     // --- rendering ---
     const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
@@ -393,6 +409,7 @@ export function init(root, { personal }) {
       markRead();
     });
     sock.on(EVENTS.CHAT_MESSAGE, (data) => {
+      if (data.client_id && pending.has(data.client_id)) retry.echoed();
       const isNew = insertMessage(data);
       if (isNew && data.sender && data.sender.id !== me.id) {
         setTyping(data.sender.id, false);
@@ -417,7 +434,11 @@ export function init(root, { personal }) {
     sock.on(EVENTS.USER_OFFLINE, (data) => {
       if (state.setOnline(data.user_id, false)) renderMembers();
     });
-    sock.on(EVENTS.ERROR, (data) => toast(data.message || "Chat error", "error"));
+    sock.on(EVENTS.ERROR, (data) => {
+      // The database was briefly unavailable: nothing stored; the messages stay pending and go again.
+      if (data.code === ERROR_CODES.UNAVAILABLE && data.type === EVENTS.CHAT_MESSAGE && pending.size) retry.refused();
+      else toast(data.message || "Chat error", "error");
+    });
 
     // --- wiring ---
     olderButton.addEventListener("click", loadOlder);

@@ -186,3 +186,48 @@ export function startsGroup(previous, message) {
   const gap = new Date(message.created_at || 0).getTime() - new Date(previous.created_at || 0).getTime();
   return !(gap >= 0 && gap < 5 * 60 * 1000);
 }
+
+/**
+ * Retries chat messages after the server refused one with `error` `unavailable` (the database was
+ * briefly down; nothing was stored, the socket stays open): every message still without an echo
+ * is sent again with its own client_id (the server stores each once), after a backoff that doubles
+ * with each refusal in a row (`backoffDelay`: 0.5 s up to 30 s, jittered) and starts over once a
+ * message is echoed. The Python fault client (tests/faults) does the same.
+ */
+export class UnavailableRetry {
+  /**
+   * @param {() => void} resend  sends every message that has no echo yet, with its client_id
+   * @param {{delay: (attempt: number) => number, schedule?: (fn: () => void, ms: number) => unknown,
+   *   cancel?: (timer: unknown) => void}} timing
+   */
+  constructor(resend, { delay, schedule = setTimeout, cancel = (t) => clearTimeout(/** @type {any} */ (t)) }) {
+    this.resend = resend;
+    this.delay = delay;
+    this.schedule = schedule;
+    this.cancel = cancel;
+    this.attempt = 0;
+    /** @type {unknown} */
+    this.timer = null;
+  }
+
+  /** The server refused a `chat_message` with `unavailable`: one resend is scheduled (refusals meanwhile add none). */
+  refused() {
+    if (this.timer !== null) return null;
+    const ms = this.delay(this.attempt++);
+    this.timer = this.schedule(() => {
+      this.timer = null;
+      this.resend();
+    }, ms);
+    return ms;
+  }
+
+  /** A message was echoed: the database answers again, the next refusal starts from the shortest wait. */
+  echoed() {
+    this.attempt = 0;
+  }
+
+  stop() {
+    if (this.timer !== null) this.cancel(this.timer);
+    this.timer = null;
+  }
+}

@@ -113,6 +113,11 @@ export const RECONNECT_MAX_MS = 30000;
 export const TYPING_REFRESH_MS = 2000;
 /** A typing indicator is dropped after twice the server's expiry even if the "stopped" frame was lost. */
 export const TYPING_STALE_FACTOR = 2;
+/** `error` frame codes the client acts on (not only shows); docs/protocol.md "Error codes". */
+export const ERROR_CODES = Object.freeze({
+  /** The database was briefly unavailable: nothing was done; send the frame again after a wait. */
+  UNAVAILABLE: "unavailable",
+});
 /** A chat message with no echo from the server after this long is shown as failed, with Retry (same client_id). */
 export const CHAT_SEND_TIMEOUT_MS = 8000;
 /** How much of a data-channel chat message is sent or shown (peer to peer: the server never sees it). */

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { ConversationState, applyChatUpdate, conversationTitle, sortConversations, typingText } from "../chat_state.js";
+import {
+  ConversationState,
+  UnavailableRetry,
+  applyChatUpdate,
+  conversationTitle,
+  sortConversations,
+  typingText,
+} from "../chat_state.js";
+import { backoffDelay } from "../socket.js";
 
 const ME = 1;
 
@@ -132,4 +140,27 @@ test("the Chat tab counts every conversation's unread messages, a live count bea
   assert.equal(startsGroup({ sender: { id: 1 }, created_at: at(0) }, { sender: { id: 1 }, created_at: at(2) }), false);
   assert.equal(startsGroup({ sender: { id: 1 }, created_at: at(0) }, { sender: { id: 2 }, created_at: at(1) }), true);
   assert.equal(startsGroup({ sender: { id: 1 }, created_at: at(0) }, { sender: { id: 1 }, created_at: at(9) }), true);
+});
+
+test("a chat_message refused as unavailable is sent again with backoff, once per wait, until one is echoed", () => {
+  const timers = [];
+  let resends = 0;
+  const retry = new UnavailableRetry(() => resends++, {
+    delay: (attempt) => backoffDelay(attempt, () => 1),
+    schedule: (fn, ms) => timers.push({ fn, ms }),
+    cancel: () => {},
+  });
+  assert.equal(retry.refused(), 500);
+  assert.equal(retry.refused(), null); // a second refusal while waiting schedules nothing more
+  timers.shift().fn();
+  assert.equal(resends, 1);
+  assert.equal(retry.refused(), 1000);
+  timers.shift().fn();
+  assert.equal(retry.refused(), 2000);
+  timers.shift().fn();
+  retry.echoed(); // the database answers again
+  assert.equal(retry.refused(), 500);
+  assert.equal(timers.length, 1);
+  retry.stop();
+  assert.equal(retry.refused(), 1000); // stopped: the pending resend was cancelled, a new one can start
 });
