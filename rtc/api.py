@@ -13,9 +13,9 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import status
-from rest_framework.generics import ListAPIView
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -76,17 +76,34 @@ def room_detail_response(request: Request, room: Room, *, status_code: int = sta
     return Response(serializer_class(room, context={"request": request}).data, status=status_code)
 
 
-class RoomListView(ListAPIView):
-    """Rooms the caller may join (public ones and those they are a member of), busiest first."""
+LOBBY_DECISION_RESPONSES = {
+    204: None,
+    403: NOT_OWNER,
+    404: OpenApiResponse(description="No such room, or the user is not waiting (code not_waiting)."),
+}
+MEMBER_REMOVE_RESPONSES = {
+    204: None,
+    400: OpenApiResponse(description="The owner themself, or a bad user_id."),
+    403: NOT_OWNER,
+    404: NOT_VISIBLE,
+}
+
+
+class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    # A room: list/create, read/change/delete, and the owner's and members' operations on it. The room
+    # id in the URL is matched loosely and validated by the selectors: a malformed one is a 404 with a
+    # message, like an unknown one.
 
     serializer_class = RoomOutput
+    lookup_field = "room_id"
+    lookup_value_regex = r"[^/]+"
 
     def get_queryset(self) -> list[Room]:  # type: ignore[override]  # sorted by live counts from the presence store
         return room_list_for_user(user=request_user(self.request), live_counts=async_to_sync(room_live_counts)())
 
     @extend_schema(summary="Rooms the caller may join, with live participant counts, busiest first", tags=TAGS)
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(
         summary="Create a room (private with a lobby by default); the caller owns it",
@@ -97,21 +114,19 @@ class RoomListView(ListAPIView):
         },
         tags=TAGS,
     )
-    def post(self, request: Request) -> Response:
+    def create(self, request: Request) -> Response:
         data = _validated(RoomCreateInput, request.data)
         room = services.room_create(owner=request_user(request), **data)
         room.is_member = True
         return room_detail_response(request, room, status_code=status.HTTP_201_CREATED)
 
-
-class RoomDetailView(APIView):
     @extend_schema(
         summary="A room (the owner's view adds invite_token and invite_url)",
         parameters=[INVITE_PARAM],
         responses={200: RoomOwnerDetailOutput, 403: OpenApiResponse(description="Banned."), 404: NOT_VISIBLE},
         tags=TAGS,
     )
-    def get(self, request: Request, room_id: str) -> Response:
+    def retrieve(self, request: Request, room_id: str) -> Response:
         access = room_visible(room_id=room_id, user=request_user(request), invite=request.query_params.get("invite"))
         return room_detail_response(request, access.room)
 
@@ -121,7 +136,7 @@ class RoomDetailView(APIView):
         responses={200: RoomOwnerDetailOutput, 403: NOT_OWNER, 404: NOT_VISIBLE},
         tags=TAGS,
     )
-    def patch(self, request: Request, room_id: str) -> Response:
+    def partial_update(self, request: Request, room_id: str) -> Response:
         data = _validated(RoomUpdateInput, request.data)
         room = services.room_update(room_id=room_id, actor=request_user(request), **data)
         room.is_member = True
@@ -132,25 +147,22 @@ class RoomDetailView(APIView):
         responses={204: None, 403: NOT_OWNER, 404: NOT_VISIBLE},
         tags=TAGS,
     )
-    def delete(self, request: Request, room_id: str) -> Response:
+    def destroy(self, request: Request, room_id: str) -> Response:
         services.room_delete(room_id=room_id, actor=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-
-class RoomInviteView(APIView):
     @extend_schema(
         summary="Owner: rotate the invite token (old links stop working)",
         request=None,
         responses={200: RoomOwnerDetailOutput, 403: NOT_OWNER, 404: NOT_VISIBLE},
         tags=TAGS,
     )
-    def post(self, request: Request, room_id: str) -> Response:
+    @action(detail=True, methods=["post"])
+    def invite(self, request: Request, room_id: str) -> Response:
         room = services.room_invite_rotate(room_id=room_id, actor=request_user(request))
         room.is_member = True
         return room_detail_response(request, room)
 
-
-class RoomJoinView(APIView):
     @extend_schema(
         summary="Become a member with an invite token (or of a public room)",
         request=RoomJoinInput,
@@ -162,7 +174,8 @@ class RoomJoinView(APIView):
         },
         tags=TAGS,
     )
-    def post(self, request: Request, room_id: str) -> Response:
+    @action(detail=True, methods=["post"])
+    def join(self, request: Request, room_id: str) -> Response:
         data = _validated(RoomJoinInput, request.data)
         member, created = services.room_join(
             room_id=room_id, user=request_user(request), invite=data.get("invite") or None
@@ -171,14 +184,13 @@ class RoomJoinView(APIView):
             MembershipOutput(member).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
-
-class RoomParticipantsView(APIView):
     @extend_schema(
         summary="Peers currently in a room (members and public-room viewers only)",
         responses={200: RoomParticipantsOutput, 404: NOT_VISIBLE},
         tags=TAGS,
     )
-    def get(self, request: Request, room_id: str) -> Response:
+    @action(detail=True, methods=["get"])
+    def participants(self, request: Request, room_id: str) -> Response:
         room_visible(room_id=room_id, user=request_user(request))
         peers = async_to_sync(room_participants)(room_id=room_id)
         body = {
@@ -189,74 +201,56 @@ class RoomParticipantsView(APIView):
         }
         return Response(RoomParticipantsOutput(body).data)
 
-
-class LobbyView(APIView):
     @extend_schema(
         summary="Owner: who is waiting in the lobby, longest-waiting first",
         responses={200: LobbyEntryOutput(many=True), 403: NOT_OWNER, 404: NOT_VISIBLE},
         tags=TAGS,
     )
-    def get(self, request: Request, room_id: str) -> Response:
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def lobby(self, request: Request, room_id: str) -> Response:
         room_owned(room_id=room_id, actor=request_user(request))
         return Response(LobbyEntryOutput(async_to_sync(lobby_waiting)(room_id=room_id), many=True).data)
 
-
-class LobbyDecisionView(APIView):
-    decision = ""
-
     @extend_schema(
-        summary="Owner: admit a waiting user (they become a member and join) or deny them (their socket closes 4403)",
+        summary="Owner: admit a waiting user (they become a member and join)",
         request=None,
-        responses={
-            204: None,
-            403: NOT_OWNER,
-            404: OpenApiResponse(description="No such room, or the user is not waiting (code not_waiting)."),
-        },
+        responses=LOBBY_DECISION_RESPONSES,
         tags=TAGS,
     )
-    def post(self, request: Request, room_id: str, user_id: str) -> Response:
-        target = _path_user_id(user_id)
-        # The service checks ownership before it looks at `waiting`: a non-owner learns nothing from it.
-        waiting = async_to_sync(lobby_is_waiting)(room_id=room_id, user_id=target)
-        service = services.lobby_admit if self.decision == "admit" else services.lobby_deny
-        service(room_id=room_id, actor=request_user(request), user_id=target, waiting=waiting)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# Kick and ban answer alike: 204, or why not; only the service differs.
-class MemberRemoveView(APIView):
-    remove: Callable[..., object]
+    @action(detail=True, methods=["post"], url_path=r"lobby/(?P<user_id>[^/]+)/admit", url_name="lobby-admit")
+    def lobby_admit(self, request: Request, room_id: str, user_id: str) -> Response:
+        return _lobby_decide(request, room_id, user_id, services.lobby_admit)
 
     @extend_schema(
-        request=UserIdInput,
-        responses={
-            204: None,
-            400: OpenApiResponse(description="The owner themself, or a bad user_id."),
-            403: NOT_OWNER,
-            404: NOT_VISIBLE,
-        },
+        summary="Owner: deny a waiting user (their socket closes 4403)",
+        request=None,
+        responses=LOBBY_DECISION_RESPONSES,
         tags=TAGS,
     )
-    def post(self, request: Request, room_id: str) -> Response:
-        data = _validated(UserIdInput, request.data)
-        type(self).remove(room_id=room_id, actor=request_user(request), user_id=data["user_id"])
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    @action(detail=True, methods=["post"], url_path=r"lobby/(?P<user_id>[^/]+)/deny", url_name="lobby-deny")
+    def lobby_deny(self, request: Request, room_id: str, user_id: str) -> Response:
+        return _lobby_decide(request, room_id, user_id, services.lobby_deny)
 
-
-@extend_schema_view(
-    post=extend_schema(
-        summary="Owner: remove a member; their sockets in the room get `removed` (kicked), then close 4403"
+    # Kick and ban answer alike: 204, or why not; only the service differs.
+    @extend_schema(
+        summary="Owner: remove a member; their sockets in the room get `removed` (kicked), then close 4403",
+        request=UserIdInput,
+        responses=MEMBER_REMOVE_RESPONSES,
+        tags=TAGS,
     )
-)
-class KickView(MemberRemoveView):
-    remove = staticmethod(services.member_kick)
+    @action(detail=True, methods=["post"])
+    def kick(self, request: Request, room_id: str) -> Response:
+        return _member_remove(request, room_id, services.member_kick)
 
-
-@extend_schema_view(
-    post=extend_schema(summary="Owner: remove and bar a user; their sockets get `removed` (banned), then close 4403")
-)
-class BanView(MemberRemoveView):
-    remove = staticmethod(services.member_ban)
+    @extend_schema(
+        summary="Owner: remove and bar a user; their sockets get `removed` (banned), then close 4403",
+        request=UserIdInput,
+        responses=MEMBER_REMOVE_RESPONSES,
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["post"])
+    def ban(self, request: Request, room_id: str) -> Response:
+        return _member_remove(request, room_id, services.member_ban)
 
     @extend_schema(
         summary="Owner: lift a ban (`?user_id=`)",
@@ -268,12 +262,27 @@ class BanView(MemberRemoveView):
         },
         tags=TAGS,
     )
-    def delete(self, request: Request, room_id: str) -> Response:
+    @ban.mapping.delete
+    def unban(self, request: Request, room_id: str) -> Response:
         raw = request.query_params.get("user_id")
         if raw is None:
             raise InvalidInput("user_id is required (?user_id=<id>).", field="user_id")
         services.member_unban(room_id=room_id, actor=request_user(request), user_id=_path_user_id(raw))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _lobby_decide(request: Request, room_id: str, user_id: str, service: Callable[..., object]) -> Response:
+    target = _path_user_id(user_id)
+    # The service checks ownership before it looks at `waiting`: a non-owner learns nothing from it.
+    waiting = async_to_sync(lobby_is_waiting)(room_id=room_id, user_id=target)
+    service(room_id=room_id, actor=request_user(request), user_id=target, waiting=waiting)
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _member_remove(request: Request, room_id: str, service: Callable[..., object]) -> Response:
+    data = _validated(UserIdInput, request.data)
+    service(room_id=room_id, actor=request_user(request), user_id=data["user_id"])
+    return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _path_user_id(raw: str) -> int:

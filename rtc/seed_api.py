@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from realtime.api import request_user
 from rtc import services
-from rtc.api import RoomParticipantsView, ice_config_response
+from rtc.api import RoomViewSet, ice_config_response
 from rtc.selectors import room_list_for_user, room_live_counts, room_peer_infos, room_visible
 from rtc.serializers import IceConfigOutput
 
@@ -95,10 +95,12 @@ class GrtcRoomPeersView(APIView):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="Seed 004 alias: peers in a room (as GET /api/rtc/rooms/<id>/participants/)", tags=TAGS)
+    participants=extend_schema(
+        summary="Seed 004 alias: peers in a room (as GET /api/rtc/rooms/<id>/participants/)", tags=TAGS
+    )
 )
-class Seed004ParticipantsView(RoomParticipantsView):
-    pass
+class Seed004RoomViewSet(RoomViewSet):
+    """Seed 004's `/webrtc/rooms/<id>/participants` is the rooms' own `participants` action."""
 
 
 class Seed004ConfigView(APIView):

@@ -16,7 +16,7 @@ webrtc_urlpatterns = [
     re_path(r"^config/?$", seed_api.Seed004ConfigView.as_view(), name="webrtc-config"),
     re_path(
         r"^rooms/(?P<room_id>[^/]+)/participants/?$",
-        seed_api.Seed004ParticipantsView.as_view(),
+        seed_api.Seed004RoomViewSet.as_view({"get": "participants"}),
         name="webrtc-participants",
     ),
     re_path(r"^health/?$", seed_api.Seed004HealthView.as_view(), name="webrtc-health"),
