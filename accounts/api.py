@@ -32,7 +32,7 @@ from accounts.serializers import (
     UserSearchInput,
     UserSummaryOutput,
 )
-from realtime.api import request_user
+from realtime.api import request_user, validated
 from realtime.throttles import LoginIPThrottle, LoginUsernameThrottle, RefreshThrottle, RegisterThrottle
 
 THROTTLED = OpenApiResponse(
@@ -105,9 +105,8 @@ class LogoutView(APIView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        serializer = LogoutInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.refresh_token_revoke(token=serializer.validated_data["refresh"])
+        data = validated(LogoutInput, request.data)
+        services.refresh_token_revoke(token=data["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -132,9 +131,8 @@ class RegisterView(APIView):
 
     @extend_schema(request=RegisterInput, responses={201: RegisteredUserOutput, 429: THROTTLED}, auth=[])
     def post(self, request: Request) -> Response:
-        serializer = RegisterInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = services.user_register(**serializer.validated_data)
+        data = validated(RegisterInput, request.data)
+        user = services.user_register(**data)
         return Response(RegisteredUserOutput(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -165,9 +163,8 @@ class UserViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(UserSummaryOutput(page, many=True).data)
 
     def list(self, request: Request) -> Response:
-        params = UserSearchInput(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        return self._page(selectors.user_list(search=params.validated_data["search"]))
+        params = validated(UserSearchInput, request.query_params)
+        return self._page(selectors.user_list(search=params["search"]))
 
     @extend_schema(responses=UserProfileOutput)
     def retrieve(self, request: Request, username: str) -> Response:
@@ -178,9 +175,8 @@ class UserViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get", "patch"], url_path="me")
     def me(self, request: Request) -> Response:
         if request.method == "PATCH":
-            serializer = ProfileUpdateInput(data=request.data, partial=True)
-            serializer.is_valid(raise_exception=True)
-            services.user_profile_update(user=request_user(request), data=serializer.validated_data)
+            data = validated(ProfileUpdateInput, request.data, partial=True)
+            services.user_profile_update(user=request_user(request), data=data)
         return Response(MeOutput(self._profile(request.user.username)).data)
 
     @extend_schema(

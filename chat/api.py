@@ -24,7 +24,7 @@ from chat.serializers import (
     ReadInput,
     ReadOutput,
 )
-from realtime.api import request_user
+from realtime.api import request_user, validated
 from realtime.errors import InvalidInput
 from realtime.throttles import ChatMessageThrottle
 
@@ -65,9 +65,7 @@ class ConversationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={201: ConversationOutput, 200: ConversationOutput},
     )
     def create(self, request: Request) -> Response:
-        body = ConversationCreateInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = validated(ConversationCreateInput, request.data)
         if "user" in data:
             other = User.objects.filter(username=data["user"], is_active=True).first()
             if other is None:
@@ -107,9 +105,8 @@ class ConversationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], serializer_class=MessageOutput)
     def messages(self, request: Request, pk: int) -> Response:
         cid = _member_conversation_id(request, pk)
-        query = MessagePageQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        q = query.validated_data
+        query = validated(MessagePageQuery, request.query_params)
+        q = query
         rows, has_more = selectors.message_page(
             conversation_id=cid, before=q.get("before"), after=q.get("after"), limit=q["limit"]
         )
@@ -133,13 +130,12 @@ class ConversationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @messages.mapping.post
     def message_create(self, request: Request, pk: int) -> Response:
         cid = _member_conversation_id(request, pk)
-        body = MessageCreateInput(data=request.data)
-        body.is_valid(raise_exception=True)
+        data = validated(MessageCreateInput, request.data)
         message, created = services.message_create(
             sender=request_user(request),
             conversation_id=cid,
-            text=body.validated_data["text"],
-            client_id=body.validated_data.get("client_id"),
+            text=data["text"],
+            client_id=data.get("client_id"),
             viewing=conversation_viewers_blocking(cid),
         )
         return Response(MessageOutput(message).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -152,9 +148,8 @@ class ConversationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], serializer_class=ReadOutput)
     def read(self, request: Request, pk: int) -> Response:
         cid = _member_conversation_id(request, pk)
-        body = ReadInput(data=request.data)
-        body.is_valid(raise_exception=True)
+        data = validated(ReadInput, request.data)
         result = services.message_mark_read(
-            user=request_user(request), conversation_id=cid, message_id=body.validated_data["message_id"]
+            user=request_user(request), conversation_id=cid, message_id=data["message_id"]
         )
         return Response(ReadOutput(result).data)

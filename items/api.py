@@ -35,7 +35,7 @@ from items.serializers import (
     ItemOutput,
     ItemUpdateInput,
 )
-from realtime.api import request_user
+from realtime.api import request_user, validated
 from realtime.pagination import BoundedLimitOffsetPagination
 
 
@@ -93,11 +93,8 @@ class ItemViewSet(
         if getattr(self, "swagger_fake_view", False):
             return Item.objects.none()
         if self.action == "list":
-            query = ItemListQueryInput(data=self.request.query_params)
-            query.is_valid(raise_exception=True)
-            return selectors.item_list_for_user(
-                user=request_user(self.request), status=query.validated_data.get("status")
-            )
+            query = validated(ItemListQueryInput, self.request.query_params)
+            return selectors.item_list_for_user(user=request_user(self.request), status=query.get("status"))
         return selectors.item_visible_to(user=request_user(self.request))
 
     def create(self, request: Request) -> Response:
@@ -183,13 +180,10 @@ class ItemViewSet(
             if new_status is None:
                 raise ValidationError({"new_status": ["Required when the body is the bare list of ids."]})
             body = {"ids": body, "status": new_status}
-        data = ItemBulkStatusInput(data=body)
-        data.is_valid(raise_exception=True)
-        ids = list(dict.fromkeys(data.validated_data["ids"]))
-        updated = services.item_bulk_status_update(
-            user=request_user(request), ids=ids, status=data.validated_data["status"]
-        )
-        return Response({"updated": updated, "ids": ids, "status": data.validated_data["status"]})
+        data = validated(ItemBulkStatusInput, body)
+        ids = list(dict.fromkeys(data["ids"]))
+        updated = services.item_bulk_status_update(user=request_user(request), ids=ids, status=data["status"])
+        return Response({"updated": updated, "ids": ids, "status": data["status"]})
 
     @extend_schema(
         request=None,

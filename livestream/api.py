@@ -23,7 +23,7 @@ from livestream.serializers import (
     StreamOutput,
     UsernameInput,
 )
-from realtime.api import request_user
+from realtime.api import request_user, validated
 from realtime.events import UserBrief
 
 
@@ -98,9 +98,8 @@ _role_params = [OpenApiParameter("username", str, required=False, description="f
 
 def _deleted_username(request: Request) -> str:
     payload = request.data if isinstance(request.data, dict) and request.data.get("username") else request.query_params
-    data = UsernameInput(data={"username": payload.get("username")})
-    data.is_valid(raise_exception=True)
-    return data.validated_data["username"]
+    data = validated(UsernameInput, {"username": payload.get("username")})
+    return data["username"]
 
 
 @extend_schema(

@@ -19,7 +19,7 @@ from notifications.serializers import (
     NotificationOutput,
     UnreadCountOutput,
 )
-from realtime.api import request_user
+from realtime.api import request_user, validated
 from realtime.pagination import BoundedLimitOffsetPagination
 
 LIST_PARAMETERS = [
@@ -54,11 +54,10 @@ class NotificationViewSet(viewsets.GenericViewSet):
         ),
     )
     def list(self, request: Request) -> Response:
-        query = NotificationListQueryInput(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = validated(NotificationListQueryInput, request.query_params)
         paginator = self.pagination_class()
-        unread_only = query.validated_data["unread"]
-        if query.validated_data["grouped"]:
+        unread_only = query["unread"]
+        if query["grouped"]:
             groups = paginator.paginate_queryset(
                 selectors.notification_group_list(user=request_user(request), unread_only=unread_only),
                 request,

@@ -29,6 +29,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger("api")
 
 
+def validated(input_class: type[serializers.Serializer], data: Any, **kwargs: Any) -> dict[str, Any]:
+    """`data` checked by an `*Input` serializer: its validated data, or a 400 that names each bad field."""
+    serializer = input_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 def request_user(request: Request) -> User:
     """The user of a request behind `IsAuthenticated` (the default permission), typed as the user model.
 

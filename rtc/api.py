@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from livestream.models import StreamStatus
 from livestream.selectors import live_access
-from realtime.api import request_user
+from realtime.api import request_user, validated
 from realtime.errors import Forbidden, InvalidInput
 from realtime.fields import MAX_DB_ID
 from rtc import services
@@ -57,12 +57,6 @@ NOT_VISIBLE = OpenApiResponse(
 )
 NOT_OWNER = OpenApiResponse(description="A member or viewer who is not the owner (code not_owner).")
 INVITE_PARAM = OpenApiParameter("invite", str, description="The room's invite token (from an invite link).")
-
-
-def _validated(serializer_class: type, data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def room_detail_response(request: Request, room: Room, *, status_code: int = status.HTTP_200_OK) -> Response:
@@ -115,7 +109,7 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         tags=TAGS,
     )
     def create(self, request: Request) -> Response:
-        data = _validated(RoomCreateInput, request.data)
+        data = validated(RoomCreateInput, request.data)
         room = services.room_create(owner=request_user(request), **data)
         room.is_member = True
         return room_detail_response(request, room, status_code=status.HTTP_201_CREATED)
@@ -137,7 +131,7 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         tags=TAGS,
     )
     def partial_update(self, request: Request, room_id: str) -> Response:
-        data = _validated(RoomUpdateInput, request.data)
+        data = validated(RoomUpdateInput, request.data)
         room = services.room_update(room_id=room_id, actor=request_user(request), **data)
         room.is_member = True
         return room_detail_response(request, room)
@@ -176,7 +170,7 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def join(self, request: Request, room_id: str) -> Response:
-        data = _validated(RoomJoinInput, request.data)
+        data = validated(RoomJoinInput, request.data)
         member, created = services.room_join(
             room_id=room_id, user=request_user(request), invite=data.get("invite") or None
         )
@@ -280,7 +274,7 @@ def _lobby_decide(request: Request, room_id: str, user_id: str, service: Callabl
 
 
 def _member_remove(request: Request, room_id: str, service: Callable[..., object]) -> Response:
-    data = _validated(UserIdInput, request.data)
+    data = validated(UserIdInput, request.data)
     service(room_id=room_id, actor=request_user(request), user_id=data["user_id"])
     return Response(status=status.HTTP_204_NO_CONTENT)
 

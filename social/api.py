@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.pagination import BoundedLimitOffsetPagination
-from realtime.api import request_user
+from realtime.api import request_user, validated
 from realtime.errors import Forbidden, InvalidInput
 from realtime.fields import MAX_DB_ID
 from realtime.throttles import PostWriteThrottle
@@ -57,9 +57,8 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self) -> QuerySet[Post]:
         author = ""
         if self.action == "list":
-            params = PostListInput(data=self.request.query_params)
-            params.is_valid(raise_exception=True)
-            author = params.validated_data["author"]
+            params = validated(PostListInput, self.request.query_params)
+            author = params["author"]
         return selectors.post_list(viewer=request_user(self.request), author_username=author or None)
 
     def get_throttles(self) -> list[Any]:
@@ -78,17 +77,15 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return PostOutput(self.get_queryset().get(pk=post_id)).data
 
     def create(self, request: Request) -> Response:
-        serializer = PostInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        post = services.post_create(author=request_user(request), text=serializer.validated_data["text"])
+        data = validated(PostInput, request.data)
+        post = services.post_create(author=request_user(request), text=data["text"])
         return Response(self._fresh(post.pk), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
         post = self.get_object()
-        serializer = PostInput(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        if "text" in serializer.validated_data:
-            services.post_update(post=post, user=request_user(request), text=serializer.validated_data["text"])
+        data = validated(PostInput, request.data, partial=True)
+        if "text" in data:
+            services.post_update(post=post, user=request_user(request), text=data["text"])
         elif post.author_id != request.user.pk:
             raise Forbidden("Only the author can edit this post.", code="not_author")
         return Response(self._fresh(post.pk))
@@ -122,17 +119,14 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if request.method == "GET":
             page = self.paginate_queryset(selectors.comment_list(post=post))
             return self.get_paginated_response(PostCommentOutput(page, many=True).data)
-        serializer = PostCommentInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(PostCommentInput, request.data)
         parent = None
-        parent_id = serializer.validated_data.get("parent")
+        parent_id = data.get("parent")
         if parent_id is not None:
             parent = Comment.objects.filter(pk=parent_id).first()
             if parent is None:
                 raise InvalidInput("The parent comment does not exist.", code="parent_not_found", field="parent")
-        comment = services.comment_create(
-            author=request_user(request), post=post, text=serializer.validated_data["text"], parent=parent
-        )
+        comment = services.comment_create(author=request_user(request), post=post, text=data["text"], parent=parent)
         return Response(
             PostCommentOutput(selectors.comment_list(post=post).get(pk=comment.pk)).data, status=status.HTTP_201_CREATED
         )
@@ -167,9 +161,8 @@ class FeedView(APIView):
 
     @extend_schema(parameters=[FeedInput], responses=PostOutput(many=True))
     def get(self, request: Request) -> Response:
-        params = FeedInput(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        feed = selectors.feed_for(user=request_user(request), before=params.validated_data.get("before"))
+        params = validated(FeedInput, request.query_params)
+        feed = selectors.feed_for(user=request_user(request), before=params.get("before"))
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(feed, request, view=self)
         return paginator.get_paginated_response(PostOutput(page, many=True).data)
