@@ -164,7 +164,13 @@ class ChatConsumer(BaseConsumer):
             raise Reject(closecodes.FORBIDDEN, "not a member")
         if not created:
             # A resend: this client missed the echo; confirm to it alone, tell nobody else again.
-            await self.send_event(events.ChatMessage.of(message), event_id=message.pk)
+            # After a reconnect the stored message can be newer than what this socket has sent so far
+            # (the process that stored it was stopped before its publish reached us): send the gap and
+            # it from the database, in id order, so the confirmation never overtakes older messages.
+            if message.pk > self.backlog_high_water:
+                await self._send_backlog(self.backlog_high_water)
+            else:
+                await self.send_event(events.ChatMessage.of(message), event_id=message.pk)
         if self.typing_timer is not None:
             await self._stop_typing()
 

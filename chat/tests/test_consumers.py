@@ -93,6 +93,28 @@ async def test_message_reaches_both_sockets_and_resend_only_confirms_to_sender(d
     await comm_b.disconnect()
 
 
+async def test_a_resend_after_a_reconnect_never_overtakes_older_messages(direct, monkeypatch):
+    """A deploy: the stopped process stored B's message, then A's, and never published them. A, resumed on
+    another process, resends its own (no echo seen): it gets B's older message first, then its own."""
+    from chat import services
+
+    a, b, conversation = direct
+    comm_a = await joined(a, conversation.pk, "&after=0")
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "publish_messages", lambda pairs: None)  # the stopped process's publishes
+        older, _ = await sync_to_async(message_create)(
+            sender=b, conversation_id=conversation.pk, text="from B", client_id="b1"
+        )
+        mine, _ = await sync_to_async(message_create)(
+            sender=a, conversation_id=conversation.pk, text="from A", client_id="a1"
+        )
+    await comm_a.send_json_to({"type": "chat_message", "data": {"text": "from A", "client_id": "a1"}})
+    received = [(await recv_type(comm_a, "chat_message"))["id"] for _ in range(2)]
+    assert received == [older.pk, mine.pk]
+    assert await comm_a.receive_nothing(timeout=0.3)
+    await comm_a.disconnect()
+
+
 async def test_receipts_reach_the_sender(direct):
     a, b, conversation = direct
     comm_a, comm_b = await joined(a, conversation.pk), await joined(b, conversation.pk)

@@ -157,7 +157,7 @@ def stored_ids(frame: dict[str, Any]) -> list[int]:
 @dataclass
 class ResumingClient:
     """One socket kept open like the web client keeps it: on any close but a final one it reconnects
-    (short backoff) with `?after=<last stored id seen>`, and resends the chat messages it has not
+    (short backoff) with `?after=<highest stored id seen>`, and resends the chat messages it has not
     seen echoed, with their `client_id`. `ids` is every stored event id received, in order."""
 
     url: str  # with ?token=...
@@ -174,7 +174,8 @@ class ResumingClient:
 
     @property
     def after(self) -> int:
-        return self.ids[-1] if self.ids else 0
+        # The highest id seen, as static/js/socket.js keeps it (`lastId` only moves forward).
+        return max(self.ids, default=0)
 
     async def run(self) -> None:
         attempt = 0

@@ -153,6 +153,9 @@ class Load:
         return messages, notifications
 
     async def stop(self) -> None:
+        # A client whose loop died (an exception it does not retry on) stops receiving: a loss that is the
+        # harness's, not the server's. Count them before the tasks are cancelled.
+        self.crashed = [repr(t.exception()) for t in self.tasks if t.done() and not t.cancelled() and t.exception()]
         for client in self.clients:
             await client.stop()
         for task in self.tasks:
@@ -160,8 +163,9 @@ class Load:
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
     def verdict(self, messages: dict[int, list[int]], notifications: dict[int, list[int]]) -> dict[str, int]:
-        figures = {"lost": 0, "duplicated": 0, "chat_out_of_order": 0, "notifications_out_of_order": 0}
-        figures |= {"chat_lost": 0, "notifications_lost": 0}
+        figures: dict[str, Any] = {"lost": 0, "duplicated": 0, "chat_out_of_order": 0, "notifications_out_of_order": 0}
+        figures |= {"chat_lost": 0, "notifications_lost": 0, "crashed_clients": len(self.crashed)}
+        gaps: list[str] = []  # which streams lost what: enough to tell a tail never published from a dead socket
         streams = [(c, messages[cid], "chat") for cid, c in self.chat]
         streams += [(c, notifications[uid], "notifications") for uid, c in self.notified]
         for stream, expected, kind in streams:
@@ -170,6 +174,13 @@ class Load:
             figures[f"{kind}_lost"] += lost
             figures["duplicated"] += duplicated
             figures[f"{kind}_out_of_order"] += not ordered
+            if lost and len(gaps) < 10:
+                missing = sorted(set(expected) - set(stream.ids))
+                tail = sum(1 for i in missing if i > max(stream.ids, default=0))
+                gaps.append(f"{kind}: {lost} lost ({tail} past its highest), first {missing[:3]}")
+                gaps[-1] += f", closes {stream.closes}"
+        if gaps or self.crashed:
+            print("\n".join(["", *gaps, *self.crashed[:3]]))
         return {
             "clients": len(self.clients),
             "messages": sum(len(v) for v in messages.values()),
@@ -257,6 +268,7 @@ async def test_sigkill_of_one_process_loses_nothing(
     nginx = front(cluster)
     figures = await _run_scenario(cluster, nginx, make_user, "kill")
     _print("sigkill", figures)
+    assert figures["crashed_clients"] == 0, figures
     assert (figures["lost"], figures["duplicated"]) == (0, 0), figures
     assert (figures["chat_out_of_order"], figures["notifications_out_of_order"]) == (0, 0), figures
     assert figures["ghosts"] == 0
@@ -274,6 +286,7 @@ async def test_sigterm_deploy_closes_1012_releases_presence_at_once_and_loses_no
     nginx = front(cluster)
     figures = await _run_scenario(cluster, nginx, make_user, "term")
     _print("sigterm", figures)
+    assert figures["crashed_clients"] == 0, figures
     assert (figures["lost"], figures["duplicated"]) == (0, 0), figures
     assert (figures["chat_out_of_order"], figures["notifications_out_of_order"]) == (0, 0), figures
     assert figures["ghosts"] == 0 and figures["offline_after_max"] < GRACEFUL_SHUTDOWN_SECONDS, figures
